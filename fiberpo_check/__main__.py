@@ -1,0 +1,42 @@
+"""Command line: `python -m fiberpo_check COMMAND [options]`; each command lives in fiberpo_check/cli/."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "all": "derivations -> numeric verification -> experiments -> figures -> ledger and report",
+    "derivations": "run the SymPy derivations and write derivations/out/",
+    "verify": "run the numeric checks at scale and write results/verify/",
+    "experiments": "run the bandit and tiny-LM experiments (results cached under results/)",
+    "figures": "draw every figure into figures/ (PDF + PNG + JSON sidecar)",
+    "notebooks": "execute the notebooks and write HTML copies into reports/notebooks/",
+    "ledger": "print the claims ledger (--json for every row, --write for reports/)",
+    "conform": "check a third-party loss with verl's signature: conform MODULE:FUNC",
+    "bench": "time the FiberPO losses against the GRPO loss; writes results/bench.json",
+}
+
+
+def usage() -> str:
+    """The list of commands with one line each."""
+    lines = ["usage: python -m fiberpo_check COMMAND [options]", "", "commands:"]
+    lines += [f"  {name:<12} {text}" for name, text in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to fiberpo_check.cli.<command>.main(rest_of_argv); exit status 2 on usage errors."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"unknown command {command!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    return int(importlib.import_module(f"fiberpo_check.cli.{command}").main(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Atomic gates of the paper: the aggregate gate g_agg, logclip and the hard clip."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def g_agg(x: Tensor, c: float | Tensor, k: float | Tensor) -> Tensor:
+    """Aggregate gate g_agg(x, C, k): pass-through, rollback with slope -k, zeroed (eq 10 = eq 78)."""
+    c = torch.as_tensor(c, dtype=x.dtype, device=x.device)
+    k = torch.as_tensor(k, dtype=x.dtype, device=x.device)
+    ax = x.abs()
+    rollback = torch.sign(x) * (k + 1) * c - k * x
+    return torch.where(ax <= c, x, torch.where(ax < (1 + 1 / k) * c, rollback, torch.zeros_like(x)))
+
+
+def g_agg_slope(x: Tensor, c: float | Tensor, k: float | Tensor) -> Tensor:
+    """Derivative of g_agg: 1 (pass-through), -k (rollback), 0 (zeroed); gamma in eq 20."""
+    c = torch.as_tensor(c, dtype=x.dtype, device=x.device)
+    k = torch.as_tensor(k, dtype=x.dtype, device=x.device)
+    ax = x.abs()
+    one = torch.ones_like(x)
+    return torch.where(ax <= c, one, torch.where(ax < (1 + 1 / k) * c, -k * one, 0 * one))
+
+
+def gate_regime(x: Tensor, c: float | Tensor, k: float | Tensor) -> Tensor:
+    """Regime of g_agg as an int tensor: 0 pass-through, 1 rollback, 2 zeroed (eq 10)."""
+    c = torch.as_tensor(c, dtype=x.dtype, device=x.device)
+    k = torch.as_tensor(k, dtype=x.dtype, device=x.device)
+    ax = x.abs()
+    return (ax > c).long() + (ax >= (1 + 1 / k) * c).long()
+
+
+def clip_sym(y: Tensor, eps: float | Tensor) -> Tensor:
+    """Symmetric clip clip(y, -eps, eps), the log-space form of logclip (eqs 12, 16)."""
+    eps = torch.as_tensor(eps, dtype=y.dtype, device=y.device)
+    return torch.minimum(torch.maximum(y, -eps), eps)
+
+
+def logclip(x: Tensor, eps: float | Tensor) -> Tensor:
+    """logclip(x, eps) = exp(clip(log x, -eps, eps)) for x > 0 (eq 12)."""
+    return torch.exp(clip_sym(torch.log(x), eps))
+
+
+def hard_clip(x: Tensor, low: float | Tensor, high: float | Tensor) -> Tensor:
+    """Hard clip clip(x, low, high), the PPO/GRPO/GSPO ratio clip (App. C.4)."""
+    low = torch.as_tensor(low, dtype=x.dtype, device=x.device)
+    high = torch.as_tensor(high, dtype=x.dtype, device=x.device)
+    return torch.minimum(torch.maximum(x, low), high)
+
+
+LOG_RATIO_LIMIT = 20.0
+
+
+def safe_ratio(log_ratio: Tensor) -> Tensor:
+    """r = exp(log r) with log r clamped to +-20 before exp (as verl does), so extreme inputs stay finite."""
+    return torch.exp(log_ratio.clamp(-LOG_RATIO_LIMIT, LOG_RATIO_LIMIT))
+
+
+def pessimistic_clip(ratio: Tensor, sign: Tensor, low: float, high: float, use_min: bool) -> Tensor:
+    """sign * min(clip(r, low, high) * sign, r * sign), the PPO-style min gate (App. C.4); no min: clip only."""
+    clipped = hard_clip(ratio, low, high)
+    return sign * torch.minimum(clipped * sign, ratio * sign) if use_min else clipped

@@ -30,6 +30,7 @@ class FiberParts:
     same_sign: Tensor  # [B, T] l_i u_i, numerator argument (eq 14)
     opposite_sign: Tensor  # [B, T] l_i v_i, denominator argument (eq 15)
     log_gate: Tensor  # [B, T] log G_i
+    base_gates: dict  # {(channel, level): (gate input [B], budget C, count k [B])} of every g_agg term
 
     @property
     def positive(self) -> Tensor:
@@ -71,7 +72,7 @@ def fiber_log_residual(same_sign: Tensor, opposite_sign: Tensor, eps: float) -> 
 
 
 def validated(log_ratio: Tensor, mask: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """Checked log-ratio (zero at masked positions), bool mask and trajectory lengths."""
+    """Checked log-ratio (zero at masked positions), bool mask and trajectory lengths (no empty rows)."""
     check_token_tensor("log_ratio", log_ratio)
     mask = check_mask(mask, log_ratio.shape)
     check_finite("log_ratio", log_ratio, mask)
@@ -86,7 +87,10 @@ def fiberpo_parts(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float
     base = base_log_weight(log_s_pos, log_s_neg, lengths, c_pos, c_neg)
     same_sign, opposite_sign = fiber_arguments(log_ratio, log_s_pos, log_s_neg)
     log_gate = base[:, None] + fiber_log_residual(same_sign, opposite_sign, eps)
-    return FiberParts(log_ratio, mask, lengths, log_s_pos, log_s_neg, base, same_sign, opposite_sign, log_gate)
+    base_gates = {("pos", "trajectory"): (log_s_pos, c_pos, lengths), ("neg", "trajectory"): (log_s_neg, c_neg, lengths)}
+    return FiberParts(
+        log_ratio, mask, lengths, log_s_pos, log_s_neg, base, same_sign, opposite_sign, log_gate, base_gates
+    )
 
 
 def fiberpo_gate(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float, eps: float) -> Tensor:

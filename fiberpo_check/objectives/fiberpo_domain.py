@@ -63,12 +63,18 @@ def fiberpo_domain_parts(
     t_group, t_domain = hierarchy.level_token_counts(lengths)
     counts = {"domain": t_domain, "group": t_group, "trajectory": lengths}
     log_s_pos, log_s_neg = channel_aggregates(log_ratio, mask, lengths)
-    base = channel_gate(level_inputs(log_s_pos, hierarchy), budgets_pos, counts) - channel_gate(
-        level_inputs(log_s_neg, hierarchy), budgets_neg, counts
-    )
+    inputs_pos, inputs_neg = level_inputs(log_s_pos, hierarchy), level_inputs(log_s_neg, hierarchy)
+    base = channel_gate(inputs_pos, budgets_pos, counts) - channel_gate(inputs_neg, budgets_neg, counts)
     same_sign, opposite_sign = fiber_arguments(log_ratio, log_s_pos, log_s_neg)
     log_gate = base[:, None] + fiber_log_residual(same_sign, opposite_sign, eps)
-    return FiberParts(log_ratio, mask, lengths, log_s_pos, log_s_neg, base, same_sign, opposite_sign, log_gate)
+    base_gates = {
+        (channel, level): (getattr(inputs, level), budgets[level], counts[level])
+        for channel, inputs, budgets in (("pos", inputs_pos, budgets_pos), ("neg", inputs_neg, budgets_neg))
+        for level in LEVELS
+    }
+    return FiberParts(
+        log_ratio, mask, lengths, log_s_pos, log_s_neg, base, same_sign, opposite_sign, log_gate, base_gates
+    )
 
 
 def fiberpo_domain_gate(

@@ -1,0 +1,1 @@
+"""Plotting: one figure style, stable file names, JSON provenance sidecars, and a registry of figures."""

@@ -1,0 +1,1 @@
+"""Environments: bandits, an enumerable tree policy, tiny-LM tasks."""

@@ -1,0 +1,1 @@
+"""Drop-in integrations with RL trainers (verl, TRL); each imports its framework lazily."""

@@ -1,0 +1,1 @@
+"""Training loops: bandit policy iteration and tiny-LM RL."""

@@ -13,6 +13,7 @@ COMMANDS = {
     "figures": "draw every figure into figures/ (PDF + PNG + JSON sidecar)",
     "notebooks": "execute the notebooks and write HTML copies into reports/notebooks/",
     "ledger": "print the claims ledger (--json for every row, --write for reports/)",
+    "report": "write reports/index.html: the claims table with evidence and every figure embedded",
     "conform": "check a third-party loss with verl's signature: conform MODULE:FUNC",
     "bench": "time the FiberPO losses against the GRPO loss; writes results/bench.json",
 }

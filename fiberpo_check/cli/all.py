@@ -1,0 +1,49 @@
+"""`all`: derivations -> numeric verification -> experiments -> figures -> ledger -> HTML report."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from ..verdicts import ROOT
+
+
+def steps(preset: str) -> list[list[str]]:
+    """The commands `make all` runs, in order."""
+    return [
+        ["derivations"],
+        ["verify"],
+        ["experiments", "--preset", preset],
+        ["figures"],
+        ["ledger", "--write"],
+        ["report"],
+    ]
+
+
+def main(argv: list[str]) -> int:
+    """Run every step, stop at the first failure, and print where each output is."""
+    from ..__main__ import main as dispatch
+
+    parser = argparse.ArgumentParser(prog="python -m fiberpo_check all")
+    parser.add_argument("--preset", default="default", choices=("quick", "default", "full"))
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    for step in steps(args.preset):
+        print(f"==> {' '.join(step)}", flush=True)
+        t0 = time.perf_counter()
+        status = dispatch(step)
+        print(f"<== {step[0]} finished in {time.perf_counter() - t0:.1f} s (exit {status})", flush=True)
+        if status:
+            return status
+    outputs = {
+        "derivations (LaTeX + Markdown)": "derivations/out/",
+        "numeric checks": "results/verify/",
+        "experiment results": "results/experiments/",
+        "figures (PDF + PNG + JSON)": "figures/",
+        "claims ledger": "reports/claims.md, reports/claims.json",
+        "report": "reports/index.html",
+    }
+    print(f"\nall done in {time.perf_counter() - started:.0f} s; outputs under {ROOT}:")
+    for what, where in outputs.items():
+        print(f"  {what:<32} {where}")
+    return 0

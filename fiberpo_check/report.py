@@ -1,0 +1,99 @@
+"""The self-contained HTML report: the claims table with verdicts and evidence, every figure embedded."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+from .plots.registry import load_all
+from .plots.style import FIGURE_DIR
+from .verdicts import ROOT
+
+REPORT_DIR = ROOT / "reports"
+
+STATUS_COLORS = {
+    "proved": "#009E73",
+    "verified-numerically": "#56B4E9",
+    "holds-with-conditions": "#E69F00",
+    "approximate": "#F0E442",
+    "refuted": "#D55E00",
+    "inconsistent": "#CC79A7",
+    "not-yet-checked": "#BBBBBB",
+}
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.35em 0.5em; vertical-align: top; text-align: left; }
+.status { padding: 0.1em 0.5em; border-radius: 0.6em; white-space: nowrap; }
+figure { display: inline-block; width: 48%; margin: 0.5em 0.5%; vertical-align: top; }
+figure img { width: 100%; } figcaption { font-size: 0.85em; }
+"""
+
+
+def evidence_links(claim_id: str) -> list[tuple[str, str]]:
+    """Links (label, relative path from reports/) to files that carry evidence for a claim."""
+    group = claim_id.split("-")[0].lower()
+    candidates = [("derivation", ROOT / "derivations" / "out" / f"{group}.md"), ("LaTeX", ROOT / "derivations" / "out" / f"{group}.tex")]
+    return [(label, f"../{path.relative_to(ROOT)}") for label, path in candidates if path.exists()]
+
+
+def claims_rows(claims: list[dict]) -> str:
+    """HTML table rows of the ledger."""
+    out = []
+    for row in claims:
+        color = STATUS_COLORS.get(row["status"], "#BBBBBB")
+        links = " ".join(f'<a href="{html.escape(href)}">{label}</a>' for label, href in evidence_links(row["id"]))
+        out.append(
+            f"<tr><td><b>{html.escape(row['id'])}</b></td><td>{html.escape(row.get('source', ''))}</td>"
+            f"<td>{html.escape(row.get('kind', ''))}</td>"
+            f'<td><span class="status" style="background:{color}">{html.escape(row["status"])}</span></td>'
+            f"<td>{html.escape(str(row.get('evidence', '')))} {links}</td></tr>"
+        )
+    return "\n".join(out)
+
+
+def figure_blocks(figure_dir: Path) -> tuple[str, list[str]]:
+    """<figure> elements with each PNG embedded as a data URI, and the list of embedded file names."""
+    captions = {name: spec.caption for name, spec in load_all().items()}
+    blocks, names = [], []
+    for png in sorted(figure_dir.glob("*.png")):
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        caption = captions.get(png.stem, png.stem)
+        blocks.append(
+            f'<figure id="{png.stem}"><img alt="{html.escape(png.stem)}" src="data:image/png;base64,{data}">'
+            f"<figcaption><b>{html.escape(png.stem)}</b>: {html.escape(caption)} "
+            f'(<a href="../figures/{png.stem}.pdf">PDF</a>, <a href="../figures/{png.stem}.json">provenance</a>)'
+            "</figcaption></figure>"
+        )
+        names.append(png.name)
+    return "\n".join(blocks), names
+
+
+def write_report(claims_json: Path = REPORT_DIR / "claims.json", figure_dir: Path = FIGURE_DIR) -> Path:
+    """Write reports/index.html from the ledger's claims.json and the figures directory."""
+    if not claims_json.exists():
+        raise FileNotFoundError(f"{claims_json} is missing: run `python -m fiberpo_check ledger --write` first")
+    claims = json.loads(claims_json.read_text())
+    counts: dict[str, int] = {}
+    for row in claims:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    figures, _ = figure_blocks(figure_dir)
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>fiberpo-check report</title>
+<style>{STYLE}</style></head><body>
+<h1>fiberpo-check: claims of <i>Fibration Policy Optimization</i> (arXiv 2603.08239)</h1>
+<p>{len(claims)} claims: {html.escape(summary)}. Every verdict below was computed by the toolkit.</p>
+<table><tr><th>id</th><th>source</th><th>kind</th><th>status</th><th>evidence</th></tr>
+{claims_rows(claims)}
+</table>
+<h2>Figures</h2>
+{figures}
+</body></html>
+"""
+    out = REPORT_DIR / "index.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page)
+    return out

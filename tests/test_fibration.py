@@ -325,5 +325,6 @@ def test_eq79_is_one_channel_of_the_fbg_form_not_the_gated_ratio():
     hyper = dict(c_pos=0.2, c_neg=0.2, eps=0.05)
     gated = gated_ratios(fiberpo_instance(mask, **hyper), log_ratio[mask])
     torch.testing.assert_close(gated, fiberpo_gate(log_ratio, mask, **hyper)[mask], **TOL)
-    eq79_first_token = clip_sym(torch.tensor(0.2 - 0.1), 0.05) + g_agg(torch.tensor(0.1), 0.2, 2.0)
-    assert abs(float(eq79_first_token) - 0.15) < 1e-15 and abs(float(gated[0].log()) - 0.1) < 1e-15
+    log_s = torch.tensor(0.1, dtype=torch.float64)  # log s+ = log s- = 0.1
+    eq79_first_token = clip_sym(0.2 - log_s, 0.05) + g_agg(log_s, 0.2, 2.0)
+    assert abs(float(eq79_first_token) - 0.15) < 1e-14 and abs(float(gated[0].log()) - 0.1) < 1e-14

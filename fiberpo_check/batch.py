@@ -163,3 +163,21 @@ def check_positive(name: str, value: float) -> float:
     if not (value > 0 and value < float("inf")):
         raise ValueError(f"{name}: expected a finite positive number, got {value}")
     return value
+
+
+def check_nonnegative(name: str, value: float) -> float:
+    """A finite non-negative hyperparameter, else ValueError naming it."""
+    value = float(value)
+    if not (value >= 0 and value < float("inf")):
+        raise ValueError(f"{name}: expected a finite non-negative number, got {value}")
+    return value
+
+
+def token_ids(name: str, ids: Tensor, mask: Tensor) -> tuple[Tensor, int]:
+    """Map int labels of shape [B, T] at the valid tokens (mask order) to 0..n-1; returns (index [N], n)."""
+    if not isinstance(ids, Tensor) or ids.dtype.is_floating_point or ids.dtype.is_complex or ids.dtype == torch.bool:
+        raise ValueError(f"{name}: expected an integer torch.Tensor of shape [B, T]")
+    if ids.shape != mask.shape:
+        raise ValueError(f"{name}: shape {tuple(ids.shape)} does not match {tuple(mask.shape)}")
+    unique, index = torch.unique(ids[mask], return_inverse=True)
+    return index, unique.numel()

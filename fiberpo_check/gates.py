@@ -62,3 +62,8 @@ def pessimistic_clip(ratio: Tensor, sign: Tensor, low: float, high: float, use_m
     """sign * min(clip(r, low, high) * sign, r * sign), the PPO-style min gate (App. C.4); no min: clip only."""
     clipped = hard_clip(ratio, low, high)
     return sign * torch.minimum(clipped * sign, ratio * sign) if use_min else clipped
+
+
+def ratio_deviation(log_ratio: Tensor) -> Tensor:
+    """r - 1 = expm1(log r) with log r clamped like safe_ratio (the deviation Delta of App. D.1)."""
+    return torch.expm1(log_ratio.clamp(-LOG_RATIO_LIMIT, LOG_RATIO_LIMIT))

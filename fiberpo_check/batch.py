@@ -67,6 +67,19 @@ def log_ratio_of(log_prob: Tensor, old_log_prob: Tensor, mask: Tensor) -> Tensor
     return masked(log_prob, mask) - masked(old_log_prob, mask)
 
 
+def loss_inputs(
+    log_prob: Tensor, old_log_prob: Tensor, advantages: Tensor, mask: Tensor, *, allow_empty_rows: bool = False
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Validated log-ratio and [B, T] advantages, upcast to at least float32 (loss math in fp32), and bool mask."""
+    check_token_tensor("log_prob", log_prob)
+    check_token_tensor("old_log_prob", old_log_prob, log_prob.shape)
+    mask = check_mask(mask, log_prob.shape, allow_empty_rows=allow_empty_rows)
+    advantages = broadcast_advantages(advantages, log_prob.shape, mask)
+    dtype = torch.promote_types(torch.promote_types(log_prob.dtype, old_log_prob.dtype), advantages.dtype)
+    dtype = torch.promote_types(dtype, torch.float32)
+    return log_ratio_of(log_prob.to(dtype), old_log_prob.to(dtype), mask), advantages.to(dtype), mask
+
+
 def broadcast_advantages(advantages: Tensor, shape: torch.Size, mask: Tensor) -> Tensor:
     """Advantages of shape [B], [B, 1] or [B, T] as a [B, T] tensor, zero at masked positions."""
     if not isinstance(advantages, Tensor) or not advantages.is_floating_point():

@@ -6,7 +6,7 @@ import importlib
 
 from torch import Tensor
 
-from ..batch import broadcast_advantages, check_mask, check_token_tensor, log_ratio_of
+from ..batch import loss_inputs
 
 METHODS = ("ppo", "grpo", "gspo", "apc", "tv_trpo", "fiberpo", "fiberpo_domain")
 
@@ -21,7 +21,5 @@ def objective_function(method: str):
 def surrogate(method: str, log_prob: Tensor, old_log_prob: Tensor, advantages: Tensor, mask: Tensor, **hyper) -> Tensor:
     """RGF objective value (to maximise) of `method` with the paper's weights mu (Def 3.1, App. C.4)."""
     fn = objective_function(method)
-    check_token_tensor("log_prob", log_prob)
-    mask = check_mask(mask, log_prob.shape)
-    log_ratio = log_ratio_of(log_prob, old_log_prob, mask)
-    return fn(log_ratio, broadcast_advantages(advantages, log_prob.shape, mask), mask, **hyper)
+    log_ratio, advantages, mask = loss_inputs(log_prob, old_log_prob, advantages, mask)
+    return fn(log_ratio, advantages, mask, **hyper)

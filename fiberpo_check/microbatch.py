@@ -18,16 +18,7 @@ import torch
 from torch import Tensor
 
 from .aggregation import MODES, Normalizers, aggregate
-from .batch import (
-    Hierarchy,
-    broadcast_advantages,
-    check_mask,
-    check_positive,
-    check_token_tensor,
-    log_ratio_of,
-    segment_sum,
-    token_lengths,
-)
+from .batch import Hierarchy, check_positive, loss_inputs, segment_sum, token_lengths
 from .objectives import objective_function
 from .objectives.fiberpo import channel_aggregates, fiber_arguments, fiber_log_residual, fiberpo_gate
 from .objectives.fiberpo_domain import LevelInputs, channel_gate, level_budgets
@@ -72,13 +63,8 @@ class TokenBatch:
 
     @classmethod
     def of(cls, log_prob: Tensor, old_log_prob: Tensor, advantages: Tensor, mask: Tensor) -> "TokenBatch":
-        """Check inputs, upcast bf16/fp16 to float32 and form log r as a difference of log-probs."""
-        check_token_tensor("log_prob", log_prob)
-        check_token_tensor("old_log_prob", old_log_prob, log_prob.shape)
-        mask = check_mask(mask, log_prob.shape, allow_empty_rows=True)
-        dtype = torch.promote_types(log_prob.dtype, torch.float32)
-        log_ratio = log_ratio_of(log_prob.to(dtype), old_log_prob.to(dtype), mask)
-        return cls(log_ratio, broadcast_advantages(advantages, log_prob.shape, mask).to(dtype), mask)
+        """Checked inputs, upcast to at least float32; empty rows are allowed (they contribute nothing)."""
+        return cls(*loss_inputs(log_prob, old_log_prob, advantages, mask, allow_empty_rows=True))
 
     def rows(self, keep: Tensor) -> "TokenBatch":
         """The trajectories selected by the bool vector `keep`."""

@@ -170,7 +170,7 @@ def lower_strata(fgh: FibrationGatingHierarchy, sigma: Tensor, k: int) -> tuple[
 
 
 def fgh_gate_expanded(fgh: FibrationGatingHierarchy, sigma: Tensor) -> Tensor:
-    """G(sigma) = K_{n<-0} g_0(pi_{0<-n}* sigma) + sum_k K_{n<-k} g_k(pi_{k<-n}* sigma - K_{k-1} pi_{k-1<-n}* sigma) (eq 26)."""
+    """G(sigma) = K_{n<-0} g_0(pi_{0<-n}* s) + sum_k K_{n<-k} g_k(pi_{k<-n}* s - K_{k-1} pi_{k-1<-n}* s) (eq 26)."""
     total = reflect_up(fgh, fgh.gates[0](push_down(fgh, sigma, 0), ()), 0)
     for k in range(1, fgh.depth + 1):
         residual = push_down(fgh, sigma, k) - fgh.kernels[k - 1].apply(push_down(fgh, sigma, k - 1))

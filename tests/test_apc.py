@@ -80,7 +80,8 @@ def test_masked_positions_are_ignored():
     garbage_states = torch.where(mask, states, 0)  # masked tokens labelled with a real state
     for delta in (0.05, 0.2):
         reference = apc_gate(log_ratio, mask, state_ids=states, delta=delta)[mask]
-        torch.testing.assert_close(apc_gate(garbage_ratio, mask, state_ids=garbage_states, delta=delta)[mask], reference)
+        gate = apc_gate(garbage_ratio, mask, state_ids=garbage_states, delta=delta)
+        torch.testing.assert_close(gate[mask], reference)
 
 
 def test_one_sample_per_state_is_the_symmetric_ratio_clip():

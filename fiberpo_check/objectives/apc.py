@@ -92,7 +92,7 @@ def delta_main_text(aggregate_value: float, adv_inf_norm: float, gamma: float, t
 
 
 def delta_appendix(aggregate_value: float, adv_inf_norm: float, gamma: float) -> float:
-    """delta^(APC-Obj) = (1 - gamma) M / (8 gamma ||A||_inf), as stated with eq 72 (Def D.4, p. 36) and used in Thm D.10."""
+    """delta^(APC-Obj) = (1 - gamma) M / (8 gamma ||A||_inf), as stated with eq 72 (Def D.4, p. 36); Thm D.10."""
     gamma = check_discount(gamma)
     adv_inf_norm = check_positive("adv_inf_norm", adv_inf_norm)
     return (1 - gamma) * aggregate_value / (8 * gamma * adv_inf_norm)

@@ -130,7 +130,8 @@ def unit_tv_maximizer(sample: TabularSample) -> tuple[Tensor, Tensor]:
         return n * half / (n**2).sum(dim=1, keepdim=True)
 
     spread = best > worst
-    unit = torch.where(spread, share(sampled & (sample.advantages == best)) - share(sampled & (sample.advantages == worst)), 0.0)
+    up, down = share(sampled & (sample.advantages == best)), share(sampled & (sample.advantages == worst))
+    unit = torch.where(spread, up - down, 0.0)
     return unit, (half * (best - worst))[:, 0]
 
 

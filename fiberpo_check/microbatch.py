@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from .aggregation import MODES, Normalizers, aggregate
-from .batch import Hierarchy, check_positive, loss_inputs, segment_sum, token_lengths
+from .batch import Hierarchy, check_positive, loss_inputs, masked, segment_sum, token_lengths
 from .objectives import objective_function
 from .objectives.fiberpo import channel_aggregates, fiber_arguments, fiber_log_residual, fiberpo_gate
 from .objectives.fiberpo_domain import LevelInputs, channel_gate, level_budgets
@@ -268,6 +268,8 @@ class BatchContext:
         domain_ids: Tensor | None = None,
     ) -> Tensor:
         """Pass 2: this micro-batch's share of the whole-batch loss; shares and their gradients add up exactly."""
+        if isinstance(mask, Tensor) and isinstance(log_prob, Tensor) and mask.shape == log_prob.shape and not mask.any():
+            return masked(log_prob, mask != 0).sum().to(torch.promote_types(log_prob.dtype, torch.float32))
         batch = TokenBatch.of(log_prob, old_log_prob, advantages, mask)
         if self.method != "fiberpo_domain":
             batch = batch.rows(batch.mask.any(dim=-1))

@@ -328,3 +328,16 @@ def test_eq79_is_one_channel_of_the_fbg_form_not_the_gated_ratio():
     log_s = torch.tensor(0.1, dtype=torch.float64)  # log s+ = log s- = 0.1
     eq79_first_token = clip_sym(0.2 - log_s, 0.05) + g_agg(log_s, 0.2, 2.0)
     assert abs(float(eq79_first_token) - 0.15) < 1e-14 and abs(float(gated[0].log()) - 0.1) < 1e-14
+
+
+@pytest.mark.slow
+def test_engine_matches_closed_forms_on_a_large_hierarchy():
+    gen = torch.Generator().manual_seed(99)
+    group_ids = torch.repeat_interleave(torch.arange(64), torch.randint(1, 9, (64,), generator=gen))
+    domain_ids = group_ids % 5
+    log_ratio, mask = ragged_batch(99, torch.randint(1, 65, (group_ids.numel(),), generator=gen).tolist())
+    hyper = dict(c_pos={"domain": 0.01, "group": 0.02, "trajectory": 0.05}, c_neg=0.03, eps=0.02)
+    expected = fiberpo_domain_gate(log_ratio, mask, group_ids, domain_ids, **hyper)[mask]
+    instance = fiberpo_domain_instance(mask, group_ids, domain_ids, **hyper)
+    for form in ("compact", "expanded"):
+        torch.testing.assert_close(gated_ratios(instance, log_ratio[mask], form), expected, **TOL)

@@ -30,7 +30,8 @@ def signed_fibration(parent: Tensor, base_size: int) -> Fibration:
 
 def channel_budget(c_pos: float, c_neg: float, size: int, like: Tensor) -> Tensor:
     """C^(l) at every point of a signed stratum with `size` base points: C+ on (., +1), C- on (., -1)."""
-    return torch.cat([torch.full((size,), c_pos, dtype=like.dtype), torch.full((size,), c_neg, dtype=like.dtype)])
+    options = dict(dtype=like.dtype, device=like.device)
+    return torch.cat([torch.full((size,), c_pos, **options), torch.full((size,), c_neg, **options)])
 
 
 def token_structure(mask: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -50,6 +51,7 @@ def sign_label_decomposition(token_length: Tensor) -> Callable[[Tensor], Tensor]
     """F(r)_(i, l) = I[l_i = l] l_i log r_i / T_tau with l_i = sign(log r_i) (App. E.7, item 4)."""
 
     def decompose(log_ratio: Tensor) -> Tensor:
+        """F applied to the valid tokens' log-ratios [N], a density on E of shape [2N]."""
         label = sign_label(log_ratio)
         value = label * log_ratio / token_length
         zero = torch.zeros_like(value)
@@ -71,6 +73,16 @@ def aggregate_gate(budget: Tensor, count: Tensor, scale: Tensor | None = None) -
     return lambda x, lower: scale * g_agg(x / scale, budget, count)
 
 
+def bound_clip_gate(bound: Tensor) -> AtomicGate:
+    """g_Fiber,i(sigma_i) = clip(sigma_i, +-eps/T_tau(i)) pointwise, bound = eps/T (App. E.5.4)."""
+    return lambda x, lower: clip_sym(x, bound)
+
+
+def scaled_clip_gate(scale: Tensor, eps: float) -> AtomicGate:
+    """g_3,(i,l)(sigma) = (1/T_tau_i) clip(T_tau_i sigma_(i,l), eps) pointwise, scale = T (App. E.7, k = 3)."""
+    return lambda x, lower: clip_sym(scale * x, eps) / scale
+
+
 def fiberpo_instance(mask: Tensor, *, c_pos: float, c_neg: float, eps: float) -> GatingInstance:
     """The n = 1 FBG of App. E.5.4: E = X x {+-1}, B = Tj x {+-1}, K = mu^(tau), gates g_agg and clip(., +-eps/T)."""
     c_pos, c_neg, eps = check_positive("c_pos", c_pos), check_positive("c_neg", c_neg), check_positive("eps", eps)
@@ -78,11 +90,7 @@ def fiberpo_instance(mask: Tensor, *, c_pos: float, c_neg: float, eps: float) ->
     bundle = signed_fibration(row, lengths.numel())
     kernel = MarkovKernel.on_fibers(bundle, 1 / signed(token_length))
     base_gate = aggregate_gate(channel_budget(c_pos, c_neg, lengths.numel(), lengths), signed(lengths))
-    fiber_bound = eps / signed(token_length)
-
-    def fiber_gate(x: Tensor, lower: tuple[Tensor, ...]) -> Tensor:
-        return clip_sym(x, fiber_bound)
-
+    fiber_gate = bound_clip_gate(eps / signed(token_length))
     fgh = FibrationGatingHierarchy((bundle,), (kernel,), (base_gate, fiber_gate))
     check_reflecting(fgh)
     return GatingInstance(fgh, sign_split_decomposition(token_length), signed_recovery(token_length))
@@ -104,7 +112,8 @@ def fiberpo_domain_instance(
     domain_size = segment_sum(ones, hierarchy.domain, hierarchy.n_domains)  # |Tj(D)|
     group_tokens = segment_sum(lengths, hierarchy.group, hierarchy.n_groups)  # T_g
     domain_tokens = segment_sum(lengths, hierarchy.domain, hierarchy.n_domains)  # T_D
-    group_domain = torch.zeros(hierarchy.n_groups, dtype=torch.long).scatter(0, hierarchy.group, hierarchy.domain)
+    group_domain = torch.zeros(hierarchy.n_groups, dtype=torch.long, device=lengths.device)
+    group_domain = group_domain.scatter(0, hierarchy.group, hierarchy.domain)  # D_g
 
     pi1 = signed_fibration(group_domain, hierarchy.n_domains)  # (g, l) -> (D_g, l)
     pi2 = signed_fibration(hierarchy.group, hierarchy.n_groups)  # (tau, l) -> (g_tau, l)
@@ -113,17 +122,14 @@ def fiberpo_domain_instance(
     k1 = MarkovKernel.on_fibers(pi2, signed(1 / group_size[hierarchy.group]))  # 1 / |Tj(g)|
     k2 = MarkovKernel.on_fibers(pi3, 1 / signed(token_length))  # 1 / T_tau
 
-    def budget(level: str, size: int) -> Tensor:
-        return channel_budget(budgets["pos"][level], budgets["neg"][level], size, lengths)
-
-    g0 = aggregate_gate(budget("domain", hierarchy.n_domains), signed(domain_tokens), signed(domain_size))
-    g1 = aggregate_gate(budget("group", hierarchy.n_groups), signed(group_tokens), signed(group_size))
-    g2 = aggregate_gate(budget("trajectory", lengths.numel()), signed(lengths))
-    scale = signed(token_length)
-
-    def g3(x: Tensor, lower: tuple[Tensor, ...]) -> Tensor:
-        return clip_sym(scale * x, eps) / scale
-
+    sizes = {"domain": hierarchy.n_domains, "group": hierarchy.n_groups, "trajectory": lengths.numel()}
+    budget = {
+        level: channel_budget(budgets["pos"][level], budgets["neg"][level], n, lengths) for level, n in sizes.items()
+    }
+    g0 = aggregate_gate(budget["domain"], signed(domain_tokens), signed(domain_size))
+    g1 = aggregate_gate(budget["group"], signed(group_tokens), signed(group_size))
+    g2 = aggregate_gate(budget["trajectory"], signed(lengths))
+    g3 = scaled_clip_gate(signed(token_length), eps)
     fgh = FibrationGatingHierarchy((pi1, pi2, pi3), (k0, k1, k2), (g0, g1, g2, g3))
     check_reflecting(fgh)
     return GatingInstance(fgh, sign_label_decomposition(token_length), signed_recovery(token_length))

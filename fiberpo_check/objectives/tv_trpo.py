@@ -126,6 +126,7 @@ def unit_tv_maximizer(sample: TabularSample) -> tuple[Tensor, Tensor]:
     half = sample.state_count[:, None] / 2
 
     def share(members: Tensor) -> Tensor:
+        """Delta = n_a (T_s/2) / sum_members n^2 on `members`: mass T_s/2 at least L2 norm (Def D.1 tie rule)."""
         n = torch.where(members, sample.counts, 0.0)
         return n * half / (n**2).sum(dim=1, keepdim=True)
 

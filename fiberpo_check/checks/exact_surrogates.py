@@ -1,0 +1,132 @@
+"""Exact expectations, under pi_old, of every RGF surrogate (Def 3.1) on the enumerable tree policy.
+
+A sampled batch is one prompt group of two i.i.d. trajectories (one domain); the expectation is the sum over all
+N^2 ordered pairs weighted by pi_old(a) pi_old(b), so group-coupled gates (FiberPO-Domain, APC-Obj) are exact too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+from torch.func import vmap
+
+from ..aggregation import MODES, aggregate
+from ..envs.tree_policy import TreePolicy, token_advantages, token_log_probs, trajectory_probs, true_objective
+from ..objectives.apc import apc_gate
+from ..objectives.fiberpo import fiberpo_gate
+from ..objectives.fiberpo_domain import fiberpo_domain_gate
+from ..objectives.gspo import gspo_gate
+from ..objectives.ppo import ppo_gate
+
+ADVANTAGES = ("trajectory", "token")
+
+# Each method's own weights mu (App. C.4): PPO and APC-Obj average over tokens, the others over trajectories.
+NATIVE_MODE = {
+    "identity": "seq-mean-token-mean",
+    "ppo": "token-mean",
+    "grpo": "seq-mean-token-mean",
+    "gspo": "seq-mean-token-mean",
+    "apc": "token-mean",
+    "fiberpo": "seq-mean-token-mean",
+    "fiberpo_domain": "seq-mean-token-mean",
+}
+METHODS = tuple(NATIVE_MODE)
+DEFAULT_HYPER = {
+    "ppo": {"eps_low": 0.2},
+    "grpo": {"eps_low": 0.2},
+    "gspo": {"eps_low": 3e-4, "eps_high": 4e-4},
+    "apc": {"delta": 0.1},  # relaxed: the TRPO radius (1-gamma)/(8 gamma) is 0 at gamma = 1
+    "fiberpo": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
+    "fiberpo_domain": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
+}
+
+
+@dataclass(frozen=True)
+class PairBatches:
+    """All N^2 ordered pairs of listed trajectories as one stacked batch of 2 N^2 rows (row 2p, 2p+1 = pair p)."""
+
+    tree: TreePolicy
+    theta_old: Tensor
+    rows: Tensor  # [2 N^2] trajectory index of each row
+    pair_weight: Tensor  # [N^2] pi_old(a) pi_old(b)
+    mask: Tensor  # [2 N^2, H]
+    old_log_prob: Tensor  # [2 N^2, H]
+    advantages: Tensor  # [2 N^2, H]
+    pair_ids: Tensor  # [2 N^2] pair index: the prompt group and the domain of the row
+    state_ids: Tensor  # [2 N^2, H] state index made unique per pair (APC-Obj pools entries of a state per batch)
+
+
+def pair_batches(tree: TreePolicy, theta_old: Tensor, advantage: str = "trajectory") -> PairBatches:
+    """Stack every ordered pair; advantages A = R - J(theta_old) per trajectory, or exact Q - V per token."""
+    if advantage not in ADVANTAGES:
+        raise ValueError(f"advantage: {advantage!r} is not one of {ADVANTAGES}")
+    theta_old = theta_old.detach()
+    n = tree.n_trajectories
+    first, second = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+    rows = torch.stack([first.flatten(), second.flatten()], dim=1).flatten()
+    probs = trajectory_probs(tree, theta_old)
+    if advantage == "trajectory":
+        adv = (tree.rewards - true_objective(tree, theta_old))[:, None].expand_as(tree.mask)
+        adv = torch.where(tree.mask, adv, 0.0)
+    else:
+        adv = token_advantages(tree, theta_old)
+    pair_ids = torch.arange(n * n).repeat_interleave(2)
+    return PairBatches(
+        tree=tree,
+        theta_old=theta_old,
+        rows=rows,
+        pair_weight=probs[first.flatten()] * probs[second.flatten()],
+        mask=tree.mask[rows],
+        old_log_prob=token_log_probs(tree, theta_old)[rows],
+        advantages=adv[rows],
+        pair_ids=pair_ids,
+        state_ids=tree.states[rows] + pair_ids[:, None] * tree.n_states,
+    )
+
+
+def gated_ratios(method: str, log_ratio: Tensor, batches: PairBatches, hyper: dict | None = None) -> Tensor:
+    """Per-token G(r) of `method` on the stacked pairs; `identity` is G = r (the linear surrogate)."""
+    if method not in METHODS:
+        raise ValueError(f"method: {method!r} is not one of {METHODS}")
+    hyper = {**DEFAULT_HYPER.get(method, {}), **(hyper or {})}
+    mask, adv = batches.mask, batches.advantages
+    if method == "identity":
+        return torch.exp(log_ratio)
+    if method in ("ppo", "grpo"):
+        return ppo_gate(log_ratio, adv, **hyper)
+    if method == "gspo":
+        return gspo_gate(log_ratio, adv, mask, **hyper)
+    if method == "apc":
+        return apc_gate(log_ratio, mask, state_ids=batches.state_ids, **hyper)
+    if method == "fiberpo":
+        return fiberpo_gate(log_ratio, mask, **hyper)
+    return fiberpo_domain_gate(log_ratio, mask, batches.pair_ids, batches.pair_ids, **hyper)
+
+
+def expected_surrogate(method: str, theta: Tensor, batches: PairBatches, mode: str | None = None,
+                       hyper: dict | None = None) -> Tensor:
+    """E_{pairs ~ pi_old}[J_hat(theta | theta_old)] with the given aggregation mode (default: the method's own)."""
+    mode = mode or NATIVE_MODE[method]
+    if mode not in MODES:
+        raise ValueError(f"mode: {mode!r} is not one of {MODES}")
+    log_ratio = token_log_probs(batches.tree, theta)[batches.rows] - batches.old_log_prob
+    per_token = gated_ratios(method, log_ratio, batches, hyper) * batches.advantages
+    horizon = batches.mask.shape[1]
+    values = per_token.reshape(-1, 2, horizon)
+    masks = batches.mask.reshape(-1, 2, horizon)
+    per_pair = vmap(lambda v, m: aggregate(v, m, mode))(values, masks)
+    return (batches.pair_weight * per_pair).sum()
+
+
+def value_and_gradient(fn, theta: Tensor) -> tuple[Tensor, Tensor]:
+    """fn(theta) and its exact gradient by autodiff (float64)."""
+    theta = theta.detach().requires_grad_(True)
+    value = fn(theta)
+    return value.detach(), torch.autograd.grad(value, theta)[0]
+
+
+def true_gain(batches: PairBatches, theta: Tensor) -> Tensor:
+    """J(theta) - J(theta_old): what J_hat(theta | theta_old) approximates (J^(1) = J(theta_old) + J_hat, App. A)."""
+    return true_objective(batches.tree, theta) - true_objective(batches.tree, batches.theta_old)

@@ -1,0 +1,140 @@
+"""First-order agreement with the true objective (Thm 4.5, Prop 5.4) and update directions, by exact enumeration."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from ..aggregation import MODES
+from ..envs.tree_policy import TreePolicy, token_log_probs, trajectory_probs
+from .exact_surrogates import (
+    ADVANTAGES,
+    METHODS,
+    NATIVE_MODE,
+    PairBatches,
+    expected_surrogate,
+    pair_batches,
+    true_gain,
+    value_and_gradient,
+)
+
+
+def cosine(a: Tensor, b: Tensor) -> float:
+    """cos(a, b); NaN when either vector is zero (a fully clipped surrogate has no direction)."""
+    norm = float(a.norm() * b.norm())
+    return float((a * b).sum()) / norm if norm > 0 else float("nan")
+
+
+def agreement_rows(tree: TreePolicy, theta_old: Tensor, methods=METHODS, modes=MODES) -> list[dict]:
+    """At theta_old, per method x mode x advantage kind: gaps to the identity-gated surrogate and to J (Thm 4.5)."""
+    rows = []
+    for advantage in ADVANTAGES:
+        batches = pair_batches(tree, theta_old, advantage)
+        _, true_grad = value_and_gradient(lambda th: true_gain(batches, th), theta_old)
+        for mode in modes:
+            linear_value, linear_grad = value_and_gradient(
+                lambda th: expected_surrogate("identity", th, batches, mode), theta_old)
+            for method in methods:
+                value, grad = value_and_gradient(lambda th: expected_surrogate(method, th, batches, mode), theta_old)
+                rows.append({
+                    "advantage": advantage, "mode": mode, "method": method,
+                    "value_gap_vs_linear": abs(float(value - linear_value)),
+                    "grad_gap_vs_linear": float((grad - linear_grad).norm() / linear_grad.norm()),
+                    "value_offset": float(value),
+                    "grad_rel_error_vs_true": float((grad - true_grad).norm() / true_grad.norm()),
+                    "cosine_vs_true": cosine(grad, true_grad),
+                    "norm_ratio_vs_true": float(grad.norm() / true_grad.norm()),
+                })
+    return rows
+
+
+def loglog_slope(x: list[float], y: list[float]) -> float:
+    """Least-squares slope of log y on log x (points with y > 0 only)."""
+    pairs = [(math.log(a), math.log(b)) for a, b in zip(x, y) if b > 0]
+    if len(pairs) < 2:
+        return float("nan")
+    mx = sum(p[0] for p in pairs) / len(pairs)
+    my = sum(p[1] for p in pairs) / len(pairs)
+    return sum((p[0] - mx) * (p[1] - my) for p in pairs) / sum((p[0] - mx) ** 2 for p in pairs)
+
+
+def random_direction(theta_old: Tensor, seed: int) -> Tensor:
+    """A seeded standard-normal direction in logit space, one entry per logit."""
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(theta_old.shape, generator=gen, dtype=theta_old.dtype)
+
+
+def second_order_rows(tree: TreePolicy, theta_old: Tensor, *, steps: tuple[float, ...] | None = None,
+                      setups: tuple[tuple[str, str], ...] = (("seq-mean-token-sum", "trajectory"),
+                                                             ("seq-mean-token-mean", "trajectory")),
+                      methods=METHODS, seed: int = 0) -> list[dict]:
+    """|[J(theta) - J(theta_old)] - [J_hat(theta) - J_hat(theta_old)]| along theta_old + a d, and its log-log slope."""
+    steps = steps or tuple(10.0 ** (-4 + 3 * k / 9) for k in range(10))
+    direction = random_direction(theta_old, seed)
+    rows = []
+    for mode, advantage in setups:
+        batches = pair_batches(tree, theta_old, advantage)
+        with torch.no_grad():
+            for method in methods:
+                start = expected_surrogate(method, theta_old, batches, mode)
+                gaps = [abs(float(true_gain(batches, theta_old + a * direction)
+                                  - (expected_surrogate(method, theta_old + a * direction, batches, mode) - start)))
+                        for a in steps]
+                rows.append({"method": method, "mode": mode, "advantage": advantage, "steps": list(steps),
+                             "gaps": gaps, "slope": loglog_slope(list(steps), gaps)})
+    return rows
+
+
+def mean_abs_log_ratio(batches: PairBatches, theta: Tensor) -> float:
+    """Drift E_{tau ~ pi_old}[(1/T) sum_t |log r_t|] of theta from theta_old."""
+    tree = batches.tree
+    with torch.no_grad():
+        drift = (token_log_probs(tree, theta) - token_log_probs(tree, batches.theta_old)).abs().sum(-1) / tree.lengths
+        return float((trajectory_probs(tree, batches.theta_old) * drift).sum())
+
+
+def direction_cosine_rows(tree: TreePolicy, theta_old: Tensor, *, scales: tuple[float, ...] | None = None,
+                          n_directions: int = 4, modes: tuple[str | None, ...] = (None, "seq-mean-token-sum"),
+                          methods=METHODS, advantage: str = "trajectory", seed: int = 0) -> list[dict]:
+    """cos(grad E J_hat_m(theta), grad J(theta)) as theta = theta_old + a d moves off-policy along random d."""
+    scales = scales or tuple(0.1 * k for k in range(16))
+    batches = pair_batches(tree, theta_old, advantage)
+    rows = []
+    for index in range(n_directions):
+        direction = random_direction(theta_old, seed + index)
+        for scale in scales:
+            theta = theta_old + scale * direction
+            _, true_grad = value_and_gradient(lambda th: true_gain(batches, th), theta)
+            drift = mean_abs_log_ratio(batches, theta)
+            for mode in modes:
+                for method in methods:
+                    _, grad = value_and_gradient(lambda th: expected_surrogate(method, th, batches, mode), theta)
+                    rows.append({"direction": index, "scale": scale, "drift": drift, "method": method,
+                                 "mode": mode or NATIVE_MODE[method], "weights": "native" if mode is None else mode,
+                                 "cosine": cosine(grad, true_grad), "grad_norm": float(grad.norm())})
+    return rows
+
+
+def update_path_rows(tree: TreePolicy, theta_old: Tensor, *, epochs: int = 20, step: float = 0.25,
+                     modes: tuple[str | None, ...] = (None, "seq-mean-token-sum"), methods=METHODS,
+                     advantage: str = "trajectory") -> list[dict]:
+    """Multi-epoch normalised-gradient ascent on each E J_hat_m with theta_old fixed; cosine and true gain per epoch."""
+    batches = pair_batches(tree, theta_old, advantage)
+    rows = []
+    for mode in modes:
+        for method in methods:
+            theta = theta_old.clone()
+            for epoch in range(epochs + 1):
+                _, grad = value_and_gradient(lambda th: expected_surrogate(method, th, batches, mode), theta)
+                _, true_grad = value_and_gradient(lambda th: true_gain(batches, th), theta)
+                rows.append({"method": method, "mode": mode or NATIVE_MODE[method],
+                             "weights": "native" if mode is None else mode, "epoch": epoch,
+                             "cosine": cosine(grad, true_grad), "true_gain": float(true_gain(batches, theta)),
+                             "drift": mean_abs_log_ratio(batches, theta)})
+                norm = float(grad.norm())
+                if norm == 0:
+                    continue
+                theta = theta + step * grad / norm
+    return rows

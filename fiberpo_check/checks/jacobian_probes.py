@@ -153,14 +153,20 @@ def block_leak(
 
 
 def identity_gap(
-    mask: Tensor, hyper: GateHyper, *, fn: LogGateMap | None = None, dtype: torch.dtype = torch.float64, seed: int = 0
+    mask: Tensor, hyper: GateHyper, *, fn: LogGateMap | None = None, dtype: torch.dtype = torch.float64,
+    seed: int = 0, near: float = 1e-6,
 ) -> dict:
-    """At log r = 0: max |G - 1| and max |J v - v| of `fn` (default: the reference gate) (Prop 5.4: J(G) = I)."""
-    on_policy = torch.zeros(mask.shape, dtype=dtype, device=mask.device)
+    """max |G - r| and max |J v - v| of `fn` (default: the reference gate) at log r = 0 and at a mixed-sign point
+    `near` away, inside the identity ball (Prop 5.4). At exactly 0 every token sits on the sign kink, where
+    one-sided derivatives hide a wrong cross-channel term; the mixed-sign point does not."""
     fn = fn or log_gate_map(mask, hyper)
-    v = random_tangent(on_policy, mask, seed)
-    value = float(masked(torch.exp(fn(on_policy)) - 1, mask).abs().max())
-    return {"value": value, "jvp": relative_gap(autograd_jvp(fn, on_policy, v), v)}
+    on_policy = torch.zeros(mask.shape, dtype=dtype, device=mask.device)
+    gaps = {"value": 0.0, "jvp": 0.0}
+    for point in (on_policy, near * random_tangent(on_policy, mask, seed + 1)):
+        v = random_tangent(point, mask, seed)
+        gaps["value"] = max(gaps["value"], float(masked(torch.exp(fn(point)) - torch.exp(point), mask).abs().max()))
+        gaps["jvp"] = max(gaps["jvp"], relative_gap(autograd_jvp(fn, point, v), v))
+    return gaps
 
 
 def identity_radius(lengths: Tensor, hyper: GateHyper) -> float:

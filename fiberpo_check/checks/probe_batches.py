@@ -69,12 +69,13 @@ def regime_batch(
     c_neg: float,
     seed: int,
     spread: float = 1.0,
+    zero_frac: float = 0.05,
 ) -> tuple[Tensor, Tensor]:
     """A batch whose positive and negative channels sit in the named g_agg regimes (eq 10) for every trajectory."""
     gen = torch.Generator().manual_seed(seed)
     log_s_pos = aggregate_in_regime(regime_pos, c_pos, lengths, gen)
     log_s_neg = aggregate_in_regime(regime_neg, c_neg, lengths, gen)
-    return batch_with_aggregates(lengths, log_s_pos, log_s_neg, seed=seed + 1, spread=spread)
+    return batch_with_aggregates(lengths, log_s_pos, log_s_neg, seed=seed + 1, spread=spread, zero_frac=zero_frac)
 
 
 def random_lengths(n_traj: int, max_len: int, *, seed: int, min_len: int = 1) -> Tensor:
@@ -94,7 +95,7 @@ def hierarchy_ids(n_traj: int, group_size: int, groups_per_domain: int) -> tuple
 
 
 def mixed_regime_batch(
-    lengths: Tensor, *, c_pos: float, c_neg: float, seed: int, spread: float = 1.0
+    lengths: Tensor, *, c_pos: float, c_neg: float, seed: int, spread: float = 1.0, zero_frac: float = 0.05
 ) -> tuple[Tensor, Tensor]:
     """Every trajectory draws its own (positive, negative) regime pair, so one batch visits all nine."""
     gen = torch.Generator().manual_seed(seed)
@@ -105,4 +106,4 @@ def mixed_regime_batch(
     for index, regime in enumerate(REGIMES):
         log_s_pos = torch.where(pick_pos == index, aggregate_in_regime(regime, c_pos, lengths, gen), log_s_pos)
         log_s_neg = torch.where(pick_neg == index, aggregate_in_regime(regime, c_neg, lengths, gen), log_s_neg)
-    return batch_with_aggregates(lengths, log_s_pos, log_s_neg, seed=seed + 1, spread=spread)
+    return batch_with_aggregates(lengths, log_s_pos, log_s_neg, seed=seed + 1, spread=spread, zero_frac=zero_frac)

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from .aggregation import MODES, Normalizers, aggregate
-from .batch import Hierarchy, check_positive, loss_inputs, masked, segment_sum, token_lengths
+from .batch import Hierarchy, check_positive, contiguous_ids, loss_inputs, masked, segment_sum, token_lengths
 from .objectives import objective_function
 from .objectives.fiberpo import channel_aggregates, fiber_arguments, fiber_log_residual, fiberpo_gate
 from .objectives.fiberpo_domain import LevelInputs, channel_gate, level_budgets
@@ -114,7 +114,6 @@ def channel_log_means(batch: TokenBatch) -> Tensor:
 
 def level_aggregates(batch: TokenBatch, group_ids: Tensor, domain_ids: Tensor, collective: Collective) -> LevelAggregates:
     """Sums, sizes and token counts per group and domain over every process's trajectories (eq 33)."""
-    Hierarchy.from_ids(group_ids, domain_ids, batch.mask.shape[0])
     device = batch.mask.device
     all_groups, all_domains = collective.cat(group_ids.to(device)), collective.cat(domain_ids.to(device))
     whole = Hierarchy.from_ids(all_groups, all_domains, all_groups.numel())
@@ -246,10 +245,10 @@ class BatchContext:
         return replace(context, levels=levels)
 
     def hierarchy_ids(self, group_ids: Tensor | None, domain_ids: Tensor | None, mask: Tensor):
-        """Group and domain ids of the non-empty rows, and which rows those are."""
+        """Group and domain ids of the non-empty rows, and which rows those are (hierarchy checked on the whole batch)."""
         if group_ids is None or domain_ids is None:
             raise ValueError("group_ids/domain_ids: FiberPO-Domain needs both (int tensors [B])")
-        Hierarchy.from_ids(group_ids, domain_ids, mask.shape[0])
+        contiguous_ids("group_ids", group_ids, mask.shape[0]), contiguous_ids("domain_ids", domain_ids, mask.shape[0])
         keep = mask.any(dim=-1)
         return group_ids.to(mask.device)[keep], domain_ids.to(mask.device)[keep], keep
 

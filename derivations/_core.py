@@ -39,6 +39,9 @@ class Step:
     on_failure: str = "refuted"
     evidence: str = ""
 
+    def __post_init__(self) -> None:
+        self.holds = bool(self.holds)
+
     def status(self) -> str | None:
         """The status this step contributes to its claim (None: a passing cross-check adds nothing)."""
         if not self.holds:
@@ -144,16 +147,53 @@ def frac_g_agg(x: Fraction, c: Fraction, k) -> Fraction:
     return Fraction(0)
 
 
+def channel_means(ell: tuple) -> tuple[Fraction, Fraction]:
+    """log s+ and log s−: means of max(ℓ, 0) and max(−ℓ, 0) over a trajectory (eq 9)."""
+    big_t = len(ell)
+    return Fraction(sum(max(v, 0) for v in ell)) / big_t, Fraction(sum(max(-v, 0) for v in ell)) / big_t
+
+
+def fiber_log_gate(ell: tuple, c_pos: Fraction, c_neg: Fraction, eps: Fraction) -> list[Fraction]:
+    """log G_i = g_agg(log s+) − g_agg(log s−) + clip(l u) − clip(l v), exactly, sign(0) := +1 (eqs 8, 16)."""
+    big_t = len(ell)
+    pos, neg = channel_means(ell)
+    base = frac_g_agg(pos, c_pos, big_t) - frac_g_agg(neg, c_neg, big_t)
+    out = []
+    for v in ell:
+        same, opposite = (v - pos, -neg) if v >= 0 else (v + neg, pos)  # l u and l v (eqs 14, 15)
+        out.append(base + frac_clip(same, eps) - frac_clip(opposite, eps))
+    return out
+
+
 # ---------------------------------------------------------------- rendering
 
 CHECK, CROSS = r"$\checkmark$", r"$\times$"
 
+UNICODE_TEX = {
+    "±": r"\pm", "²": "^{2}", "³": "^{3}", "⁴": "^{4}", "⁶": "^{6}", "⁺": "^{+}", "⁻": "^{-}", "·": r"\cdot",
+    "¼": r"\tfrac14", "½": r"\tfrac12", "×": r"\times", "Δ": r"\Delta", "Σ": r"\Sigma", "γ": r"\gamma",
+    "δ": r"\delta", "ε": r"\epsilon", "θ": r"\theta", "κ": r"\kappa", "μ": r"\mu", "π": r"\pi", "ρ": r"\rho",
+    "σ": r"\sigma", "τ": r"\tau", "‖": r"\|", "ℓ": r"\ell", "ℤ": r"\mathbb{Z}", "←": r"\leftarrow",
+    "→": r"\to", "⇒": r"\Rightarrow", "∂": r"\partial", "∈": r"\in", "−": "-", "∘": r"\circ", "√": r"\surd",
+    "∞": r"\infty", "∩": r"\cap", "∼": r"\sim", "≈": r"\approx", "≠": r"\neq", "≤": r"\le", "≥": r"\ge",
+    "≲": r"\lesssim", "≳": r"\gtrsim", "Â": r"\hat{A}",
+}
+COMBINING_TEX = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar"}
+TEXT_TEX = {"–": "--", "—": "---", "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_",
+            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}", "$": r"\$"}
+
+
 def _tex_escape(text: str) -> str:
-    """Escape LaTeX specials in running text (math is passed separately)."""
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("_", r"\_"),
-                 ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}")):
-        text = text.replace(a, b)
-    return text
+    """Escape LaTeX specials in running text and write Unicode math as ASCII LaTeX (works with pdflatex)."""
+    out: list[str] = []
+    for ch in text:
+        if ch in COMBINING_TEX and out:
+            out[-1] = f"\\ensuremath{{{COMBINING_TEX[ch]}{{{out[-1]}}}}}"
+        elif ch in UNICODE_TEX:
+            out.append(f"\\ensuremath{{{UNICODE_TEX[ch]}}}")
+        else:
+            out.append(TEXT_TEX.get(ch, ch))
+    return "".join(out)
 
 
 def render_tex(title: str, derivations: list[Derivation]) -> str:

@@ -59,7 +59,7 @@ def check_trpo1(penalty: sp.Expr = PENALTY, radius: sp.Expr = RADIUS) -> Derivat
     d.add(Step("KL(p‖q) = Σ p f(q/p) on the simplex, so KL ≥ 0 with equality iff p = q: the KL region of radius 0 is {π_old}",
                is_zero(sp.expand_log((kl - gibbs).subs(on_simplex), force=True)),
                latex=r"\mathrm{KL}(p\|q) = \sum_a p_a f(q_a/p_a)"))
-    d.summary = f"t* = {sp.latex(t_star)}; δ_TRPO = {sp.latex(radius)} → 0 (SymPy limits); KL collapse via Gibbs."
+    d.summary = f"t* = {t_star}; δ_TRPO = {radius} → 0 as γ → 1 (SymPy limits); KL region collapses (Gibbs)."
     return d
 
 

@@ -1,0 +1,34 @@
+"""`python -m fiberpo_check ledger [--json] [--write]`: the claims ledger from every producer's verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from .. import ledger
+
+
+def table_text(table: list[dict], width: int = 90) -> str:
+    """A fixed-width table: id, status, kind and the start of the evidence."""
+    lines = [f"{'id':<8} {'status':<22} {'kind':<30} evidence"]
+    for r in table:
+        evidence = r["evidence"] if len(r["evidence"]) <= width else r["evidence"][: width - 1] + "…"
+        lines.append(f"{r['id']:<8} {r['status']:<22} {r['kind'][:30]:<30} {evidence}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """Print the ledger; --json prints every row in full; --write writes reports/claims.md and reports/claims.json."""
+    parser = argparse.ArgumentParser(prog="python -m fiberpo_check ledger", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print every row (id, source, kind, status, evidence)")
+    parser.add_argument("--write", action="store_true", help="write reports/claims.md and reports/claims.json")
+    args = parser.parse_args(argv)
+    table = ledger.rows()
+    if args.json:
+        print(json.dumps(table, indent=2, ensure_ascii=False))
+    else:
+        print(table_text(table))
+    if args.write:
+        for path in ledger.write(table):
+            print(f"wrote {path}")
+    return 0

@@ -1,33 +1,45 @@
-"""Framework-facing FiberPO losses with verl's policy-loss signature: loss = -objective, plus gate metrics.
+"""Framework-facing losses with verl's policy-loss signature: loss = -objective, plus gate metrics.
 
 Hyperparameters are read from `config` (a dict, or any object with `.get`, such as verl's ActorConfig):
 `fiberpo_c_pos`, `fiberpo_c_neg` (floats, or dicts {domain, group, trajectory} for FiberPO-Domain),
-`fiberpo_eps`, and for FiberPO-Domain `fiberpo_group_ids`, `fiberpo_domain_ids` (int tensors [B]);
-`global_batch_info` (dp_size, batch_num_tokens, global_batch_size, loss_scale_factor) sets the normalisers.
+`fiberpo_eps`, for FiberPO-Domain `fiberpo_group_ids`, `fiberpo_domain_ids` (int tensors [B]), and
+`fiberpo_compile` (run the loss under torch.compile); `global_batch_info` (dp_size, batch_num_tokens,
+global_batch_size, loss_scale_factor) sets the normalisers. `compute_policy_loss_grpo` is the PPO-clip GRPO
+loss they replace (verl keys clip_ratio, clip_ratio_low, clip_ratio_high), the speed baseline.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from .aggregation import Normalizers, aggregate
-from .batch import broadcast_advantages, check_mask, check_token_tensor, log_ratio_of
-from .gates import gate_regime, safe_ratio
-from .objectives.fiberpo import FiberParts, fiberpo_parts
-from .objectives.fiberpo_domain import fiberpo_domain_parts
+from .batch import Hierarchy, check_finite, check_mask, check_positive, check_token_tensor, loss_inputs
+from .fast_fiberpo import (
+    FiberStats,
+    HierarchyBase,
+    TrajectoryBase,
+    aggregation_row_weights,
+    fiber_loss_compiled,
+    fiber_loss_eager,
+)
+from .gates import gate_regime
+from .objectives.fiberpo_domain import level_budgets
 
-DEFAULTS = {"fiberpo_c_pos": 0.12, "fiberpo_c_neg": 0.08, "fiberpo_eps": 0.02}
+DEFAULTS = {"fiberpo_c_pos": 0.12, "fiberpo_c_neg": 0.08, "fiberpo_eps": 0.02, "fiberpo_compile": False}
 
 
-def config_value(config: Any, key: str) -> Any:
+def config_value(config: Any, key: str, default: Any = None) -> Any:
     """config[key] for a dict or an object with .get, else the toolkit default (None when there is none)."""
+    default = DEFAULTS.get(key, default)
     if config is None:
-        return DEFAULTS.get(key)
+        return default
     getter = config.get if hasattr(config, "get") else lambda k, d: getattr(config, k, d)
-    return getter(key, DEFAULTS.get(key))
+    value = getter(key, default)
+    return default if value is None else value
 
 
 def normalizers(config: Any) -> Normalizers:
@@ -38,55 +50,125 @@ def normalizers(config: Any) -> Normalizers:
     return Normalizers(**values, dp_size=int(info.get("dp_size", 1) or 1))
 
 
-@torch.no_grad()
-def gate_metrics(parts: FiberParts, eps: float) -> dict[str, float]:
-    """What the gates did: fiber-clip saturation, base-gate regimes per channel and level, ratio and KL."""
-    mask, n_tok = parts.mask, parts.mask.sum()
-    log_ratio = parts.log_ratio
+@dataclass(frozen=True)
+class PolicyBatch:
+    """Loss inputs after cheap structural checks: float tensors in at least fp32, bool mask, lengths [B]."""
 
-    def token_frac(flags: Tensor) -> float:
-        return float((flags & mask).sum() / n_tok)
+    log_prob: Tensor
+    old_log_prob: Tensor
+    advantages: Tensor  # [B, 1] or [B, T], rollout_is_weights folded in
+    mask: Tensor
+    lengths: Tensor  # valid tokens per row (0 for an empty row)
 
-    metrics = {
-        "fiberpo/fiber_clip_frac": token_frac(parts.same_sign.abs() > eps),
-        "fiberpo/fiber_clip_opposite_frac": token_frac(parts.opposite_sign.abs() > eps),
-        "fiberpo/mean_ratio": float(safe_ratio(log_ratio)[mask].mean()),
-        "fiberpo/approx_kl": float((safe_ratio(log_ratio) - 1 - log_ratio)[mask].mean()),
-        "fiberpo/mean_base_weight": float(torch.exp(parts.base_log_weight).mean()),
-    }
-    for (channel, level), (x, c, k) in parts.base_gates.items():
-        regime = gate_regime(x, c, k)
-        metrics[f"fiberpo/{level}_{channel}_rollback_frac"] = float((regime == 1).double().mean())
-        metrics[f"fiberpo/{level}_{channel}_zeroed_frac"] = float((regime == 2).double().mean())
-    metrics["actor/pg_clipfrac"] = metrics["fiberpo/fiber_clip_frac"]
-    metrics["actor/ppo_kl"] = float((-log_ratio)[mask].mean())
-    metrics["actor/pg_clipfrac_lower"] = 0.0
-    return metrics
+    def rows(self, keep: Tensor) -> "PolicyBatch":
+        """The rows selected by the bool index `keep` (gradients scatter back to the full batch)."""
+        return PolicyBatch(*(value[keep] for value in vars(self).values()))
 
 
-def policy_loss(
-    parts_fn,
+def policy_batch(old_log_prob, log_prob, advantages, response_mask, rollout_is_weights) -> PolicyBatch:
+    """Shapes, dtypes and mask checked (values are checked only if the loss comes out non-finite)."""
+    check_token_tensor("log_prob", log_prob)
+    check_token_tensor("old_log_prob", old_log_prob, log_prob.shape)
+    mask = check_mask(response_mask, log_prob.shape, allow_empty_rows=True)
+    if not isinstance(advantages, Tensor) or not advantages.is_floating_point():
+        raise ValueError("advantages: expected a floating torch.Tensor")
+    batch = log_prob.shape[0]
+    if advantages.shape in ((batch,), (batch, 1)):
+        advantages = advantages.reshape(batch, 1)
+    elif advantages.shape != log_prob.shape:
+        raise ValueError(f"advantages: shape {tuple(advantages.shape)} is not [B], [B, 1] or {tuple(log_prob.shape)}")
+    dtype = torch.promote_types(torch.promote_types(log_prob.dtype, old_log_prob.dtype), advantages.dtype)
+    dtype = torch.promote_types(dtype, torch.float32)
+    advantages = advantages.to(dtype)
+    if rollout_is_weights is not None:
+        check_token_tensor("rollout_is_weights", rollout_is_weights, log_prob.shape)
+        advantages = advantages * rollout_is_weights.to(dtype)
+    lengths = mask.sum(dim=-1).to(dtype)
+    return PolicyBatch(log_prob.to(dtype), old_log_prob.to(dtype), advantages, mask, lengths)
+
+
+def raise_on_non_finite(loss: Tensor, args: tuple) -> None:
+    """A non-finite loss is traced back to the input holding NaN/inf at a valid position (ValueError naming it)."""
+    if bool(torch.isfinite(loss)):
+        return
+    old_log_prob, log_prob, advantages, response_mask, rollout_is_weights = args
+    _, _, mask = loss_inputs(log_prob, old_log_prob, advantages, response_mask, allow_empty_rows=True)
+    if rollout_is_weights is not None:
+        check_finite("rollout_is_weights", rollout_is_weights, mask)
+    raise ValueError("log_prob/advantages: the loss is not finite although every input is (values too large?)")
+
+
+def compute_policy_loss_grpo(
     old_log_prob: Tensor,
     log_prob: Tensor,
     advantages: Tensor,
     response_mask: Tensor,
-    loss_agg_mode: str,
-    config: Any,
-    rollout_is_weights: Tensor | None,
+    loss_agg_mode: str = "seq-mean-token-mean",
+    config: Any = None,
+    rollout_is_weights: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, float]]:
-    """Shared body of both losses: fp32 upcast, empty rows dropped, -G*A aggregated, metrics."""
-    check_token_tensor("log_prob", log_prob)
-    mask = check_mask(response_mask, log_prob.shape, allow_empty_rows=True)
-    dtype = torch.promote_types(log_prob.dtype, torch.float32)
-    log_ratio = log_ratio_of(log_prob.to(dtype), old_log_prob.to(dtype), mask)
-    adv = broadcast_advantages(advantages.to(dtype), log_prob.shape, mask)
-    keep = mask.any(dim=-1)
-    parts = parts_fn(log_ratio[keep], mask[keep], keep)
-    pg_losses = torch.zeros_like(log_ratio).index_put((keep.nonzero().flatten(),), -adv[keep] * torch.exp(parts.log_gate))
-    if rollout_is_weights is not None:
-        pg_losses = pg_losses * rollout_is_weights.to(dtype)
-    loss = aggregate(pg_losses, mask, loss_agg_mode, normalizers(config))
-    return loss, gate_metrics(parts, float(config_value(config, "fiberpo_eps")))
+    """GRPO's PPO-clip loss -min(r A, clip(r, 1-eps_low, 1+eps_high) A) (App. C.4) in verl's form: the baseline."""
+    args = (old_log_prob, log_prob, advantages, response_mask, rollout_is_weights)
+    batch = policy_batch(*args)
+    eps_low = config_value(config, "clip_ratio_low") or config_value(config, "clip_ratio", 0.2)
+    eps_high = config_value(config, "clip_ratio_high") or config_value(config, "clip_ratio", 0.2)
+    core = grpo_core_compiled if config_value(config, "fiberpo_compile") else grpo_core
+    loss, clipped, log_ratio_sum = core(batch, eps_low, eps_high, loss_agg_mode, normalizers(config))
+    raise_on_non_finite(loss, args)
+    n_tok = batch.lengths.sum()
+    metrics = {"actor/pg_clipfrac": float(clipped / n_tok), "actor/ppo_kl": float(-log_ratio_sum / n_tok)}
+    return loss, metrics | {"actor/pg_clipfrac_lower": 0.0}
+
+
+def grpo_core(batch: PolicyBatch, eps_low: float, eps_high: float, mode: str, norm: Normalizers):
+    """Aggregated GRPO loss, count of tokens whose clipped branch binds, and the masked sum of log r."""
+    log_ratio = torch.clamp(batch.log_prob - batch.old_log_prob, -20.0, 20.0)
+    ratio = torch.exp(log_ratio)
+    unclipped = -batch.advantages * ratio
+    clipped = -batch.advantages * torch.clamp(ratio, 1 - eps_low, 1 + eps_high)
+    loss = aggregate(torch.maximum(unclipped, clipped), batch.mask, mode, norm)
+    with torch.no_grad():
+        n_clipped = ((clipped > unclipped) & batch.mask).sum()
+        log_ratio_sum = torch.where(batch.mask, log_ratio, 0).sum()
+    return loss, n_clipped, log_ratio_sum
+
+
+grpo_core_compiled = torch.compile(grpo_core, dynamic=None)
+
+
+@torch.no_grad()
+def gate_metrics(stats: FiberStats, gates: dict, lengths: Tensor, eps: float) -> dict[str, float]:
+    """What the gates did: fiber-clip saturation, base-gate regimes per channel and level (non-empty rows), KL."""
+    rows, n_tok = lengths > 0, lengths.sum()
+    opposite = stats.positive * (stats.log_s_neg.abs() > eps) + (lengths - stats.positive) * (stats.log_s_pos.abs() > eps)
+    mean_log_ratio = float(((stats.log_s_pos - stats.log_s_neg) * lengths).sum() / n_tok)
+    mean_ratio = float(stats.ratio_sum.sum() / n_tok)
+    metrics = {
+        "fiberpo/fiber_clip_frac": float(stats.clipped.sum() / n_tok),
+        "fiberpo/fiber_clip_opposite_frac": float(opposite.sum() / n_tok),
+        "fiberpo/mean_ratio": mean_ratio,
+        "fiberpo/approx_kl": mean_ratio - 1 - mean_log_ratio,
+        "fiberpo/mean_base_weight": float(torch.exp(stats.base_log_weight[rows]).mean()),
+    }
+    for (channel, level), (x, c, k) in gates.items():
+        regime = gate_regime(x, c, k)[rows]
+        metrics[f"fiberpo/{level}_{channel}_rollback_frac"] = float((regime == 1).double().mean())
+        metrics[f"fiberpo/{level}_{channel}_zeroed_frac"] = float((regime == 2).double().mean())
+    metrics["actor/pg_clipfrac"] = metrics["fiberpo/fiber_clip_frac"]
+    metrics["actor/ppo_kl"] = -mean_log_ratio
+    metrics["actor/pg_clipfrac_lower"] = 0.0
+    return metrics
+
+
+def fiber_policy_loss(batch: PolicyBatch, base, args: tuple, loss_agg_mode: str, config: Any):
+    """Shared body of both FiberPO losses: -sum mu_b A G by the fused (or compiled) path, and gate metrics."""
+    eps = check_positive("eps", config_value(config, "fiberpo_eps"))
+    row_weight = -aggregation_row_weights(batch.mask, batch.lengths, loss_agg_mode, normalizers(config))
+    loss_fn = fiber_loss_compiled if config_value(config, "fiberpo_compile") else fiber_loss_eager
+    inputs = (batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask, row_weight, base.lengths)
+    loss, stats = loss_fn(*inputs, base, eps)
+    raise_on_non_finite(loss, args)
+    return loss, gate_metrics(stats, base.gates(stats.log_s_pos, stats.log_s_neg), batch.lengths, eps)
 
 
 def compute_policy_loss_fiberpo(
@@ -99,17 +181,12 @@ def compute_policy_loss_fiberpo(
     rollout_is_weights: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, float]]:
     """FiberPO policy loss -sum mu_i G_i A_i (eqs 6-16) with verl's signature; returns (loss, metrics)."""
-
-    def parts_fn(log_ratio: Tensor, mask: Tensor, keep: Tensor) -> FiberParts:
-        return fiberpo_parts(
-            log_ratio,
-            mask,
-            c_pos=config_value(config, "fiberpo_c_pos"),
-            c_neg=config_value(config, "fiberpo_c_neg"),
-            eps=config_value(config, "fiberpo_eps"),
-        )
-
-    return policy_loss(parts_fn, old_log_prob, log_prob, advantages, response_mask, loss_agg_mode, config, rollout_is_weights)
+    args = (old_log_prob, log_prob, advantages, response_mask, rollout_is_weights)
+    batch = policy_batch(*args)
+    c_pos = check_positive("c_pos", config_value(config, "fiberpo_c_pos"))
+    c_neg = check_positive("c_neg", config_value(config, "fiberpo_c_neg"))
+    base = TrajectoryBase(batch.lengths.clamp(min=1), c_pos, c_neg)
+    return fiber_policy_loss(batch, base, args, loss_agg_mode, config)
 
 
 def compute_policy_loss_fiberpo_domain(
@@ -121,20 +198,20 @@ def compute_policy_loss_fiberpo_domain(
     config: Any = None,
     rollout_is_weights: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, float]]:
-    """FiberPO-Domain policy loss (eqs 30-33) with verl's signature; group/domain ids come from config."""
+    """FiberPO-Domain policy loss (eqs 30-33) with verl's signature; empty rows are left out of every level."""
+    args = (old_log_prob, log_prob, advantages, response_mask, rollout_is_weights)
+    batch = policy_batch(*args)
     group_ids, domain_ids = config_value(config, "fiberpo_group_ids"), config_value(config, "fiberpo_domain_ids")
     if group_ids is None or domain_ids is None:
         raise ValueError("config: FiberPO-Domain needs 'fiberpo_group_ids' and 'fiberpo_domain_ids' (int tensors [B])")
-
-    def parts_fn(log_ratio: Tensor, mask: Tensor, keep: Tensor) -> FiberParts:
-        return fiberpo_domain_parts(
-            log_ratio,
-            mask,
-            torch.as_tensor(group_ids, device=keep.device)[keep],
-            torch.as_tensor(domain_ids, device=keep.device)[keep],
-            c_pos=config_value(config, "fiberpo_c_pos"),
-            c_neg=config_value(config, "fiberpo_c_neg"),
-            eps=config_value(config, "fiberpo_eps"),
-        )
-
-    return policy_loss(parts_fn, old_log_prob, log_prob, advantages, response_mask, loss_agg_mode, config, rollout_is_weights)
+    group_ids = torch.as_tensor(group_ids, device=log_prob.device)
+    domain_ids = torch.as_tensor(domain_ids, device=log_prob.device)
+    Hierarchy.from_ids(group_ids, domain_ids, log_prob.shape[0])  # validates ids on the whole batch
+    budgets_pos = level_budgets("c_pos", config_value(config, "fiberpo_c_pos"))
+    budgets_neg = level_budgets("c_neg", config_value(config, "fiberpo_c_neg"))
+    keep = batch.lengths > 0
+    if not bool(keep.all()):
+        batch, group_ids, domain_ids = batch.rows(keep), group_ids[keep], domain_ids[keep]
+    hierarchy = Hierarchy.from_ids(group_ids, domain_ids, batch.mask.shape[0])
+    base = HierarchyBase.of(hierarchy, batch.lengths, budgets_pos, budgets_neg)
+    return fiber_policy_loss(batch, base, args, loss_agg_mode, config)

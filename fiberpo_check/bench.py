@@ -1,0 +1,141 @@
+"""Side-by-side cost of the FiberPO losses against the GRPO loss: time and peak memory of forward + backward.
+
+Every variant runs on the same padded float32 batch in one process, interleaved round by round, and reports
+the median of the rounds. Peak memory is the high-water mark of CPU tensor storage allocated during one call
+(the running sum of the allocator's alloc/free events recorded by torch.profiler), above what was live before.
+The floor is one fused elementwise pass over the inputs (read log-probs, old log-probs, advantages, mask; write
+one output), compiled so that it really is a single pass.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import torch
+from torch import Tensor
+from torch.profiler import profile
+
+from .losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain, compute_policy_loss_grpo
+
+LOSSES = {
+    "grpo": compute_policy_loss_grpo,
+    "fiberpo": compute_policy_loss_fiberpo,
+    "fiberpo_domain": compute_policy_loss_fiberpo_domain,
+}
+MODES = ("eager", "compiled")
+SHAPES = ((256, 4096), (64, 16384))
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    """One measured variant; ratios are against GRPO in the same mode and shape, x_floor against the floor."""
+
+    name: str
+    shape: list
+    mode: str
+    ms: float
+    ratio_vs_grpo: float | None  # None for the floor row
+    peak_mem_ratio: float | None
+    x_floor: float
+    peak_mem_mb: float
+
+
+def bench_batch(batch: int, width: int, seed: int = 0) -> dict:
+    """Ragged float32 batch: lengths in [width/4, width], drifts from on-policy to far off (every gate regime)."""
+    gen = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(width // 4, width + 1, (batch,), generator=gen)
+    mask = torch.arange(width)[None, :] < lengths[:, None]
+    old = -2 * torch.rand(batch, width, generator=gen)
+    drift = torch.logspace(-3, -0.5, batch)[torch.randperm(batch, generator=gen)][:, None]
+    log_prob = old + drift * torch.randn(batch, width, generator=gen) + drift / 4
+    advantages = torch.randn(batch, 1, generator=gen).expand(batch, width) * mask
+    groups = torch.arange(batch) // 8
+    return {
+        "log_prob": log_prob,
+        "old_log_prob": old,
+        "advantages": advantages.contiguous(),
+        "mask": mask,
+        "config": {"fiberpo_group_ids": groups, "fiberpo_domain_ids": groups % 4},
+    }
+
+
+def loss_step(name: str, mode: str, data: dict) -> Callable[[], None]:
+    """One forward + backward of a loss on a fresh leaf copy of the log-probs."""
+    loss_fn, config = LOSSES[name], dict(data["config"], fiberpo_compile=mode == "compiled")
+
+    def step() -> None:
+        leaf = data["log_prob"].detach().clone().requires_grad_()
+        loss, _ = loss_fn(data["old_log_prob"], leaf, data["advantages"], data["mask"], config=config)
+        loss.backward()
+
+    return step
+
+
+def one_pass(log_prob: Tensor, old_log_prob: Tensor, advantages: Tensor, mask: Tensor) -> Tensor:
+    """The floor: read the four inputs once, write one output."""
+    return torch.where(mask, (log_prob - old_log_prob) * advantages, 0)
+
+
+def floor_step(data: dict) -> Callable[[], None]:
+    """The compiled single pass over the same tensors."""
+    fused = torch.compile(one_pass, dynamic=False)
+    inputs = (data["log_prob"], data["old_log_prob"], data["advantages"], data["mask"])
+    return lambda: fused(*inputs)
+
+
+def peak_bytes(step: Callable[[], None]) -> int:
+    """High-water mark of tensor storage allocated during one call, above what was live before it."""
+    with profile(profile_memory=True) as prof:
+        step()
+    events = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events() if e.name() == "[memory]")
+    live = peak = 0
+    for _, nbytes in events:
+        live += nbytes
+        peak = max(peak, live)
+    return peak
+
+
+def median_ms(steps: dict[str, Callable[[], None]], repeats: int, warmup: int) -> dict[str, float]:
+    """Median wall time per variant over `repeats` interleaved rounds (rotating order), after `warmup` rounds."""
+    times: dict[str, list[float]] = {key: [] for key in steps}
+    keys = list(steps)
+    for round_ in range(warmup + repeats):
+        order = keys[round_ % len(keys) :] + keys[: round_ % len(keys)]
+        for key in order:
+            start = time.perf_counter()
+            steps[key]()
+            if round_ >= warmup:
+                times[key].append(time.perf_counter() - start)
+    return {key: 1e3 * statistics.median(values) for key, values in times.items()}
+
+
+def bench_shape(batch: int, width: int, modes: tuple = MODES, repeats: int = 9, warmup: int = 2) -> list[BenchRow]:
+    """Rows for every loss and mode at one shape (GRPO rows have ratio 1)."""
+    data = bench_batch(batch, width)
+    steps = {(name, mode): loss_step(name, mode, data) for mode in modes for name in LOSSES}
+    steps[("floor", "compiled")] = floor_step(data)
+    ms = median_ms(steps, repeats, warmup)
+    peaks = {key: peak_bytes(step) for key, step in steps.items()}
+    floor = ms[("floor", "compiled")]
+    return [
+        BenchRow(
+            name=name,
+            shape=[batch, width],
+            mode=mode,
+            ms=round(ms[name, mode], 3),
+            ratio_vs_grpo=round(ms[name, mode] / ms["grpo", mode], 3),
+            peak_mem_ratio=round(peaks[name, mode] / peaks["grpo", mode], 3),
+            x_floor=round(ms[name, mode] / floor, 2),
+            peak_mem_mb=round(peaks[name, mode] / 2**20, 2),
+        )
+        for mode in modes
+        for name in LOSSES
+    ] + [BenchRow("floor", [batch, width], "compiled", round(floor, 3), None, None, 1.0, round(peaks["floor", "compiled"] / 2**20, 2))]
+
+
+def run_bench(shapes=SHAPES, modes: tuple = MODES, repeats: int = 9, warmup: int = 2) -> list[dict]:
+    """Every shape's rows as plain dicts (the content of results/bench.json)."""
+    return [asdict(row) for batch, width in shapes for row in bench_shape(batch, width, modes, repeats, warmup)]

@@ -1,0 +1,64 @@
+"""`python -m fiberpo_check bench`: FiberPO / FiberPO-Domain loss cost against GRPO; writes results/bench.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from pathlib import Path
+
+import torch
+
+from ..bench import MODES, SHAPES, run_bench
+
+TARGETS = {"ratio_vs_grpo": 1.25, "peak_mem_ratio": 1.5}  # eager memory target; compiled: time only
+
+
+def shape_list(text: str) -> list[tuple[int, int]]:
+    """'256x4096,64x16384' -> [(256, 4096), (64, 16384)]."""
+    try:
+        return [tuple(int(n) for n in item.split("x")) for item in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shapes: expected BxT[,BxT...], got {text!r}") from None
+
+
+def verdict(row: dict) -> str:
+    """'ok' when the row meets its targets (time for every mode, memory for eager), else what it misses."""
+    if row["name"] in ("grpo", "floor"):
+        return ""
+    misses = [f"time {row['ratio_vs_grpo']}x"] if row["ratio_vs_grpo"] > TARGETS["ratio_vs_grpo"] else []
+    if row["mode"] == "eager" and row["peak_mem_ratio"] > TARGETS["peak_mem_ratio"]:
+        misses.append(f"memory {row['peak_mem_ratio']}x")
+    return "ok" if not misses else "MISSES " + ", ".join(misses)
+
+
+def main(argv: list[str]) -> int:
+    """Run the benchmark, print a table, write the JSON rows (with machine and version information)."""
+    parser = argparse.ArgumentParser(prog="python -m fiberpo_check bench", description=__doc__)
+    parser.add_argument("--shapes", type=shape_list, default=list(SHAPES), help="BxT list (default 256x4096,64x16384)")
+    parser.add_argument("--modes", default=",".join(MODES), help="eager,compiled")
+    parser.add_argument("--repeats", type=int, default=9, help="timed rounds per variant; the median is reported")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (compilation happens here)")
+    parser.add_argument("--out", type=Path, default=Path("results/bench.json"))
+    args = parser.parse_args(argv)
+    modes = tuple(m for m in args.modes.split(",") if m)
+    if not set(modes) <= set(MODES) or args.repeats < 1:
+        parser.error(f"--modes must be a subset of {MODES} and --repeats >= 1")
+    rows = run_bench(args.shapes, modes, args.repeats, args.warmup)
+    print(f"{'name':<15} {'shape':<12} {'mode':<9} {'ms':>9} {'vs grpo':>8} {'peak mem':>9} {'x floor':>8}  target")
+    for row in rows:
+        ratio = "" if row["ratio_vs_grpo"] is None else f"{row['ratio_vs_grpo']:.3f}"
+        mem = "" if row["peak_mem_ratio"] is None else f"{row['peak_mem_ratio']:.3f}"
+        shape = "x".join(map(str, row["shape"]))
+        print(f"{row['name']:<15} {shape:<12} {row['mode']:<9} {row['ms']:>9.2f} {ratio:>8} {mem:>9} {row['x_floor']:>8.1f}  {verdict(row)}")
+    meta = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "machine": platform.processor() or platform.machine(),
+        "repeats": args.repeats,
+        "targets": TARGETS,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"rows": rows, "meta": meta}, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return 0

@@ -171,7 +171,8 @@ def check_fpo5(slopes: Callable[[int], dict] = paper_slopes) -> Derivation:
     """FPO-5: term (a) is O(1); term (b) of eq 20 is O(1/T) in every base regime (Prop 5.5)."""
     d = Derivation("FPO-5", "In eq 20 the local term (a) is O(1) and the coupling term (b) is O(1/T).", "Prop 5.5")
     big_t = sp.Symbol("T", positive=True, integer=True)
-    d.add(Step("term (a) = 1[|u|≤ε]1[i=j] ∈ {0, 1}", True, role="support"))
+    d.add(Step("term (a) = 1[|u|≤ε]1[i=j] ∈ {0, 1}", {iu * same for iu in (0, 1) for same in (0, 1)} <= {0, 1},
+               role="support"))
     report, ok = [], True
     for regime in "PRZ":
         gamma = slopes(big_t)[regime]

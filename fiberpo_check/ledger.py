@@ -66,8 +66,9 @@ def markdown(table: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(table: list[dict], folder: Path = REPORTS) -> list[Path]:
-    """Write claims.md and claims.json into folder."""
+def write(table: list[dict], folder: Path | None = None) -> list[Path]:
+    """Write claims.md and claims.json into folder (default reports/)."""
+    folder = REPORTS if folder is None else folder
     folder.mkdir(parents=True, exist_ok=True)
     md, js = folder / "claims.md", folder / "claims.json"
     md.write_text(markdown(table))

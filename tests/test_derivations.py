@@ -1,0 +1,102 @@
+"""Derivations: paper verdicts, a negative control per check that flips its verdict, and up-to-date output."""
+
+from __future__ import annotations
+
+import functools
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+
+from derivations import GROUPS, apc, der, fbg, fgh, fpo, rgf, trpo
+from derivations._core import Derivation, DerivationError, Step
+from derivations.build import OUT, build
+from fiberpo_check.cli import derivations as derivations_cli
+
+g = trpo.g
+
+# (check, mutated ingredients, verdict with the paper's ingredients, verdict with the mutation)
+CONTROLS = [
+    (trpo.check_trpo1, {"radius": (1 - g) / (4 * g)}, "proved", "refuted"),
+    (trpo.check_trpo2, {"penalty": 2 * g * trpo.A / (1 - g) ** 2}, "proved", "refuted"),
+    (trpo.check_trpo3, {"radius": (1 - g) / (16 * g)}, "holds-with-conditions", "refuted"),
+    (trpo.check_trpo4, {"estimator_scale": sp.Rational(1, 2)}, "inconsistent", "proved"),
+    (apc.check_apc1, {"main": apc.DELTA_EQ72}, "inconsistent", "proved"),
+    (apc.check_apc2, {"kronecker": False}, "proved", "refuted"),
+    (apc.check_apc3, {"centered": False}, "proved", "refuted"),
+    (apc.check_apc4, {"bound": lambda u, ts, d_tv, delta: ts * delta}, "verified-numerically", "refuted"),
+    (apc.check_apc5, {"rollback_condition": lambda x, ts, d_tv, delta: x > d_tv - delta}, "proved", "refuted"),
+    (rgf.check_rgf2, {"tv_scale": Fraction(1, 2)}, "refuted", "holds-with-conditions"),
+    (rgf.check_rgf3, {"delta_claimed": Fraction(14, 100)}, "holds-with-conditions", "refuted"),
+    (fbg.check_fbg1, {"weight": lambda b, size: sp.Rational(1, size + 1)}, "proved", "refuted"),
+    (fbg.check_fbg2, {"base_slope": sp.Integer(2)}, "proved", "refuted"),
+    (der.check_der1, {"strict": False, "lengths": (1,)}, "refuted", "approximate"),
+    (der.check_der2, {"recovery": der.own_channel_recovery}, "refuted", "inconsistent"),
+    (fpo.check_fpo1, {"v_sign": -1}, "holds-with-conditions", "refuted"),
+    (fpo.check_fpo2, {"slopes": lambda t: {"P": 1, "R": t, "Z": 0}}, "holds-with-conditions", "refuted"),
+    (fpo.check_fpo4, {"radius": lambda *a: 2 * fpo.identity_radius(*a)}, "verified-numerically", "refuted"),
+    (fpo.check_fpo5, {"slopes": lambda t: {"P": 1, "R": -2, "Z": 0}}, "holds-with-conditions", "proved"),
+    (fpo.check_fpo6, {"rollback": lambda x, c, k: (k + 1) * c + k * x}, "holds-with-conditions", "refuted"),
+    (fpo.check_fpo8, {"second_order": sp.Integer(1)}, "approximate", "refuted"),
+    (fpo.check_fpo9, {"lengths": (1,)}, "refuted", "verified-numerically"),
+    (fgh.check_fgh1, {"residual": lambda s, k, p: s - 2 * k * p * s}, "proved", "refuted"),
+    (fgh.check_fgh2, {"objects": functools.partial(fgh.domain_from_objects, kernel0=lambda ng, nd, tg, td: Fraction(tg, td))},
+     "verified-numerically", "refuted"),
+    (fgh.check_fgh3, {"slopes": (1, 2, 1, 1)}, "proved", "refuted"),
+    (fgh.check_fgh4, {"residual": fgh.gated_residual}, "holds-with-conditions", "refuted"),
+]
+
+
+@functools.lru_cache(maxsize=None)
+def paper_run(check) -> Derivation:
+    """The check with the paper's ingredients (run once per session)."""
+    return check()
+
+
+@pytest.mark.parametrize("check, mutation, paper, mutated", CONTROLS, ids=[c[0].__name__ for c in CONTROLS])
+def test_negative_control_flips_verdict(check, mutation, paper, mutated):
+    assert paper_run(check).status == paper
+    assert check(**mutation).status == mutated
+
+
+def test_every_symbolic_claim_has_a_control():
+    from fiberpo_check.claims import CLAIMS
+
+    symbolic = {c.id for c in CLAIMS if "symbolic" in c.kind}
+    controlled = {paper_run(check).claim_id for check, *_ in CONTROLS}
+    assert symbolic <= controlled
+
+
+def test_der1_eq77_identity_flips_with_wrong_budget():
+    step = "the decomposed clip equals eq 77"
+    wrong = der.check_der1(threshold=lambda t, c, e, a: (t * c - (e - a)) / t)
+    assert [s.holds for s in paper_run(der.check_der1).steps if s.text.startswith(step)] == [True]
+    assert [s.holds for s in wrong.steps if s.text.startswith(step)] == [False]
+
+
+def test_refutations_carry_counterexamples():
+    for check in (der.check_der1, fpo.check_fpo9, rgf.check_rgf2):
+        verdict = paper_run(check).verdict()
+        assert verdict.status == "refuted" and "fails:" in verdict.evidence
+
+
+def test_failing_support_step_breaks_the_build(monkeypatch, capsys):
+    d = Derivation("X-1", "statement", "source")
+    with pytest.raises(DerivationError, match="X-1"):
+        d.add(Step("our lemma", False, role="support"))
+
+    def broken(out=None):
+        raise DerivationError("FPO-2: supporting step failed: chain rule")
+
+    monkeypatch.setattr("derivations.build.build", broken)
+    assert derivations_cli.main([]) == 1
+    assert "FPO-2" in capsys.readouterr().err
+
+
+def test_committed_output_is_current(tmp_path):
+    build(tmp_path, log=lambda line: None)
+    produced = sorted(p.name for p in tmp_path.iterdir())
+    assert produced == sorted(p.name for p in OUT.iterdir() if p.suffix in (".tex", ".md", ".json"))
+    stale = [name for name in produced if (tmp_path / name).read_text() != (OUT / name).read_text()]
+    assert not stale, f"derivations/out is stale, run `make derivations`: {stale}"
+    assert len(produced) == 2 * len(GROUPS) + 2

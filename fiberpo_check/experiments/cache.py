@@ -1,0 +1,40 @@
+"""Results cached under results/experiments/, keyed by a hash of the config that produced them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Callable
+
+from ..verdicts import ROOT
+
+RESULT_DIR = ROOT / "results" / "experiments"
+
+
+def config_hash(config: dict) -> str:
+    """First 12 hex digits of the SHA-256 of the config's canonical JSON."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def cached(name: str, config: dict, compute: Callable[[], dict], out_dir: Path = RESULT_DIR) -> dict:
+    """The stored result of `name` for this config, computing and storing it (atomically) when absent."""
+    path = out_dir / f"{name}-{config_hash(config)}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    result = {"name": name, "config": config, **compute()}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, indent=1, sort_keys=True, default=float) + "\n")
+    tmp.replace(path)
+    (out_dir / f"{name}-latest.json").write_text(json.dumps({"path": path.name}) + "\n")
+    return result
+
+
+def latest(name: str, out_dir: Path = RESULT_DIR) -> dict | None:
+    """The most recently computed result of `name`, or None."""
+    pointer = out_dir / f"{name}-latest.json"
+    if not pointer.exists():
+        return None
+    path = out_dir / json.loads(pointer.read_text())["path"]
+    return json.loads(path.read_text()) if path.exists() else None

@@ -120,6 +120,12 @@ def check_apc4(bound: Callable = lambda u, ts, d_tv, delta: ts * (delta - d_tv) 
         d_new = sum(n * abs(vi - mean) for n, vi in zip(ns, v)) / ts
         return d_new < delta if d_tv > delta else d_new <= delta
 
+    ts, d_tv, dl, n_pos, vbar, m, p = sp.symbols("T_s D delta N vbar m p", positive=True)
+    d.add(identity_step("proof algebra: T_sD̂ − N(T_s(D̂ − δ) + v̄) = T_sδ − T_s(N − 1)(D̂ − δ) − N v̄",
+                        ts * d_tv - n_pos * (ts * (d_tv - dl) + vbar), ts * dl - ts * (n_pos - 1) * (d_tv - dl) - n_pos * vbar))
+    margin = (ts * (n_pos - 1) * (d_tv - dl) + n_pos * vbar).subs({n_pos: 2 + m, d_tv: dl + p})
+    d.add(Step("N ≥ 2, D̂ > δ, v̄ ≥ 0 ⇒ T_s(N − 1)(D̂ − δ) + N v̄ > 0 (strict retraction)",
+               bool(sp.expand(margin).is_positive) and bool(sp.expand(margin.subs(vbar, 0)).is_positive)))
     cases = list(_retraction_cases(rationals(-8, 8, 4), [Fraction(1, 8), Fraction(1, 4), Fraction(1, 2), Fraction(1)]))
     d.add(search_step("D̂_TV(proj(G(u))) ≤ δ, strictly when D̂_TV(u) > δ (3 actions, n ∈ {1,2}³, u ∈ ¼ℤ ∩ [−2, 2], "
                       "δ ∈ {1/8, 1/4, 1/2, 1})", cases, retracted))

@@ -272,9 +272,11 @@ def check_fpo9(lengths: tuple = (1, 2, 5, 10)) -> Derivation:
         value = p_ * sp.log(p_ / q_) + (1 - p_) / big_l * sp.log((1 - p_) / (1 - q_))
         return sp.N(value, 30) >= 0
 
-    d.add(search_step("E_τ[log s⁻ − log s⁺] ≥ 0 when the length T_τ depends on the sampled tokens", (
+    d.add(search_step("E_τ[log s⁻ − log s⁺] ≥ 0 when the length T_τ depends on the sampled tokens "
+                      "(case = (π_old(stop), π(stop), length if not stopped))", (
         (p_, q_, big_l) for p_ in probs for q_ in probs for big_l in lengths), nonnegative))
-    d.summary = "exact identity; ≥ 0 holds for fixed lengths, fails when the 1/T_τ weight depends on the actions."
+    d.summary = ("exact identity; ≥ 0 holds for fixed lengths, fails when the 1/T_τ weight depends on the actions "
+                 "(the same counterexample breaks eq 50, E_τ[D̂^(τ)] = D̄^(tj), for action-dependent lengths).")
     return d
 
 

@@ -73,6 +73,12 @@ def check_rgf2(tv_scale: Fraction = Fraction(1)) -> Derivation:
     d.add(Step("GSPO step 4: ½ D̂_KL ≳ D̂_TV² (Pinsker) with the paper's D̂_TV = mean|r − 1|", not failures,
                method="exhaustive", evidence="; ".join(failures) if failures else "holds at x ∈ {1/10, 1/2, 9/10}",
                latex=r"\tfrac12\hat D_{KL} \ge \hat D_{TV}^2"))
+    log_s, small = sp.Integer(1), {tau_d: sp.Rational(1, 10)}
+    one_sided, two_sided = (-log_s <= 2 * tau_d**2).subs(small), (sp.Abs(log_s) <= 2 * tau_d**2).subs(small)
+    d.add(Step("step 4 combines both cases into clip(log s_τ, ±2δ²): the derived condition −log s_τ ≤ 2δ² is the "
+               "symmetric one", one_sided == two_sided, on_failure="approximate",
+               evidence=f"δ = 1/10, log s_τ = 1: −log s ≤ 2δ² is {one_sided}, |log s| ≤ 2δ² is {two_sided}; "
+                        "the upper side of the clip is an added choice"))
     d.summary = ("PPO/GRPO chains hold exactly; GSPO's Pinsker step holds only for D_TV = ½ mean|r−1| (eq 37), "
                  "not for the D̂_TV it uses (eq 48): then ε_GSPO = δ²/2, not 2δ².")
     return d

@@ -72,6 +72,8 @@ def check_trpo2(penalty: sp.Expr = PENALTY) -> Derivation:
     d.add(Step("for a fixed max-TV t, j increases with every t_s ≤ t where M(s) > 0 (∂j/∂t_s = w_s M(s)/(1−γ) > 0), "
                "so the optimum sets t_s = t", bool(sp.simplify(sp.diff(j_state, ts) * (1 - g)).is_positive),
                latex=rf"\partial_{{t_s}} j = {sp.latex(sp.diff(j_state, ts))}"))
+    d.add(identity_step("exchange step: moving state s from t(s) to (t(s) + t)/2 raises its term by (t − t(s))M(s)/2",
+                        ((ts + tmax) / 2 - ts) * ms, (tmax - ts) * ms / 2))
     d.add(identity_step("argmax of t M/(1−γ) − 4γ‖A‖t²/(1−γ)² is t* = (1−γ)M/(8γ‖A‖)",
                         maximizer(penalty), (1 - g) * M / (8 * g * A)))
     y = rationals(-4, 4, 4)

@@ -104,10 +104,15 @@ def counterexample_search(cases: Iterable, predicate: Callable[..., bool]) -> tu
     return n, None
 
 
-def search_step(text: str, cases: Iterable, predicate: Callable[..., bool], **kw) -> Step:
-    """A step checked over exhaustive exact cases: 'no counterexample in N cases' or the counterexample found."""
+def search_step(text: str, cases: Iterable, predicate: Callable[..., bool], describe: Callable[..., str] | None = None,
+                **kw) -> Step:
+    """A step checked over exhaustive exact cases: 'no counterexample in N cases' or the counterexample found
+    (with describe(*case) appended, to show the values that break the statement)."""
     n, bad = counterexample_search(cases, predicate)
-    evidence = f"no counterexample in {n} exact cases" if bad is None else f"counterexample {fmt(bad)}"
+    if bad is None:
+        evidence = f"no counterexample in {n} exact cases"
+    else:
+        evidence = f"counterexample {fmt(bad)}" + (f": {describe(*bad)}" if describe else "")
     return Step(text, bad is None, method="exhaustive", evidence=evidence, **kw)
 
 

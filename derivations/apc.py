@@ -110,15 +110,18 @@ def check_apc4(bound: Callable = lambda u, ts, d_tv, delta: ts * (delta - d_tv) 
     d = Derivation("APC-4", "For u with Σ n u = 0: D̂_TV(s, proj(G(u))) ≤ δ, and < δ when D̂_TV(s, u) > δ.", "Lemma D.9")
     soft_threshold_steps(d)
 
-    def retracted(u1, u2, n1, n2, n3, delta):
+    def tv_before_after(u1, u2, n1, n2, n3, delta):
         ns = (n1, n2, n3)
         us = (u1, u2, -(n1 * u1 + n2 * u2) / n3)
         ts = sum(ns)
         d_tv = sum(n * abs(u) for n, u in zip(ns, us)) / ts
         v = [frac_clip(u, bound(u, ts, d_tv, delta)) for u in us]
         mean = sum(n * vi for n, vi in zip(ns, v)) / ts
-        d_new = sum(n * abs(vi - mean) for n, vi in zip(ns, v)) / ts
-        return d_new < delta if d_tv > delta else d_new <= delta
+        return d_tv, sum(n * abs(vi - mean) for n, vi in zip(ns, v)) / ts
+
+    def retracted(*case):
+        d_tv, d_new = tv_before_after(*case)
+        return d_new < case[-1] if d_tv > case[-1] else d_new <= case[-1]
 
     ts, d_tv, dl, n_pos, vbar, m, p = sp.symbols("T_s D delta N vbar m p", positive=True)
     d.add(identity_step("proof algebra: T_sD̂ − N(T_s(D̂ − δ) + v̄) = T_sδ − T_s(N − 1)(D̂ − δ) − N v̄",
@@ -128,7 +131,8 @@ def check_apc4(bound: Callable = lambda u, ts, d_tv, delta: ts * (delta - d_tv) 
                bool(sp.expand(margin).is_positive) and bool(sp.expand(margin.subs(vbar, 0)).is_positive)))
     cases = list(_retraction_cases(rationals(-8, 8, 4), [Fraction(1, 8), Fraction(1, 4), Fraction(1, 2), Fraction(1)]))
     d.add(search_step("D̂_TV(proj(G(u))) ≤ δ, strictly when D̂_TV(u) > δ (3 actions, n ∈ {1,2}³, u ∈ ¼ℤ ∩ [−2, 2], "
-                      "δ ∈ {1/8, 1/4, 1/2, 1})", cases, retracted))
+                      "δ ∈ {1/8, 1/4, 1/2, 1}; case = (u1, u2, n1, n2, n3, δ))", cases, retracted,
+                      describe=lambda *c: "D̂_TV before {}, after {}".format(*tv_before_after(*c))))
     d.summary = "clip = soft thresholding (SymPy); retraction checked exactly on every listed case."
     return d
 
@@ -174,6 +178,4 @@ def check_apc5(rollback_condition: Callable = lambda x, ts, d_tv, delta: x / ts 
     return d
 
 
-def derive() -> list[Derivation]:
-    """All APC claims with a symbolic part."""
-    return [check_apc1(), check_apc2(), check_apc3(), check_apc4(), check_apc5()]
+CHECKS = (check_apc1, check_apc2, check_apc3, check_apc4, check_apc5)

@@ -95,15 +95,19 @@ def check_der1(threshold: Callable = eq77_threshold, strict: bool = True, length
     d.add(Step("Σ_{t'≠t}|ℓ_t'| = T(log s+ + log s−) − |ℓ_t| (every sign pattern, T = 3)", ok,
                latex=r"\sum_{t'\neq t}|\ell_{t'}| = T_\tau(\log s^+_\tau+\log s^-_\tau) - |\ell_t|"))
     cases = list(token_cases(lengths))
-    d.add(search_step("the channel-split clip is stricter: |split| ≤ |unsplit| (δ = C+ + C−)", cases,
-                      lambda *c: abs(split_clip(*c)) <= abs(unsplit_clip(*c))))
-    d.add(search_step("the decomposed clip equals eq 77 (aggregate gate with budget (TC − (ε − lℓ))/(T + 1))", cases,
-                      lambda *c: decomposed_clip(*c) == eq77(*c, threshold=threshold)))
-    d.add(search_step("the decomposed clip is no larger: |decomposed| ≤ |split|", cases,
-                      lambda *c: abs(decomposed_clip(*c)) <= abs(split_clip(*c))))
+    case = " (case = (ℓ, token, C+, C−, ε))"
+    d.add(search_step("the channel-split clip is stricter: |split| ≤ |unsplit| (δ = C+ + C−)" + case, cases,
+                      lambda *c: abs(split_clip(*c)) <= abs(unsplit_clip(*c)),
+                      describe=lambda *c: f"split {split_clip(*c)}, unsplit {unsplit_clip(*c)}"))
+    d.add(search_step("the decomposed clip equals eq 77 (aggregate gate with budget (TC − (ε − lℓ))/(T + 1))" + case,
+                      cases, lambda *c: decomposed_clip(*c) == eq77(*c, threshold=threshold),
+                      describe=lambda *c: f"decomposed {decomposed_clip(*c)}, eq 77 {eq77(*c, threshold=threshold)}"))
+    versus_split = lambda *c: f"decomposed {decomposed_clip(*c)}, split {split_clip(*c)}"  # noqa: E731
+    d.add(search_step("the decomposed clip is no larger: |decomposed| ≤ |split|" + case, cases,
+                      lambda *c: abs(decomposed_clip(*c)) <= abs(split_clip(*c)), describe=versus_split))
     if strict:
-        d.add(search_step("'absolute value strictly less': |decomposed| < |split|", cases,
-                          lambda *c: abs(decomposed_clip(*c)) < abs(split_clip(*c))))
+        d.add(search_step("'absolute value strictly less': |decomposed| < |split|" + case, cases,
+                          lambda *c: abs(decomposed_clip(*c)) < abs(split_clip(*c)), describe=versus_split))
     big_t, c, eps, a = sp.symbols("T C epsilon a", positive=True)
     d.add(Step("eq 77's budget (TC − ε + |ℓ|)/(T + 1) → C as T → ∞",
                sp.limit((big_t * c - eps + a) / (big_t + 1), big_t, sp.oo) == c, method="approximate"))
@@ -155,16 +159,21 @@ def check_der2(recovery: Callable = paper_recovery) -> Derivation:
         lhs = frac_clip(abs(ell[i]) - x, eps) + frac_g_agg(x, c, len(ell))
         return lhs == fbg_components(ell, cp, cn, eps)[i][l]
 
-    d.add(search_step("'Verification': clip(lℓ − log s^(l), ±ε) + g_agg(log s^(l)) = G(σ)_(i; l_i) as printed", cases,
-                      verification_line, on_failure="inconsistent"))
+    case = " (case = (ℓ, token, C+, C−, ε))"
+    d.add(search_step("'Verification': clip(lℓ − log s^(l), ±ε) + g_agg(log s^(l)) = G(σ)_(i; l_i) as printed" + case,
+                      cases, verification_line, on_failure="inconsistent",
+                      describe=lambda ell, i, cp, cn, eps: "G(σ)_(i; l_i) = "
+                      f"{fbg_components(ell, cp, cn, eps)[i][1 if ell[i] > 0 else -1]}, a factor 1/T (and the sign l) off"))
     d.add(search_step("the printed line holds after multiplying G(σ)_(i; l_i) by T (σ carries the 1/T of F)", cases,
                       lambda ell, i, cp, cn, eps: (frac_clip(abs(ell[i]) - own_channel(ell, i, cp, cn)[1], eps)
                                                    + frac_g_agg(own_channel(ell, i, cp, cn)[1],
                                                                 own_channel(ell, i, cp, cn)[2], len(ell)))
                       == len(ell) * fbg_components(ell, cp, cn, eps)[i][1 if ell[i] > 0 else -1], role="support"))
-    d.add(search_step("exp(eq 79) = R ∘ G ∘ F (the objective is in FBG form)", cases,
+    d.add(search_step("exp(eq 79) = R ∘ G ∘ F (the objective is in FBG form)" + case, cases,
                       lambda ell, i, cp, cn, eps: eq79(ell, i, cp, cn, eps)
-                      == recovery(ell, fbg_components(ell, cp, cn, eps))[i]))
+                      == recovery(ell, fbg_components(ell, cp, cn, eps))[i],
+                      describe=lambda ell, i, cp, cn, eps: f"eq 79 = {eq79(ell, i, cp, cn, eps)}, log R∘G∘F = "
+                      f"{recovery(ell, fbg_components(ell, cp, cn, eps))[i]}"))
 
     def agree_when_opposite_small(ell, i, cp, cn, eps):
         l, _, _, x_opp = own_channel(ell, i, cp, cn)
@@ -184,6 +193,4 @@ def own_channel_recovery(ell, comps) -> list[Fraction]:
     return [len(ell) * (c[1] if v > 0 else -c[-1]) for v, c in zip(ell, comps)]
 
 
-def derive() -> list[Derivation]:
-    """DER claims (symbolic part)."""
-    return [check_der1(), check_der2()]
+CHECKS = (check_der1, check_der2)

@@ -229,6 +229,4 @@ def check_fgh2(objects: Callable = domain_from_objects) -> Derivation:
     return d
 
 
-def derive() -> list[Derivation]:
-    """FGH claims with a symbolic part."""
-    return [check_fgh1(), check_fgh2(), check_fgh3(), check_fgh4()]
+CHECKS = (check_fgh1, check_fgh2, check_fgh3, check_fgh4)

@@ -140,6 +140,4 @@ def check_trpo4(estimator_scale: sp.Expr = sp.Integer(1)) -> Derivation:
     return d
 
 
-def derive() -> list[Derivation]:
-    """All TRPO claims."""
-    return [check_trpo1(), check_trpo2(), check_trpo3(), check_trpo4()]
+CHECKS = (check_trpo1, check_trpo2, check_trpo3, check_trpo4)

@@ -100,3 +100,14 @@ def test_committed_output_is_current(tmp_path):
     stale = [name for name in produced if (tmp_path / name).read_text() != (OUT / name).read_text()]
     assert not stale, f"derivations/out is stale, run `make derivations`: {stale}"
     assert len(produced) == 2 * len(GROUPS) + 2
+
+
+def test_latex_is_ascii_with_balanced_braces():
+    for tex in OUT.glob("*.tex"):
+        text = tex.read_text()
+        assert text.isascii(), tex.name
+        depth = 0
+        for ch in text.replace("\\{", "").replace("\\}", ""):
+            depth += (ch == "{") - (ch == "}")
+            assert depth >= 0, tex.name
+        assert depth == 0, tex.name

@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ..gates import safe_ratio
-from ..losses import gate_metrics
+from ..gates import gate_regime, safe_ratio
 from ..objectives.fiberpo import fiberpo_parts
 from ..objectives.fiberpo_domain import fiberpo_domain_parts
 from ..objectives.gspo import sequence_log_ratio
@@ -45,6 +44,9 @@ def gate_fractions(method: str, hyper: dict, log_ratio: Tensor, mask: Tensor) ->
         parts = fiberpo_parts(log_ratio, mask, c_pos=hyper["c_pos"], c_neg=hyper["c_neg"], eps=hyper["eps"])
     else:
         parts = fiberpo_domain_parts(log_ratio, mask, hyper["group_ids"], hyper["domain_ids"], c_pos=hyper["c_pos"], c_neg=hyper["c_neg"], eps=hyper["eps"])
-    metrics = gate_metrics(parts, hyper["eps"])
-    keep = {key.removeprefix("fiberpo/"): value for key, value in metrics.items() if key.startswith("fiberpo/") and key.endswith("_frac")}
-    return {"clip/frac": metrics["fiberpo/fiber_clip_frac"], **{f"regime/{k}": v for k, v in keep.items()}}
+    metrics = {"clip/frac": float((parts.same_sign.abs() > hyper["eps"])[mask].double().mean())}
+    for (channel, level), (x, c, k) in parts.base_gates.items():
+        regime = gate_regime(x, c, k)
+        metrics[f"regime/{level}_{channel}_rollback"] = float((regime == 1).double().mean())
+        metrics[f"regime/{level}_{channel}_zeroed"] = float((regime == 2).double().mean())
+    return metrics

@@ -1,0 +1,36 @@
+"""`python -m fiberpo_check experiments [--preset quick|default|full] [--seed N] [--device cpu|cuda] [--only bandit lm]`."""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from ..experiments.presets import PRESETS
+from ..experiments.runner import SUMMARY_PATH, VERDICT_PATH, run_preset
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Command-line options of the experiments command."""
+    parser = argparse.ArgumentParser(prog="python -m fiberpo_check experiments", description=__doc__)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
+    parser.add_argument("--seed", type=int, default=None, help="run this one seed instead of the preset's seed list")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, or auto")
+    parser.add_argument("--only", nargs="+", choices=("bandit", "lm"), default=("bandit", "lm"))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    """Run the preset (reusing cached results), print verdicts; Ctrl-C stops cleanly with exit status 130."""
+    args = parse(argv)
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    try:
+        summary = run_preset(args.preset, args.seed, device, tuple(args.only))
+    except KeyboardInterrupt:
+        print("interrupted; finished parts stay cached under results/experiments/")
+        return 130
+    for claim, status in sorted(summary["verdicts"].items()):
+        print(f"{claim:<6} {status}")
+    print(f"timings: {summary['timings']}")
+    print(f"summary: {SUMMARY_PATH}\nverdicts: {VERDICT_PATH}")
+    return 0

@@ -1,0 +1,43 @@
+"""Run (or reuse from the cache) the bandit and tiny-LM experiments of a preset, summarise, and write verdicts."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from ..verdicts import RESULT_VERDICTS, write_verdicts
+from . import bandit_experiment, lm_experiment
+from .cache import RESULT_DIR, cached
+from .experiment_verdicts import compute
+from .presets import preset
+from .summaries import bandit_summary, lm_summary
+
+SUMMARY_PATH = RESULT_DIR / "summary.json"
+VERDICT_PATH = RESULT_VERDICTS / "experiments.json"
+
+
+def run_preset(name: str, seed: int | None = None, device: str = "cpu", only: tuple[str, ...] = ("bandit", "lm")) -> dict:
+    """Results, summaries and verdicts of a preset; `seed` replaces the seed lists with that one seed."""
+    cfg = preset(name)
+    if seed is not None:
+        cfg["bandit"]["seeds"] = [seed]
+        cfg["lm"]["seeds"] = [seed]
+    summary, timings, bandit, lm = {"preset": name, "device": device}, {}, None, None
+    if "bandit" in only:
+        start = time.perf_counter()
+        bandit = bandit_summary(cached("bandit", cfg["bandit"], lambda: bandit_experiment.run(cfg["bandit"])))
+        timings["bandit_s"] = time.perf_counter() - start
+        summary["bandit"] = bandit
+    if "lm" in only:
+        start = time.perf_counter()
+        raw = cached("tiny_lm", cfg["lm"], lambda: lm_experiment.run(cfg["lm"], device))
+        lm = lm_summary(raw, cfg["lm"])
+        timings["lm_s"] = time.perf_counter() - start
+        summary["lm"] = lm
+    verdicts = compute(bandit, lm)
+    summary["timings"] = timings
+    summary["verdicts"] = {v.id: v.status for v in verdicts}
+    SUMMARY_PATH.parent.mkdir(parents=True, exist_ok=True)
+    SUMMARY_PATH.write_text(json.dumps(summary, indent=1, sort_keys=True, default=float) + "\n")
+    write_verdicts(VERDICT_PATH, verdicts)
+    return summary

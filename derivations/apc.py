@@ -105,19 +105,27 @@ def _retraction_cases(values: list[Fraction], deltas: list[Fraction]):
                 yield (u1, u2, *ns, dl)
 
 
-def check_apc4(bound: Callable = lambda u, ts, d_tv, delta: ts * (delta - d_tv) + abs(u)) -> Derivation:
+def paper_bound(u: Fraction, ts: int, d_tv: Fraction, delta: Fraction) -> Fraction:
+    """The clip bound of Def D.8: T_s(δ − D̂_TV(s, u)) + |u|."""
+    return ts * (delta - d_tv) + abs(u)
+
+
+def retraction_tv(us: tuple, ns: tuple, delta: Fraction, bound: Callable = paper_bound) -> tuple[Fraction, Fraction]:
+    """(D̂_TV(s, u), D̂_TV(s, proj(G(u)))) for one state, exactly (Def D.8, Lemma D.9)."""
+    ts = sum(ns)
+    d_tv = Fraction(sum(n * abs(u) for n, u in zip(ns, us))) / ts
+    v = [frac_clip(u, bound(u, ts, d_tv, delta)) for u in us]
+    mean = sum(n * vi for n, vi in zip(ns, v)) / ts
+    return d_tv, sum(n * abs(vi - mean) for n, vi in zip(ns, v)) / ts
+
+
+def check_apc4(bound: Callable = paper_bound) -> Derivation:
     """APC-4: Lemma D.9, D̂_TV(s, proj(G(u))) ≤ δ, strictly when D̂_TV(s, u) > δ."""
     d = Derivation("APC-4", "For u with Σ n u = 0: D̂_TV(s, proj(G(u))) ≤ δ, and < δ when D̂_TV(s, u) > δ.", "Lemma D.9")
     soft_threshold_steps(d)
 
     def tv_before_after(u1, u2, n1, n2, n3, delta):
-        ns = (n1, n2, n3)
-        us = (u1, u2, -(n1 * u1 + n2 * u2) / n3)
-        ts = sum(ns)
-        d_tv = sum(n * abs(u) for n, u in zip(ns, us)) / ts
-        v = [frac_clip(u, bound(u, ts, d_tv, delta)) for u in us]
-        mean = sum(n * vi for n, vi in zip(ns, v)) / ts
-        return d_tv, sum(n * abs(vi - mean) for n, vi in zip(ns, v)) / ts
+        return retraction_tv((u1, u2, -(n1 * u1 + n2 * u2) / n3), (n1, n2, n3), delta, bound)
 
     def retracted(*case):
         d_tv, d_new = tv_before_after(*case)

@@ -7,9 +7,11 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from derivations import GROUPS, apc, der, fbg, fgh, fpo, rgf, trpo
-from derivations._core import Derivation, DerivationError, Step
+from derivations._core import Derivation, DerivationError, Step, fiber_log_gate
 from derivations.build import OUT, build
 from fiberpo_check.cli import derivations as derivations_cli
 
@@ -111,3 +113,36 @@ def test_latex_is_ascii_with_balanced_braces():
             depth += (ch == "{") - (ch == "}")
             assert depth >= 0, tex.name
         assert depth == 0, tex.name
+
+
+rational = st.fractions(min_value=-3, max_value=3, max_denominator=12)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(rational, st.integers(1, 3)), min_size=2, max_size=6),
+       st.fractions(min_value=Fraction(1, 50), max_value=2, max_denominator=50))
+def test_retraction_property_search(pairs, delta):
+    """Lemma D.9 beyond the exhaustive grid: up to 6 actions, multiplicities 1-3, random exact u and δ."""
+    us, ns = [u for u, _ in pairs], [n for _, n in pairs]
+    us[-1] = -sum(n * u for n, u in zip(ns[:-1], us[:-1])) / ns[-1]  # probability constraint (65)
+    before, after = apc.retraction_tv(tuple(us), tuple(ns), delta)
+    assert after < delta if before > delta else after <= delta
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.fractions(min_value=-1, max_value=1, max_denominator=40).filter(lambda v: v != 0), min_size=1,
+                max_size=5), st.sampled_from(der.BUDGETS), st.sampled_from(der.EPSILONS))
+def test_eq77_rewrite_property_search(ell, budgets, eps):
+    """The decomposed clip equals eq 77 on random exact trajectories (DER-1's exact rewrite)."""
+    for i in range(len(ell)):
+        assert der.decomposed_clip(tuple(ell), i, *budgets, eps) == der.eq77(tuple(ell), i, *budgets, eps)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.integers(1, 6), st.lists(st.fractions(min_value=-1, max_value=1, max_denominator=30), min_size=6, max_size=6))
+def test_identity_ball_property_search(length, scaled):
+    """G = r exactly inside the FPO-4 ball on random exact points of random length."""
+    c_pos, c_neg, eps = Fraction(1, 5), Fraction(1, 10), Fraction(1, 20)
+    rho = fpo.identity_radius(length, c_pos, c_neg, eps)
+    ell = [rho * v for v in scaled[:length]]
+    assert fiber_log_gate(tuple(ell), c_pos, c_neg, eps) == ell

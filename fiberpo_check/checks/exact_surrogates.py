@@ -41,6 +41,13 @@ DEFAULT_HYPER = {
     "fiberpo": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
     "fiberpo_domain": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
 }
+# One radius 0.2 for every method's clip / budget, so that update directions compare at equal looseness.
+MATCHED_HYPER = {
+    "gspo": {"eps_low": 0.2, "eps_high": 0.2},
+    "apc": {"delta": 0.2},
+    "fiberpo": {"c_pos": 0.2, "c_neg": 0.2, "eps": 0.2},
+    "fiberpo_domain": {"c_pos": 0.2, "c_neg": 0.2, "eps": 0.2},
+}
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,12 @@ def mean_abs_log_ratio(batches: PairBatches, theta: Tensor) -> float:
 
 def direction_cosine_rows(tree: TreePolicy, theta_old: Tensor, *, scales: tuple[float, ...] | None = None,
                           n_directions: int = 4, modes: tuple[str | None, ...] = (None, "seq-mean-token-sum"),
-                          methods=METHODS, advantage: str = "trajectory", seed: int = 0) -> list[dict]:
-    """cos(grad E J_hat_m(theta), grad J(theta)) as theta = theta_old + a d moves off-policy along random d."""
+                          methods=METHODS, advantage: str = "trajectory", seed: int = 0,
+                          budgets: dict[str, dict] | None = None) -> list[dict]:
+    """cos(grad E J_hat_m(theta), grad J(theta)) as theta = theta_old + a d moves off-policy along random d.
+
+    `budgets` overrides hyperparameters per method (default: exact_surrogates.DEFAULT_HYPER)."""
+    budgets = budgets or {}
     scales = scales or tuple(0.1 * k for k in range(16))
     batches = pair_batches(tree, theta_old, advantage)
     rows = []
@@ -110,24 +114,27 @@ def direction_cosine_rows(tree: TreePolicy, theta_old: Tensor, *, scales: tuple[
             drift = mean_abs_log_ratio(batches, theta)
             for mode in modes:
                 for method in methods:
-                    _, grad = value_and_gradient(lambda th: expected_surrogate(method, th, batches, mode), theta)
+                    _, grad = value_and_gradient(
+                        lambda th: expected_surrogate(method, th, batches, mode, budgets.get(method)), theta)
                     rows.append({"direction": index, "scale": scale, "drift": drift, "method": method,
                                  "mode": mode or NATIVE_MODE[method], "weights": "native" if mode is None else mode,
                                  "cosine": cosine(grad, true_grad), "grad_norm": float(grad.norm())})
     return rows
 
 
-def update_path_rows(tree: TreePolicy, theta_old: Tensor, *, epochs: int = 20, step: float = 0.25,
+def update_path_rows(tree: TreePolicy, theta_old: Tensor, *, epochs: int = 30, step: float = 0.05,
                      modes: tuple[str | None, ...] = (None, "seq-mean-token-sum"), methods=METHODS,
-                     advantage: str = "trajectory") -> list[dict]:
+                     advantage: str = "trajectory", budgets: dict[str, dict] | None = None) -> list[dict]:
     """Multi-epoch normalised-gradient ascent on each E J_hat_m with theta_old fixed; cosine and true gain per epoch."""
+    budgets = budgets or {}
     batches = pair_batches(tree, theta_old, advantage)
     rows = []
     for mode in modes:
         for method in methods:
             theta = theta_old.clone()
             for epoch in range(epochs + 1):
-                _, grad = value_and_gradient(lambda th: expected_surrogate(method, th, batches, mode), theta)
+                _, grad = value_and_gradient(
+                    lambda th: expected_surrogate(method, th, batches, mode, budgets.get(method)), theta)
                 _, true_grad = value_and_gradient(lambda th: true_gain(batches, th), theta)
                 rows.append({"method": method, "mode": mode or NATIVE_MODE[method],
                              "weights": "native" if mode is None else mode, "epoch": epoch,

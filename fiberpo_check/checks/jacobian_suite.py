@@ -76,21 +76,39 @@ def probe_suite(log_ratio: Tensor, mask: Tensor, hyper: GateHyper, seed: int = 0
 
 
 def scaling_rows(token_counts: list[int], hyper: GateHyper, *, mean_len: int = 512, seed: int = 0,
-                 device: str = "cpu", dtype: torch.dtype = torch.float64, progress=None) -> list[dict]:
-    """Seconds for the full probe suite at each token count (trajectory lengths uniform in [1, 2 mean_len - 1])."""
+                 device: str = "cpu", dtype: torch.dtype = torch.float64, repeats: int = 2, threads: int = 1,
+                 progress=None) -> list[dict]:
+    """Best-of-`repeats` seconds for the full probe suite at each token count (lengths uniform in [1, 2 mean_len-1]).
+
+    Runs with `threads` CPU threads (1 by default: on a shared, loaded machine more threads only add contention)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return timed_rows(token_counts, hyper, mean_len, seed, device, dtype, repeats, progress)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def timed_rows(token_counts, hyper, mean_len, seed, device, dtype, repeats, progress) -> list[dict]:
+    """The measurement loop of scaling_rows."""
     rows = []
+    warm = on_device(*mixed_regime_batch(random_lengths(4, 8, seed=seed), c_pos=hyper.c_pos, c_neg=hyper.c_neg,
+                                         seed=seed), device, dtype)
+    probe_suite(*warm, hyper, seed=seed)
     for tokens in token_counts:
         lengths = random_lengths(max(1, tokens // mean_len), 2 * mean_len - 1, seed=seed)
         log_ratio, mask = on_device(*mixed_regime_batch(lengths, c_pos=hyper.c_pos, c_neg=hyper.c_neg, seed=seed),
                                     device, dtype)
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        result = probe_suite(log_ratio, mask, hyper, seed=seed)
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        row = {"tokens": int(mask.sum()), "trajectories": int(mask.shape[0]),
-               "seconds": time.perf_counter() - start, **result}
+        timings = []
+        for _ in range(repeats):
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            result = probe_suite(log_ratio, mask, hyper, seed=seed)
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            timings.append(time.perf_counter() - start)
+        row = {"tokens": int(mask.sum()), "trajectories": int(mask.shape[0]), "seconds": min(timings), **result}
         rows.append(row)
         if progress:
             progress(row)

@@ -1,0 +1,45 @@
+"""`python -m fiberpo_check verify [--preset quick|default|full] [--device D] [--dtype T]`: the numeric checks.
+
+Writes results/verify/*.json|csv and results/verdicts/verify.json (FPO-2..5, FPO-7, FPO-10, FGH-2..4, EMP-1, EMP-2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from ..checks.verify_suite import PRESETS, RESULTS, run_verify
+from ..verdicts import RESULT_VERDICTS, write_verdicts
+from .device_options import DTYPES, add_device_options, parse_or_status, resolve_device
+
+
+def parser() -> argparse.ArgumentParser:
+    """Command-line options of the verify command."""
+    p = argparse.ArgumentParser(prog="python -m fiberpo_check verify", description=__doc__)
+    p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="sizes (default: default)")
+    add_device_options(p)
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """Run the suite with progress lines, print the verdicts, write results and verdicts."""
+    args = parse_or_status(parser(), argv)
+    if isinstance(args, int):
+        return args
+    try:
+        device = resolve_device(args.device)
+    except ValueError as error:
+        print(f"verify: {error}")
+        return 2
+    started = time.perf_counter()
+
+    def say(line: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {line}" if not line.startswith(" ") else line, flush=True)
+
+    verdicts = run_verify(args.preset, device=device, dtype=DTYPES[args.dtype], out_dir=RESULTS, say=say)
+    path = write_verdicts(RESULT_VERDICTS / "verify.json", verdicts)
+    print()
+    for v in verdicts:
+        print(f"  {v.id:<7} {v.status:<22} {v.evidence[:110]}...")
+    print(f"\nverdicts: {path}\nresults:  {RESULTS}/  ({time.perf_counter() - started:.0f} s)")
+    return 0

@@ -12,19 +12,14 @@ scalar), so the backward is a single elementwise pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
 import torch
 from torch import Tensor
 
 from .aggregation import MODES, Normalizers
-from .batch import Hierarchy, masked
-from .gates import LOG_RATIO_LIMIT, clip_sym
-from .objectives.fiberpo import base_log_weight, channel_aggregates, fiber_arguments, fiber_log_residual
+from .batch import Hierarchy
+from .gates import LOG_RATIO_LIMIT, clip_sym, g_agg_slope
+from .objectives.fiberpo import base_log_weight
 from .objectives.fiberpo_domain import LEVELS, channel_gate, level_inputs
-
-BaseFn = Callable[[Tensor, Tensor], Tensor]
-
 
 @dataclass(frozen=True)
 class TrajectoryBase:
@@ -36,6 +31,10 @@ class TrajectoryBase:
 
     def __call__(self, log_s_pos: Tensor, log_s_neg: Tensor) -> Tensor:
         return base_log_weight(log_s_pos, log_s_neg, self.lengths, self.c_pos, self.c_neg)
+
+    def vjp(self, log_s_pos: Tensor, log_s_neg: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
+        """grad * d log w / d log s+-, with the slopes gamma+- of eq 20."""
+        return grad * g_agg_slope(log_s_pos, self.c_pos, self.lengths), -grad * g_agg_slope(log_s_neg, self.c_neg, self.lengths)
 
     def gates(self, log_s_pos: Tensor, log_s_neg: Tensor) -> dict:
         """{(channel, level): (gate input, C, k)} of every g_agg term, for metrics."""
@@ -68,6 +67,18 @@ class HierarchyBase:
     def __call__(self, log_s_pos: Tensor, log_s_neg: Tensor) -> Tensor:
         pos = channel_gate(level_inputs(log_s_pos, self.hierarchy), self.budgets_pos, self.counts)
         return pos - channel_gate(level_inputs(log_s_neg, self.hierarchy), self.budgets_neg, self.counts)
+
+    def channel_vjp(self, log_s: Tensor, budgets: dict, grad: Tensor) -> Tensor:
+        """grad-weighted derivative of one channel's three terms; the level means are self-adjoint (eq 33)."""
+        inputs = level_inputs(log_s, self.hierarchy)
+        slope = {level: grad * g_agg_slope(getattr(inputs, level), budgets[level], self.counts[level]) for level in LEVELS}
+        group_mean = self.hierarchy.level_means(slope["group"] - slope["trajectory"])[0]
+        domain_mean = self.hierarchy.level_means(slope["domain"] - slope["group"])[1]
+        return slope["trajectory"] + group_mean + domain_mean
+
+    def vjp(self, log_s_pos: Tensor, log_s_neg: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
+        """grad * d log w_Base / d log s+- across each trajectory's group and domain."""
+        return self.channel_vjp(log_s_pos, self.budgets_pos, grad), -self.channel_vjp(log_s_neg, self.budgets_neg, grad)
 
     def gates(self, log_s_pos: Tensor, log_s_neg: Tensor) -> dict:
         """{(channel, level): (gate input, C, k)} of every g_agg term, for metrics."""
@@ -160,45 +171,22 @@ class FiberObjective(torch.autograd.Function):
     def backward(ctx, grad_loss, grad_stats):
         free_part, positive, mask, log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos = ctx.saved_tensors
         eps = ctx.eps
-        with torch.enable_grad():
-            leaves = log_s_pos.detach().requires_grad_(), log_s_neg.detach().requires_grad_()
-            base_pos, base_neg = torch.autograd.grad(ctx.base_fn(*leaves), leaves, sum_all)
+        base_pos, base_neg = ctx.base_fn.vjp(log_s_pos, log_s_neg, sum_all)
         sum_neg, sum_free_neg = sum_all - sum_pos, sum_free - sum_free_pos
         opposite_free_pos = (log_s_neg.abs() <= eps).to(sum_all.dtype)  # |v| <= eps for l = +1 (v = -log s-)
         opposite_free_neg = (log_s_pos.abs() <= eps).to(sum_all.dtype)  # |v| <= eps for l = -1 (v = -log s+)
         d_log_s_pos = base_pos - sum_free_pos - opposite_free_neg * sum_neg
         d_log_s_neg = base_neg + sum_free_neg + opposite_free_pos * sum_pos
         row_pos, row_neg = (grad_loss * d_log_s_pos / lengths)[:, None], (-grad_loss * d_log_s_neg / lengths)[:, None]
-        grad = torch.where(positive, row_pos, row_neg).add_(free_part, alpha=float(grad_loss))
+        grad = torch.where(positive, row_pos, row_neg).addcmul_(free_part, grad_loss)
         grad = torch.where(mask, grad, 0)
         grad_old = -grad if ctx.needs_input_grad[1] else None
         return grad, grad_old, None, None, None, None, None, None
 
 
-def fiber_loss_eager(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn: BaseFn, eps: float):
-    """(loss, FiberStats) of the fused eager path; inputs float, mask bool, advantages [B, T] or [B, 1]."""
-    loss, stats = FiberObjective.apply(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps)
-    return loss, FiberStats(*stats)
+def fiber_loss(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps: float):
+    """(loss, stats [6, B] in FiberStats order); inputs float, mask bool, advantages [B, T] or [B, 1]."""
+    return FiberObjective.apply(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps)
 
 
-def fiber_loss_graph(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn: BaseFn, eps: float):
-    """(loss, FiberStats) written with the reference helpers and plain autograd, for torch.compile (eqs 6-16)."""
-    log_ratio = masked(log_prob - old_log_prob, mask)
-    log_s_pos, log_s_neg = channel_aggregates(log_ratio, mask, lengths)
-    base = base_fn(log_s_pos, log_s_neg)
-    same_sign, opposite_sign = fiber_arguments(log_ratio, log_s_pos, log_s_neg)
-    gate = torch.exp(base[:, None] + fiber_log_residual(same_sign, opposite_sign, eps))
-    loss = (masked(gate * advantages, mask).sum(dim=-1) * row_weight).sum()
-    with torch.no_grad():
-        stats = FiberStats(
-            log_s_pos,
-            log_s_neg,
-            base,
-            (mask & (same_sign.abs() > eps)).sum(dim=-1).to(lengths.dtype),
-            (mask & (log_ratio >= 0)).sum(dim=-1).to(lengths.dtype),
-            masked(torch.exp(log_ratio.clamp(max=LOG_RATIO_LIMIT)), mask).sum(dim=-1),
-        )
-    return loss, stats
-
-
-fiber_loss_compiled = torch.compile(fiber_loss_graph, dynamic=None)
+fiber_loss_compiled = torch.compile(fiber_loss, dynamic=None)

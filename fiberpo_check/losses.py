@@ -10,6 +10,7 @@ loss they replace (verl keys clip_ratio, clip_ratio_low, clip_ratio_high), the s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +24,8 @@ from .fast_fiberpo import (
     HierarchyBase,
     TrajectoryBase,
     aggregation_row_weights,
+    fiber_loss,
     fiber_loss_compiled,
-    fiber_loss_eager,
 )
 from .gates import gate_regime
 from .objectives.fiberpo_domain import level_budgets
@@ -48,6 +49,12 @@ def normalizers(config: Any) -> Normalizers:
     keys = ("batch_num_tokens", "global_batch_size", "loss_scale_factor")
     values = {key: (None if info.get(key) is None else float(info[key])) for key in keys}
     return Normalizers(**values, dp_size=int(info.get("dp_size", 1) or 1))
+
+
+def budget_value(config: Any, name: str) -> float | dict:
+    """fiberpo_c_pos / fiberpo_c_neg as a float or a plain dict of per-level budgets (any Mapping accepted)."""
+    value = config_value(config, f"fiberpo_{name}")
+    return dict(value) if isinstance(value, Mapping) else value
 
 
 @dataclass(frozen=True)
@@ -164,9 +171,10 @@ def fiber_policy_loss(batch: PolicyBatch, base, args: tuple, loss_agg_mode: str,
     """Shared body of both FiberPO losses: -sum mu_b A G by the fused (or compiled) path, and gate metrics."""
     eps = check_positive("eps", config_value(config, "fiberpo_eps"))
     row_weight = -aggregation_row_weights(batch.mask, batch.lengths, loss_agg_mode, normalizers(config))
-    loss_fn = fiber_loss_compiled if config_value(config, "fiberpo_compile") else fiber_loss_eager
+    loss_fn = fiber_loss_compiled if config_value(config, "fiberpo_compile") else fiber_loss
     inputs = (batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask, row_weight, base.lengths)
     loss, stats = loss_fn(*inputs, base, eps)
+    stats = FiberStats(*stats)
     raise_on_non_finite(loss, args)
     return loss, gate_metrics(stats, base.gates(stats.log_s_pos, stats.log_s_neg), batch.lengths, eps)
 
@@ -207,8 +215,7 @@ def compute_policy_loss_fiberpo_domain(
     group_ids = torch.as_tensor(group_ids, device=log_prob.device)
     domain_ids = torch.as_tensor(domain_ids, device=log_prob.device)
     Hierarchy.from_ids(group_ids, domain_ids, log_prob.shape[0])  # validates ids on the whole batch
-    budgets_pos = level_budgets("c_pos", config_value(config, "fiberpo_c_pos"))
-    budgets_neg = level_budgets("c_neg", config_value(config, "fiberpo_c_neg"))
+    budgets_pos, budgets_neg = (level_budgets(name, budget_value(config, name)) for name in ("c_pos", "c_neg"))
     keep = batch.lengths > 0
     if not bool(keep.all()):
         batch, group_ids, domain_ids = batch.rows(keep), group_ids[keep], domain_ids[keep]

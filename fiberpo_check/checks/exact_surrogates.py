@@ -115,6 +115,8 @@ def gated_ratios(method: str, log_ratio: Tensor, batches: PairBatches, hyper: di
 def expected_surrogate(method: str, theta: Tensor, batches: PairBatches, mode: str | None = None,
                        hyper: dict | None = None) -> Tensor:
     """E_{pairs ~ pi_old}[J_hat(theta | theta_old)] with the given aggregation mode (default: the method's own)."""
+    if method not in METHODS:
+        raise ValueError(f"method: {method!r} is not one of {METHODS}")
     mode = mode or NATIVE_MODE[method]
     if mode not in MODES:
         raise ValueError(f"mode: {mode!r} is not one of {MODES}")

@@ -1,0 +1,131 @@
+"""Exact enumeration (EMP-1, EMP-2, Thm 4.5), base-weight regimes (FPO-7) and drift clip counts (FPO-10)."""
+
+import pytest
+import torch
+
+from fiberpo_check.checks import first_order, regime_map
+from fiberpo_check.checks.exact_surrogates import METHODS, expected_surrogate, pair_batches, value_and_gradient
+from fiberpo_check.checks.verify_suite import direction_verdict
+from fiberpo_check.envs.tree_policy import (
+    build_tree,
+    random_logits,
+    token_advantages,
+    token_log_probs,
+    trajectory_probs,
+    true_objective,
+)
+
+
+@pytest.fixture(scope="module")
+def setting():
+    tree = build_tree(3, 3, seed=0)
+    return tree, random_logits(tree, seed=1)
+
+
+def test_tree_lists_every_trajectory_and_exact_advantages_telescope(setting):
+    tree, theta = setting
+    assert tree.n_trajectories == 1 + 2 + 4 + 8 and tree.n_states == 7
+    assert abs(float(trajectory_probs(tree, theta).sum()) - 1) < 1e-14
+    per_trajectory = token_advantages(tree, theta).sum(-1)
+    assert torch.allclose(per_trajectory, tree.rewards - true_objective(tree, theta), atol=1e-14)
+    with pytest.raises(ValueError, match="theta"):
+        token_log_probs(tree, theta[:, :2])
+    with pytest.raises(ValueError, match="vocab"):
+        build_tree(1, 3)
+
+
+@pytest.fixture(scope="module")
+def agreement(setting):
+    return first_order.agreement_rows(*setting)
+
+
+def test_every_gate_agrees_with_its_linear_surrogate_at_theta_old(agreement):
+    """Thm 4.5 core, in every aggregation mode: G(1) = 1 and J(G)(1) = I."""
+    for row in agreement:
+        if row["method"] == "gspo" and row["advantage"] == "token":
+            assert row["grad_gap_vs_linear"] > 1e-3  # GSPO's gate only sees the sequence mean
+        else:
+            assert row["value_gap_vs_linear"] < 1e-14 and row["grad_gap_vs_linear"] < 1e-12
+
+
+def test_true_gradient_is_matched_only_by_unit_weights(agreement):
+    for row in agreement:
+        if row["method"] == "gspo" and row["advantage"] == "token":
+            continue
+        if row["mode"] == "seq-mean-token-sum":
+            assert row["grad_rel_error_vs_true"] < 1e-12
+            if row["advantage"] == "token":
+                assert abs(row["value_offset"]) < 1e-14
+        elif row["mode"] == "seq-mean-token-sum-norm":
+            assert row["cosine_vs_true"] > 1 - 1e-12 and row["norm_ratio_vs_true"] == pytest.approx(1 / 3)
+        else:  # negative control: 1/T_tau and 1/(sum T) weights are not proportional to grad J
+            assert row["cosine_vs_true"] < 1 - 1e-4
+
+
+def test_second_order_gap_has_slope_two_only_with_matching_weights(setting):
+    rows = first_order.second_order_rows(*setting, methods=("identity", "fiberpo", "grpo"))
+    for row in rows:
+        if row["mode"] == "seq-mean-token-sum":
+            assert 1.8 < row["slope"] < 2.3
+        else:
+            assert 0.9 < row["slope"] < 1.1
+
+
+def test_cosines_are_seeded_and_start_at_the_on_policy_value(setting, agreement):
+    tree, theta = setting
+    kwargs = {"scales": (0.0, 0.5), "n_directions": 1, "modes": (None,), "methods": ("grpo", "fiberpo")}
+    rows = first_order.direction_cosine_rows(tree, theta, **kwargs)
+    assert rows == first_order.direction_cosine_rows(tree, theta, **kwargs)
+    on_policy = {r["method"]: r["cosine_vs_true"] for r in agreement
+                 if r["advantage"] == "trajectory" and r["mode"] == "seq-mean-token-mean"}
+    for row in rows:
+        if row["scale"] == 0.0:
+            assert row["cosine"] == pytest.approx(on_policy[row["method"]], abs=1e-12)
+
+
+def test_update_paths_record_cosine_gain_and_drift(setting):
+    rows = first_order.update_path_rows(*setting, epochs=3, modes=(None,), methods=("identity", "fiberpo"))
+    identity = [r for r in rows if r["method"] == "identity"]
+    assert identity[0]["true_gain"] == 0.0 and identity[-1]["true_gain"] > 0
+    assert all(-1 <= r["cosine"] <= 1 for r in rows)
+
+
+def test_direction_verdict_counts_wins():
+    def rows(key, fiber):
+        return [{"method": m, "weights": "native", key: 1, "cosine": fiber if m == "fiberpo" else 0.5,
+                 "true_gain": 0.1} for m in METHODS]
+
+    good = direction_verdict({"default": rows("scale", 0.9)}, {"default": rows("epoch", 0.9)})
+    bad = direction_verdict({"default": rows("scale", 0.1)}, {"default": rows("epoch", 0.1)})
+    mixed = direction_verdict({"default": rows("scale", 0.9)}, {"default": rows("epoch", 0.1)})
+    assert (good.status, bad.status, mixed.status) == ("verified-numerically", "refuted", "holds-with-conditions")
+
+
+def test_expected_surrogate_rejects_unknown_names(setting):
+    batches = pair_batches(*setting)
+    with pytest.raises(ValueError, match="mode"):
+        expected_surrogate("fiberpo", setting[1], batches, "sum")
+    with pytest.raises(ValueError, match="method"):
+        value_and_gradient(lambda th: expected_surrogate("trpo", th, batches), setting[1])
+    with pytest.raises(ValueError, match="advantage"):
+        pair_batches(*setting, advantage="gae")
+
+
+def test_base_weight_regimes_and_their_negative_control():
+    facts = regime_map.regime_facts()
+    assert facts["regimes_present"] == list(regime_map.GLOBAL_REGIMES)
+    assert facts["g1_is_ratio_gap"] == 0.0 and facts["g3_log_w_max"] == 0.0
+    assert facts["rays_non_monotone"] == facts["rays"] and facts["rays_single_peak"] < facts["rays"]
+    assert facts["diagonal_sequence"] == list(regime_map.GLOBAL_REGIMES)
+
+    def no_zeroing(x, c, k):
+        return torch.where(x.abs() <= c, x, torch.sign(x) * (k + 1) * c - k * x)
+
+    assert regime_map.regime_facts(gate=no_zeroing)["g3_log_w_max"] > 0
+
+
+def test_drift_clip_counts():
+    rows = regime_map.drift_clip_rows(n_draws=40)
+    assert rows and all(r["ppo_clip_frac"] > 0.5 for r in rows)
+    assert sum(r["fiber_clip_frac"] < r["ppo_clip_frac"] for r in rows) / len(rows) > 0.9
+    assert regime_map.drift_clip_rows(eps=0.5, n_draws=20) == []

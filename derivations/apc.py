@@ -1,4 +1,4 @@
-"""APC-Obj: the two definitions of delta, the clip-bound identity, the correction term, retraction, regimes (App. C, D)."""
+"""APC-Obj: the two deltas, clip-bound identity, correction term, retraction, clipping regimes (App. C, D)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ def check_apc1(main: sp.Expr = DELTA_MAIN, appendix: sp.Expr = DELTA_EQ72) -> De
     d = Derivation("APC-1", "δ^(APC-Obj) of Def 3.2 / Def C.1, (1−γ)²M/(8γ‖Â‖∞T), is the same quantity as eq 72's "
                    "(1−γ)M/(8γ‖Â‖∞), which Thm D.10 identifies with t*.", "Def 3.2 (p. 5), Def C.1, Def D.4 eq 72")
     ratio = sp.simplify(main / appendix)
+    example = {g: sp.Rational(1, 2), T: 4, M: A}
     d.add(identity_step("main-text δ equals eq-72 δ", main, appendix, on_failure="inconsistent",
                         evidence=f"ratio main/eq72 = {ratio}; e.g. γ = 1/2, T = 4, M = ‖A‖: "
-                                 f"{main.subs({g: sp.Rational(1, 2), T: 4, M: A})} vs {appendix.subs({g: sp.Rational(1, 2), M: A})}"))
+                                 f"{main.subs(example)} vs {appendix.subs(example)}"))
     d.add(Step("both vanish at γ = 1 (Remark 3.4)", main.subs(g, 1) == 0 and appendix.subs(g, 1) == 0))
     d.add(identity_step("the δ used in Thm D.10 equals t* = (1−γ)M/(8γ‖A‖) (needed for the equivalence)",
                         main, (1 - g) * M / (8 * g * A), on_failure="inconsistent",

@@ -7,8 +7,7 @@ from typing import Callable, Iterable
 
 import sympy as sp
 
-from ._core import (Derivation, Step, channel_means, fiber_log_gate, fmt, frac_clip, frac_g_agg, grid, is_zero,
-                    search_step)
+from ._core import Derivation, Step, channel_means, frac_clip, frac_g_agg, grid, is_zero, search_step
 
 TITLE = "Derivation of FiberPO (App. E.5)"
 LOG_RATIOS = (Fraction(-9, 10), Fraction(-1, 2), Fraction(-1, 10), Fraction(1, 100), Fraction(1, 10), Fraction(1, 2),
@@ -118,7 +117,8 @@ def check_der1(threshold: Callable = eq77_threshold, strict: bool = True, length
         gaps.append((n, gap))
     d.add(Step("eq 77 → eq 79 uniformly in log s^(l): sup-gap between the two gates → 0", all(gp < Fraction(1, 10**6)
                for _, gp in gaps), on_failure="approximate",
-               method="exhaustive", evidence="gap at log s^(l) = C = 1/5, ε = 1/20, |ℓ| = 1/100: " + ", ".join(f"T = {n}: {gp}" for n, gp in gaps)
+               method="exhaustive", evidence="gap at log s^(l) = C = 1/5, ε = 1/20, |ℓ| = 1/100: "
+               + ", ".join(f"T = {n}: {gp}" for n, gp in gaps)
                + " (pointwise convergence only; the rollback slope T amplifies the O(1/T) budget shift)"))
     d.summary = "eq 77 is an exact rewrite; both 'stricter' claims of App. E.5.4 fail on exact counterexamples."
     return d

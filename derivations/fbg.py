@@ -6,7 +6,7 @@ from typing import Callable
 
 import sympy as sp
 
-from ._core import Derivation, Step, identity_step
+from ._core import Derivation, Step
 
 TITLE = "Fiber Bundle Gating"
 LENGTHS = (2, 3)  # a bundle over two trajectories with T = 2 and T = 3 tokens (one sign channel; channels are disjoint)

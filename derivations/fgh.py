@@ -54,7 +54,8 @@ def expanded(sigma, pushes, kernels, gates: Callable = gate) -> sp.Matrix:
     """Eq 26: K_{n←0} g0(π_{0←n}σ) + Σ_k K_{n←k} g_k(π_{k←n}σ − K_{k−1}π_{k−1←n}σ)."""
     out = reflect_from(kernels, 0) * gates(0, push_to(pushes, 0) * sigma)
     for k in range(1, len(pushes) + 1):
-        out += reflect_from(kernels, k) * gates(k, push_to(pushes, k) * sigma - kernels[k - 1] * push_to(pushes, k - 1) * sigma)
+        residual = push_to(pushes, k) * sigma - kernels[k - 1] * push_to(pushes, k - 1) * sigma
+        out += reflect_from(kernels, k) * gates(k, residual)
     return out
 
 
@@ -147,9 +148,10 @@ def domain_closed_form(ell, c_pos, c_neg, eps) -> list[Fraction]:
     for tau, (dom, grp, big_t), toks in structure["trajectories"]:
         base = Fraction(0)
         for l, c in ((1, c_pos), (-1, c_neg)):
-            x_t, x_g, x_d = structure["x"][l]["tau"][tau], structure["x"][l]["group"][grp], structure["x"][l]["domain"][dom]
-            total = (frac_g_agg(x_d, c, structure["tokens_d"][dom]) + frac_g_agg(x_g - x_d, c, structure["tokens_g"][grp])
-                     + frac_g_agg(x_t - x_g, c, big_t))
+            agg = structure["x"][l]
+            x_t, x_g, x_d = agg["tau"][tau], agg["group"][grp], agg["domain"][dom]
+            total = (frac_g_agg(x_d, c, structure["tokens_d"][dom])
+                     + frac_g_agg(x_g - x_d, c, structure["tokens_g"][grp]) + frac_g_agg(x_t - x_g, c, big_t))
             base += l * total
         for v in toks:
             pos, neg = structure["x"][1]["tau"][tau], structure["x"][-1]["tau"][tau]

@@ -108,7 +108,8 @@ def check_rgf3(epsilon: Fraction = Fraction(4, 10000), delta_claimed: Fraction =
     d.add(Step(f"δ = √(ε/2) at ε = {epsilon}: {sp.N(value, 6)} ≈ {delta_claimed}",
                abs(sp.N(value - sp.Rational(delta_claimed), 30)) < sp.Rational(5, 10000), method="approximate"))
     p0, q0 = (Fraction(1, 2), Fraction(1, 2)), (Fraction(3, 4), Fraction(1, 4))
-    estimator_per_tv = sum(abs(b - a) for a, b in zip(p0, q0)) / (Fraction(1, 2) * sum(abs(b - a) for a, b in zip(p0, q0)))
+    l1 = sum(abs(b - a) for a, b in zip(p0, q0))
+    estimator_per_tv = l1 / (Fraction(1, 2) * l1)  # E[D̂_TV] (eq 39) over D_TV (eq 34)
     in_estimator_units = estimator_per_tv * value
     d.add(Step("the same δ bounds the budgets of APC-Obj/FiberPO, which are measured with D̂_TV = mean|r − 1| "
                "(eqs 39, 48, no ½)", is_zero(in_estimator_units - value), on_failure="holds-with-conditions",

@@ -39,7 +39,8 @@ def check_trpo1(penalty: sp.Expr = PENALTY, radius: sp.Expr = RADIUS) -> Derivat
     d.add(Step("penalty coefficient diverges as γ → 1⁻", sp.limit(penalty, g, 1, "-") == sp.oo,
                latex=rf"\lim_{{\gamma\to1^-}} {sp.latex(penalty)} = \infty"))
     t_star = maximizer(penalty)
-    d.add(Step("the reduced TV-TRPO objective is concave in t", _negative_for_gamma_below_one(sp.diff(t * M / (1 - g) - penalty * t**2, t, 2)),
+    curvature = sp.diff(t * M / (1 - g) - penalty * t**2, t, 2)
+    d.add(Step("the reduced TV-TRPO objective is concave in t", _negative_for_gamma_below_one(curvature),
                role="support"))
     bound = sp.simplify(t_star.subs(M, A))
     d.add(identity_step("radius = largest maximizer t* over M ≤ ‖A‖ (M = ‖A‖)", bound, radius))

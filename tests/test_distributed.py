@@ -48,6 +48,7 @@ def options(method, mode, groups, domains):
 
 def rank_gradients(rank: int, world_size: int, init_file: str, out_file: str) -> None:
     """One DDP rank: shard rank::world_size, pass 1 all-reduced, two micro-batches with no_sync on the first."""
+    torch.set_num_threads(1)  # forked from a process whose thread pool may be live
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size)
     states, actions, old, adv, mask, groups, domains = (x[rank::world_size] for x in policy_batch())
     model = DistributedDataParallel(TabularPolicy(7, 3))
@@ -78,7 +79,8 @@ def test_ddp_gradients_equal_single_process_gradient(tmp_path):
     groups = policy_batch()[5]
     assert any(len({rank % WORLD_SIZE for rank in (groups == g).nonzero().flatten().tolist()}) > 1 for g in groups)
     out_file = str(tmp_path / "grads")
-    mp.spawn(rank_gradients, args=(WORLD_SIZE, str(tmp_path / "init"), out_file), nprocs=WORLD_SIZE, join=True)
+    args = (WORLD_SIZE, str(tmp_path / "init"), out_file)
+    mp.start_processes(rank_gradients, args=args, nprocs=WORLD_SIZE, join=True, start_method="fork")  # no re-import
     per_rank = [torch.load(f"{out_file}.{rank}") for rank in range(WORLD_SIZE)]
     for case in CASES:
         expected = single_process_gradient(*case)

@@ -111,7 +111,7 @@ def aggregation_row_weights(mask: Tensor, lengths: Tensor, mode: str, norm: Norm
 
 @dataclass(frozen=True)
 class FiberStats:
-    """Per-trajectory statistics of one forward pass, for the gate metrics."""
+    """Per-trajectory statistics of one forward pass, for the gate metrics (meaningless on empty rows)."""
 
     log_s_pos: Tensor  # eq 9
     log_s_neg: Tensor  # eq 9

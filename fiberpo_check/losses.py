@@ -95,8 +95,8 @@ def policy_batch(old_log_prob, log_prob, advantages, response_mask, rollout_is_w
 
 
 def raise_on_non_finite(loss: Tensor, args: tuple) -> None:
-    """A non-finite loss is traced back to the input holding NaN/inf at a valid position (ValueError naming it)."""
-    if bool(torch.isfinite(loss)):
+    """A non-finite loss (or statistic) is traced back to the input with NaN/inf at a valid position (ValueError)."""
+    if bool(torch.isfinite(loss).all()):
         return
     old_log_prob, log_prob, advantages, response_mask, rollout_is_weights = args
     _, _, mask = loss_inputs(log_prob, old_log_prob, advantages, response_mask, allow_empty_rows=True)
@@ -121,16 +121,16 @@ def compute_policy_loss_grpo(
     eps_high = config_value(config, "clip_ratio_high") or config_value(config, "clip_ratio", 0.2)
     core = grpo_core_compiled if config_value(config, "fiberpo_compile") else grpo_core
     loss, clipped, log_ratio_sum = core(batch, eps_low, eps_high, loss_agg_mode, normalizers(config))
-    raise_on_non_finite(loss, args)
+    raise_on_non_finite(torch.stack([loss.detach(), log_ratio_sum]), args)
     n_tok = batch.lengths.sum()
     metrics = {"actor/pg_clipfrac": float(clipped / n_tok), "actor/ppo_kl": float(-log_ratio_sum / n_tok)}
     return loss, metrics | {"actor/pg_clipfrac_lower": 0.0}
 
 
 def grpo_core(batch: PolicyBatch, eps_low: float, eps_high: float, mode: str, norm: Normalizers):
-    """Aggregated GRPO loss, count of tokens whose clipped branch binds, and the masked sum of log r."""
-    log_ratio = torch.clamp(batch.log_prob - batch.old_log_prob, -20.0, 20.0)
-    ratio = torch.exp(log_ratio)
+    """Aggregated GRPO loss (log r clamped to +-20 before exp), clipped-branch count and masked sum of log r."""
+    log_ratio = batch.log_prob - batch.old_log_prob
+    ratio = torch.exp(torch.clamp(log_ratio, -20.0, 20.0))
     unclipped = -batch.advantages * ratio
     clipped = -batch.advantages * torch.clamp(ratio, 1 - eps_low, 1 + eps_high)
     loss = aggregate(torch.maximum(unclipped, clipped), batch.mask, mode, norm)
@@ -143,10 +143,17 @@ def grpo_core(batch: PolicyBatch, eps_low: float, eps_high: float, mode: str, no
 grpo_core_compiled = torch.compile(grpo_core, dynamic=None)
 
 
+def subset_gates(gates: dict, rows: Tensor) -> dict:
+    """The base-gate inputs and counts of the selected trajectories."""
+    return {key: (x[rows], c, k[rows] if isinstance(k, Tensor) else k) for key, (x, c, k) in gates.items()}
+
+
 @torch.no_grad()
 def gate_metrics(stats: FiberStats, gates: dict, lengths: Tensor, eps: float) -> dict[str, float]:
-    """What the gates did: fiber-clip saturation, base-gate regimes per channel and level (non-empty rows), KL."""
-    rows, n_tok = lengths > 0, lengths.sum()
+    """What the gates did on non-empty rows: fiber-clip saturation, base-gate regimes per channel and level, KL."""
+    rows = lengths > 0
+    stats, gates, lengths = FiberStats(*(v[rows] for v in vars(stats).values())), subset_gates(gates, rows), lengths[rows]
+    n_tok = lengths.sum()
     opposite = stats.positive * (stats.log_s_neg.abs() > eps) + (lengths - stats.positive) * (stats.log_s_pos.abs() > eps)
     mean_log_ratio = float(((stats.log_s_pos - stats.log_s_neg) * lengths).sum() / n_tok)
     mean_ratio = float(stats.ratio_sum.sum() / n_tok)
@@ -155,10 +162,10 @@ def gate_metrics(stats: FiberStats, gates: dict, lengths: Tensor, eps: float) ->
         "fiberpo/fiber_clip_opposite_frac": float(opposite.sum() / n_tok),
         "fiberpo/mean_ratio": mean_ratio,
         "fiberpo/approx_kl": mean_ratio - 1 - mean_log_ratio,
-        "fiberpo/mean_base_weight": float(torch.exp(stats.base_log_weight[rows]).mean()),
+        "fiberpo/mean_base_weight": float(torch.exp(stats.base_log_weight).mean()),
     }
     for (channel, level), (x, c, k) in gates.items():
-        regime = gate_regime(x, c, k)[rows]
+        regime = gate_regime(x, c, k)
         metrics[f"fiberpo/{level}_{channel}_rollback_frac"] = float((regime == 1).double().mean())
         metrics[f"fiberpo/{level}_{channel}_zeroed_frac"] = float((regime == 2).double().mean())
     metrics["actor/pg_clipfrac"] = metrics["fiberpo/fiber_clip_frac"]

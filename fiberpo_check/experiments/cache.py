@@ -17,8 +17,9 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
-def cached(name: str, config: dict, compute: Callable[[], dict], out_dir: Path = RESULT_DIR) -> dict:
+def cached(name: str, config: dict, compute: Callable[[], dict], out_dir: Path | None = None) -> dict:
     """The stored result of `name` for this config, computing and storing it (atomically) when absent."""
+    out_dir = out_dir or RESULT_DIR
     path = out_dir / f"{name}-{config_hash(config)}.json"
     if path.exists():
         return json.loads(path.read_text())
@@ -31,8 +32,9 @@ def cached(name: str, config: dict, compute: Callable[[], dict], out_dir: Path =
     return result
 
 
-def latest(name: str, out_dir: Path = RESULT_DIR) -> dict | None:
+def latest(name: str, out_dir: Path | None = None) -> dict | None:
     """The most recently computed result of `name`, or None."""
+    out_dir = out_dir or RESULT_DIR
     pointer = out_dir / f"{name}-latest.json"
     if not pointer.exists():
         return None

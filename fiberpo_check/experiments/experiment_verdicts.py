@@ -23,7 +23,7 @@ def apc6(bandit: dict) -> Verdict:
     feasible = {r: s for r, s in exact.items() if s["closed_form_feasible_frac"] == 1}
     infeasible = {r: s for r, s in exact.items() if s["closed_form_feasible_frac"] < 1}
     exact_ok = bool(feasible) and all(s["max_dist_lp"] < EXACT_TOL for s in feasible.values())
-    pulls = list(bandit["sampled"])
+    pulls = sorted(bandit["sampled"], key=int)
     small, large = bandit["sampled"][pulls[0]]["dist"], bandit["sampled"][pulls[-1]]["dist"]
     llm = bandit["llm_regime"]
     llm_reduces = llm["apc_minus_hard_clip"] < 1e-12 and llm["tv_trpo_update_norm"] == 0

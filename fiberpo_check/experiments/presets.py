@@ -13,12 +13,16 @@ BANDIT_METHODS = {
     "tv_trpo": {"delta": 0.1},
 }
 
+EXTRA_LM_VARIANTS = {
+    "fiberpo_c6-4_e1": {"method": "fiberpo", "hyper": {"c_pos": 0.06, "c_neg": 0.04, "eps": 0.01}},
+    "fiberpo_c20-10_e5": {"method": "fiberpo", "hyper": {"c_pos": 0.20, "c_neg": 0.10, "eps": 0.05}},
+}
+
 LM_VARIANTS = {
     "grpo": {"method": "grpo", "hyper": {"eps_low": 0.2}},
     "gspo_eps4e-4": {"method": "gspo", "hyper": {"eps_low": 3e-4, "eps_high": 4e-4}},
     "gspo_eps1e-2": {"method": "gspo", "hyper": {"eps_low": 1e-2, "eps_high": 1e-2}},
     "fiberpo_c12-8_e2": {"method": "fiberpo", "hyper": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}},
-    "fiberpo_c6-4_e1": {"method": "fiberpo", "hyper": {"c_pos": 0.06, "c_neg": 0.04, "eps": 0.01}},
     "fiberpo_domain": {"method": "fiberpo_domain", "hyper": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}},
 }
 
@@ -26,24 +30,24 @@ DEFAULT = {
     "bandit": {
         "states": 8, "arms": 4, "seeds": [0, 1, 2, 3, 4], "exact_pulls": 100, "gammas": [0.99, 0.999],
         "deltas": [0.02, 0.1, 0.3], "gd_steps": 2000, "gd_lr_frac": 0.01,
-        "sample_sizes": [4, 8, 16, 32, 64, 128, 256, 1024, 4096], "sample_seeds": 20, "sample_delta": 0.1,
+        "sample_sizes": [4, 8, 16, 32, 64, 128, 256, 1024, 4096], "sample_seeds": 20, "sample_delta": 0.02,
         "llm_tokens": 64, "iteration": {"pulls_per_state": 32, "iterations": 30, "inner_steps": 20, "lr": 0.1},
         "methods": BANDIT_METHODS,
     },
     "lm": {
         "seeds": [0, 1, 2],
         "pretrain": {"steps": 150, "batch_per_domain": 32, "lr": 3e-3, "eval_per_domain": 64},
-        "rl": {"steps": 20, "prompts_per_domain": 12, "group_size": 8, "epochs": 2, "minibatches": 4, "lr": 3e-4,
+        "rl": {"steps": 40, "prompts_per_domain": 8, "group_size": 8, "epochs": 2, "minibatches": 4, "lr": 3e-4,
                "eval_every": 5, "eval_per_domain": 64},
         "variants": LM_VARIANTS,
-        "threshold": 0.2, "smoothing": 3,
+        "threshold": 0.25, "smoothing": 5,
         "collapse": {"entropy_ratio": 0.1, "mean_ratio": 10.0, "reward_drop": 0.15},
     },
 }
 
 
 def quick() -> dict:
-    """Seconds: tiny bandit, two seeds of nothing big, three RL steps per variant (structure, not conclusions)."""
+    """Seconds: a tiny bandit and two RL steps per variant on a barely pretrained model (structure, not conclusions)."""
     cfg = copy.deepcopy(DEFAULT)
     cfg["bandit"].update(states=4, arms=3, seeds=[0], deltas=[0.1, 0.3], gammas=[0.99], gd_steps=100,
                          sample_sizes=[8, 64, 512], sample_seeds=2, llm_tokens=16)
@@ -55,12 +59,11 @@ def quick() -> dict:
 
 
 def full() -> dict:
-    """Longer: five LM seeds, 80 RL steps with larger batches, more bandit seeds."""
+    """Longer: five LM seeds, 80 RL steps with larger batches, two more FiberPO budgets, more bandit seeds."""
     cfg = copy.deepcopy(DEFAULT)
     cfg["bandit"].update(seeds=list(range(10)), sample_seeds=50, gd_steps=5000)
     cfg["bandit"]["iteration"].update(iterations=60)
-    cfg["lm"].update(seeds=[0, 1, 2, 3, 4], threshold=0.3)
-    cfg["lm"]["pretrain"].update(steps=150)
+    cfg["lm"].update(seeds=[0, 1, 2, 3, 4], threshold=0.3, variants={**LM_VARIANTS, **EXTRA_LM_VARIANTS})
     cfg["lm"]["rl"].update(steps=80, prompts_per_domain=16)
     return cfg
 

@@ -1,0 +1,136 @@
+"""Figures of the experiments: bandit update distances, policy iteration, tiny-LM learning curves, tokens-to-threshold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..experiments.cache import latest
+from ..experiments.presets import preset
+from ..experiments.runner import run_preset
+from ..experiments.summaries import bandit_summary, lm_summary, smoothed
+from .registry import register
+from .style import METHOD_COLORS, PALETTE, new_figure, paper_style, save_figure
+
+
+def results(name: str) -> dict:
+    """The latest cached result of an experiment; runs the quick preset first when nothing is cached."""
+    found = latest(name)
+    if found is None:
+        tqdm.write(f"no cached {name} results: running the quick preset (run `make experiments` for real numbers)")
+        run_preset("quick", only=("bandit",) if name == "bandit" else ("lm",))
+        found = latest(name)
+    return found
+
+
+def band(ax, x, runs: np.ndarray, color: str, label: str) -> None:
+    """Mean line and a +-1.96 standard-error band over the rows of `runs`."""
+    mean = runs.mean(axis=0)
+    half = 1.96 * runs.std(axis=0, ddof=1) / np.sqrt(len(runs)) if len(runs) > 1 else np.zeros_like(mean)
+    ax.plot(x, mean, color=color, label=label)
+    ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.2, lw=0)
+
+
+def errorbar_points(ax, xs, intervals: list[dict], color: str, label: str, marker: str) -> None:
+    """Means with their confidence intervals as error bars."""
+    means = np.array([i["mean"] for i in intervals])
+    err = np.array([[i["mean"] - i["low"], i["high"] - i["mean"]] for i in intervals]).T
+    ax.errorbar(xs, means, yerr=err, color=color, marker=marker, ms=3, lw=1, capsize=2, label=label)
+
+
+@register("exp_bandit_distances", "APC-Obj vs closed-form TV-TRPO: update distance by radius (exact) and by pulls (sampled)")
+def draw_bandit_distances(out_dir: Path) -> list[Path]:
+    """(a) exact identities: LP, real-policy LP and Adam distances per radius; (b) sampled: distance vs pulls/state."""
+    raw = results("bandit")
+    summary = bandit_summary(raw)
+    with paper_style():
+        fig, (ax_a, ax_b) = new_figure("two-column", ncols=2)
+        radii = list(summary["exact"])
+        xs = np.arange(len(radii))
+        floor = 1e-17
+        for offset, key, color, label in ((-0.2, "dist_lp_real_policy", PALETTE[0], "LP over real policies (r ≥ 0)"),
+                                          (0.2, "dist_adam", PALETTE[1], "Adam on θ")):
+            intervals = [summary["exact"][r][key] for r in radii]
+            errorbar_points(ax_a, xs + offset, [{k: max(v, floor) for k, v in i.items() if k != "n"} for i in intervals], color, label, "o")
+        ax_a.scatter(xs, [max(summary["exact"][r]["max_dist_lp"], floor) for r in radii], color="k", marker="x", s=14, label="LP with (65) (worst seed)", zorder=3)
+        ax_a.set_yscale("log")
+        ax_a.set_xticks(xs, [r.replace(", ", "\n") for r in radii], fontsize=6)
+        ax_a.set(ylabel="relative distance to Thm D.3 update", title="(a) exact expectation")
+        ax_a.legend(frameon=False, fontsize=6)
+        pulls = [int(p) for p in summary["sampled"]]
+        errorbar_points(ax_b, pulls, [summary["sampled"][str(p)]["dist"] for p in pulls], METHOD_COLORS["apc"], "APC-Obj (real policies) vs TV-TRPO", "o")
+        errorbar_points(ax_b, pulls, [summary["sampled"][str(p)]["violation_65"] for p in pulls], PALETTE[4], "violation of (65) by APC-Obj", "s")
+        ax_b.set(xscale="log", yscale="log", xlabel="pulls per state", title=f"(b) sampled bandit, δ = {raw['config']['sample_delta']}")
+        ax_b.legend(frameon=False, fontsize=6)
+        return save_figure(fig, "exp_bandit_distances", raw["config"], out_dir=out_dir)
+
+
+@register("exp_bandit_iteration", "Bandit policy iteration: expected return of APC-Obj, TV-TRPO, PPO, GRPO, GSPO, FiberPO")
+def draw_bandit_iteration(out_dir: Path) -> list[Path]:
+    """Expected return against pulls, mean and 95% band over seeds, optimum dashed."""
+    raw = results("bandit")
+    it = raw["iteration"]
+    with paper_style():
+        fig, ax = new_figure("one-column")
+        for method, runs in it["returns"].items():
+            runs = np.asarray(runs)
+            band(ax, np.arange(runs.shape[1]) * it["pulls_per_iteration"], runs, METHOD_COLORS.get(method, "k"), method)
+        ax.axhline(np.mean(it["optimum"]), color="k", ls="--", lw=0.7, label="optimum")
+        ax.set(xlabel="pulls", ylabel="expected return J(π)", title="bandit policy iteration")
+        ax.legend(frameon=False, fontsize=6, ncol=2)
+        return save_figure(fig, "exp_bandit_iteration", raw["config"], out_dir=out_dir)
+
+
+def variant_color(name: str, method: str, index: int) -> str:
+    """Method colour; a second variant of the same method gets a dashed style elsewhere, colour stays."""
+    return METHOD_COLORS.get(method, PALETTE[index % len(PALETTE)])
+
+
+@register("exp_lm_learning_curves", "Tiny-LM RL: training accuracy, entropy, mean IS ratio and grad norm against tokens")
+def draw_lm_curves(out_dir: Path) -> list[Path]:
+    """Four panels, one line (mean, 95% band over seeds) per method variant."""
+    raw = results("tiny_lm")
+    cfg = raw["config"]
+    panels = (("reward/mean", "training accuracy (smoothed)"), ("entropy", "entropy (nats/token)"),
+              ("ratio/mean", "mean IS ratio after update"), ("grad_norm", "gradient norm"))
+    with paper_style():
+        fig, axes = new_figure("two-column-tall", ncols=2, nrows=2)
+        seen: dict[str, int] = {}
+        for index, (name, runs) in enumerate(raw["histories"].items()):
+            method = cfg["variants"][name]["method"]
+            style = "--" if seen.get(method) else "-"
+            seen[method] = seen.get(method, 0) + 1
+            tokens = np.mean([[row["tokens"] for row in h] for h in runs.values()], axis=0)
+            for ax, (key, label) in zip(axes.flat, panels):
+                values = np.asarray([smoothed([row[key] for row in h], cfg["smoothing"] if key == "reward/mean" else 1) for h in runs.values()])
+                band(ax, tokens, values, variant_color(name, method, index), name)
+                ax.lines[-1].set_linestyle(style)
+                ax.set(xlabel="tokens consumed", ylabel=label)
+        axes[0, 0].axhline(cfg["threshold"], color="k", ls=":", lw=0.7)
+        axes[0, 0].legend(frameon=False, fontsize=6)
+        return save_figure(fig, "exp_lm_learning_curves", cfg, out_dir=out_dir)
+
+
+@register("exp_lm_tokens_to_threshold", "Tiny-LM RL: tokens to reach the accuracy threshold per method (bootstrap 95% CI)")
+def draw_lm_tokens(out_dir: Path) -> list[Path]:
+    """Horizontal bars of mean tokens-to-threshold with CIs; seeds that never reached it are counted in the label."""
+    raw = results("tiny_lm")
+    summary = lm_summary(raw, raw["config"])
+    names = list(summary)
+    with paper_style():
+        fig, ax = new_figure("one-column")
+        for y, name in enumerate(names):
+            ttt = summary[name]["tokens_to_threshold"]
+            color = METHOD_COLORS.get(summary[name]["method"], "k")
+            reached = [v for v in summary[name]["tokens_to_threshold_per_seed"] if v is not None]
+            if ttt["mean"] is not None:
+                ax.barh(y, ttt["mean"], color=color, alpha=0.6)
+                ax.errorbar(ttt["mean"], y, xerr=[[ttt["mean"] - ttt["low"]], [ttt["high"] - ttt["mean"]]], color="k", capsize=2, lw=0.8)
+            ax.scatter(reached, [y] * len(reached), color="k", s=6, zorder=3)
+            missing = ttt["missing"]
+            ax.text(0, y + 0.3, f"{missing}/{ttt['n']} never" if missing else "", fontsize=6)
+        ax.set_yticks(range(len(names)), names, fontsize=6)
+        ax.set(xlabel=f"tokens to smoothed accuracy ≥ {raw['config']['threshold']}", title="token efficiency")
+        return save_figure(fig, "exp_lm_tokens_to_threshold", raw["config"], out_dir=out_dir)

@@ -48,4 +48,6 @@ def context_from_shard(
 ) -> BatchContext:
     """Pass 1 on this rank's shard with whole-batch sums all-reduced over `group`; every rank must call it."""
     collective = ProcessGroupCollective(group)
-    return BatchContext.from_full_batch(method, log_prob, old_log_prob, advantages, mask, collective=collective, **options)
+    return BatchContext.from_full_batch(
+        method, log_prob, old_log_prob, advantages, mask, collective=collective, **options
+    )

@@ -47,9 +47,11 @@ class SingleProcess:
     world_size = 1
 
     def sum(self, x: Tensor) -> Tensor:
+        """`x` itself."""
         return x
 
     def cat(self, x: Tensor) -> Tensor:
+        """`x` itself."""
         return x
 
 
@@ -93,13 +95,13 @@ class LevelAggregates:
             "domain_ids", domain_ids, self.domain_keys
         )
         if bool((self.group_domain[group] != domain).any()):
-            raise ValueError("group_ids/domain_ids: a trajectory's domain differs from its group's domain in the context")
+            raise ValueError("group_ids/domain_ids: a trajectory's domain is not its group's domain in the context")
         return group, domain
 
 
 def known_index(name: str, ids: Tensor, keys: Tensor) -> Tensor:
     """Position of each id of `ids` in the sorted `keys`, else ValueError naming the argument."""
-    ids = ids.to(keys.device)
+    ids = ids.to(keys.device, torch.long)
     index = torch.searchsorted(keys, ids).clamp(max=keys.numel() - 1)
     unknown = keys[index] != ids
     if bool(unknown.any()):
@@ -109,41 +111,44 @@ def known_index(name: str, ids: Tensor, keys: Tensor) -> Tensor:
 
 def channel_log_means(batch: TokenBatch) -> Tensor:
     """Per-trajectory (log s+, log s-) as a [b, 2] tensor (eq 9)."""
-    return torch.stack(channel_aggregates(batch.log_ratio, batch.mask, token_lengths(batch.mask, batch.log_ratio.dtype)), -1)
+    lengths = token_lengths(batch.mask, batch.log_ratio.dtype)
+    return torch.stack(channel_aggregates(batch.log_ratio, batch.mask, lengths), dim=-1)
 
 
-def level_aggregates(batch: TokenBatch, group_ids: Tensor, domain_ids: Tensor, collective: Collective) -> LevelAggregates:
-    """Sums, sizes and token counts per group and domain over every process's trajectories (eq 33)."""
-    device = batch.mask.device
-    all_groups, all_domains = collective.cat(group_ids.to(device)), collective.cat(domain_ids.to(device))
-    whole = Hierarchy.from_ids(all_groups, all_domains, all_groups.numel())
-    group_keys, domain_keys = torch.unique(all_groups), torch.unique(all_domains)
-    group_domain = torch.zeros(whole.n_groups, dtype=torch.long, device=device).scatter(0, whole.group, whole.domain)
+def level_aggregates(
+    batch: TokenBatch, group_ids: Tensor, domain_ids: Tensor, collective: Collective
+) -> LevelAggregates:
+    """Sums, sizes and token counts per group and domain over every process's trajectories (eq 33), one all-reduce."""
+    ids = collective.cat(torch.stack((group_ids, domain_ids), dim=-1).flatten()).view(-1, 2)
+    whole = Hierarchy.from_ids(ids[:, 0], ids[:, 1], ids.shape[0])
+    group_keys, domain_keys = torch.unique(ids[:, 0]), torch.unique(ids[:, 1])
+    group_domain = torch.zeros_like(group_keys).scatter(0, whole.group, whole.domain)
     group, domain = known_index("group_ids", group_ids, group_keys), known_index("domain_ids", domain_ids, domain_keys)
     log_s = channel_log_means(batch).detach()
-    ones, tokens = torch.ones_like(log_s[:, 0]), token_lengths(batch.mask, log_s.dtype)
-
-    def summed(values: Tensor, index: Tensor, size: int) -> Tensor:
-        return collective.sum(segment_sum(values, index, size))
-
-    n_g, n_d = group_keys.numel(), domain_keys.numel()
+    lengths = token_lengths(batch.mask, log_s.dtype)[:, None]
+    per_trajectory = torch.cat((log_s, torch.ones_like(lengths), lengths), dim=-1)  # log s+, log s-, 1, T_tau
+    n_g = group_keys.numel()
+    totals = collective.sum(
+        torch.cat((segment_sum(per_trajectory, group, n_g), segment_sum(per_trajectory, domain, domain_keys.numel())))
+    )
+    by_group, by_domain = totals[:n_g], totals[n_g:]
     return LevelAggregates(
         group_keys,
         domain_keys,
         group_domain,
-        summed(log_s, group, n_g),
-        summed(log_s, domain, n_d),
-        summed(ones, group, n_g),
-        summed(ones, domain, n_d),
-        summed(tokens, group, n_g),
-        summed(tokens, domain, n_d),
+        by_group[:, :2],
+        by_domain[:, :2],
+        by_group[:, 2],
+        by_domain[:, 2],
+        by_group[:, 3],
+        by_domain[:, 3],
     )
 
 
 def domain_log_gate(
     batch: TokenBatch, group: Tensor, domain: Tensor, levels: LevelAggregates, sums: tuple[Tensor, Tensor], hyper: dict
-) -> Tensor:
-    """log G_i of FiberPO-Domain with group/domain means taken from whole-batch `sums` (eqs 30-33)."""
+) -> tuple[Tensor, Tensor]:
+    """log G_i of FiberPO-Domain with group/domain means from whole-batch `sums` (eqs 30-33), and (log s+, log s-)."""
     lengths = token_lengths(batch.mask, batch.log_ratio.dtype)
     log_s = channel_log_means(batch)
     g_mean = (sums[0] / levels.group_sizes[:, None])[group]
@@ -159,7 +164,8 @@ def domain_log_gate(
         for c, (name, sign) in enumerate(CHANNELS)
     )
     same_sign, opposite_sign = fiber_arguments(batch.log_ratio, log_s[:, 0], log_s[:, 1])
-    return base[:, None] + fiber_log_residual(same_sign, opposite_sign, check_positive("eps", hyper["eps"]))
+    residual = fiber_log_residual(same_sign, opposite_sign, check_positive("eps", hyper["eps"]))
+    return base[:, None] + residual, log_s
 
 
 def token_gate(method: str, batch: TokenBatch, hyper: dict) -> Tensor:
@@ -239,18 +245,19 @@ class BatchContext:
         levels = level_aggregates(batch, group_ids, domain_ids, collective)
         sums = (levels.group_sums.clone().requires_grad_(), levels.domain_sums.clone().requires_grad_())
         with torch.enable_grad():
-            log_gate = domain_log_gate(batch, *levels.index(group_ids, domain_ids), levels, sums, hyper)
-            adjoint = torch.autograd.grad(context.aggregated(log_gate.exp(), batch), sums)
-        levels = replace(levels, group_adjoint=collective.sum(adjoint[0]), domain_adjoint=collective.sum(adjoint[1]))
-        return replace(context, levels=levels)
+            log_gate, _ = domain_log_gate(batch, *levels.index(group_ids, domain_ids), levels, sums, hyper)
+            adjoint = collective.sum(torch.cat(torch.autograd.grad(context.aggregated(log_gate.exp(), batch), sums)))
+        n_g = levels.group_keys.numel()
+        return replace(context, levels=replace(levels, group_adjoint=adjoint[:n_g], domain_adjoint=adjoint[n_g:]))
 
     def hierarchy_ids(self, group_ids: Tensor | None, domain_ids: Tensor | None, mask: Tensor):
-        """Group and domain ids of the non-empty rows, and which rows those are (hierarchy checked on the whole batch)."""
+        """Group and domain ids of the non-empty rows and which rows those are (hierarchy: see level_aggregates)."""
         if group_ids is None or domain_ids is None:
             raise ValueError("group_ids/domain_ids: FiberPO-Domain needs both (int tensors [B])")
-        contiguous_ids("group_ids", group_ids, mask.shape[0]), contiguous_ids("domain_ids", domain_ids, mask.shape[0])
+        contiguous_ids("group_ids", group_ids, mask.shape[0])
+        contiguous_ids("domain_ids", domain_ids, mask.shape[0])
         keep = mask.any(dim=-1)
-        return group_ids.to(mask.device)[keep], domain_ids.to(mask.device)[keep], keep
+        return group_ids.to(mask.device, torch.long)[keep], domain_ids.to(mask.device, torch.long)[keep], keep
 
     def aggregated(self, gate: Tensor, batch: TokenBatch) -> Tensor:
         """Loss -sum_i mu_i G_i A_i with the whole batch's normalisers (verl agg_loss semantics)."""
@@ -267,7 +274,8 @@ class BatchContext:
         domain_ids: Tensor | None = None,
     ) -> Tensor:
         """Pass 2: this micro-batch's share of the whole-batch loss; shares and their gradients add up exactly."""
-        if isinstance(mask, Tensor) and isinstance(log_prob, Tensor) and mask.shape == log_prob.shape and not mask.any():
+        padding_only = isinstance(mask, Tensor) and isinstance(log_prob, Tensor) and mask.shape == log_prob.shape
+        if padding_only and not mask.any():
             return masked(log_prob, mask != 0).sum().to(torch.promote_types(log_prob.dtype, torch.float32))
         batch = TokenBatch.of(log_prob, old_log_prob, advantages, mask)
         if self.method != "fiberpo_domain":
@@ -276,7 +284,7 @@ class BatchContext:
         group_ids, domain_ids, keep = self.hierarchy_ids(group_ids, domain_ids, batch.mask)
         batch, levels = batch.rows(keep), self.levels
         group, domain = levels.index(group_ids, domain_ids)
-        log_gate = domain_log_gate(batch, group, domain, levels, (levels.group_sums, levels.domain_sums), self.hyper)
-        log_s = channel_log_means(batch)
+        sums = (levels.group_sums, levels.domain_sums)
+        log_gate, log_s = domain_log_gate(batch, group, domain, levels, sums, self.hyper)
         adjoint = levels.group_adjoint[group] + levels.domain_adjoint[domain]
         return self.aggregated(log_gate.exp(), batch) + (adjoint * (log_s - log_s.detach())).sum()

@@ -33,7 +33,8 @@ def microbatched_run(seed: int, steps: int = 4) -> tuple[torch.Tensor, list[floa
         optimizer.zero_grad()
         for rows in torch.randperm(len(groups), generator=gen).tensor_split(2):
             log_prob = torch.log_softmax(logits, dim=-1)[groups[rows]].gather(2, tokens[rows, :, None]).squeeze(-1)
-            loss = context.loss(log_prob, old[rows], advantages[rows], mask[rows], group_ids=groups[rows], domain_ids=domains[rows])
+            part = (old[rows], advantages[rows], mask[rows])
+            loss = context.loss(log_prob, *part, group_ids=groups[rows], domain_ids=domains[rows])
             loss.backward()
             losses.append(loss.item())
         optimizer.step()

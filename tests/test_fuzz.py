@@ -25,7 +25,8 @@ def batches(draw, empty_rows: bool = False):
     assume(sum(lengths) > 0)
     mask = torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]
     log_ratio = torch.tensor(draw(st.lists(LOG_RATIOS, min_size=n_rows * width, max_size=n_rows * width)))
-    old = -torch.rand(n_rows, width, generator=torch.Generator().manual_seed(draw(st.integers(0, 99))), dtype=torch.float64)
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 99)))
+    old = -torch.rand(n_rows, width, generator=gen, dtype=torch.float64)
     adv = torch.tensor(draw(st.lists(st.floats(-10, 10), min_size=n_rows, max_size=n_rows)), dtype=torch.float64)
     group_of_row = torch.tensor(draw(st.lists(st.integers(0, 3), min_size=n_rows, max_size=n_rows)))
     domain_of_group = torch.tensor(draw(st.lists(st.integers(0, 2), min_size=4, max_size=4)))
@@ -97,11 +98,17 @@ def test_verl_losses_and_metrics_are_finite(b, mode, domain):
 
 
 @FUZZ
-@given(b=batches(empty_rows=True), method=st.sampled_from(CONTEXT_METHODS), mode=st.sampled_from(MODES), seed=st.integers(0, 99))
+@given(
+    b=batches(empty_rows=True),
+    method=st.sampled_from(CONTEXT_METHODS),
+    mode=st.sampled_from(MODES),
+    seed=st.integers(0, 99),
+)
 def test_any_micro_batch_split_reproduces_the_full_batch_gradient(b, method, mode, seed):
     hyper = b["gate"] if method.startswith("fiberpo") else {}
     ids = dict(group_ids=b["groups"], domain_ids=b["domains"]) if method == "fiberpo_domain" else {}
-    context = BatchContext.from_full_batch(method, b["log_prob"], b["old"], b["adv"], b["mask"], loss_agg_mode=mode, **ids, **hyper)
+    inputs = (b["log_prob"], b["old"], b["adv"], b["mask"])
+    context = BatchContext.from_full_batch(method, *inputs, loss_agg_mode=mode, **ids, **hyper)
     keep = b["mask"].any(dim=-1)
 
     def full_loss(log_prob):
@@ -114,7 +121,8 @@ def test_any_micro_batch_split_reproduces_the_full_batch_gradient(b, method, mod
         return -aggregate(gate * adv, mask, mode, Normalizers(loss_scale_factor=b["mask"].shape[-1]))
 
     def split_loss(log_prob):
-        chunks = torch.randperm(len(keep), generator=torch.Generator().manual_seed(seed)).tensor_split(1 + seed % len(keep))
+        order = torch.randperm(len(keep), generator=torch.Generator().manual_seed(seed))
+        chunks = order.tensor_split(1 + seed % len(keep))
         total = 0
         for rows in chunks:
             part_ids = {k: v[rows] for k, v in ids.items()}

@@ -160,7 +160,8 @@ def naive_split_gap(method):
             losses.append(-aggregate(gate * adv[rows, None], mask[rows], "seq-mean-token-mean", norm))
         return losses
 
-    _, full_grad = grad_of(lambda lp: [reference_loss(method, "seq-mean-token-mean", lp, old, adv, mask, groups, domains)], log_prob)
+    full = [old, adv, mask, groups, domains]
+    _, full_grad = grad_of(lambda lp: [reference_loss(method, "seq-mean-token-mean", lp, *full)], log_prob)
     _, grad = grad_of(naive, log_prob)
     return (grad - full_grad).abs().max().item() / full_grad.abs().max().item()
 
@@ -176,7 +177,8 @@ def test_dropping_the_adjoint_term_breaks_invariance():
         zero = replace(levels, group_adjoint=0 * levels.group_adjoint, domain_adjoint=0 * levels.domain_adjoint)
         return replace(context, levels=zero)
 
-    grad_gap, loss_gap = split_gap("fiberpo_domain", "token-mean", random_chunks(BATCH, 4, seed=1), context_edit=no_adjoint)
+    chunks = random_chunks(BATCH, 4, seed=1)
+    grad_gap, loss_gap = split_gap("fiberpo_domain", "token-mean", chunks, context_edit=no_adjoint)
     assert loss_gap < 1e-12 and grad_gap > 1e-4
 
 
@@ -199,4 +201,5 @@ def test_context_rejects_bad_arguments():
     with pytest.raises(ValueError, match="hyper"):
         BatchContext.from_full_batch("ppo", log_prob, old, adv, mask, c_pos=0.1)
     with pytest.raises(ValueError, match="spans more than one domain"):
-        BatchContext.from_full_batch("fiberpo_domain", log_prob, old, adv, mask, group_ids=groups, domain_ids=torch.arange(BATCH))
+        ids = dict(group_ids=groups, domain_ids=torch.arange(BATCH))
+        BatchContext.from_full_batch("fiberpo_domain", log_prob, old, adv, mask, **ids)

@@ -16,6 +16,13 @@ SUMMARY_PATH = RESULT_DIR / "summary.json"
 VERDICT_PATH = RESULT_VERDICTS / "experiments.json"
 
 
+def raw_results(part: str, cfg: dict, device: str = "cpu") -> dict:
+    """Raw (cached) results of one part, 'bandit' or 'lm', for its config."""
+    if part == "bandit":
+        return cached("bandit", cfg, lambda: bandit_experiment.run(cfg))
+    return cached("tiny_lm", cfg, lambda: lm_experiment.run(cfg, device))
+
+
 def run_preset(name: str, seed: int | None = None, device: str = "cpu", only: tuple[str, ...] = ("bandit", "lm")) -> dict:
     """Results, summaries and verdicts of a preset; `seed` replaces the seed lists with that one seed."""
     cfg = preset(name)
@@ -25,13 +32,12 @@ def run_preset(name: str, seed: int | None = None, device: str = "cpu", only: tu
     summary, timings, bandit, lm = {"preset": name, "device": device}, {}, None, None
     if "bandit" in only:
         start = time.perf_counter()
-        bandit = bandit_summary(cached("bandit", cfg["bandit"], lambda: bandit_experiment.run(cfg["bandit"])))
+        bandit = bandit_summary(raw_results("bandit", cfg["bandit"]))
         timings["bandit_s"] = time.perf_counter() - start
         summary["bandit"] = bandit
     if "lm" in only:
         start = time.perf_counter()
-        raw = cached("tiny_lm", cfg["lm"], lambda: lm_experiment.run(cfg["lm"], device))
-        lm = lm_summary(raw, cfg["lm"])
+        lm = lm_summary(raw_results("lm", cfg["lm"], device), cfg["lm"])
         timings["lm_s"] = time.perf_counter() - start
         summary["lm"] = lm
     verdicts = compute(bandit, lm)

@@ -45,10 +45,11 @@ def via_surrogate(method):
 
 def via_loss(method):
     def loss(b):
+        inputs = (b["old"], b["log_prob"], b["adv"], b["mask"])
         if method == "fiberpo":
-            return compute_policy_loss_fiberpo(b["old"], b["log_prob"], b["adv"], b["mask"])[0]
+            return compute_policy_loss_fiberpo(*inputs, rollout_is_weights=b.get("weights"))[0]
         config = {"fiberpo_group_ids": b["groups"], "fiberpo_domain_ids": b["domains"]}
-        return compute_policy_loss_fiberpo_domain(b["old"], b["log_prob"], b["adv"], b["mask"], config=config)[0]
+        return compute_policy_loss_fiberpo_domain(*inputs, config=config, rollout_is_weights=b.get("weights"))[0]
 
     return loss
 
@@ -63,8 +64,8 @@ def via_context(method):
 
 
 STRICT = {f"surrogate-{m}": via_surrogate(m) for m in METHODS}  # empty rows are an error
-LENIENT = {f"losses-{m}": via_loss(m) for m in ("fiberpo", "fiberpo_domain")}  # empty rows are dropped
-LENIENT |= {f"context-{m}": via_context(m) for m in CONTEXT_METHODS}
+LOSSES = {f"losses-{m}": via_loss(m) for m in ("fiberpo", "fiberpo_domain")}
+LENIENT = LOSSES | {f"context-{m}": via_context(m) for m in CONTEXT_METHODS}  # empty rows are dropped
 SUBJECTS = STRICT | LENIENT
 INPUTS = {"log_prob": "log_prob", "old": "old_log_prob", "adv": "advantages"}
 
@@ -104,22 +105,24 @@ def test_garbage_at_masked_positions_is_ignored(name):
     assert bool((grad[pad] == 0).all())
 
 
-@pytest.mark.xfail(reason="losses.py multiplies by rollout_is_weights before masking, so NaN padding poisons grads")
-def test_garbage_rollout_weights_at_masked_positions_are_ignored():
-    b = clean_batch()
-    weights = torch.ones_like(b["log_prob"]).masked_fill(~b["mask"], math.nan)
-    leaf = b["log_prob"].clone().requires_grad_()
-    compute_policy_loss_fiberpo(b["old"], leaf, b["adv"], b["mask"], rollout_is_weights=weights)[0].backward()
-    assert bool(torch.isfinite(leaf.grad).all())
+@pytest.mark.parametrize("name", LOSSES)
+def test_rollout_weights_garbage_at_masked_positions_is_ignored(name):
+    clean = clean_batch()
+    weights = 0.5 + torch.rand(clean["mask"].shape, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    dirty = dict(clean, weights=weights.masked_fill(~clean["mask"], math.nan))
+    loss, grad = value_and_grad(SUBJECTS[name], dirty)
+    expected_loss, expected_grad = value_and_grad(SUBJECTS[name], dict(clean, weights=weights))
+    assert loss == expected_loss and torch.equal(grad, expected_grad)
 
 
-@pytest.mark.xfail(reason="losses.py does not check rollout_is_weights for NaN/inf at valid positions")
-def test_non_finite_rollout_weights_at_a_valid_position_raise():
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+@pytest.mark.parametrize("name", LOSSES)
+def test_non_finite_rollout_weights_at_a_valid_position_raise(name, bad):
     b = clean_batch()
     weights = torch.ones_like(b["log_prob"])
-    weights[1, 2] = math.nan
+    weights[1, 2] = bad
     with pytest.raises(ValueError, match="rollout_is_weights"):
-        compute_policy_loss_fiberpo(b["old"], b["log_prob"], b["adv"], b["mask"], rollout_is_weights=weights)
+        SUBJECTS[name](dict(b, weights=weights))
 
 
 @pytest.mark.parametrize("pattern", ["+1e4", "-1e4", "alternating"])
@@ -234,12 +237,6 @@ def test_non_contiguous_interleaved_ids_equal_contiguous_ids():
     assert torch.equal(gate, relabelled) and torch.equal(gate[order], sorted_gate)
 
 
-LOSSES_GAPS = {
-    "advantages: expected a floating": "losses.py casts advantages to float before validating them",
-    "domain_ids: shape": "losses.py indexes fiberpo_domain_ids by the row mask before validating (IndexError)",
-}
-
-
 @pytest.mark.parametrize(
     "edit, message",
     [
@@ -255,9 +252,7 @@ LOSSES_GAPS = {
     ],
 )
 @pytest.mark.parametrize("name", ["surrogate-fiberpo_domain", "losses-fiberpo_domain", "context-fiberpo_domain"])
-def test_malformed_inputs_raise_value_error_naming_the_argument(name, edit, message, request):
-    if name.startswith("losses") and message in LOSSES_GAPS:
-        request.applymarker(pytest.mark.xfail(reason=LOSSES_GAPS[message]))
+def test_malformed_inputs_raise_value_error_naming_the_argument(name, edit, message):
     with pytest.raises(ValueError, match=message):
         SUBJECTS[name](edit(clean_batch()))
 

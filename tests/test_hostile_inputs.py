@@ -154,6 +154,19 @@ def test_half_precision_gates_are_float32():
     assert fc.fiberpo_domain_gate(log_ratio, b["mask"], b["groups"], b["domains"], **GATE).dtype == torch.float32
 
 
+@pytest.mark.parametrize("domain", [False, True])
+def test_gates_reject_non_finite_valid_log_ratios_and_ignore_padding(domain):
+    b = clean_batch()
+    ids = (b["groups"], b["domains"]) if domain else ()
+    gate_fn = fc.fiberpo_domain_gate if domain else fc.fiberpo_gate
+    log_ratio = torch.where(b["mask"], b["log_prob"] - b["old"], 0)
+    clean = gate_fn(log_ratio, b["mask"], *ids, **GATE)[b["mask"]]  # values at masked positions are unspecified
+    assert torch.equal(gate_fn(log_ratio.masked_fill(~b["mask"], math.inf), b["mask"], *ids, **GATE)[b["mask"]], clean)
+    log_ratio[0, 1] = math.nan
+    with pytest.raises(ValueError, match="log_ratio: non-finite value at valid position"):
+        gate_fn(log_ratio, b["mask"], *ids, **GATE)
+
+
 @pytest.mark.parametrize("name", STRICT)
 def test_empty_rows_are_an_error_for_surrogate(name):
     b = clean_batch()

@@ -101,6 +101,8 @@ def draw_fig2b(out_dir: Path) -> list[Path]:
     with paper_style():
         fig, ax = new_figure("one-column")
         image = draw_base_weight_map(ax, c_pos, c_neg, k)
+        ax.plot([0, 0.3], [0, 0.3], color="k", ls="-.", lw=0.6)
+        ax.text(0.27, 0.285, "P = N", fontsize=6, rotation=37)
         for x, y, text in regime_labels(c_pos, c_neg, k):
             ax.text(x, y, text, ha="center", va="center", fontsize=6, bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 1})
         fig.colorbar(image, ax=ax, label="log $w^{base}_\\tau$")
@@ -191,7 +193,7 @@ def drift_curves(cfg: dict, t: np.ndarray) -> dict[str, np.ndarray]:
     direction, advantages = drift_setup(cfg)
     ratios = 1 + torch.as_tensor(t)[:, None] * direction[None, :]
     log_ratio = torch.log(ratios)
-    base, residual, log_s_pos, log_s_neg, _ = fiberpo_log_gate(log_ratio, cfg["c_pos"], cfg["c_neg"], cfg["eps"], cfg["k"])
+    base, residual, log_s_pos, log_s_neg, same_sign = fiberpo_log_gate(log_ratio, cfg["c_pos"], cfg["c_neg"], cfg["eps"], cfg["k"])
     fiber_terms = torch.exp(base[:, None] + residual) * advantages
     mask = torch.ones_like(log_ratio, dtype=torch.bool)
     grpo_terms = torch.stack([
@@ -201,6 +203,7 @@ def drift_curves(cfg: dict, t: np.ndarray) -> dict[str, np.ndarray]:
         "log_s_pos": log_s_pos.numpy(), "log_s_neg": log_s_neg.numpy(), "base": base.numpy(), "residual": residual.numpy(),
         "log_ratio": log_ratio.numpy(), "fiber_terms": fiber_terms.numpy(), "fiber_total": fiber_terms.mean(1).numpy(),
         "grpo_total": grpo_terms.numpy(), "direction": direction.numpy(), "advantages": advantages.numpy(),
+        "same_sign": same_sign.numpy(),
     }
 
 
@@ -257,7 +260,10 @@ def draw_fig4(out_dir: Path) -> list[Path]:
 
 
 def mark_transitions(ax, t: np.ndarray, curves: dict, cfg: dict) -> None:
-    """Vertical lines where log s- crosses C- (red) and log s+ crosses C+ (blue) along the drift (Fig 4)."""
+    """Vertical lines where a token's |u_i| crosses eps (grey), log s- crosses C- (red), log s+ crosses C+ (blue)."""
+    clipped = np.abs(curves["same_sign"]) >= cfg["eps"]
+    for i in np.flatnonzero((clipped[1:] != clipped[:-1]).any(axis=1)):
+        ax.axvline(t[i], color="0.75", lw=0.4)
     for key, c, color in (("log_s_neg", cfg["c_neg"], PALETTE[1]), ("log_s_pos", cfg["c_pos"], PALETTE[0])):
         above = curves[key] > c
         for i in np.flatnonzero(above[1:] != above[:-1]):

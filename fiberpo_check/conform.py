@@ -243,7 +243,8 @@ class Checker:
             probe = self.constant_probe(sign * (x + shift), length)
             values.append(float(call(self.candidate, probe, mode)[0]))
         if not all(v < 0 for v in values):
-            raise Mismatch(f"constant trajectory T={length} log r={sign * x:.6g}: loss {values} is not negative for A=1")
+            raise Mismatch(f"constant trajectory T={length} log r={sign * x:.6g}: loss {values} is not negative "
+                           "for A=1")
         return (math.log(-values[0]) - math.log(-values[1])) / (2 * step), probe
 
     def rollback_slope(self) -> int:
@@ -270,7 +271,8 @@ class Checker:
             step = case["width"] * FD_STEP[self.dtype]
             slope, _ = self.log_gate_slope(case["zeroed_x"], case["sign"], case["length"], step)
             if abs(slope) > SLOPE_TOLERANCE[self.dtype] * case["length"]:
-                raise Mismatch(f"{case['channel']} channel, {probe.name}: zeroed gate has slope {slope:.6g}, expected 0")
+                raise Mismatch(f"{case['channel']} channel, {probe.name}: zeroed gate has slope {slope:.6g}, "
+                               "expected 0")
         return 2 * len(cases)
 
     def sign_split(self) -> int:
@@ -353,7 +355,8 @@ def check_conformance(candidate: Callable, variant: str = "fiberpo", *, modes=No
     """Run every property (or `only` these) on the modes the candidate claims (all it accepts when `modes` is None)."""
     modes = modes or supported_modes(candidate, variant, device=device, dtype=dtype)
     if not modes:
-        return [PropertyResult(name, "fail", 0, "the loss raised for every loss_agg_mode") for name in only or PROPERTIES]
+        refusal = "the loss raised for every loss_agg_mode"
+        return [PropertyResult(name, "fail", 0, refusal) for name in only or PROPERTIES]
     return Checker(candidate, variant, modes=modes, dtype=dtype, device=device, seed=seed).run(only)
 
 

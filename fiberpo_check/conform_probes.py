@@ -77,8 +77,9 @@ def probe_families(variant: str, *, dtype=torch.float64, device: str = "cpu", se
     kw = {"dtype": dtype, "device": device}
     families: dict[str, list[Probe]] = {}
     families["on_policy"] = [
-        make_probe("on_policy", f"{kind}-advantages", torch.zeros(len(lengths), int(lengths.max()), dtype=torch.float64),
-                   padded_mask(lengths), variant, seed=seed + i, token_advantages=kind == "token", **kw)
+        make_probe("on_policy", f"{kind}-advantages",
+                   torch.zeros(len(lengths), int(lengths.max()), dtype=torch.float64), padded_mask(lengths),
+                   variant, seed=seed + i, token_advantages=kind == "token", **kw)
         for i, kind in enumerate(("trajectory", "token"))
     ]
     gen = torch.Generator().manual_seed(seed + 2)
@@ -87,14 +88,16 @@ def probe_families(variant: str, *, dtype=torch.float64, device: str = "cpu", se
                                             padded_mask(lengths), variant, seed=seed + 3, token_advantages=True, **kw))
     families["regimes"] = [
         make_probe("regimes", f"{pos}+/{neg}-",
-                   *regime_batch(pos, neg, lengths, c_pos=c_pos, c_neg=c_neg, seed=seed + 10 * i, zero_frac=0.0), variant,
+                   *regime_batch(pos, neg, lengths, c_pos=c_pos, c_neg=c_neg, seed=seed + 10 * i, zero_frac=0.0),
+                   variant,
                    seed=seed + 10 * i + 1, **kw)
         for i, (pos, neg) in enumerate((p, n) for p in REGIMES for n in REGIMES)
     ]
     long_short = torch.tensor([1, 1, 2, 300, 3, 700, 2, 1])
     families["long_short"] = [
-        make_probe("long_short", "lengths 1..700", *mixed_regime_batch(long_short, c_pos=c_pos, c_neg=c_neg,
-                                                                       seed=seed + 3, zero_frac=0.0), variant, seed=seed + 4, **kw)
+        make_probe("long_short", "lengths 1..700",
+                   *mixed_regime_batch(long_short, c_pos=c_pos, c_neg=c_neg, seed=seed + 3, zero_frac=0.0),
+                   variant, seed=seed + 4, **kw)
     ]
     zero_ratio, zero_mask = mixed_regime_batch(lengths, c_pos=c_pos, c_neg=c_neg, seed=seed + 5)
     gen = torch.Generator().manual_seed(seed + 6)

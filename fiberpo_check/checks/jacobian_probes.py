@@ -193,7 +193,9 @@ def identity_defect(log_ratio: Tensor, mask: Tensor, hyper: GateHyper) -> float:
     return float(masked(hyper.parts(log_ratio, mask).log_gate - log_ratio, mask).abs().max())
 
 
-def identity_radius_check(length: int, hyper: GateHyper, *, rel: float = 1e-6, n_random: int = 256, seed: int = 0) -> dict:
+def identity_radius_check(
+    length: int, hyper: GateHyper, *, rel: float = 1e-6, n_random: int = 256, seed: int = 0
+) -> dict:
     """G = r on random and extremal points just inside the radius, and G != r on an extremal point just outside."""
     rho = identity_radius(torch.tensor([length]), hyper)
     gen = torch.Generator().manual_seed(seed)

@@ -31,7 +31,7 @@ def on_device(log_ratio: Tensor, mask: Tensor, device: str, dtype: torch.dtype) 
 
 def regime_rows(hyper: GateHyper, *, n_traj: int = 24, max_len: int = 40, seed: int = 0, device: str = "cpu",
                 dtype: torch.dtype = torch.float64) -> list[dict]:
-    """Eq 20 probe gaps and trajectory block leak for every (positive, negative) base-gate regime pair (Prop 5.2-5.3)."""
+    """Eq 20 probe gaps and trajectory block leak for every (positive, negative) base-gate regime pair (Props 5.2-3)."""
     rows = []
     lengths = random_lengths(n_traj, max_len, seed=seed)
     for index, (pos, neg) in enumerate((p, n) for p in REGIMES for n in REGIMES):
@@ -125,7 +125,8 @@ def scaling_exponent(rows: list[dict]) -> float:
     return float(((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum())
 
 
-def scale_separation_rows(hyper: GateHyper, lengths: tuple[int, ...] = (4, 16, 64, 256), *, seed: int = 0) -> list[dict]:
+def scale_separation_rows(hyper: GateHyper, lengths: tuple[int, ...] = (4, 16, 64, 256), *,
+                          seed: int = 0) -> list[dict]:
     """Size of the self term (a) and the coupling term (b) of eq 20 as T grows, per base regime (Prop 5.5)."""
     rows = []
     for regime in ("pass", "rollback", "zeroed"):

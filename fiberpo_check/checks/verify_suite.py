@@ -131,7 +131,8 @@ def jacobian_verdicts(preset: dict, device: str, dtype: torch.dtype, out_dir: Pa
                 {"identity_gap": ident, "radius": radius}),
         verdict("FPO-5", one_over_t, rollback_o1 > 0.5,
                 f"Coupling term (b) of eq 20 has max entry exactly 1/T in pass-through and zeroed regimes "
-                f"(T = 4..256) but ~1 in the rollback regime (gamma = -T cancels the 1/T: min {rollback_o1:.3f}), where "
+                "(T = 4..256) but ~1 in the rollback regime (gamma = -T cancels the 1/T: min "
+                f"{rollback_o1:.3f}), where "
                 f"its operator norm grows like T; the self term (a) is O(1) throughout. Scale separation holds "
                 f"only while neither channel is in rollback (and the coupling's operator norm is O(1), not O(1/T)).",
                 {"rows": separation}, partial=rollback_o1 > 0.5),
@@ -197,9 +198,11 @@ def hierarchy_verdicts(out_dir: Path, say) -> list[Verdict]:
                 f"exact-enumeration first-order agreement is in EMP-1. Rejected: fiber gate without opposite factor "
                 f"({mutant:.2g}).", {"identity": ident}),
         verdict("FGH-4", input_shift == 0.0 and domain_leak == 0.0 and prediction <= MACHINE, coupled > 0,
-                f"Gate inputs of every level are unchanged (shift {input_shift:.0e}) when other levels' budgets change: "
+                f"Gate inputs of every level are unchanged (shift {input_shift:.0e}) when other levels' budgets "
+                "change: "
                 f"inputs are independent. The Jacobian is block-diagonal over domains (leak {domain_leak:.0e}), and "
-                f"over trajectories only when every level's gate has the same slope per channel (all pass-through: leak "
+                "over trajectories only when every level's gate has the same slope per channel (all "
+                "pass-through: leak "
                 f"{pass_leak:.0e}). When any level leaves pass-through, trajectories in the same group/domain couple "
                 f"(leak >= {coupled:.2g}) with d log G_i/d log r_j = (1/T_j)[(gD - gg)/|Tj(D)| 1(j in D) + "
                 f"(gg - gt)/|Tj(g)| 1(j in g)] (matches dense autodiff to {prediction:.1e}): the budgets gate "
@@ -232,16 +235,19 @@ def regime_verdicts(out_dir: Path, say) -> list[Verdict]:
     all_single = facts["rays_single_peak"] == facts["rays"]
     return [
         verdict("FPO-7", five and facts["rays_non_monotone"] == facts["rays"], control["g3_log_w_max"] > 0,
-                f"Fig 2b grid (C+ = 0.20, C- = 0.10, k = 2): all five regimes occur; G-I is exactly the IS ratio; G-III "
+                "Fig 2b grid (C+ = 0.20, C- = 0.10, k = 2): all five regimes occur; G-I is exactly the IS "
+                "ratio; G-III "
                 f"gives w = 1 exactly; |log w| is non-monotone on all {facts['rays']} rays and the diagonal visits "
                 f"{' -> '.join(facts['diagonal_sequence'])}. But the single rise-peak-decline shape holds on only "
-                f"{facts['rays_single_peak']}/{facts['rays']} rays: when the dominant channel rolls back first, |log w| "
+                f"{facts['rays_single_peak']}/{facts['rays']} rays: when the dominant channel rolls back first, "
+                "|log w| "
                 f"falls in G-II,r and rises again. Rejected: g_agg without zeroing (G-III log w "
                 f"{control['g3_log_w_max']:.2g}).", {"facts": facts}, partial=not all_single),
         verdict("FPO-10", ppo_majority >= 0.95 and fiber_fewer >= 0.95, len(calm) == 0,
                 f"Fig 4 drift (T = 10, eps = 0.04, C+ = 0.12, C- = 0.05), {n} (draw, t) instances with both "
                 f"log s+- > eps: PPO/GRPO clip more than half the tokens in {ppo_majority:.0%} (mean "
-                f"{mean_ppo:.0%}); FiberPO's fiber clip binds on fewer tokens in {fiber_fewer:.0%} (mean {mean_fiber:.0%})"
+                f"{mean_ppo:.0%}); FiberPO's fiber clip binds on fewer tokens in {fiber_fewer:.0%} (mean "
+                f"{mean_fiber:.0%})"
                 f", yet still on a majority of tokens in {fiber_majority:.0%}: only tokens within eps of the "
                 f"same-sign mean pass. Control: eps = 0.5 leaves no instance with both channels past eps.",
                 {"ppo_majority": ppo_majority, "fiber_fewer": fiber_fewer, "fiber_majority": fiber_majority},
@@ -276,7 +282,7 @@ def enumeration_verdicts(preset: dict, out_dir: Path, say) -> list[Verdict]:
     norm_scale = statistics.mean(r["norm_ratio_vs_true"] for r in sum_norm)
     thm_gap = max(max(r["value_gap_vs_linear"], r["grad_gap_vs_linear"]) for r in thm)
     gspo_token = max(r["grad_gap_vs_linear"] for r in gated if r["method"] == "gspo" and r["advantage"] == "token")
-    exact = [r for r in gated if r["mode"] == "seq-mean-token-sum" and r["advantage"] == "token" and r["method"] != "gspo"]
+    exact = [r for r in thm if r["mode"] == "seq-mean-token-sum" and r["advantage"] == "token"]
     exact_gap = max(max(r["grad_rel_error_vs_true"], abs(r["value_offset"])) for r in exact)
     native = [r for r in thm if r["mode"] == "seq-mean-token-mean" and r["advantage"] == "trajectory"]
     native_cos = min(r["cosine_vs_true"] for r in native)
@@ -293,7 +299,8 @@ def enumeration_verdicts(preset: dict, out_dir: Path, say) -> list[Verdict]:
         f"the true J is exact ({exact_gap:.1e}) only with weights mu = 1 (seq-mean-token-sum) and exact advantages "
         f"Q - V; the paper's own weights 1/(|Tj| T_tau) (eqs 5-6, seq-mean-token-mean) give cos(grad, grad J) = "
         f"{native_cos:.3f} (1/T_tau reweights trajectories by length), token-mean over a batch of 2 gives "
-        f"{token_mean_cos:.3f}, seq-mean-token-sum-norm has cosine {norm_cos:.6f} and norm ratio {norm_scale:.3f} = 1/T_max "
+        f"{token_mean_cos:.3f}, seq-mean-token-sum-norm has cosine {norm_cos:.6f} and norm ratio "
+        f"{norm_scale:.3f} = 1/T_max "
         f"(padded width {horizon}). Second-order gap slopes: "
         f"{min(slope_agree):.2f}..{max(slope_agree):.2f} with matching weights, "
         f"{min(slope_native):.2f}..{max(slope_native):.2f} with 1/T_tau weights (GSPO: "

@@ -1,4 +1,4 @@
-"""An enumerable policy: tabular softmax over every prefix, vocabulary with EOS, short horizon; J(theta) exact (App. A)."""
+"""An enumerable policy: tabular softmax over every prefix, vocabulary with EOS, short horizon; exact J (App. A)."""
 
 from __future__ import annotations
 

@@ -149,3 +149,21 @@ def test_one_million_tokens_in_under_a_minute():
     rows = jacobian_suite.scaling_rows([1_000_000], HYPER, repeats=1)
     assert rows[0]["tokens"] >= 1_000_000 and rows[0]["trajectory_leak"] == 0.0
     assert time.perf_counter() - start < 60
+
+
+def test_hierarchy_verdicts_and_their_controls(tmp_path):
+    from fiberpo_check.checks.verify_suite import hierarchy_verdicts
+
+    verdicts = {v.id: v for v in hierarchy_verdicts(tmp_path, lambda line: None)}
+    assert verdicts["FGH-2"].status == "verified-numerically"
+    assert verdicts["FGH-2"].details["control_gap"] > 1e-6  # engine with wrong domain ids is rejected
+    assert verdicts["FGH-3"].status == "verified-numerically"
+    assert verdicts["FGH-4"].status == "holds-with-conditions"
+
+
+def test_verify_cli_usage_errors():
+    from fiberpo_check.cli import verify
+
+    assert verify.main(["--preset", "huge"]) == 2
+    if not torch.cuda.is_available():
+        assert verify.main(["--device", "cuda"]) == 2

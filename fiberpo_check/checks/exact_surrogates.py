@@ -71,7 +71,8 @@ def pair_batches(tree: TreePolicy, theta_old: Tensor, advantage: str = "trajecto
         raise ValueError(f"advantage: {advantage!r} is not one of {ADVANTAGES}")
     theta_old = theta_old.detach()
     n = tree.n_trajectories
-    first, second = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+    device = theta_old.device
+    first, second = torch.meshgrid(torch.arange(n, device=device), torch.arange(n, device=device), indexing="ij")
     rows = torch.stack([first.flatten(), second.flatten()], dim=1).flatten()
     probs = trajectory_probs(tree, theta_old)
     if advantage == "trajectory":
@@ -79,7 +80,7 @@ def pair_batches(tree: TreePolicy, theta_old: Tensor, advantage: str = "trajecto
         adv = torch.where(tree.mask, adv, 0.0)
     else:
         adv = token_advantages(tree, theta_old)
-    pair_ids = torch.arange(n * n).repeat_interleave(2)
+    pair_ids = torch.arange(n * n, device=device).repeat_interleave(2)
     return PairBatches(
         tree=tree,
         theta_old=theta_old,

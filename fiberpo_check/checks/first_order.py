@@ -61,9 +61,9 @@ def loglog_slope(x: list[float], y: list[float]) -> float:
 
 
 def random_direction(theta_old: Tensor, seed: int) -> Tensor:
-    """A seeded standard-normal direction in logit space, one entry per logit."""
+    """A seeded standard-normal direction in logit space, one entry per logit (drawn on CPU)."""
     gen = torch.Generator().manual_seed(seed)
-    return torch.randn(theta_old.shape, generator=gen, dtype=theta_old.dtype)
+    return torch.randn(theta_old.shape, generator=gen, dtype=theta_old.dtype).to(theta_old.device)
 
 
 def second_order_rows(tree: TreePolicy, theta_old: Tensor, *, steps: tuple[float, ...] | None = None,

@@ -255,12 +255,14 @@ def regime_verdicts(out_dir: Path, say) -> list[Verdict]:
     ]
 
 
-def enumeration_verdicts(preset: dict, out_dir: Path, say) -> list[Verdict]:
-    """EMP-1 (first-order agreement with the true J, exactly) and EMP-2 (update direction) on the tree policy."""
+def enumeration_verdicts(preset: dict, out_dir: Path, say, device: str = "cpu") -> list[Verdict]:
+    """EMP-1 (first-order agreement with the true J, exactly) and EMP-2 (update direction) on the tree policy.
+
+    Exact enumeration always runs in float64 (on `device`): its claims are about machine-precision agreement."""
     from ..envs.tree_policy import build_tree, random_logits
 
     vocab, horizon = preset["tree"]
-    tree = build_tree(vocab, horizon, seed=0)
+    tree = build_tree(vocab, horizon, seed=0, device=device)
     theta_old = random_logits(tree, seed=1)
     say(f"Exact enumeration: {tree.n_trajectories} trajectories, {tree.n_states} states; first-order agreement")
     agreement = first_order.agreement_rows(tree, theta_old)
@@ -378,6 +380,6 @@ def run_verify(preset: str = "default", *, device: str = "cpu", dtype: torch.dty
     verdicts = jacobian_verdicts(settings, device, dtype, out_dir, say)
     verdicts += hierarchy_verdicts(out_dir, say)
     verdicts += regime_verdicts(out_dir, say)
-    verdicts += enumeration_verdicts(settings, out_dir, say)
+    verdicts += enumeration_verdicts(settings, out_dir, say, device)
     return verdicts
 

@@ -36,8 +36,9 @@ class TreePolicy:
         return self.mask.sum(-1).to(torch.float64)
 
 
-def build_tree(vocab: int = 3, horizon: int = 4, *, seed: int = 0, length_bonus: float = 0.0) -> TreePolicy:
-    """List every trajectory; rewards uniform in [0, 1) (seeded) plus `length_bonus` * T_tau."""
+def build_tree(vocab: int = 3, horizon: int = 4, *, seed: int = 0, length_bonus: float = 0.0,
+               device: str = "cpu") -> TreePolicy:
+    """List every trajectory; rewards uniform in [0, 1) (seeded, drawn on CPU) plus `length_bonus` * T_tau."""
     if vocab < 2:
         raise ValueError(f"vocab: need at least one token besides EOS, got {vocab}")
     if horizon < 1:
@@ -59,13 +60,14 @@ def build_tree(vocab: int = 3, horizon: int = 4, *, seed: int = 0, length_bonus:
         mask[row, : len(seq)] = True
     gen = torch.Generator().manual_seed(seed)
     rewards = torch.rand(n, generator=gen, dtype=torch.float64) + length_bonus * mask.sum(-1).to(torch.float64)
-    return TreePolicy(vocab, horizon, tokens, mask, states, rewards, len(state_index))
+    return TreePolicy(vocab, horizon, tokens.to(device), mask.to(device), states.to(device), rewards.to(device),
+                      len(state_index))
 
 
 def random_logits(tree: TreePolicy, *, scale: float = 1.0, seed: int = 0) -> Tensor:
-    """Seeded Gaussian logits theta [n_states, vocab] (float64)."""
+    """Seeded Gaussian logits theta [n_states, vocab] (float64, drawn on CPU, on the tree's device)."""
     gen = torch.Generator().manual_seed(seed)
-    return scale * torch.randn(tree.n_states, tree.vocab, generator=gen, dtype=torch.float64)
+    return scale * torch.randn(tree.n_states, tree.vocab, generator=gen, dtype=torch.float64).to(tree.tokens.device)
 
 
 def token_log_probs(tree: TreePolicy, theta: Tensor) -> Tensor:
@@ -74,7 +76,7 @@ def token_log_probs(tree: TreePolicy, theta: Tensor) -> Tensor:
         raise ValueError(f"theta: expected shape {(tree.n_states, tree.vocab)}, got {tuple(theta.shape)}")
     table = torch.log_softmax(theta, dim=-1)
     picked = table[tree.states, tree.tokens]
-    return torch.where(tree.mask, picked, torch.zeros((), dtype=picked.dtype))
+    return torch.where(tree.mask, picked, torch.zeros((), dtype=picked.dtype, device=picked.device))
 
 
 def trajectory_probs(tree: TreePolicy, theta: Tensor) -> Tensor:
@@ -91,8 +93,8 @@ def token_advantages(tree: TreePolicy, theta: Tensor) -> Tensor:
     """Exact A(s_t, a_t) = Q(s_t, a_t) - V(s_t) under pi_theta for every listed token, [N, horizon]."""
     with torch.no_grad():
         probs = trajectory_probs(tree, theta)
-        reach = torch.zeros(tree.n_states, dtype=torch.float64)
-        value_mass = torch.zeros(tree.n_states, dtype=torch.float64)
+        reach = torch.zeros(tree.n_states, dtype=torch.float64, device=probs.device)
+        value_mass = torch.zeros(tree.n_states, dtype=torch.float64, device=probs.device)
         weight = torch.where(tree.mask, probs[:, None], 0.0)
         reach = reach.index_add(0, tree.states[tree.mask], weight[tree.mask])
         value_mass = value_mass.index_add(0, tree.states[tree.mask], (weight * tree.rewards[:, None])[tree.mask])
@@ -101,4 +103,4 @@ def token_advantages(tree: TreePolicy, theta: Tensor) -> Tensor:
         next_value = torch.cat([state_value[:, 1:], torch.zeros_like(state_value[:, :1])], dim=1)
         has_next = torch.cat([tree.mask[:, 1:], torch.zeros_like(tree.mask[:, :1])], dim=1)
         q = torch.where(has_next, next_value, tree.rewards[:, None])
-        return torch.where(tree.mask, q - state_value, torch.zeros((), dtype=torch.float64))
+        return torch.where(tree.mask, q - state_value, torch.zeros((), dtype=torch.float64, device=probs.device))

@@ -46,49 +46,60 @@ def apc6(bandit: dict) -> Verdict:
                    {"exact_ok": exact_ok, "llm_regime_reduces_to_hard_clip": llm_reduces, **{"exact": exact, "sampled": bandit["sampled"]}})
 
 
-def overlap(a: dict, b: dict) -> bool:
-    """Two confidence intervals overlap."""
-    return a["low"] <= b["high"] and b["low"] <= a["high"]
+def contains_zero(interval: dict) -> bool:
+    """A confidence interval of a paired difference contains 0."""
+    return interval["low"] <= 0 <= interval["high"]
 
 
 def emp3(bandit: dict) -> Verdict:
     """APC-Obj (Adam on theta) against closed-form TV-TRPO in policy iteration at the same delta."""
-    it = bandit["iteration"]
+    it, diff = bandit["iteration"], bandit["apc_minus_tv_trpo"]
     apc, tv = it["apc"], it["tv_trpo"]
-    same_final, same_path = overlap(apc["final"], tv["final"]), overlap(apc["mean_return"], tv["mean_return"])
+    same_final, same_path = contains_zero(diff["final"]), contains_zero(diff["mean_return"])
     status = "verified-numerically" if same_final and same_path else ("approximate" if same_final else "refuted")
     evidence = (
         f"Policy iteration on sampled bandits (same delta): final return APC-Obj {fmt(apc['final'])} vs TV-TRPO "
-        f"{fmt(tv['final'])}; mean return over iterations {fmt(apc['mean_return'])} vs {fmt(tv['mean_return'])} "
+        f"{fmt(tv['final'])}, paired difference {fmt(diff['final'])}; mean return over iterations "
+        f"{fmt(apc['mean_return'])} vs {fmt(tv['mean_return'])}, paired difference {fmt(diff['mean_return'])} "
         f"(optimum {fmt(bandit['optimum'])}). Others: "
         + ", ".join(f"{m} {fmt(s['final'])}" for m, s in it.items() if m not in ("apc", "tv_trpo"))
         + ". APC-Obj is maximised with Adam steps on theta, TV-TRPO in closed form projected to r >= 0."
     )
-    return Verdict("EMP-3", status, evidence, PRODUCER, {"iteration": it, "optimum": bandit["optimum"]})
+    return Verdict("EMP-3", status, evidence, PRODUCER, {"iteration": it, "apc_minus_tv_trpo": diff, "optimum": bandit["optimum"]})
 
 
 def emp4(lm: dict) -> Verdict:
-    """The JoyAI qualitative pattern in miniature: GRPO collapses, GSPO stagnates, FiberPO stable and token-efficient."""
-    grpo = lm["grpo"]
-    gspo = [s for s in lm.values() if s["method"] == "gspo"]
-    fiber = [s for s in lm.values() if s["method"] in ("fiberpo", "fiberpo_domain")]
-    grpo_collapses = grpo["collapsed_seeds"] > grpo["seeds"] / 2
-    gspo_small = min(gspo, key=lambda s: s["hyper"]["eps_low"])  # the published epsilon
-    gspo_stagnates = gspo_small["reward_gain"]["mean"] < 0.5 * grpo["reward_gain"]["mean"]
-    fiber_stable = all(s["collapsed_seeds"] == 0 for s in fiber)
+    """The JoyAI pattern in miniature: GRPO collapses, GSPO stagnates, FiberPO stays stable and is more token-efficient.
+
+    Collapse and stability are judged on the stress runs (larger step, more epochs) when present, and on every run;
+    stagnation and token efficiency on the standard runs.
+    """
+    standard = {name: s for name, s in lm.items() if not name.startswith("stress/")}
+    grpo_runs = [s for name, s in lm.items() if name.removeprefix("stress/") == "grpo"]
+    gspo = [s for s in standard.values() if s["method"] == "gspo"]
+    fiber_all = [s for s in lm.values() if s["method"] in ("fiberpo", "fiberpo_domain")]
+    fiber = [s for s in standard.values() if s["method"] in ("fiberpo", "fiberpo_domain")]
+    grpo = standard["grpo"]
+    gspo_published = min(gspo, key=lambda s: s["hyper"]["eps_low"])
     grpo_ttt = grpo["tokens_to_threshold"]
-    best = min(fiber, key=lambda s: s["tokens_to_threshold"]["mean"] or float("inf"))
-    fiber_ttt = best["tokens_to_threshold"]
-    fiber_faster = (
-        fiber_ttt["high"] is not None and (grpo_ttt["low"] is None or fiber_ttt["high"] < grpo_ttt["low"])
-    )
-    claims = {"grpo_collapses": grpo_collapses, "gspo_stagnates": gspo_stagnates, "fiberpo_stable": fiber_stable,
-              "fiberpo_more_token_efficient": fiber_faster}
-    status = "verified-numerically" if all(claims.values()) else ("holds-with-conditions" if fiber_stable and fiber_faster else "refuted")
+    fiber_ttt = min(fiber, key=lambda s: s["tokens_to_threshold"]["mean"] or float("inf"))["tokens_to_threshold"]
+    claims = {
+        "grpo_collapses": any(s["collapsed_seeds"] > s["seeds"] / 2 for s in grpo_runs),
+        "gspo_stagnates": gspo_published["reward_gain"]["mean"] < 0.5 * grpo["reward_gain"]["mean"],
+        "fiberpo_stable": all(s["collapsed_seeds"] == 0 for s in fiber_all),
+        "fiberpo_more_token_efficient": fiber_ttt["high"] is not None and (grpo_ttt["low"] is None or fiber_ttt["high"] < grpo_ttt["low"]),
+    }
+    if all(claims.values()):
+        status = "verified-numerically"
+    elif claims["fiberpo_stable"] and claims["fiberpo_more_token_efficient"]:
+        status = "holds-with-conditions"
+    else:
+        status = "refuted"
     lines = [
-        f"{name}: tokens-to-threshold {fmt(s['tokens_to_threshold'])} (missing {s['tokens_to_threshold']['missing']}/{s['seeds']}), "
+        f"{name}: tokens-to-threshold {fmt(s['tokens_to_threshold'])} (never {s['tokens_to_threshold']['missing']}/{s['seeds']}), "
         f"reward gain {fmt(s['reward_gain'])}, entropy ratio {fmt(s['entropy_ratio'])}, peak mean IS ratio "
-        f"{fmt(s['peak_mean_ratio'])}, grad-norm growth {fmt(s['grad_norm_growth'])}, collapsed {s['collapsed_seeds']}/{s['seeds']}"
+        f"{fmt(s['peak_mean_ratio'])}, grad-norm growth {fmt(s['grad_norm_growth'])}, length ratio {fmt(s['length_ratio'])}, "
+        f"collapsed {s['collapsed_seeds']}/{s['seeds']}"
         for name, s in lm.items()
     ]
     evidence = ("Tiny-LM RL (reversal/sorting/addition domains): " + "; ".join(f"{k} = {v}" for k, v in claims.items())

@@ -40,7 +40,8 @@ DEFAULT = {
         "rl": {"steps": 40, "prompts_per_domain": 8, "group_size": 8, "epochs": 2, "minibatches": 4, "lr": 3e-4,
                "eval_every": 5, "eval_per_domain": 64},
         "variants": LM_VARIANTS,
-        "threshold": 0.25, "smoothing": 5,
+        "stress": {"rl": {"steps": 20, "lr": 1e-3, "epochs": 4}, "variants": ["grpo", "gspo_eps4e-4", "fiberpo_c12-8_e2"]},
+        "threshold_gain": 0.1, "smoothing": 5,
         "collapse": {"entropy_ratio": 0.1, "mean_ratio": 10.0, "reward_drop": 0.15},
     },
 }
@@ -52,7 +53,7 @@ def quick() -> dict:
     cfg["bandit"].update(states=4, arms=3, seeds=[0], deltas=[0.1, 0.3], gammas=[0.99], gd_steps=100,
                          sample_sizes=[8, 64, 512], sample_seeds=2, llm_tokens=16)
     cfg["bandit"]["iteration"].update(iterations=3, inner_steps=3, pulls_per_state=8)
-    cfg["lm"].update(seeds=[0], threshold=0.2)
+    cfg["lm"].update(seeds=[0], stress={"rl": {"steps": 2, "lr": 1e-3, "epochs": 2}, "variants": ["grpo"]})
     cfg["lm"]["pretrain"].update(steps=10, batch_per_domain=8, eval_per_domain=4)
     cfg["lm"]["rl"].update(steps=2, prompts_per_domain=1, group_size=4, epochs=1, minibatches=2, eval_every=1, eval_per_domain=4)
     return cfg
@@ -63,7 +64,9 @@ def full() -> dict:
     cfg = copy.deepcopy(DEFAULT)
     cfg["bandit"].update(seeds=list(range(10)), sample_seeds=50, gd_steps=5000)
     cfg["bandit"]["iteration"].update(iterations=60)
-    cfg["lm"].update(seeds=[0, 1, 2, 3, 4], threshold=0.3, variants={**LM_VARIANTS, **EXTRA_LM_VARIANTS})
+    cfg["lm"].update(seeds=[0, 1, 2, 3, 4], threshold_gain=0.15, variants={**LM_VARIANTS, **EXTRA_LM_VARIANTS})
+    cfg["lm"]["stress"].update(variants=["grpo", "gspo_eps4e-4", "fiberpo_c12-8_e2", "fiberpo_domain"])
+    cfg["lm"]["stress"]["rl"].update(steps=60)
     cfg["lm"]["rl"].update(steps=80, prompts_per_domain=16)
     return cfg
 

@@ -41,8 +41,10 @@ def bandit_summary(result: dict) -> dict:
         method: {"final": t_interval([run[-1] for run in runs]), "mean_return": t_interval([float(np.mean(run)) for run in runs])}
         for method, runs in curves.items()
     }
+    apc, tv = np.asarray(curves["apc"]), np.asarray(curves["tv_trpo"])
+    paired = {"final": t_interval(apc[:, -1] - tv[:, -1]), "mean_return": t_interval(apc.mean(axis=1) - tv.mean(axis=1))}
     return {"exact": exact_summary, "sampled": sampled, "llm_regime": result["llm_regime"], "iteration": iteration,
-            "optimum": t_interval(result["iteration"]["optimum"])}
+            "apc_minus_tv_trpo": paired, "optimum": t_interval(result["iteration"]["optimum"])}
 
 
 def smoothed(values: list[float], window: int) -> np.ndarray:
@@ -51,10 +53,13 @@ def smoothed(values: list[float], window: int) -> np.ndarray:
     return np.array([x[max(0, i - window + 1) : i + 1].mean() for i in range(len(x))])
 
 
-def tokens_to_threshold(history: list[dict], threshold: float, window: int) -> float | None:
-    """Tokens consumed when the smoothed training accuracy first reaches `threshold` (None: never)."""
+def tokens_to_threshold(history: list[dict], gain: float, window: int) -> float | None:
+    """Tokens consumed when the smoothed training accuracy first exceeds the first rollout's by `gain` (None: never).
+
+    The first rollout comes from the shared pretrained model with the seed's generator, so it is the same for every method.
+    """
     reward = smoothed([row["reward/mean"] for row in history], window)
-    hit = np.flatnonzero(reward >= threshold)
+    hit = np.flatnonzero(reward >= history[0]["reward/mean"] + gain)
     return float(history[hit[0]]["tokens"]) if len(hit) else None
 
 
@@ -69,7 +74,7 @@ def stability(history: list[dict], window: int) -> dict:
         "peak_max_ratio": max(row["ratio/max"] for row in history),
         "grad_norm_growth": float(np.mean(grad[-quarter:]) / max(np.mean(grad[:quarter]), 1e-12)),
         "length_ratio": history[-1]["response_length"] / history[0]["response_length"],
-        "reward_gain": float(reward[-1] - reward[0]),
+        "reward_gain": float(reward[-1] - np.mean([row["reward/mean"] for row in history[:window]])),
         "reward_drop": float(reward.max() - reward[-1]),
         "mean_tv": float(np.mean([row["drift/tv_mean"] for row in history])),
         "final_reward": float(reward[-1]),
@@ -89,9 +94,9 @@ def lm_summary(result: dict, cfg: dict) -> dict:
     """Per variant: tokens-to-threshold (bootstrap CI), final reward (t CI), stability indicators, GSPO TV bound."""
     summary = {}
     for name, runs in result["histories"].items():
-        variant = cfg["variants"][name]
+        variant = cfg["variants"][name.removeprefix("stress/")]
         per_seed = {seed: stability(h, cfg["smoothing"]) for seed, h in runs.items()}
-        ttt = [tokens_to_threshold(h, cfg["threshold"], cfg["smoothing"]) for h in runs.values()]
+        ttt = [tokens_to_threshold(h, cfg["threshold_gain"], cfg["smoothing"]) for h in runs.values()]
         row = {
             "method": variant["method"],
             "hyper": variant["hyper"],

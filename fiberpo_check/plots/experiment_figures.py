@@ -88,29 +88,44 @@ def variant_color(name: str, method: str, index: int) -> str:
     return METHOD_COLORS.get(method, PALETTE[index % len(PALETTE)])
 
 
-@register("exp_lm_learning_curves", "Tiny-LM RL: training accuracy, entropy, mean IS ratio and grad norm against tokens")
-def draw_lm_curves(out_dir: Path) -> list[Path]:
-    """Four panels, one line (mean, 95% band over seeds) per method variant."""
-    raw = results("tiny_lm")
+def draw_curves(raw: dict, names: list[str], figure: str, out_dir: Path) -> list[Path]:
+    """Four panels (accuracy, entropy, mean IS ratio, grad norm), one line with a 95% band over seeds per run."""
     cfg = raw["config"]
     panels = (("reward/mean", "training accuracy (smoothed)"), ("entropy", "entropy (nats/token)"),
               ("ratio/mean", "mean IS ratio after update"), ("grad_norm", "gradient norm"))
     with paper_style():
         fig, axes = new_figure("two-column-tall", ncols=2, nrows=2)
         seen: dict[str, int] = {}
-        for index, (name, runs) in enumerate(raw["histories"].items()):
-            method = cfg["variants"][name]["method"]
+        for index, name in enumerate(names):
+            runs = raw["histories"][name]
+            method = cfg["variants"][name.removeprefix("stress/")]["method"]
             style = "--" if seen.get(method) else "-"
             seen[method] = seen.get(method, 0) + 1
             tokens = np.mean([[row["tokens"] for row in h] for h in runs.values()], axis=0)
             for ax, (key, label) in zip(axes.flat, panels):
-                values = np.asarray([smoothed([row[key] for row in h], cfg["smoothing"] if key == "reward/mean" else 1) for h in runs.values()])
+                window = cfg["smoothing"] if key == "reward/mean" else 1
+                values = np.asarray([smoothed([row[key] for row in h], window) for h in runs.values()])
                 band(ax, tokens, values, variant_color(name, method, index), name)
                 ax.lines[-1].set_linestyle(style)
                 ax.set(xlabel="tokens consumed", ylabel=label)
-        axes[0, 0].axhline(cfg["threshold"], color="k", ls=":", lw=0.7)
         axes[0, 0].legend(frameon=False, fontsize=6)
-        return save_figure(fig, "exp_lm_learning_curves", cfg, out_dir=out_dir)
+        return save_figure(fig, figure, cfg, out_dir=out_dir)
+
+
+@register("exp_lm_learning_curves", "Tiny-LM RL: training accuracy, entropy, mean IS ratio and grad norm against tokens")
+def draw_lm_curves(out_dir: Path) -> list[Path]:
+    """Learning curves of the standard runs."""
+    raw = results("tiny_lm")
+    names = [name for name in raw["histories"] if not name.startswith("stress/")]
+    return draw_curves(raw, names, "exp_lm_learning_curves", out_dir)
+
+
+@register("exp_lm_stress", "Tiny-LM RL under stress (larger step, more epochs): where a collapse would show")
+def draw_lm_stress(out_dir: Path) -> list[Path]:
+    """Learning curves of the stress runs."""
+    raw = results("tiny_lm")
+    names = [name for name in raw["histories"] if name.startswith("stress/")]
+    return draw_curves(raw, names, "exp_lm_stress", out_dir)
 
 
 @register("exp_lm_tokens_to_threshold", "Tiny-LM RL: tokens to reach the accuracy threshold per method (bootstrap 95% CI)")
@@ -132,5 +147,5 @@ def draw_lm_tokens(out_dir: Path) -> list[Path]:
             missing = ttt["missing"]
             ax.text(0, y + 0.3, f"{missing}/{ttt['n']} never" if missing else "", fontsize=6)
         ax.set_yticks(range(len(names)), names, fontsize=6)
-        ax.set(xlabel=f"tokens to smoothed accuracy ≥ {raw['config']['threshold']}", title="token efficiency")
+        ax.set(xlabel=f"tokens until smoothed accuracy gains {raw['config']['threshold_gain']}", title="token efficiency")
         return save_figure(fig, "exp_lm_tokens_to_threshold", raw["config"], out_dir=out_dir)

@@ -18,7 +18,8 @@ def generate(model: GPT, prompts: Tensor, gen: torch.Generator | None, temperatu
         if gen is None:
             token = logits.argmax(dim=-1, keepdim=True)
         else:
-            token = torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=gen)
+            probs = torch.softmax(logits / temperature, dim=-1).cpu()  # CPU generator: same draws on every device
+            token = torch.multinomial(probs, 1, generator=gen).to(seq.device)
         seq = torch.cat([seq, token], dim=1)
     return seq[:, PROMPT_LEN:]
 

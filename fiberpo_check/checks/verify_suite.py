@@ -12,7 +12,16 @@ import torch
 from ..verdicts import ROOT, Verdict
 from . import first_order, jacobian_suite, regime_map
 from .exact_surrogates import MATCHED_HYPER
-from .jacobian_probes import GateHyper, block_leak, eq20_probe_gap, identity_gap, identity_radius_check
+from .jacobian_probes import (
+    GateHyper,
+    block_leak,
+    eq20_probe_gap,
+    extremal_batch,
+    identity_defect,
+    identity_gap,
+    identity_radius,
+    identity_radius_check,
+)
 from .mutants import MUTANTS, mutant_map
 from .probe_batches import hierarchy_ids, mixed_regime_batch, random_lengths
 
@@ -170,6 +179,7 @@ def hierarchy_verdicts(out_dir: Path, say) -> list[Verdict]:
                                       log_ratio[mask]) - closed).abs().max())
     hyper = GateHyper(0.12, 0.08, 0.02, group, domain)
     ident = identity_gap(mask, hyper)
+    ball_defect = domain_identity_ball_defect(length=16)
     mutant = identity_gap(mask, hyper, fn=mutant_map("missing_opposite_factor", mask, hyper))["jvp"]
     structure = jacobian_suite.domain_structure_rows()
     per_level = {"domain": 0.2, "group": 0.1, "trajectory": 0.05}
@@ -178,7 +188,7 @@ def hierarchy_verdicts(out_dir: Path, say) -> list[Verdict]:
                                    c_neg={**per_level, "domain": 1e-3}, eps=0.02)
     input_shift = max(float((base.base_gates[key][0] - changed.base_gates[key][0]).abs().max())
                       for key in base.base_gates)
-    write_json("hierarchy", {"engine_gap": engine_gap, "engine_control_gap": control_gap, "identity": ident,
+    write_json("hierarchy", {"identity_ball_defect": ball_defect, "engine_gap": engine_gap, "engine_control_gap": control_gap, "identity": ident,
                              "identity_control": mutant, "structure": structure,
                              "input_shift_under_budget_change": input_shift}, out_dir)
     pass_leak = structure[0]["trajectory_leak"]
@@ -193,10 +203,11 @@ def hierarchy_verdicts(out_dir: Path, say) -> list[Verdict]:
                 f"{int(domain.max()) + 1}-domain batch in mixed regimes: "
                 f"max gap {engine_gap:.1e}. Rejected: the engine built with wrong domain ids (gap {control_gap:.2g}).",
                 {"gap": engine_gap, "control_gap": control_gap}),
-        verdict("FGH-3", max(ident.values()) <= MACHINE, mutant > 1e-6,
-                f"FiberPO-Domain at r = 1 and 1e-6 beside it: G = r and J v = v to {max(ident.values()):.1e}; the "
-                f"exact-enumeration first-order agreement is in EMP-1. Rejected: fiber gate without opposite factor "
-                f"({mutant:.2g}).", {"identity": ident}),
+        verdict("FGH-3", max(ident.values()) <= MACHINE and ball_defect <= 1e-15, mutant > 1e-6,
+                f"FiberPO-Domain at r = 1 and 1e-6 beside it: G = r and J v = v to {max(ident.values()):.1e}; G = r "
+                f"exactly on FiberPO's identity ball too (random and extremal points, groups of 3, domains of 2 groups:"
+                f" defect {ball_defect:.1e}); the exact-enumeration first-order agreement is in EMP-1. Rejected: "
+                f"fiber gate without opposite factor ({mutant:.2g}).", {"identity": ident, "ball": ball_defect}),
         verdict("FGH-4", input_shift == 0.0 and domain_leak == 0.0 and prediction <= MACHINE, coupled > 0,
                 f"Gate inputs of every level are unchanged (shift {input_shift:.0e}) when other levels' budgets "
                 "change: "
@@ -208,6 +219,19 @@ def hierarchy_verdicts(out_dir: Path, say) -> list[Verdict]:
                 f"(gg - gt)/|Tj(g)| 1(j in g)] (matches dense autodiff to {prediction:.1e}): the budgets gate "
                 f"independently but their gradients do not decouple.", {"structure": structure}, partial=True),
     ]
+
+
+def domain_identity_ball_defect(length: int, *, n_random: int = 60, seed: int = 0) -> float:
+    """max |log G - log r| of FiberPO-Domain on random and extremal points just inside FiberPO's identity ball."""
+    shared = GateHyper()
+    rho = identity_radius(torch.tensor([length]), shared) * (1 - 1e-6)
+    extremal, _ = extremal_batch(length, rho)
+    gen = torch.Generator().manual_seed(seed)
+    random_rows = rho * (2 * torch.rand(n_random, length, generator=gen, dtype=torch.float64) - 1)
+    points = torch.cat([extremal, extremal.flip(0), random_rows])
+    group, domain = hierarchy_ids(points.shape[0], 3, 2)
+    hyper = GateHyper(shared.c_pos, shared.c_neg, shared.eps, group, domain)
+    return identity_defect(points, torch.ones_like(points, dtype=torch.bool), hyper)
 
 
 def regime_verdicts(out_dir: Path, say) -> list[Verdict]:
@@ -276,6 +300,7 @@ def enumeration_verdicts(preset: dict, out_dir: Path, say, device: str = "cpu") 
         write_csv(f"cosines_{label}", cosines[label], out_dir)
         write_csv(f"update_paths_{label}", paths[label], out_dir)
     write_json("first_order", {"agreement": agreement, "second_order": slopes}, out_dir)
+    write_csv("first_order_agreement", agreement, out_dir)
 
     gated = [r for r in agreement if r["method"] != "identity"]
     thm = [r for r in gated if not (r["method"] == "gspo" and r["advantage"] == "token")]

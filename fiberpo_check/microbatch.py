@@ -1,7 +1,8 @@
-"""Exact micro-batch losses: whole-batch normalisers and FiberPO-Domain aggregates (eq 33) computed once.
+"""Exact micro-batch losses: whole-batch normalisers and cross-trajectory sums computed once.
 
-Pass 1 (`BatchContext.from_full_batch`, no grad) sums, per prompt group and domain, the channel aggregates
-(log s+, log s-) of eq 9 over the whole batch, and the adjoint lambda = dL/d(sums) of the whole-batch loss L.
+Two methods couple trajectories: FiberPO-Domain through group/domain means of the channel aggregates (eq 33)
+and APC-Obj through each state's consumed TV budget (eq 57). Pass 1 (`BatchContext.from_full_batch`, no grad)
+computes those sums over the whole batch and the adjoint lambda = dL/d(sums) of the whole-batch loss L.
 Pass 2 (`context.loss`) on a micro-batch uses the detached whole-batch sums plus the linear term
 <lambda, this micro-batch's share of the sums>, so the micro-batch gradients add up to the full-batch gradient
 and the loss values add up to the full-batch loss. With a `Collective` over processes the same two passes give
@@ -18,14 +19,27 @@ import torch
 from torch import Tensor
 
 from .aggregation import MODES, Normalizers, aggregate
-from .batch import Hierarchy, check_positive, contiguous_ids, loss_inputs, masked, segment_sum, token_lengths
+from .batch import (
+    Hierarchy,
+    check_nonnegative,
+    check_positive,
+    contiguous_ids,
+    loss_inputs,
+    masked,
+    segment_sum,
+    token_ids,
+    token_lengths,
+)
+from .gates import ratio_deviation
 from .objectives import objective_function
+from .objectives.apc import coupled_clip, padded
 from .objectives.fiberpo import channel_aggregates, fiber_arguments, fiber_log_residual, fiberpo_gate
 from .objectives.fiberpo_domain import LevelInputs, channel_gate, level_budgets
 from .objectives.gspo import gspo_gate
 from .objectives.ppo import ppo_gate
 
-METHODS = ("ppo", "grpo", "gspo", "fiberpo", "fiberpo_domain")
+METHODS = ("ppo", "grpo", "gspo", "apc", "fiberpo", "fiberpo_domain")
+ID_NAMES = ("group_ids", "domain_ids", "state_ids")
 CHANNELS = (("c_pos", 1.0), ("c_neg", -1.0))  # budget name and sign of each channel in log w_base (eq 31)
 
 
@@ -73,32 +87,6 @@ class TokenBatch:
         return TokenBatch(self.log_ratio[keep], self.advantages[keep], self.mask[keep])
 
 
-@dataclass(frozen=True)
-class LevelAggregates:
-    """Whole-batch sums of (log s+, log s-) per group and domain, sizes, token counts and adjoint (eqs 31, 33)."""
-
-    group_keys: Tensor  # [G] sorted raw group ids
-    domain_keys: Tensor  # [D] sorted raw domain ids
-    group_domain: Tensor  # [G] domain index of each group
-    group_sums: Tensor  # [G, 2] sum over the group's trajectories of (log s+, log s-)
-    domain_sums: Tensor  # [D, 2]
-    group_sizes: Tensor  # [G] trajectories
-    domain_sizes: Tensor  # [D]
-    group_tokens: Tensor  # [G] T_g
-    domain_tokens: Tensor  # [D] T_D
-    group_adjoint: Tensor | None = None  # [G, 2] dL/d group_sums
-    domain_adjoint: Tensor | None = None  # [D, 2] dL/d domain_sums
-
-    def index(self, group_ids: Tensor, domain_ids: Tensor) -> tuple[Tensor, Tensor]:
-        """Group and domain indices of a (micro-)batch's trajectories; ids unknown to the context raise."""
-        group, domain = known_index("group_ids", group_ids, self.group_keys), known_index(
-            "domain_ids", domain_ids, self.domain_keys
-        )
-        if bool((self.group_domain[group] != domain).any()):
-            raise ValueError("group_ids/domain_ids: a trajectory's domain is not its group's domain in the context")
-        return group, domain
-
-
 def known_index(name: str, ids: Tensor, keys: Tensor) -> Tensor:
     """Position of each id of `ids` in the sorted `keys`, else ValueError naming the argument."""
     ids = ids.to(keys.device, torch.long)
@@ -115,57 +103,98 @@ def channel_log_means(batch: TokenBatch) -> Tensor:
     return torch.stack(channel_aggregates(batch.log_ratio, batch.mask, lengths), dim=-1)
 
 
-def level_aggregates(
-    batch: TokenBatch, group_ids: Tensor, domain_ids: Tensor, collective: Collective
-) -> LevelAggregates:
-    """Sums, sizes and token counts per group and domain over every process's trajectories (eq 33), one all-reduce."""
-    ids = collective.cat(torch.stack((group_ids, domain_ids), dim=-1).flatten()).view(-1, 2)
-    whole = Hierarchy.from_ids(ids[:, 0], ids[:, 1], ids.shape[0])
-    group_keys, domain_keys = torch.unique(ids[:, 0]), torch.unique(ids[:, 1])
-    group_domain = torch.zeros_like(group_keys).scatter(0, whole.group, whole.domain)
-    group, domain = known_index("group_ids", group_ids, group_keys), known_index("domain_ids", domain_ids, domain_keys)
-    log_s = channel_log_means(batch).detach()
-    lengths = token_lengths(batch.mask, log_s.dtype)[:, None]
-    per_trajectory = torch.cat((log_s, torch.ones_like(lengths), lengths), dim=-1)  # log s+, log s-, 1, T_tau
-    n_g = group_keys.numel()
-    totals = collective.sum(
-        torch.cat((segment_sum(per_trajectory, group, n_g), segment_sum(per_trajectory, domain, domain_keys.numel())))
-    )
-    by_group, by_domain = totals[:n_g], totals[n_g:]
-    return LevelAggregates(
-        group_keys,
-        domain_keys,
-        group_domain,
-        by_group[:, :2],
-        by_domain[:, :2],
-        by_group[:, 2],
-        by_domain[:, 2],
-        by_group[:, 3],
-        by_domain[:, 3],
-    )
+@dataclass(frozen=True)
+class DomainCoupling:
+    """FiberPO-Domain's whole-batch segments: every prompt group, then every domain (eqs 31, 33).
 
+    A trajectory adds (log s+, log s-, 1, T_tau) to its group's and its domain's row of the sums.
+    """
 
-def domain_log_gate(
-    batch: TokenBatch, group: Tensor, domain: Tensor, levels: LevelAggregates, sums: tuple[Tensor, Tensor], hyper: dict
-) -> tuple[Tensor, Tensor]:
-    """log G_i of FiberPO-Domain with group/domain means from whole-batch `sums` (eqs 30-33), and (log s+, log s-)."""
-    lengths = token_lengths(batch.mask, batch.log_ratio.dtype)
-    log_s = channel_log_means(batch)
-    g_mean = (sums[0] / levels.group_sizes[:, None])[group]
-    d_mean = (sums[1] / levels.domain_sizes[:, None])[domain]
-    counts = {"domain": levels.domain_tokens[domain], "group": levels.group_tokens[group], "trajectory": lengths}
-    base = sum(
-        sign
-        * channel_gate(
-            LevelInputs(d_mean[:, c], g_mean[:, c] - d_mean[:, c], log_s[:, c] - g_mean[:, c]),
-            level_budgets(name, hyper[name]),
-            counts,
+    group_keys: Tensor  # [G] sorted raw group ids
+    domain_keys: Tensor  # [D] sorted raw domain ids
+    group_domain: Tensor  # [G] domain index of each group
+
+    @classmethod
+    def build(cls, batch: TokenBatch, ids: dict, collective: Collective) -> "DomainCoupling":
+        """Global id tables from every process's ids; the hierarchy is checked on the gathered ids."""
+        gathered = collective.cat(torch.stack((ids["group_ids"], ids["domain_ids"]), dim=-1).flatten()).view(-1, 2)
+        whole = Hierarchy.from_ids(gathered[:, 0], gathered[:, 1], gathered.shape[0])
+        group_keys, domain_keys = torch.unique(gathered[:, 0]), torch.unique(gathered[:, 1])
+        return cls(group_keys, domain_keys, torch.zeros_like(group_keys).scatter(0, whole.group, whole.domain))
+
+    @property
+    def size(self) -> int:
+        """Number of segments: groups plus domains."""
+        return self.group_keys.numel() + self.domain_keys.numel()
+
+    def segments(self, batch: TokenBatch, ids: dict) -> Tensor:
+        """Rows of the sums fed by each trajectory: [group of every row, G + domain of every row]."""
+        group = known_index("group_ids", ids["group_ids"], self.group_keys)
+        domain = known_index("domain_ids", ids["domain_ids"], self.domain_keys)
+        if bool((self.group_domain[group] != domain).any()):
+            raise ValueError("group_ids/domain_ids: a trajectory's domain is not its group's domain in the context")
+        return torch.cat((group, self.group_keys.numel() + domain))
+
+    def contributions(self, batch: TokenBatch) -> Tensor:
+        """(log s+, log s-, 1, T_tau) of each trajectory, listed once per segment it feeds."""
+        lengths = token_lengths(batch.mask, batch.log_ratio.dtype)[:, None]
+        per_trajectory = torch.cat((channel_log_means(batch), torch.ones_like(lengths), lengths), dim=-1)
+        return per_trajectory.repeat(2, 1)
+
+    def gate(self, batch: TokenBatch, segments: Tensor, sums: Tensor, hyper: dict) -> Tensor:
+        """G_i of FiberPO-Domain with group/domain means and token counts from whole-batch `sums` (eqs 30-33)."""
+        group, domain = sums[segments].chunk(2)  # [b, 4] rows: sum log s+, sum log s-, trajectories, tokens
+        g_mean, d_mean = group[:, :2] / group[:, 2:3], domain[:, :2] / domain[:, 2:3]
+        log_s, lengths = channel_log_means(batch), token_lengths(batch.mask, batch.log_ratio.dtype)
+        counts = {"domain": domain[:, 3], "group": group[:, 3], "trajectory": lengths}
+        base = sum(
+            sign
+            * channel_gate(
+                LevelInputs(d_mean[:, c], g_mean[:, c] - d_mean[:, c], log_s[:, c] - g_mean[:, c]),
+                level_budgets(name, hyper[name]),
+                counts,
+            )
+            for c, (name, sign) in enumerate(CHANNELS)
         )
-        for c, (name, sign) in enumerate(CHANNELS)
-    )
-    same_sign, opposite_sign = fiber_arguments(batch.log_ratio, log_s[:, 0], log_s[:, 1])
-    residual = fiber_log_residual(same_sign, opposite_sign, check_positive("eps", hyper["eps"]))
-    return base[:, None] + residual, log_s
+        same_sign, opposite_sign = fiber_arguments(batch.log_ratio, log_s[:, 0], log_s[:, 1])
+        residual = fiber_log_residual(same_sign, opposite_sign, check_positive("eps", hyper["eps"]))
+        return torch.exp(base[:, None] + residual)
+
+
+@dataclass(frozen=True)
+class StateCoupling:
+    """APC-Obj's whole-batch segments: one per state; a valid token adds (|r - 1|, 1) to its state's row (eq 57)."""
+
+    state_keys: Tensor  # [S] sorted raw state ids
+
+    @classmethod
+    def build(cls, batch: TokenBatch, ids: dict, collective: Collective) -> "StateCoupling":
+        """Global state table from every process's state ids at valid tokens."""
+        return cls(torch.unique(collective.cat(ids["state_ids"][batch.mask])))
+
+    @property
+    def size(self) -> int:
+        """Number of segments: states."""
+        return self.state_keys.numel()
+
+    def segments(self, batch: TokenBatch, ids: dict) -> Tensor:
+        """State row of every valid token (mask order)."""
+        return known_index("state_ids", ids["state_ids"][batch.mask], self.state_keys)
+
+    def contributions(self, batch: TokenBatch) -> Tensor:
+        """(|r - 1|, 1) of every valid token."""
+        deviation = ratio_deviation(batch.log_ratio[batch.mask]).abs()
+        return torch.stack((deviation, torch.ones_like(deviation)), dim=-1)
+
+    def gate(self, batch: TokenBatch, segments: Tensor, sums: Tensor, hyper: dict) -> Tensor:
+        """G_i = clip(r_i - 1, B_i) + 1 with B_i = T_s delta - (sum_{s} |r - 1| - |r_i - 1|) from `sums` (eq 59)."""
+        deviation = ratio_deviation(batch.log_ratio[batch.mask])
+        consumed, count = sums[segments].unbind(dim=-1)
+        bound = count * check_nonnegative("delta", hyper["delta"]) - (consumed - deviation.abs())
+        return padded(coupled_clip(deviation, bound) + 1, batch.mask, 1.0)
+
+
+COUPLINGS = {"fiberpo_domain": (DomainCoupling, ("group_ids", "domain_ids")), "apc": (StateCoupling, ("state_ids",))}
 
 
 def token_gate(method: str, batch: TokenBatch, hyper: dict) -> Tensor:
@@ -178,20 +207,21 @@ def token_gate(method: str, batch: TokenBatch, hyper: dict) -> Tensor:
 
 
 def method_hyper(method: str, hyper: dict) -> dict:
-    """The objective's default hyperparameters overridden by `hyper`; unknown names raise."""
+    """The objective's default hyperparameters overridden by `hyper`; unknown or missing names raise."""
     if method not in METHODS:
         raise ValueError(f"method: {method!r} is not one of {METHODS}")
     params = inspect.signature(objective_function(method)).parameters
-    defaults = {k: p.default for k, p in params.items() if p.kind is p.KEYWORD_ONLY and p.default is not p.empty}
-    unknown = set(hyper) - set(defaults)
-    if unknown:
-        raise ValueError(f"hyper: {sorted(unknown)} are not hyperparameters of {method} ({sorted(defaults)})")
-    return {**defaults, **hyper}
+    names = {k: p.default for k, p in params.items() if p.kind is p.KEYWORD_ONLY and k not in ID_NAMES}
+    required = {name for name, default in names.items() if default is inspect.Parameter.empty}
+    unknown, missing = set(hyper) - set(names), required - set(hyper)
+    if unknown or missing:
+        raise ValueError(f"hyper: {method} takes {sorted(names)}; unknown {sorted(unknown)}, missing {sorted(missing)}")
+    return {**names, **hyper}
 
 
 def paper_mode(method: str) -> str:
-    """The aggregation that gives the paper's weights mu: token-mean for PPO, else seq-mean-token-mean."""
-    return "token-mean" if method == "ppo" else "seq-mean-token-mean"
+    """The aggregation that gives the paper's weights mu: token-mean for PPO and APC-Obj, else seq-mean-token-mean."""
+    return "token-mean" if method in ("ppo", "apc") else "seq-mean-token-mean"
 
 
 def global_normalizers(mask: Tensor, loss_scale_factor: float | None, collective: Collective) -> Normalizers:
@@ -203,15 +233,31 @@ def global_normalizers(mask: Tensor, loss_scale_factor: float | None, collective
     return Normalizers(float(counts[0]), float(counts[1]), float(loss_scale_factor), collective.world_size)
 
 
+def coupled_ids(method: str, ids: dict, mask: Tensor, keep: Tensor) -> dict:
+    """The id tensors a coupled method needs, checked, as long tensors of the rows in `keep`."""
+    names = COUPLINGS[method][1]
+    missing = [name for name in names if ids[name] is None]
+    if missing:
+        raise ValueError(f"{'/'.join(missing)}: {method} needs {', '.join(names)}")
+    for name in names:
+        if name == "state_ids":
+            token_ids(name, ids[name], mask)
+        else:
+            contiguous_ids(name, ids[name], mask.shape[0])
+    return {name: ids[name].to(mask.device, torch.long)[keep] for name in names}
+
+
 @dataclass(frozen=True)
 class BatchContext:
-    """Everything a micro-batch loss needs from the whole batch: normalisers and, for FiberPO-Domain, aggregates."""
+    """What a micro-batch loss needs from the whole batch: normalisers and, for coupled methods, segment sums."""
 
     method: str
     loss_agg_mode: str
     hyper: dict
     normalizers: Normalizers
-    levels: LevelAggregates | None = None
+    coupling: DomainCoupling | StateCoupling | None = None
+    sums: Tensor | None = None  # [segments, columns] whole-batch sums of the coupling's contributions
+    adjoint: Tensor | None = None  # dL/d sums of the whole-batch loss
 
     @classmethod
     @torch.no_grad()
@@ -226,6 +272,7 @@ class BatchContext:
         loss_agg_mode: str | None = None,
         group_ids: Tensor | None = None,
         domain_ids: Tensor | None = None,
+        state_ids: Tensor | None = None,
         loss_scale_factor: float | None = None,
         collective: Collective | None = None,
         **hyper,
@@ -238,26 +285,19 @@ class BatchContext:
         collective = collective or SingleProcess()
         batch = TokenBatch.of(log_prob, old_log_prob, advantages, mask)
         context = cls(method, mode, hyper, global_normalizers(batch.mask, loss_scale_factor, collective))
-        if method != "fiberpo_domain":
+        if method not in COUPLINGS:
             return context
-        group_ids, domain_ids, keep = context.hierarchy_ids(group_ids, domain_ids, batch.mask)
-        batch = batch.rows(keep)
-        levels = level_aggregates(batch, group_ids, domain_ids, collective)
-        sums = (levels.group_sums.clone().requires_grad_(), levels.domain_sums.clone().requires_grad_())
+        keep = batch.mask.any(dim=-1)
+        given = dict(group_ids=group_ids, domain_ids=domain_ids, state_ids=state_ids)
+        ids, batch = coupled_ids(method, given, batch.mask, keep), batch.rows(keep)
+        coupling = COUPLINGS[method][0].build(batch, ids, collective)
+        segments = coupling.segments(batch, ids)
+        sums = collective.sum(segment_sum(coupling.contributions(batch), segments, coupling.size))
+        leaf = sums.clone().requires_grad_()
         with torch.enable_grad():
-            log_gate, _ = domain_log_gate(batch, *levels.index(group_ids, domain_ids), levels, sums, hyper)
-            adjoint = collective.sum(torch.cat(torch.autograd.grad(context.aggregated(log_gate.exp(), batch), sums)))
-        n_g = levels.group_keys.numel()
-        return replace(context, levels=replace(levels, group_adjoint=adjoint[:n_g], domain_adjoint=adjoint[n_g:]))
-
-    def hierarchy_ids(self, group_ids: Tensor | None, domain_ids: Tensor | None, mask: Tensor):
-        """Group and domain ids of the non-empty rows and which rows those are (hierarchy: see level_aggregates)."""
-        if group_ids is None or domain_ids is None:
-            raise ValueError("group_ids/domain_ids: FiberPO-Domain needs both (int tensors [B])")
-        contiguous_ids("group_ids", group_ids, mask.shape[0])
-        contiguous_ids("domain_ids", domain_ids, mask.shape[0])
-        keep = mask.any(dim=-1)
-        return group_ids.to(mask.device, torch.long)[keep], domain_ids.to(mask.device, torch.long)[keep], keep
+            loss = context.aggregated(coupling.gate(batch, segments, leaf, hyper), batch)
+            adjoint = collective.sum(torch.autograd.grad(loss, leaf)[0])
+        return replace(context, coupling=coupling, sums=sums, adjoint=adjoint)
 
     def aggregated(self, gate: Tensor, batch: TokenBatch) -> Tensor:
         """Loss -sum_i mu_i G_i A_i with the whole batch's normalisers (verl agg_loss semantics)."""
@@ -272,19 +312,20 @@ class BatchContext:
         *,
         group_ids: Tensor | None = None,
         domain_ids: Tensor | None = None,
+        state_ids: Tensor | None = None,
     ) -> Tensor:
         """Pass 2: this micro-batch's share of the whole-batch loss; shares and their gradients add up exactly."""
         padding_only = isinstance(mask, Tensor) and isinstance(log_prob, Tensor) and mask.shape == log_prob.shape
         if padding_only and not mask.any():
             return masked(log_prob, mask != 0).sum().to(torch.promote_types(log_prob.dtype, torch.float32))
         batch = TokenBatch.of(log_prob, old_log_prob, advantages, mask)
-        if self.method != "fiberpo_domain":
-            batch = batch.rows(batch.mask.any(dim=-1))
+        keep = batch.mask.any(dim=-1)
+        if self.coupling is None:
+            batch = batch.rows(keep)
             return self.aggregated(token_gate(self.method, batch, self.hyper), batch)
-        group_ids, domain_ids, keep = self.hierarchy_ids(group_ids, domain_ids, batch.mask)
-        batch, levels = batch.rows(keep), self.levels
-        group, domain = levels.index(group_ids, domain_ids)
-        sums = (levels.group_sums, levels.domain_sums)
-        log_gate, log_s = domain_log_gate(batch, group, domain, levels, sums, self.hyper)
-        adjoint = levels.group_adjoint[group] + levels.domain_adjoint[domain]
-        return self.aggregated(log_gate.exp(), batch) + (adjoint * (log_s - log_s.detach())).sum()
+        given = dict(group_ids=group_ids, domain_ids=domain_ids, state_ids=state_ids)
+        ids, batch = coupled_ids(self.method, given, batch.mask, keep), batch.rows(keep)
+        segments = self.coupling.segments(batch, ids)
+        contributions = self.coupling.contributions(batch)
+        correction = (self.adjoint[segments] * (contributions - contributions.detach())).sum()
+        return self.aggregated(self.coupling.gate(batch, segments, self.sums, self.hyper), batch) + correction

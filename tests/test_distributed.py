@@ -11,7 +11,7 @@ from torch.nn.parallel import DistributedDataParallel
 from fiberpo_check.aggregation import MODES
 from fiberpo_check.distributed import context_from_shard
 from fiberpo_check.microbatch import METHODS
-from tests.test_microbatch import HYPER, hierarchical_batch, reference_loss
+from tests.test_microbatch import HYPER, hierarchical_batch, reference_loss, rows_of
 
 WORLD_SIZE = 3
 CASES = list(itertools.product(METHODS, MODES))
@@ -30,19 +30,18 @@ class TabularPolicy(torch.nn.Module):
 
 
 def policy_batch():
-    """The hierarchical test batch re-expressed as a tabular policy's tokens: states, actions and old log-probs."""
-    _, old, adv, mask, groups, domains = hierarchical_batch()
+    """The hierarchical test batch as a tabular policy's tokens; APC-Obj's states are the policy's states."""
+    _, old, adv, mask, ids = hierarchical_batch()
     gen = torch.Generator().manual_seed(4)
     states = torch.randint(0, 7, mask.shape, generator=gen)
     actions = torch.randint(0, 3, mask.shape, generator=gen)
     policy = TabularPolicy(7, 3)
     with torch.no_grad():
         old = policy(states, actions) + 0.15 * torch.randn(mask.shape, generator=gen, dtype=torch.float64)
-    return states, actions, old, adv, mask, groups, domains
+    return states, actions, old, adv, mask, dict(ids, state_ids=states)
 
 
-def options(method, mode, groups, domains):
-    ids = dict(group_ids=groups, domain_ids=domains) if method == "fiberpo_domain" else {}
+def options(method, mode, ids):
     return dict(loss_agg_mode=mode, loss_scale_factor=12.0, **ids, **HYPER.get(method, {}))
 
 
@@ -50,33 +49,36 @@ def rank_gradients(rank: int, world_size: int, init_file: str, out_file: str) ->
     """One DDP rank: shard rank::world_size, pass 1 all-reduced, two micro-batches with no_sync on the first."""
     torch.set_num_threads(1)  # forked from a process whose thread pool may be live
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size)
-    states, actions, old, adv, mask, groups, domains = (x[rank::world_size] for x in policy_batch())
+    states, actions, old, adv, mask, ids = policy_batch()
+    shard = torch.arange(rank, mask.shape[0], world_size)
+    states, actions, old, adv, mask = (x[shard] for x in (states, actions, old, adv, mask))
+    ids = rows_of(ids, shard)
     model = DistributedDataParallel(TabularPolicy(7, 3))
     grads = {}
     for method, mode in CASES:
         model.zero_grad()
         with torch.no_grad():
             log_prob = model.module(states, actions)
-        context = context_from_shard(method, log_prob, old, adv, mask, **options(method, mode, groups, domains))
+        context = context_from_shard(method, log_prob, old, adv, mask, **options(method, mode, ids))
         first, second = torch.arange(mask.shape[0]).tensor_split(2)
         for rows, sync in ((first, model.no_sync()), (second, torch.enable_grad())):
             with sync:
-                ids = dict(group_ids=groups[rows], domain_ids=domains[rows]) if method == "fiberpo_domain" else {}
-                context.loss(model(states[rows], actions[rows]), old[rows], adv[rows], mask[rows], **ids).backward()
+                log_prob = model(states[rows], actions[rows])
+                context.loss(log_prob, old[rows], adv[rows], mask[rows], **rows_of(ids, rows)).backward()
         grads[method, mode] = model.module.logits.grad.clone()
     torch.save(grads, f"{out_file}.{rank}")
     dist.destroy_process_group()
 
 
 def single_process_gradient(method, mode):
-    states, actions, old, adv, mask, groups, domains = policy_batch()
+    states, actions, old, adv, mask, ids = policy_batch()
     policy = TabularPolicy(7, 3)
-    reference_loss(method, mode, policy(states, actions), old, adv, mask, groups, domains).backward()
+    reference_loss(method, mode, policy(states, actions), old, adv, mask, ids).backward()
     return policy.logits.grad
 
 
 def test_ddp_gradients_equal_single_process_gradient(tmp_path):
-    groups = policy_batch()[5]
+    groups = policy_batch()[5]["group_ids"]
     assert any(len({rank % WORLD_SIZE for rank in (groups == g).nonzero().flatten().tolist()}) > 1 for g in groups)
     out_file = str(tmp_path / "grads")
     args = (WORLD_SIZE, str(tmp_path / "init"), out_file)

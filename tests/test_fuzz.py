@@ -12,6 +12,7 @@ from fiberpo_check.losses import compute_policy_loss_fiberpo, compute_policy_los
 from fiberpo_check.microbatch import METHODS as CONTEXT_METHODS
 from fiberpo_check.microbatch import BatchContext, TokenBatch, token_gate
 from fiberpo_check.objectives import METHODS
+from fiberpo_check.objectives.apc import apc_gate
 
 FUZZ = settings(max_examples=30, deadline=None)
 LOG_RATIOS = st.one_of(st.floats(-30, 30), st.sampled_from([-1e4, 1e4, 0.0, 1e-300, -1e-300]))
@@ -105,8 +106,8 @@ def test_verl_losses_and_metrics_are_finite(b, mode, domain):
     seed=st.integers(0, 99),
 )
 def test_any_micro_batch_split_reproduces_the_full_batch_gradient(b, method, mode, seed):
-    hyper = b["gate"] if method.startswith("fiberpo") else {}
-    ids = dict(group_ids=b["groups"], domain_ids=b["domains"]) if method == "fiberpo_domain" else {}
+    hyper = b["gate"] if method.startswith("fiberpo") else dict(delta=0.05) if method == "apc" else {}
+    ids = dict(group_ids=b["groups"], domain_ids=b["domains"], state_ids=b["states"])
     inputs = (b["log_prob"], b["old"], b["adv"], b["mask"])
     context = BatchContext.from_full_batch(method, *inputs, loss_agg_mode=mode, **ids, **hyper)
     keep = b["mask"].any(dim=-1)
@@ -116,6 +117,8 @@ def test_any_micro_batch_split_reproduces_the_full_batch_gradient(b, method, mod
         log_ratio = torch.where(mask, log_prob[keep] - b["old"][keep], 0)
         if method == "fiberpo_domain":
             gate = fc.fiberpo_domain_gate(log_ratio, mask, b["groups"][keep], b["domains"][keep], **hyper)
+        elif method == "apc":
+            gate = apc_gate(log_ratio, mask, state_ids=b["states"][keep], **hyper)
         else:
             gate = token_gate(method, TokenBatch(log_ratio, adv, mask), context.hyper)
         return -aggregate(gate * adv, mask, mode, Normalizers(loss_scale_factor=b["mask"].shape[-1]))
@@ -125,7 +128,7 @@ def test_any_micro_batch_split_reproduces_the_full_batch_gradient(b, method, mod
         chunks = order.tensor_split(1 + seed % len(keep))
         total = 0
         for rows in chunks:
-            part_ids = {k: v[rows] for k, v in ids.items()}
+            part_ids = {k: v[rows] for k, v in ids.items()}  # every row keeps its full width here
             total = total + context.loss(log_prob[rows], b["old"][rows], b["adv"][rows], b["mask"][rows], **part_ids)
         return total
 

@@ -56,8 +56,10 @@ def via_loss(method):
 
 def via_context(method):
     def loss(b):
-        ids = dict(group_ids=b["groups"], domain_ids=b["domains"]) if method == "fiberpo_domain" else {}
-        context = BatchContext.from_full_batch(method, b["log_prob"].detach(), b["old"], b["adv"], b["mask"], **ids)
+        ids = dict(group_ids=b["groups"], domain_ids=b["domains"], state_ids=b["states"])
+        hyper = dict(delta=0.1) if method == "apc" else {}
+        inputs = (b["log_prob"].detach(), b["old"], b["adv"], b["mask"])
+        context = BatchContext.from_full_batch(method, *inputs, **ids, **hyper)
         return context.loss(b["log_prob"], b["old"], b["adv"], b["mask"], **ids)
 
     return loss

@@ -1,6 +1,7 @@
 """Data-parallel invariance: DDP over gloo processes, trajectories sharded (prompt groups split across ranks),
 aggregates all-reduced; the averaged gradients equal the single-process full-batch gradient."""
 
+import contextlib
 import itertools
 
 import torch
@@ -61,7 +62,7 @@ def rank_gradients(rank: int, world_size: int, init_file: str, out_file: str) ->
             log_prob = model.module(states, actions)
         context = context_from_shard(method, log_prob, old, adv, mask, **options(method, mode, ids))
         first, second = torch.arange(mask.shape[0]).tensor_split(2)
-        for rows, sync in ((first, model.no_sync()), (second, torch.enable_grad())):
+        for rows, sync in ((first, model.no_sync()), (second, contextlib.nullcontext())):
             with sync:
                 log_prob = model(states[rows], actions[rows])
                 context.loss(log_prob, old[rows], adv[rows], mask[rows], **rows_of(ids, rows)).backward()

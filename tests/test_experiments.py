@@ -57,7 +57,7 @@ def lm_row(method, ttt, gain, collapsed, eps=None):
     interval = {"mean": ttt, "low": ttt and ttt * 0.9, "high": ttt and ttt * 1.1, "n": 3, "missing": 0 if ttt else 3}
     row = {"method": method, "hyper": {"eps_low": eps} if eps else {}, "tokens_to_threshold": interval, "seeds": 3,
            "collapsed_seeds": collapsed, "claim_3_5": {"bound": 0.014, "within_frac": 1.0, "max_tv": 0.01, "mean_tv": 0.01}}
-    for key in ("reward_gain", "entropy_ratio", "peak_mean_ratio", "grad_norm_growth", "length_ratio"):
+    for key in ("reward_gain", "entropy_ratio", "peak_mean_ratio", "grad_norm_growth", "length_ratio", "reward_fraction"):
         row[key] = {"mean": gain, "low": gain, "high": gain, "n": 3}
     return row
 

@@ -17,19 +17,23 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
-def cached(name: str, config: dict, compute: Callable[[], dict], out_dir: Path | None = None) -> dict:
-    """The stored result of `name` for this config, computing and storing it (atomically) when absent."""
+def cached(name: str, config: dict, compute: Callable[[], dict], out_dir: Path | None = None, key: dict | None = None) -> dict:
+    """The stored result of `name` for this config, computing and storing it (atomically) when absent.
+
+    `key` (default: the config) is what identifies a run; the returned result carries the full current config.
+    """
     out_dir = out_dir or RESULT_DIR
-    path = out_dir / f"{name}-{config_hash(config)}.json"
+    path = out_dir / f"{name}-{config_hash(config if key is None else key)}.json"
     if path.exists():
-        return json.loads(path.read_text())
-    result = {"name": name, "config": config, **compute()}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=1, sort_keys=True, default=float) + "\n")
-    tmp.replace(path)
-    (out_dir / f"{name}-latest.json").write_text(json.dumps({"path": path.name}) + "\n")
-    return result
+        result = json.loads(path.read_text())
+    else:
+        result = {"name": name, **compute()}
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=1, sort_keys=True, default=float) + "\n")
+        tmp.replace(path)
+    (out_dir / f"{name}-latest.json").write_text(json.dumps({"path": path.name, "config": config}, default=str) + "\n")
+    return {**result, "config": config}
 
 
 def latest(name: str, out_dir: Path | None = None) -> dict | None:
@@ -38,5 +42,6 @@ def latest(name: str, out_dir: Path | None = None) -> dict | None:
     pointer = out_dir / f"{name}-latest.json"
     if not pointer.exists():
         return None
-    path = out_dir / json.loads(pointer.read_text())["path"]
-    return json.loads(path.read_text()) if path.exists() else None
+    found = json.loads(pointer.read_text())
+    path = out_dir / found["path"]
+    return {**json.loads(path.read_text()), "config": found["config"]} if path.exists() else None

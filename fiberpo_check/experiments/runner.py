@@ -16,11 +16,15 @@ SUMMARY_PATH = RESULT_DIR / "summary.json"
 VERDICT_PATH = RESULT_VERDICTS / "experiments.json"
 
 
+ANALYSIS_KEYS = ("threshold_gain", "smoothing", "collapse")  # used by the summaries only, not part of a run's identity
+
+
 def raw_results(part: str, cfg: dict, device: str = "cpu") -> dict:
-    """Raw (cached) results of one part, 'bandit' or 'lm', for its config."""
+    """Raw (cached) results of one part, 'bandit' or 'lm'; the cache key leaves out analysis-only settings."""
     if part == "bandit":
         return cached("bandit", cfg, lambda: bandit_experiment.run(cfg))
-    return cached("tiny_lm", cfg, lambda: lm_experiment.run(cfg, device))
+    run_key = {key: value for key, value in cfg.items() if key not in ANALYSIS_KEYS}
+    return cached("tiny_lm", cfg, lambda: lm_experiment.run(cfg, device), key=run_key)
 
 
 def run_preset(name: str, seed: int | None = None, device: str = "cpu", only: tuple[str, ...] = ("bandit", "lm")) -> dict:

@@ -67,6 +67,7 @@ def stability(history: list[dict], window: int) -> dict:
     """Collapse indicators of one run: entropy ratio, peak mean IS ratio, grad-norm growth, length ratio, reward drop."""
     quarter = max(1, len(history) // 4)
     reward = smoothed([row["reward/mean"] for row in history], window)
+    initial = float(np.mean([row["reward/mean"] for row in history[:window]]))
     grad = [row["grad_norm"] for row in history]
     return {
         "entropy_ratio": history[-1]["entropy"] / history[0]["entropy"],
@@ -74,7 +75,8 @@ def stability(history: list[dict], window: int) -> dict:
         "peak_max_ratio": max(row["ratio/max"] for row in history),
         "grad_norm_growth": float(np.mean(grad[-quarter:]) / max(np.mean(grad[:quarter]), 1e-12)),
         "length_ratio": history[-1]["response_length"] / history[0]["response_length"],
-        "reward_gain": float(reward[-1] - np.mean([row["reward/mean"] for row in history[:window]])),
+        "reward_gain": float(reward[-1] - initial),
+        "reward_fraction": float(reward[-1] / max(initial, 1e-12)),
         "reward_drop": float(reward.max() - reward[-1]),
         "mean_tv": float(np.mean([row["drift/tv_mean"] for row in history])),
         "final_reward": float(reward[-1]),
@@ -82,9 +84,10 @@ def stability(history: list[dict], window: int) -> dict:
 
 
 def collapsed(indicators: dict, limits: dict) -> bool:
-    """A run collapsed: entropy fell below a fraction of its start, IS ratios exploded, or reward fell from its peak."""
+    """A run collapsed: entropy or accuracy fell below a fraction of its start, IS ratios exploded, or reward fell from its peak."""
     return (
-        indicators["entropy_ratio"] < limits["entropy_ratio"]
+        indicators["reward_fraction"] < limits["reward_fraction"]
+        or indicators["entropy_ratio"] < limits["entropy_ratio"]
         or indicators["peak_mean_ratio"] > limits["mean_ratio"]
         or indicators["reward_drop"] > limits["reward_drop"]
     )

@@ -12,6 +12,8 @@ from .plots.style import FIGURE_DIR
 from .verdicts import ROOT
 
 REPORT_DIR = ROOT / "reports"
+README = ROOT / "README.md"
+CLAIMS_START, CLAIMS_END = "<!-- claims-table:start -->", "<!-- claims-table:end -->"
 
 STATUS_COLORS = {
     "proved": "#009E73",
@@ -97,3 +99,30 @@ def write_report(claims_json: Path = REPORT_DIR / "claims.json", figure_dir: Pat
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page)
     return out
+
+
+def short_evidence(evidence: str, width: int = 160) -> str:
+    """The first producer's evidence, cut to `width` characters, safe inside a Markdown table cell."""
+    first = evidence.split(" || ")[0]
+    first = first if len(first) <= width else first[: width - 1] + "…"
+    return first.replace("|", "\\|").replace("\n", " ")
+
+
+def readme_claims_table(claims: list[dict]) -> str:
+    """The README's claims table (id, claim, status, evidence), generated from the ledger rows."""
+    lines = [CLAIMS_START, "| id | claim (source) | status | evidence (first producer) |", "|---|---|---|---|"]
+    for row in claims:
+        claim = f"{row.get('claim', '')} ({row.get('source', '')})".replace("|", "\\|")
+        lines.append(f"| {row['id']} | {claim} | **{row['status']}** | {short_evidence(row['evidence'])} |")
+    return "\n".join(lines + [CLAIMS_END])
+
+
+def update_readme(claims_json: Path = REPORT_DIR / "claims.json", readme: Path = README) -> Path:
+    """Replace the claims table between the README's markers with one rendered from claims.json."""
+    text = readme.read_text()
+    if CLAIMS_START not in text or CLAIMS_END not in text:
+        raise ValueError(f"{readme}: the claims-table markers are missing")
+    head, rest = text.split(CLAIMS_START, 1)
+    _, tail = rest.split(CLAIMS_END, 1)
+    readme.write_text(head + readme_claims_table(json.loads(claims_json.read_text())) + tail)
+    return readme

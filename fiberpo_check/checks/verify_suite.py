@@ -11,6 +11,7 @@ import torch
 
 from ..verdicts import ROOT, Verdict
 from . import first_order, jacobian_suite, regime_map
+from .rgf_forms import rgf_forms_verdict
 from .exact_surrogates import MATCHED_HYPER
 from .jacobian_probes import (
     GateHyper,
@@ -406,5 +407,7 @@ def run_verify(preset: str = "default", *, device: str = "cpu", dtype: torch.dty
     verdicts += hierarchy_verdicts(out_dir, say)
     verdicts += regime_verdicts(out_dir, say)
     verdicts += enumeration_verdicts(settings, out_dir, say, device)
+    say("RGF forms of PPO / GRPO / GSPO against the standard losses (App. C.4)")
+    verdicts.append(rgf_forms_verdict())
     return verdicts
 

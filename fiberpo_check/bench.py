@@ -1,7 +1,7 @@
 """Side-by-side cost of the FiberPO losses against the GRPO loss: time and peak memory of forward + backward.
 
-Every variant runs on the same padded float32 batch in one process, interleaved round by round, and reports
-the median of the rounds. Peak memory is the high-water mark of CPU tensor storage allocated during one call
+Every variant runs on the same padded float32 batch in one process, interleaved round by round; `ms` is the
+median over rounds, ratios are medians of per-round ratios (same round, same machine load). Peak memory is the high-water mark of CPU tensor storage allocated during one call
 (the running sum of the allocator's alloc/free events recorded by torch.profiler), above what was live before.
 The floor is one fused elementwise pass over the inputs (read log-probs, old log-probs, advantages, mask; write
 one output), compiled so that it really is a single pass.
@@ -98,18 +98,22 @@ def peak_bytes(step: Callable[[], None]) -> int:
     return peak
 
 
-def median_ms(steps: dict[str, Callable[[], None]], repeats: int, warmup: int) -> dict[str, float]:
-    """Median wall time per variant over `repeats` interleaved rounds (rotating order), after `warmup` rounds."""
-    times: dict[str, list[float]] = {key: [] for key in steps}
+def round_times(steps: dict, repeats: int, warmup: int) -> dict[object, list[float]]:
+    """Wall times (ms) per variant in `repeats` interleaved rounds (rotating order), after `warmup` rounds."""
+    times: dict = {key: [] for key in steps}
     keys = list(steps)
     for round_ in range(warmup + repeats):
-        order = keys[round_ % len(keys) :] + keys[: round_ % len(keys)]
-        for key in order:
+        for key in keys[round_ % len(keys) :] + keys[: round_ % len(keys)]:
             start = time.perf_counter()
             steps[key]()
             if round_ >= warmup:
-                times[key].append(time.perf_counter() - start)
-    return {key: 1e3 * statistics.median(values) for key, values in times.items()}
+                times[key].append(1e3 * (time.perf_counter() - start))
+    return times
+
+
+def paired_ratio(times: list[float], baseline: list[float]) -> float:
+    """Median over rounds of the per-round time ratio (both measured in the same round, so load shifts cancel)."""
+    return statistics.median(t / b for t, b in zip(times, baseline))
 
 
 def bench_shape(batch: int, width: int, modes: tuple = MODES, repeats: int = 9, warmup: int = 2) -> list[BenchRow]:
@@ -117,23 +121,24 @@ def bench_shape(batch: int, width: int, modes: tuple = MODES, repeats: int = 9, 
     data = bench_batch(batch, width)
     steps = {(name, mode): loss_step(name, mode, data) for mode in modes for name in LOSSES}
     steps[("floor", "compiled")] = floor_step(data)
-    ms = median_ms(steps, repeats, warmup)
+    times = round_times(steps, repeats, warmup)
     peaks = {key: peak_bytes(step) for key, step in steps.items()}
-    floor = ms[("floor", "compiled")]
+    floor = times[("floor", "compiled")]
     return [
         BenchRow(
             name=name,
             shape=[batch, width],
             mode=mode,
-            ms=round(ms[name, mode], 3),
-            ratio_vs_grpo=round(ms[name, mode] / ms["grpo", mode], 3),
+            ms=round(statistics.median(times[name, mode]), 3),
+            ratio_vs_grpo=round(paired_ratio(times[name, mode], times["grpo", mode]), 3),
             peak_mem_ratio=round(peaks[name, mode] / peaks["grpo", mode], 3),
-            x_floor=round(ms[name, mode] / floor, 2),
+            x_floor=round(paired_ratio(times[name, mode], floor), 2),
             peak_mem_mb=round(peaks[name, mode] / 2**20, 2),
         )
         for mode in modes
         for name in LOSSES
-    ] + [BenchRow("floor", [batch, width], "compiled", round(floor, 3), None, None, 1.0, round(peaks["floor", "compiled"] / 2**20, 2))]
+    ] + [BenchRow("floor", [batch, width], "compiled", round(statistics.median(floor), 3), None, None, 1.0,
+                  round(peaks["floor", "compiled"] / 2**20, 2))]
 
 
 def run_bench(shapes=SHAPES, modes: tuple = MODES, repeats: int = 9, warmup: int = 2) -> list[dict]:

@@ -12,6 +12,7 @@ scalar), so the backward is a single elementwise pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 import torch
 from torch import Tensor
 
@@ -26,8 +27,8 @@ class TrajectoryBase:
     """FiberPO base weight log w_tau = g_agg(log s+, C+, T) - g_agg(log s-, C-, T) (eq 8)."""
 
     lengths: Tensor
-    c_pos: float
-    c_neg: float
+    c_pos: float | Tensor
+    c_neg: float | Tensor
 
     def __call__(self, log_s_pos: Tensor, log_s_neg: Tensor) -> Tensor:
         return base_log_weight(log_s_pos, log_s_neg, self.lengths, self.c_pos, self.c_neg)
@@ -55,9 +56,10 @@ class HierarchyBase:
 
     @classmethod
     def of(cls, hierarchy: Hierarchy, lengths: Tensor, budgets_pos: dict, budgets_neg: dict) -> "HierarchyBase":
-        """Token counts T_D, T_g, T_tau of every trajectory's levels (Def 6.4) bound to the budgets."""
+        """Token counts T_D, T_g, T_tau of every trajectory's levels (Def 6.4) bound to the budgets (as tensors)."""
         t_group, t_domain = hierarchy.level_token_counts(lengths)
-        return cls(hierarchy, {"domain": t_domain, "group": t_group, "trajectory": lengths}, budgets_pos, budgets_neg)
+        pos, neg = ({k: torch.as_tensor(v, dtype=lengths.dtype) for k, v in b.items()} for b in (budgets_pos, budgets_neg))
+        return cls(hierarchy, {"domain": t_domain, "group": t_group, "trajectory": lengths}, pos, neg)
 
     @property
     def lengths(self) -> Tensor:
@@ -121,54 +123,88 @@ class FiberStats:
     ratio_sum: Tensor  # sum of r_i = exp(log r_i) (log r clamped to +-20) over valid tokens
 
 
-def channel_means(log_ratio: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
-    """log s+ and log s- from two fused row reductions, sum(l) and sum(|l|) (eq 9)."""
-    total, absolute = log_ratio.sum(dim=-1), torch.linalg.vector_norm(log_ratio, 1, dim=-1)
-    return (absolute + total) / (2 * lengths), (absolute - total) / (2 * lengths)
+def token_moments(log_prob: Tensor, old_log_prob: Tensor, mask: Tensor) -> Tensor:
+    """Row sums of log r and |log r| (eq 9), masked tokens counting as log r = 0; shape [2, B]."""
+    log_ratio = torch.where(mask, log_prob - old_log_prob, 0)
+    return torch.stack([log_ratio.sum(dim=-1), torch.linalg.vector_norm(log_ratio, 1, dim=-1)])
 
 
-def token_log_gate(log_ratio: Tensor, positive: Tensor, log_s_pos: Tensor, log_s_neg: Tensor, base: Tensor, eps: float):
-    """log G = base + clip(l u) - clip(l v) and the free flag |u| <= eps, per token (eqs 7, 14-16)."""
-    shift = torch.where(positive, log_s_pos[:, None], -log_s_neg[:, None])
-    same_sign = log_ratio - shift
+def token_gate(log_prob, old_log_prob, advantages, mask, shift: Tensor, offset: Tensor, eps: float, int8_labels=False):
+    """h = mu A G per token (eqs 7, 14-16) with its free part (|u| <= eps), the labels l = +1 and six row sums.
+
+    shift and offset are [B, 2] (column 0: l = -1, column 1: l = +1): l u = log r - shift and
+    log(mu G) = clip(l u) + offset. Row sums: h, free h, positive h, positive free h, free and positive counts,
+    and r = exp(min(log r, 20)) (masked tokens count as r = 1).
+    Labels are bool, or int8 for compiled kernels (Inductor's CPU bool stores are an order of magnitude slower).
+    """
+    log_ratio = torch.where(mask, log_prob - old_log_prob, 0)
+    positive = log_ratio >= 0
+    same_sign = log_ratio - torch.where(positive, shift[:, 1:], shift[:, :1])
     free = same_sign.abs() <= eps
-    offset = torch.where(positive, (base - clip_sym(-log_s_neg, eps))[:, None], (base - clip_sym(log_s_pos, eps))[:, None])
-    return same_sign.clamp_(-eps, eps).add_(offset), free
+    ratio_sum = log_ratio.clamp_(max=LOG_RATIO_LIMIT).exp_().sum(dim=-1)
+    weighted = same_sign.clamp_(-eps, eps).add_(torch.where(positive, offset[:, 1:], offset[:, :1])).exp_()
+    weighted = weighted.mul_(torch.where(mask, advantages, 0))
+    free_part = torch.where(free, weighted, 0)
+    sums = [weighted, free_part, torch.where(positive, weighted, 0), torch.where(positive, free_part, 0)]
+    counts = [flags.sum(dim=-1, dtype=log_prob.dtype) for flags in (free, positive)]
+    labels = torch.where(positive, 1, 0).to(torch.int8) if int8_labels else positive
+    return free_part, labels, torch.stack([x.sum(dim=-1) for x in sums] + counts + [ratio_sum])
+
+
+def token_gate_int8_labels(*args):
+    """token_gate with int8 labels."""
+    return token_gate(*args, int8_labels=True)
+
+
+def token_gradient(free_part: Tensor, labels: Tensor, mask: Tensor, row_pos: Tensor, row_neg: Tensor, scale: Tensor):
+    """dJ/dlog r = scale * free h + (row term of the token's sign channel), zero where masked (eq 20).
+
+    Bool labels select with where; int8 labels (compiled kernels) by arithmetic, which Inductor vectorises.
+    """
+    if labels.dtype == torch.bool:
+        channel = torch.where(labels, row_pos, row_neg)
+    else:
+        channel = row_neg + labels * (row_pos - row_neg)
+    return torch.where(mask, channel.addcmul_(free_part, scale), 0)
+
+
+@dataclass(frozen=True)
+class TokenKernels:
+    """The three passes over [B, T] tensors: eager, or each compiled into one fused kernel."""
+
+    moments: Callable
+    gate: Callable
+    gradient: Callable
+
+
+EAGER = TokenKernels(token_moments, token_gate, token_gradient)
+COMPILED = TokenKernels(*(torch.compile(f, dynamic=None) for f in (token_moments, token_gate_int8_labels, token_gradient)))
 
 
 class FiberObjective(torch.autograd.Function):
-    """L = sum_b mu_b sum_t A G (eqs 6, 7) with the one-pass backward of eq 20; old log-probs get -dL/dlog pi."""
+    """J = sum_b mu_b sum_t A G (eqs 6, 7) with the one-pass backward of eq 20; old log-probs get -dJ/dlog pi."""
 
     @staticmethod
-    def forward(ctx, log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps):
-        log_ratio = torch.where(mask, log_prob - old_log_prob, 0)
-        log_s_pos, log_s_neg = channel_means(log_ratio, lengths)
+    def forward(ctx, log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps, kernels):
+        log_ratio_sum, abs_sum = kernels.moments(log_prob, old_log_prob, mask)
+        log_s_pos, log_s_neg = (abs_sum + log_ratio_sum) / (2 * lengths), (abs_sum - log_ratio_sum) / (2 * lengths)
         base = base_fn(log_s_pos, log_s_neg)
-        positive = log_ratio >= 0
-        log_gate, free = token_log_gate(log_ratio, positive, log_s_pos, log_s_neg, base, eps)
-        weighted = log_gate.exp_().mul_(torch.where(mask, advantages, 0)).mul_(row_weight[:, None])  # h_i
-        free_part = torch.where(free, weighted, 0)
-        sum_all, sum_free = weighted.sum(dim=-1), free_part.sum(dim=-1)
-        sum_pos, sum_free_pos = torch.where(positive, weighted, 0).sum(dim=-1), torch.where(positive, free_part, 0).sum(dim=-1)
+        shift = torch.stack([-log_s_neg, log_s_pos], dim=-1)
+        offset = torch.stack([base - clip_sym(log_s_pos, eps), base - clip_sym(-log_s_neg, eps)], dim=-1)
+        offset = offset + torch.log(row_weight)[:, None]
+        free_part, positive, sums = kernels.gate(log_prob, old_log_prob, advantages, mask, shift, offset, eps)
+        sum_all, sum_free, sum_pos, sum_free_pos, free_count, positive_count, ratio_sum = sums
         ctx.save_for_backward(free_part, positive, mask, log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos)
-        ctx.base_fn, ctx.eps = base_fn, eps
-        padding = (mask.shape[-1] - lengths)
-        stats = torch.stack(
-            [
-                log_s_pos,
-                log_s_neg,
-                base,
-                lengths - (free.sum(dim=-1) - padding * (log_s_pos <= eps)),
-                positive.sum(dim=-1) - padding,
-                torch.exp(log_ratio.clamp(max=LOG_RATIO_LIMIT)).sum(dim=-1) - padding,
-            ]
-        )
+        ctx.base_fn, ctx.eps, ctx.kernels = base_fn, eps, kernels
+        padding = mask.shape[-1] - lengths  # masked tokens have log r = 0: label +1, free iff |log s+| <= eps
+        clipped = lengths - (free_count - padding * (log_s_pos.abs() <= eps))
+        stats = torch.stack([log_s_pos, log_s_neg, base, clipped, positive_count - padding, ratio_sum - padding])
         ctx.mark_non_differentiable(stats)
         return sum_all.sum(), stats
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_loss, grad_stats):
+    def backward(ctx, grad_objective, grad_stats):
         free_part, positive, mask, log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos = ctx.saved_tensors
         eps = ctx.eps
         base_pos, base_neg = ctx.base_fn.vjp(log_s_pos, log_s_neg, sum_all)
@@ -177,16 +213,14 @@ class FiberObjective(torch.autograd.Function):
         opposite_free_neg = (log_s_pos.abs() <= eps).to(sum_all.dtype)  # |v| <= eps for l = -1 (v = -log s+)
         d_log_s_pos = base_pos - sum_free_pos - opposite_free_neg * sum_neg
         d_log_s_neg = base_neg + sum_free_neg + opposite_free_pos * sum_pos
-        row_pos, row_neg = (grad_loss * d_log_s_pos / lengths)[:, None], (-grad_loss * d_log_s_neg / lengths)[:, None]
-        grad = torch.where(positive, row_pos, row_neg).addcmul_(free_part, grad_loss)
-        grad = torch.where(mask, grad, 0)
+        row_pos = (grad_objective * d_log_s_pos / lengths)[:, None]
+        row_neg = (-grad_objective * d_log_s_neg / lengths)[:, None]
+        grad = ctx.kernels.gradient(free_part, positive, mask, row_pos, row_neg, grad_objective)
         grad_old = -grad if ctx.needs_input_grad[1] else None
-        return grad, grad_old, None, None, None, None, None, None
+        return grad, grad_old, None, None, None, None, None, None, None
 
 
-def fiber_loss(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps: float):
-    """(loss, stats [6, B] in FiberStats order); inputs float, mask bool, advantages [B, T] or [B, 1]."""
-    return FiberObjective.apply(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps)
-
-
-fiber_loss_compiled = torch.compile(fiber_loss, dynamic=None)
+def fiber_objective(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps: float, compiled=False):
+    """(J, stats [6, B] in FiberStats order); mu = row_weight >= 0, mask bool, advantages [B, T] or [B, 1]."""
+    kernels = COMPILED if compiled else EAGER
+    return FiberObjective.apply(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps, kernels)

@@ -24,8 +24,7 @@ from .fast_fiberpo import (
     HierarchyBase,
     TrajectoryBase,
     aggregation_row_weights,
-    fiber_loss,
-    fiber_loss_compiled,
+    fiber_objective,
 )
 from .gates import gate_regime
 from .objectives.fiberpo_domain import level_budgets
@@ -152,7 +151,8 @@ def subset_gates(gates: dict, rows: Tensor) -> dict:
 def gate_metrics(stats: FiberStats, gates: dict, lengths: Tensor, eps: float) -> dict[str, float]:
     """What the gates did on non-empty rows: fiber-clip saturation, base-gate regimes per channel and level, KL."""
     rows = lengths > 0
-    stats, gates, lengths = FiberStats(*(v[rows] for v in vars(stats).values())), subset_gates(gates, rows), lengths[rows]
+    if not bool(rows.all()):
+        stats, gates, lengths = FiberStats(*(v[rows] for v in vars(stats).values())), subset_gates(gates, rows), lengths[rows]
     n_tok = lengths.sum()
     opposite = stats.positive * (stats.log_s_neg.abs() > eps) + (lengths - stats.positive) * (stats.log_s_pos.abs() > eps)
     mean_log_ratio = float(((stats.log_s_pos - stats.log_s_neg) * lengths).sum() / n_tok)
@@ -164,10 +164,13 @@ def gate_metrics(stats: FiberStats, gates: dict, lengths: Tensor, eps: float) ->
         "fiberpo/approx_kl": mean_ratio - 1 - mean_log_ratio,
         "fiberpo/mean_base_weight": float(torch.exp(stats.base_log_weight).mean()),
     }
-    for (channel, level), (x, c, k) in gates.items():
-        regime = gate_regime(x, c, k)
-        metrics[f"fiberpo/{level}_{channel}_rollback_frac"] = float((regime == 1).double().mean())
-        metrics[f"fiberpo/{level}_{channel}_zeroed_frac"] = float((regime == 2).double().mean())
+    inputs, budgets, counts = zip(*gates.values())
+    x = torch.stack(inputs)
+    regimes = gate_regime(x, torch.stack([torch.as_tensor(c, dtype=x.dtype) for c in budgets])[:, None], torch.stack([torch.as_tensor(k).expand_as(x[0]) for k in counts]))
+    fractions = torch.stack([(regimes == 1).double().mean(dim=-1), (regimes == 2).double().mean(dim=-1)], dim=-1).tolist()
+    for (channel, level), (rollback, zeroed) in zip(gates, fractions):
+        metrics[f"fiberpo/{level}_{channel}_rollback_frac"] = rollback
+        metrics[f"fiberpo/{level}_{channel}_zeroed_frac"] = zeroed
     metrics["actor/pg_clipfrac"] = metrics["fiberpo/fiber_clip_frac"]
     metrics["actor/ppo_kl"] = -mean_log_ratio
     metrics["actor/pg_clipfrac_lower"] = 0.0
@@ -177,11 +180,10 @@ def gate_metrics(stats: FiberStats, gates: dict, lengths: Tensor, eps: float) ->
 def fiber_policy_loss(batch: PolicyBatch, base, args: tuple, loss_agg_mode: str, config: Any):
     """Shared body of both FiberPO losses: -sum mu_b A G by the fused (or compiled) path, and gate metrics."""
     eps = check_positive("eps", config_value(config, "fiberpo_eps"))
-    row_weight = -aggregation_row_weights(batch.mask, batch.lengths, loss_agg_mode, normalizers(config))
-    loss_fn = fiber_loss_compiled if config_value(config, "fiberpo_compile") else fiber_loss
+    row_weight = aggregation_row_weights(batch.mask, batch.lengths, loss_agg_mode, normalizers(config))
     inputs = (batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask, row_weight, base.lengths)
-    loss, stats = loss_fn(*inputs, base, eps)
-    stats = FiberStats(*stats)
+    objective, stats = fiber_objective(*inputs, base, eps, compiled=bool(config_value(config, "fiberpo_compile")))
+    loss, stats = -objective, FiberStats(*stats)
     raise_on_non_finite(loss, args)
     return loss, gate_metrics(stats, base.gates(stats.log_s_pos, stats.log_s_neg), batch.lengths, eps)
 
@@ -200,7 +202,8 @@ def compute_policy_loss_fiberpo(
     batch = policy_batch(*args)
     c_pos = check_positive("c_pos", config_value(config, "fiberpo_c_pos"))
     c_neg = check_positive("c_neg", config_value(config, "fiberpo_c_neg"))
-    base = TrajectoryBase(batch.lengths.clamp(min=1), c_pos, c_neg)
+    lengths = batch.lengths.clamp(min=1)
+    base = TrajectoryBase(lengths, *(torch.tensor(c, dtype=lengths.dtype) for c in (c_pos, c_neg)))
     return fiber_policy_loss(batch, base, args, loss_agg_mode, config)
 
 
@@ -221,11 +224,11 @@ def compute_policy_loss_fiberpo_domain(
         raise ValueError("config: FiberPO-Domain needs 'fiberpo_group_ids' and 'fiberpo_domain_ids' (int tensors [B])")
     group_ids = torch.as_tensor(group_ids, device=log_prob.device)
     domain_ids = torch.as_tensor(domain_ids, device=log_prob.device)
-    Hierarchy.from_ids(group_ids, domain_ids, log_prob.shape[0])  # validates ids on the whole batch
+    hierarchy = Hierarchy.from_ids(group_ids, domain_ids, log_prob.shape[0])  # validates ids on the whole batch
     budgets_pos, budgets_neg = (level_budgets(name, budget_value(config, name)) for name in ("c_pos", "c_neg"))
     keep = batch.lengths > 0
     if not bool(keep.all()):
-        batch, group_ids, domain_ids = batch.rows(keep), group_ids[keep], domain_ids[keep]
-    hierarchy = Hierarchy.from_ids(group_ids, domain_ids, batch.mask.shape[0])
+        batch = batch.rows(keep)
+        hierarchy = Hierarchy.from_ids(group_ids[keep], domain_ids[keep], batch.mask.shape[0])
     base = HierarchyBase.of(hierarchy, batch.lengths, budgets_pos, budgets_neg)
     return fiber_policy_loss(batch, base, args, loss_agg_mode, config)

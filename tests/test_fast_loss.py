@@ -10,8 +10,7 @@ from fiberpo_check.fast_fiberpo import (
     HierarchyBase,
     TrajectoryBase,
     aggregation_row_weights,
-    fiber_loss,
-    fiber_loss_compiled,
+    fiber_objective,
 )
 from fiberpo_check.gates import gate_regime
 from fiberpo_check.objectives.fiberpo import fiberpo_parts
@@ -56,21 +55,21 @@ def reference_loss(log_prob, old, advantages, mask, mode, norm, domain):
     return -aggregate(torch.exp(parts.log_gate) * advantages[keep], mask[keep], mode, norm), parts
 
 
-def fast_loss(log_prob, old, advantages, mask, mode, norm, domain, loss_fn=fiber_loss):
+def fast_loss(log_prob, old, advantages, mask, mode, norm, domain, compiled=False):
     """The fused loss on the same batch (FiberPO-Domain on the non-empty rows, like the verl loss)."""
     if domain:
         keep = mask.any(dim=-1)
         log_prob, old, advantages, mask = log_prob[keep], old[keep], advantages[keep], mask[keep]
     lengths = mask.sum(dim=-1).to(log_prob.dtype)
-    weight = -aggregation_row_weights(mask, lengths, mode, norm)
+    weight = aggregation_row_weights(mask, lengths, mode, norm)
     if domain:
         hierarchy = Hierarchy.from_ids(GROUPS[keep], DOMAINS[keep], mask.shape[0])
         budgets = {"domain": 0.3, "group": 0.1, "trajectory": C_POS}
         base = HierarchyBase.of(hierarchy, lengths, budgets, level_budgets("c_neg", C_NEG))
     else:
         base = TrajectoryBase(lengths.clamp(min=1), C_POS, C_NEG)
-    loss, stats = loss_fn(log_prob, old, advantages, mask, weight, lengths.clamp(min=1), base, EPS)
-    return loss, FiberStats(*stats), base
+    objective, stats = fiber_objective(log_prob, old, advantages, mask, weight, lengths.clamp(min=1), base, EPS, compiled)
+    return -objective, FiberStats(*stats), base
 
 
 def value_and_grads(loss_fn, log_prob, old, *rest):
@@ -164,7 +163,7 @@ def test_compiled_path_equals_eager():
     batch = regime_batch(torch.float32)
     mode, norm = "seq-mean-token-mean", Normalizers()
     eager = value_and_grads(lambda *b: fast_loss(*b, mode, norm, False), *batch)
-    compiled = value_and_grads(lambda *b: fast_loss(*b, mode, norm, False, fiber_loss_compiled), *batch)
+    compiled = value_and_grads(lambda *b: fast_loss(*b, mode, norm, False, compiled=True), *batch)
     for a, e in zip(compiled, eager):
         assert torch.allclose(a, e, rtol=1e-5, atol=1e-6), (a - e).abs().max()
 

@@ -39,11 +39,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--modes", default=",".join(MODES), help="eager,compiled")
     parser.add_argument("--repeats", type=int, default=9, help="timed rounds per variant; the median is reported")
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (compilation happens here)")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1: stable on shared cores)")
     parser.add_argument("--out", type=Path, default=Path("results/bench.json"))
     args = parser.parse_args(argv)
     modes = tuple(m for m in args.modes.split(",") if m)
-    if not set(modes) <= set(MODES) or args.repeats < 1:
-        parser.error(f"--modes must be a subset of {MODES} and --repeats >= 1")
+    if not set(modes) <= set(MODES) or args.repeats < 1 or args.threads < 1:
+        parser.error(f"--modes must be a subset of {MODES}, --repeats and --threads >= 1")
+    torch.set_num_threads(args.threads)
     rows = run_bench(args.shapes, modes, args.repeats, args.warmup)
     print(f"{'name':<15} {'shape':<12} {'mode':<9} {'ms':>9} {'vs grpo':>8} {'peak mem':>9} {'x floor':>8}  target")
     for row in rows:
@@ -56,6 +58,7 @@ def main(argv: list[str]) -> int:
         "threads": torch.get_num_threads(),
         "machine": platform.processor() or platform.machine(),
         "repeats": args.repeats,
+        "method": "ms: median over interleaved rounds; ratios: median of per-round ratios; peak: profiler alloc events",
         "targets": TARGETS,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

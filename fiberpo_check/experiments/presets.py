@@ -41,7 +41,7 @@ DEFAULT = {
                "eval_every": 5, "eval_per_domain": 64},
         "variants": LM_VARIANTS,
         "stress": {"rl": {"steps": 20, "lr": 1e-3, "epochs": 4}, "variants": ["grpo", "gspo_eps4e-4", "fiberpo_c12-8_e2"]},
-        "threshold_gain": 0.05, "smoothing": 5,
+        "threshold": 0.28, "smoothing": 5,
         "collapse": {"entropy_ratio": 0.1, "mean_ratio": 10.0, "reward_drop": 0.15, "reward_fraction": 0.5},
     },
 }
@@ -64,7 +64,7 @@ def full() -> dict:
     cfg = copy.deepcopy(DEFAULT)
     cfg["bandit"].update(seeds=list(range(10)), sample_seeds=50, gd_steps=5000)
     cfg["bandit"]["iteration"].update(iterations=60)
-    cfg["lm"].update(seeds=[0, 1, 2, 3, 4], threshold_gain=0.1, variants={**LM_VARIANTS, **EXTRA_LM_VARIANTS})
+    cfg["lm"].update(seeds=[0, 1, 2, 3, 4], threshold=0.35, variants={**LM_VARIANTS, **EXTRA_LM_VARIANTS})
     cfg["lm"]["stress"].update(variants=["grpo", "gspo_eps4e-4", "fiberpo_c12-8_e2", "fiberpo_domain"])
     cfg["lm"]["stress"]["rl"].update(steps=60)
     cfg["lm"]["rl"].update(steps=80, prompts_per_domain=16)

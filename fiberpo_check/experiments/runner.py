@@ -16,7 +16,7 @@ SUMMARY_PATH = RESULT_DIR / "summary.json"
 VERDICT_PATH = RESULT_VERDICTS / "experiments.json"
 
 
-ANALYSIS_KEYS = ("threshold_gain", "smoothing", "collapse")  # used by the summaries only, not part of a run's identity
+ANALYSIS_KEYS = ("threshold", "smoothing", "collapse")  # used by the summaries only, not part of a run's identity
 
 
 def raw_results(part: str, cfg: dict, device: str = "cpu") -> dict:

@@ -53,13 +53,10 @@ def smoothed(values: list[float], window: int) -> np.ndarray:
     return np.array([x[max(0, i - window + 1) : i + 1].mean() for i in range(len(x))])
 
 
-def tokens_to_threshold(history: list[dict], gain: float, window: int) -> float | None:
-    """Tokens consumed when the smoothed training accuracy first exceeds the first rollout's by `gain` (None: never).
-
-    The first rollout comes from the shared pretrained model with the seed's generator, so it is the same for every method.
-    """
+def tokens_to_threshold(history: list[dict], threshold: float, window: int) -> float | None:
+    """Tokens consumed when the smoothed training accuracy first reaches `threshold` (None: never)."""
     reward = smoothed([row["reward/mean"] for row in history], window)
-    hit = np.flatnonzero(reward >= history[0]["reward/mean"] + gain)
+    hit = np.flatnonzero(reward >= threshold)
     return float(history[hit[0]]["tokens"]) if len(hit) else None
 
 
@@ -99,7 +96,7 @@ def lm_summary(result: dict, cfg: dict) -> dict:
     for name, runs in result["histories"].items():
         variant = cfg["variants"][name.removeprefix("stress/")]
         per_seed = {seed: stability(h, cfg["smoothing"]) for seed, h in runs.items()}
-        ttt = [tokens_to_threshold(h, cfg["threshold_gain"], cfg["smoothing"]) for h in runs.values()]
+        ttt = [tokens_to_threshold(h, cfg["threshold"], cfg["smoothing"]) for h in runs.values()]
         row = {
             "method": variant["method"],
             "hyper": variant["hyper"],

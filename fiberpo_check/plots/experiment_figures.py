@@ -147,5 +147,5 @@ def draw_lm_tokens(out_dir: Path) -> list[Path]:
             missing = ttt["missing"]
             ax.text(0, y + 0.3, f"{missing}/{ttt['n']} never" if missing else "", fontsize=6)
         ax.set_yticks(range(len(names)), names, fontsize=6)
-        ax.set(xlabel=f"tokens until smoothed accuracy gains {raw['config']['threshold_gain']}", title="token efficiency")
+        ax.set(xlabel=f"tokens until smoothed accuracy ≥ {raw['config']['threshold']}", title="token efficiency")
         return save_figure(fig, "exp_lm_tokens_to_threshold", raw["config"], out_dir=out_dir)

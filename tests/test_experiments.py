@@ -51,6 +51,7 @@ def test_tokens_to_threshold_and_stability():
     assert tokens_to_threshold(runs, 0.3, 1) == 300
     assert tokens_to_threshold(runs, 0.9, 1) is None
     assert tokens_to_threshold(runs, 0.31, 2) == 400  # smoothed: (0.2 + 0.4) / 2 < 0.31 at step 2
+    assert tokens_to_threshold(history([0.5, 0.0, 0.0]), 0.4, 2) is None  # no full window reaches it
     assert stability(runs, 1)["reward_gain"] == pytest.approx(0.4)
 
 

@@ -54,9 +54,9 @@ def smoothed(values: list[float], window: int) -> np.ndarray:
 
 
 def tokens_to_threshold(history: list[dict], threshold: float, window: int) -> float | None:
-    """Tokens consumed when the smoothed training accuracy first reaches `threshold` (None: never)."""
+    """Tokens consumed when the trailing `window`-step mean training accuracy first reaches `threshold` (None: never)."""
     reward = smoothed([row["reward/mean"] for row in history], window)
-    hit = np.flatnonzero(reward >= threshold)
+    hit = np.flatnonzero(reward[window - 1 :] >= threshold) + window - 1
     return float(history[hit[0]]["tokens"]) if len(hit) else None
 
 

@@ -68,7 +68,15 @@ def test_tabular_apc_matches_token_level_objective():
     log_ratio = torch.log1p(deviation[state, arm])[None]
     mask = torch.ones_like(log_ratio, dtype=torch.bool)
     for delta in (0.05, 0.3, 2.0):
-        token = surrogate("apc", log_ratio, torch.zeros_like(log_ratio), sample.advantages[state, arm][None], mask, state_ids=state[None], delta=delta)
+        token = surrogate(
+            "apc",
+            log_ratio,
+            torch.zeros_like(log_ratio),
+            sample.advantages[state, arm][None],
+            mask,
+            state_ids=state[None],
+            delta=delta,
+        )
         assert float(apc_objective(sample, deviation, delta)) == pytest.approx(float(token), abs=1e-12)
 
 
@@ -87,7 +95,13 @@ def test_llm_regime_reduces_to_hard_clip_and_zero_tv_trpo():
 
 
 def test_policy_iteration_is_deterministic():
-    config = IterationConfig(states=3, arms=3, pulls_per_state=8, iterations=2, inner_steps=2,
-                             hyper={"fiberpo": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}, "tv_trpo": {"delta": 0.1}})
+    config = IterationConfig(
+        states=3,
+        arms=3,
+        pulls_per_state=8,
+        iterations=2,
+        inner_steps=2,
+        hyper={"fiberpo": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}, "tv_trpo": {"delta": 0.1}},
+    )
     for method in ("fiberpo", "tv_trpo"):
         assert policy_iteration(method, config, 4) == policy_iteration(method, config, 4)

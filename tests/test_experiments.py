@@ -42,8 +42,19 @@ def test_intervals():
 
 
 def history(rewards, entropy=1.0, ratio=1.0):
-    return [{"tokens": 100 * (i + 1), "reward/mean": r, "entropy": entropy, "ratio/mean": ratio, "ratio/max": ratio,
-             "grad_norm": 1.0, "response_length": 4.0, "drift/tv_mean": 0.01} for i, r in enumerate(rewards)]
+    return [
+        {
+            "tokens": 100 * (i + 1),
+            "reward/mean": r,
+            "entropy": entropy,
+            "ratio/mean": ratio,
+            "ratio/max": ratio,
+            "grad_norm": 1.0,
+            "response_length": 4.0,
+            "drift/tv_mean": 0.01,
+        }
+        for i, r in enumerate(rewards)
+    ]
 
 
 def test_tokens_to_threshold_and_stability():
@@ -57,19 +68,38 @@ def test_tokens_to_threshold_and_stability():
 
 def lm_row(method, ttt, gain, collapsed, eps=None):
     interval = {"mean": ttt, "low": ttt and ttt * 0.9, "high": ttt and ttt * 1.1, "n": 3, "missing": 0 if ttt else 3}
-    row = {"method": method, "hyper": {"eps_low": eps} if eps else {}, "tokens_to_threshold": interval, "seeds": 3,
-           "collapsed_seeds": collapsed, "claim_3_5": {"bound": 0.014, "within_frac": 1.0, "max_tv": 0.01, "mean_tv": 0.01}}
-    for key in ("reward_gain", "entropy_ratio", "peak_mean_ratio", "grad_norm_growth", "length_ratio", "reward_fraction"):
+    row = {
+        "method": method,
+        "hyper": {"eps_low": eps} if eps else {},
+        "tokens_to_threshold": interval,
+        "seeds": 3,
+        "collapsed_seeds": collapsed,
+        "claim_3_5": {"bound": 0.014, "within_frac": 1.0, "max_tv": 0.01, "mean_tv": 0.01},
+    }
+    for key in (
+        "reward_gain",
+        "entropy_ratio",
+        "peak_mean_ratio",
+        "grad_norm_growth",
+        "length_ratio",
+        "reward_fraction",
+    ):
         row[key] = {"mean": gain, "low": gain, "high": gain, "n": 3}
     return row
 
 
 def test_emp4_follows_the_numbers():
-    report_pattern = {"grpo": lm_row("grpo", 1000.0, 0.3, 3), "gspo": lm_row("gspo", None, 0.0, 0, 3e-4),
-                      "fiberpo": lm_row("fiberpo", 500.0, 0.4, 0)}
+    report_pattern = {
+        "grpo": lm_row("grpo", 1000.0, 0.3, 3),
+        "gspo": lm_row("gspo", None, 0.0, 0, 3e-4),
+        "fiberpo": lm_row("fiberpo", 500.0, 0.4, 0),
+    }
     assert emp4(report_pattern).status == "verified-numerically"
-    no_pattern = {"grpo": lm_row("grpo", 500.0, 0.3, 0), "gspo": lm_row("gspo", 500.0, 0.3, 0, 3e-4),
-                  "fiberpo": lm_row("fiberpo", 1000.0, 0.3, 0)}
+    no_pattern = {
+        "grpo": lm_row("grpo", 500.0, 0.3, 0),
+        "gspo": lm_row("gspo", 500.0, 0.3, 0, 3e-4),
+        "fiberpo": lm_row("fiberpo", 1000.0, 0.3, 0),
+    }
     assert emp4(no_pattern).status == "refuted"
     assert rgf3(report_pattern).status == "verified-numerically"
 

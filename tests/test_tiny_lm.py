@@ -5,7 +5,15 @@ import torch
 
 from fiberpo_check.envs.tiny_lm.model import GPT, GPTConfig
 from fiberpo_check.envs.tiny_lm.tasks import (
-    DOMAINS, MAX_ANSWER, PROMPT_LEN, VOCAB, decode, encode, make_problem, response_mask, rewards, sample_problems,
+    DOMAINS,
+    MAX_ANSWER,
+    PROMPT_LEN,
+    VOCAB,
+    decode,
+    encode,
+    make_problem,
+    response_mask,
+    rewards,
 )
 from fiberpo_check.training.lm_pretrain import PretrainConfig, pretrain
 from fiberpo_check.training.lm_rl import RLConfig, group_advantages, train
@@ -29,7 +37,11 @@ def test_problems_have_verifiable_answers(domain):
         prompt, answer = make_problem(domain, gen)
         assert len(prompt) <= PROMPT_LEN and len(answer) <= MAX_ANSWER and answer.endswith(".")
         body = prompt[1:-1] if domain != "add" else prompt[:-1]
-        expected = {"reverse": body[::-1], "sort": "".join(sorted(body)), "add": str(sum(map(int, body.split("+")))) if domain == "add" else ""}[domain]
+        expected = {
+            "reverse": body[::-1],
+            "sort": "".join(sorted(body)),
+            "add": str(sum(map(int, body.split("+")))) if domain == "add" else "",
+        }[domain]
         assert answer == expected + "."
 
 
@@ -53,19 +65,43 @@ def pretrained():
 
 
 def rl_config(method: str, hyper: dict) -> RLConfig:
-    return RLConfig(method, hyper, steps=2, prompts_per_domain=1, group_size=4, epochs=1, minibatches=2, eval_every=1, eval_per_domain=2)
+    return RLConfig(
+        method,
+        hyper,
+        steps=2,
+        prompts_per_domain=1,
+        group_size=4,
+        epochs=1,
+        minibatches=2,
+        eval_every=1,
+        eval_per_domain=2,
+    )
 
 
 @pytest.mark.parametrize(
     "method, hyper",
-    [("grpo", {"eps_low": 0.2}), ("gspo", {"eps_low": 3e-4, "eps_high": 4e-4}),
-     ("fiberpo", {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}), ("fiberpo_domain", {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02})],
+    [
+        ("grpo", {"eps_low": 0.2}),
+        ("gspo", {"eps_low": 3e-4, "eps_high": 4e-4}),
+        ("fiberpo", {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}),
+        ("fiberpo_domain", {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}),
+    ],
 )
 def test_rl_loop_logs_named_diagnostics(pretrained, method, hyper):
     model, scores = pretrained
     assert set(scores) >= {f"acc/{d}" for d in DOMAINS}
     history = train(model, rl_config(method, hyper), seed=1, progress=False)
-    keys = {"tokens", "reward/mean", "entropy", "grad_norm", "ratio/mean", "response_length", "drift/tv_mean", "clip/frac", "acc/mean"}
+    keys = {
+        "tokens",
+        "reward/mean",
+        "entropy",
+        "grad_norm",
+        "ratio/mean",
+        "response_length",
+        "drift/tv_mean",
+        "clip/frac",
+        "acc/mean",
+    }
     assert keys | {f"reward/{d}" for d in DOMAINS} <= set(history[-1])
     assert history[1]["tokens"] > history[0]["tokens"] > 0
     if method.startswith("fiberpo"):

@@ -41,16 +41,20 @@ def exact_rows(cfg: dict) -> list[dict]:
             lp_real = apc_lp_update(sample, delta, policy)
             adam = apc_gradient_update(sample, policy, delta, cfg["gd_steps"], cfg["gd_lr_frac"] * delta)
             best = float(apc_objective(sample, tv, delta))
-            rows.append({
-                "seed": seed, "radius": name, "delta": delta,
-                "closed_form_feasible": bool((tv >= -1).all()),
-                "dist_lp": relative_distance(sample, lp, tv),
-                "dist_lp_real_policy": relative_distance(sample, lp_real, tv),
-                "dist_adam": relative_distance(sample, adam, tv),
-                "value_closed_form": best,
-                "value_fraction_lp": float(apc_objective(sample, lp, delta)) / best,
-                "value_fraction_adam": float(apc_objective(sample, adam, delta)) / best,
-            })
+            rows.append(
+                {
+                    "seed": seed,
+                    "radius": name,
+                    "delta": delta,
+                    "closed_form_feasible": bool((tv >= -1).all()),
+                    "dist_lp": relative_distance(sample, lp, tv),
+                    "dist_lp_real_policy": relative_distance(sample, lp_real, tv),
+                    "dist_adam": relative_distance(sample, adam, tv),
+                    "value_closed_form": best,
+                    "value_fraction_lp": float(apc_objective(sample, lp, delta)) / best,
+                    "value_fraction_adam": float(apc_objective(sample, adam, delta)) / best,
+                }
+            )
     return rows
 
 
@@ -64,11 +68,15 @@ def sampled_rows(cfg: dict) -> list[dict]:
             sample = env.sampled_batch(policy, pulls, torch.Generator().manual_seed(seed))
             tv = tv_trpo_update(sample, cfg["sample_delta"])
             apc = apc_lp_update(sample, cfg["sample_delta"], policy)
-            rows.append({
-                "pulls": pulls, "seed": seed, "dist_apc_real_policy": relative_distance(sample, apc, tv),
-                "violation_65_apc": probability_violation(sample, apc),
-                "unpulled_arms": int((sample.counts == 0).sum()),
-            })
+            rows.append(
+                {
+                    "pulls": pulls,
+                    "seed": seed,
+                    "dist_apc_real_policy": relative_distance(sample, apc, tv),
+                    "violation_65_apc": probability_violation(sample, apc),
+                    "unpulled_arms": int((sample.counts == 0).sum()),
+                }
+            )
     return rows
 
 
@@ -87,22 +95,33 @@ def llm_regime(cfg: dict) -> dict:
     return {
         "apc_minus_hard_clip": float((apc - hard_clip).abs()),
         "tv_trpo_update_norm": float(tv_trpo_update(single, delta).abs().max()),
-        "tokens": tokens, "delta": delta,
+        "tokens": tokens,
+        "delta": delta,
     }
 
 
 def iteration_curves(cfg: dict) -> dict:
     """Expected return per iteration for every method and seed."""
     it = cfg["iteration"]
-    config = IterationConfig(cfg["states"], cfg["arms"], it["pulls_per_state"], it["iterations"], it["inner_steps"], it["lr"], cfg["methods"])
+    config = IterationConfig(
+        cfg["states"], cfg["arms"], it["pulls_per_state"], it["iterations"], it["inner_steps"], it["lr"], cfg["methods"]
+    )
     curves = {}
     for method in tqdm(cfg["methods"], desc="bandit policy iteration", leave=False):
         curves[method] = [policy_iteration(method, config, seed) for seed in cfg["seeds"]]
-    optimum = [float(ContextualBandit.random(cfg["states"], cfg["arms"], s).mean_reward.max(dim=1).values.mean()) for s in cfg["seeds"]]
+    optimum = [
+        float(ContextualBandit.random(cfg["states"], cfg["arms"], s).mean_reward.max(dim=1).values.mean())
+        for s in cfg["seeds"]
+    ]
     return {"returns": curves, "optimum": optimum, "pulls_per_iteration": cfg["states"] * it["pulls_per_state"]}
 
 
 def run(cfg: dict) -> dict:
     """All bandit results for a config."""
     torch.set_num_threads(cfg.get("threads", 1))
-    return {"exact": exact_rows(cfg), "sampled": sampled_rows(cfg), "llm_regime": llm_regime(cfg), "iteration": iteration_curves(cfg)}
+    return {
+        "exact": exact_rows(cfg),
+        "sampled": sampled_rows(cfg),
+        "llm_regime": llm_regime(cfg),
+        "iteration": iteration_curves(cfg),
+    }

@@ -17,7 +17,9 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
-def cached(name: str, config: dict, compute: Callable[[], dict], out_dir: Path | None = None, key: dict | None = None) -> dict:
+def cached(
+    name: str, config: dict, compute: Callable[[], dict], out_dir: Path | None = None, key: dict | None = None
+) -> dict:
     """The stored result of `name` for this config, computing and storing it (atomically) when absent.
 
     `key` (default: the config) is what identifies a run; the returned result carries the full current config.

@@ -32,8 +32,12 @@ def apc6(bandit: dict) -> Verdict:
         f"Exact-expectation bandit ((65)-(66) exact): the APC-Obj maximiser (LP over ratio deviations) equals the "
         f"closed-form TV-TRPO update to relative distance {worst:.1e} at every radius where the closed form keeps r >= 0 "
         f"({', '.join(feasible) or 'none'}). "
-        + (f"Where it does not ({', '.join(infeasible)}), the closed form is not a policy and APC-Obj over real policies "
-           f"differs by {', '.join(fmt(s['dist_lp_real_policy']) for s in infeasible.values())}. " if infeasible else "")
+        + (
+            f"Where it does not ({', '.join(infeasible)}), the closed form is not a policy and APC-Obj over real policies "
+            f"differs by {', '.join(fmt(s['dist_lp_real_policy']) for s in infeasible.values())}. "
+            if infeasible
+            else ""
+        )
         + f"Adam on theta reaches only {', '.join(fmt(s['value_fraction_adam']) for s in exact.values())} of the optimal "
         f"APC-Obj value (distance {', '.join(fmt(s['dist_adam']) for s in exact.values())}): zero-gradient zeroed regions "
         f"strand first-order ascent. Sampled bandit ((65) approximate): distance {fmt(small)} at {pulls[0]} pulls/state, "
@@ -42,8 +46,17 @@ def apc6(bandit: dict) -> Verdict:
         f"is vacuous there."
     )
     status = "holds-with-conditions" if exact_ok else "refuted"
-    return Verdict("APC-6", status, evidence, PRODUCER,
-                   {"exact_ok": exact_ok, "llm_regime_reduces_to_hard_clip": llm_reduces, **{"exact": exact, "sampled": bandit["sampled"]}})
+    return Verdict(
+        "APC-6",
+        status,
+        evidence,
+        PRODUCER,
+        {
+            "exact_ok": exact_ok,
+            "llm_regime_reduces_to_hard_clip": llm_reduces,
+            **{"exact": exact, "sampled": bandit["sampled"]},
+        },
+    )
 
 
 def contains_zero(interval: dict) -> bool:
@@ -65,7 +78,9 @@ def emp3(bandit: dict) -> Verdict:
         + ", ".join(f"{m} {fmt(s['final'])}" for m, s in it.items() if m not in ("apc", "tv_trpo"))
         + ". APC-Obj is maximised with Adam steps on theta, TV-TRPO in closed form projected to r >= 0."
     )
-    return Verdict("EMP-3", status, evidence, PRODUCER, {"iteration": it, "apc_minus_tv_trpo": diff, "optimum": bandit["optimum"]})
+    return Verdict(
+        "EMP-3", status, evidence, PRODUCER, {"iteration": it, "apc_minus_tv_trpo": diff, "optimum": bandit["optimum"]}
+    )
 
 
 def emp4(lm: dict) -> Verdict:
@@ -87,7 +102,8 @@ def emp4(lm: dict) -> Verdict:
         "grpo_collapses": any(s["collapsed_seeds"] > s["seeds"] / 2 for s in grpo_runs),
         "gspo_stagnates": gspo_published["reward_gain"]["mean"] < 0.5 * grpo["reward_gain"]["mean"],
         "fiberpo_stable": all(s["collapsed_seeds"] == 0 for s in fiber_all),
-        "fiberpo_more_token_efficient": fiber_ttt["high"] is not None and (grpo_ttt["low"] is None or fiber_ttt["high"] < grpo_ttt["low"]),
+        "fiberpo_more_token_efficient": fiber_ttt["high"] is not None
+        and (grpo_ttt["low"] is None or fiber_ttt["high"] < grpo_ttt["low"]),
     }
     if all(claims.values()):
         status = "verified-numerically"
@@ -102,8 +118,12 @@ def emp4(lm: dict) -> Verdict:
         f"collapsed {s['collapsed_seeds']}/{s['seeds']}"
         for name, s in lm.items()
     ]
-    evidence = ("Tiny-LM RL (reversal/sorting/addition domains): " + "; ".join(f"{k} = {v}" for k, v in claims.items())
-                + ". " + " | ".join(lines))
+    evidence = (
+        "Tiny-LM RL (reversal/sorting/addition domains): "
+        + "; ".join(f"{k} = {v}" for k, v in claims.items())
+        + ". "
+        + " | ".join(lines)
+    )
     return Verdict("EMP-4", status, evidence, PRODUCER, {"claims": claims, "summary": lm})
 
 
@@ -111,10 +131,15 @@ def rgf3(lm: dict) -> Verdict:
     """Claim 3.5 empirically: per-update exact TV between successive GSPO policies against sqrt(eps/2)."""
     gspo = {name: s["claim_3_5"] for name, s in lm.items() if s["method"] == "gspo"}
     holds = all(c["within_frac"] >= 0.95 for c in gspo.values())
-    evidence = "GSPO in tiny-LM RL, exact per-state TV of one update averaged over visited states: " + "; ".join(
-        f"{name}: bound sqrt(eps/2) = {c['bound']:.4f}, mean TV {c['mean_tv']:.4f}, max {c['max_tv']:.4f}, "
-        f"steps within bound {100 * c['within_frac']:.0f}%" for name, c in gspo.items()
-    ) + ". Measured with the PPO-style min and several minibatches per rollout (the claim is stated without the min)."
+    evidence = (
+        "GSPO in tiny-LM RL, exact per-state TV of one update averaged over visited states: "
+        + "; ".join(
+            f"{name}: bound sqrt(eps/2) = {c['bound']:.4f}, mean TV {c['mean_tv']:.4f}, max {c['max_tv']:.4f}, "
+            f"steps within bound {100 * c['within_frac']:.0f}%"
+            for name, c in gspo.items()
+        )
+        + ". Measured with the PPO-style min and several minibatches per rollout (the claim is stated without the min)."
+    )
     return Verdict("RGF-3", "verified-numerically" if holds else "refuted", evidence, PRODUCER, {"gspo": gspo})
 
 

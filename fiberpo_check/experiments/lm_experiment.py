@@ -31,5 +31,7 @@ def run(cfg: dict, device: str = "cpu") -> dict:
         for name, config in configs.items():
             histories[name][str(seed)] = train(model, config, seed, device)
             last = histories[name][str(seed)][-1]
-            tqdm.write(f"  {name:<26} seed {seed}: reward {last['reward/mean']:.3f} entropy {last['entropy']:.3f} tokens {last['tokens']}")
+            tqdm.write(
+                f"  {name:<26} seed {seed}: reward {last['reward/mean']:.3f} entropy {last['entropy']:.3f} tokens {last['tokens']}"
+            )
     return {"pretrained": pretrained, "histories": histories}

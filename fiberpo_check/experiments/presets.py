@@ -28,20 +28,41 @@ LM_VARIANTS = {
 
 DEFAULT = {
     "bandit": {
-        "states": 8, "arms": 4, "seeds": [0, 1, 2, 3, 4], "exact_pulls": 100, "gammas": [0.99, 0.999],
-        "deltas": [0.02, 0.1, 0.3], "gd_steps": 2000, "gd_lr_frac": 0.01,
-        "sample_sizes": [4, 8, 16, 32, 64, 128, 256, 1024, 4096], "sample_seeds": 20, "sample_delta": 0.02,
-        "llm_tokens": 64, "iteration": {"pulls_per_state": 32, "iterations": 30, "inner_steps": 20, "lr": 0.1},
+        "states": 8,
+        "arms": 4,
+        "seeds": [0, 1, 2, 3, 4],
+        "exact_pulls": 100,
+        "gammas": [0.99, 0.999],
+        "deltas": [0.02, 0.1, 0.3],
+        "gd_steps": 2000,
+        "gd_lr_frac": 0.01,
+        "sample_sizes": [4, 8, 16, 32, 64, 128, 256, 1024, 4096],
+        "sample_seeds": 20,
+        "sample_delta": 0.02,
+        "llm_tokens": 64,
+        "iteration": {"pulls_per_state": 32, "iterations": 30, "inner_steps": 20, "lr": 0.1},
         "methods": BANDIT_METHODS,
     },
     "lm": {
         "seeds": [0, 1, 2],
         "pretrain": {"steps": 150, "batch_per_domain": 32, "lr": 3e-3, "eval_per_domain": 64},
-        "rl": {"steps": 40, "prompts_per_domain": 8, "group_size": 8, "epochs": 2, "minibatches": 4, "lr": 3e-4,
-               "eval_every": 5, "eval_per_domain": 64},
+        "rl": {
+            "steps": 40,
+            "prompts_per_domain": 8,
+            "group_size": 8,
+            "epochs": 2,
+            "minibatches": 4,
+            "lr": 3e-4,
+            "eval_every": 5,
+            "eval_per_domain": 64,
+        },
         "variants": LM_VARIANTS,
-        "stress": {"rl": {"steps": 20, "lr": 1e-3, "epochs": 4}, "variants": ["grpo", "gspo_eps4e-4", "fiberpo_c12-8_e2"]},
-        "threshold": 0.28, "smoothing": 5,
+        "stress": {
+            "rl": {"steps": 20, "lr": 1e-3, "epochs": 4},
+            "variants": ["grpo", "gspo_eps4e-4", "fiberpo_c12-8_e2"],
+        },
+        "threshold": 0.28,
+        "smoothing": 5,
         "collapse": {"entropy_ratio": 0.1, "mean_ratio": 10.0, "reward_drop": 0.15, "reward_fraction": 0.5},
     },
 }
@@ -50,12 +71,23 @@ DEFAULT = {
 def quick() -> dict:
     """Seconds: a tiny bandit and two RL steps per variant on a barely pretrained model (structure, not conclusions)."""
     cfg = copy.deepcopy(DEFAULT)
-    cfg["bandit"].update(states=4, arms=3, seeds=[0], deltas=[0.1, 0.3], gammas=[0.99], gd_steps=100,
-                         sample_sizes=[8, 64, 512], sample_seeds=2, llm_tokens=16)
+    cfg["bandit"].update(
+        states=4,
+        arms=3,
+        seeds=[0],
+        deltas=[0.1, 0.3],
+        gammas=[0.99],
+        gd_steps=100,
+        sample_sizes=[8, 64, 512],
+        sample_seeds=2,
+        llm_tokens=16,
+    )
     cfg["bandit"]["iteration"].update(iterations=3, inner_steps=3, pulls_per_state=8)
     cfg["lm"].update(seeds=[0], stress={"rl": {"steps": 2, "lr": 1e-3, "epochs": 2}, "variants": ["grpo"]})
     cfg["lm"]["pretrain"].update(steps=10, batch_per_domain=8, eval_per_domain=4)
-    cfg["lm"]["rl"].update(steps=2, prompts_per_domain=1, group_size=4, epochs=1, minibatches=2, eval_every=1, eval_per_domain=4)
+    cfg["lm"]["rl"].update(
+        steps=2, prompts_per_domain=1, group_size=4, epochs=1, minibatches=2, eval_every=1, eval_per_domain=4
+    )
     return cfg
 
 

@@ -27,7 +27,9 @@ def raw_results(part: str, cfg: dict, device: str = "cpu") -> dict:
     return cached("tiny_lm", cfg, lambda: lm_experiment.run(cfg, device), key=run_key)
 
 
-def run_preset(name: str, seed: int | None = None, device: str = "cpu", only: tuple[str, ...] = ("bandit", "lm")) -> dict:
+def run_preset(
+    name: str, seed: int | None = None, device: str = "cpu", only: tuple[str, ...] = ("bandit", "lm")
+) -> dict:
     """Results, summaries and verdicts of a preset; `seed` replaces the seed lists with that one seed."""
     cfg = preset(name)
     if seed is not None:

@@ -26,7 +26,13 @@ def bootstrap_interval(values, level: float = 0.95, resamples: int = 2000, seed:
     rng = np.random.default_rng(seed)
     means = rng.choice(x, size=(resamples, len(x)), replace=True).mean(axis=1)
     low, high = np.quantile(means, [0.5 - level / 2, 0.5 + level / 2], method="inverted_cdf")
-    return {"mean": finite(x.mean()), "low": finite(low), "high": finite(high), "n": len(x), "missing": int(np.isinf(x).sum())}
+    return {
+        "mean": finite(x.mean()),
+        "low": finite(low),
+        "high": finite(high),
+        "n": len(x),
+        "missing": int(np.isinf(x).sum()),
+    }
 
 
 def finite(value: float) -> float | None:

@@ -38,13 +38,25 @@ def bandit_summary(result: dict) -> dict:
     }
     curves = result["iteration"]["returns"]
     iteration = {
-        method: {"final": t_interval([run[-1] for run in runs]), "mean_return": t_interval([float(np.mean(run)) for run in runs])}
+        method: {
+            "final": t_interval([run[-1] for run in runs]),
+            "mean_return": t_interval([float(np.mean(run)) for run in runs]),
+        }
         for method, runs in curves.items()
     }
     apc, tv = np.asarray(curves["apc"]), np.asarray(curves["tv_trpo"])
-    paired = {"final": t_interval(apc[:, -1] - tv[:, -1]), "mean_return": t_interval(apc.mean(axis=1) - tv.mean(axis=1))}
-    return {"exact": exact_summary, "sampled": sampled, "llm_regime": result["llm_regime"], "iteration": iteration,
-            "apc_minus_tv_trpo": paired, "optimum": t_interval(result["iteration"]["optimum"])}
+    paired = {
+        "final": t_interval(apc[:, -1] - tv[:, -1]),
+        "mean_return": t_interval(apc.mean(axis=1) - tv.mean(axis=1)),
+    }
+    return {
+        "exact": exact_summary,
+        "sampled": sampled,
+        "llm_regime": result["llm_regime"],
+        "iteration": iteration,
+        "apc_minus_tv_trpo": paired,
+        "optimum": t_interval(result["iteration"]["optimum"]),
+    }
 
 
 def smoothed(values: list[float], window: int) -> np.ndarray:
@@ -109,6 +121,11 @@ def lm_summary(result: dict, cfg: dict) -> dict:
         if variant["method"] == "gspo":
             bound = math.sqrt(max(variant["hyper"]["eps_low"], variant["hyper"].get("eps_high") or 0) / 2)
             tv = [row_["drift/tv_mean"] for h in runs.values() for row_ in h]
-            row["claim_3_5"] = {"bound": bound, "within_frac": float(np.mean([v <= bound for v in tv])), "max_tv": max(tv), "mean_tv": float(np.mean(tv))}
+            row["claim_3_5"] = {
+                "bound": bound,
+                "within_frac": float(np.mean([v <= bound for v in tv])),
+                "max_tv": max(tv),
+                "mean_tv": float(np.mean(tv)),
+            }
         summary[name] = row
     return summary

@@ -40,7 +40,9 @@ def errorbar_points(ax, xs, intervals: list[dict], color: str, label: str, marke
     ax.errorbar(xs, means, yerr=err, color=color, marker=marker, ms=3, lw=1, capsize=2, label=label)
 
 
-@register("exp_bandit_distances", "APC-Obj vs closed-form TV-TRPO: update distance by radius (exact) and by pulls (sampled)")
+@register(
+    "exp_bandit_distances", "APC-Obj vs closed-form TV-TRPO: update distance by radius (exact) and by pulls (sampled)"
+)
 def draw_bandit_distances(out_dir: Path) -> list[Path]:
     """(a) exact identities: LP, real-policy LP and Adam distances per radius; (b) sampled: distance vs pulls/state."""
     raw = results("bandit")
@@ -50,24 +52,62 @@ def draw_bandit_distances(out_dir: Path) -> list[Path]:
         radii = list(summary["exact"])
         xs = np.arange(len(radii))
         floor = 1e-17
-        for offset, key, color, label in ((-0.2, "dist_lp_real_policy", PALETTE[0], "LP over real policies (r ≥ 0)"),
-                                          (0.2, "dist_adam", PALETTE[1], "Adam on θ")):
+        for offset, key, color, label in (
+            (-0.2, "dist_lp_real_policy", PALETTE[0], "LP over real policies (r ≥ 0)"),
+            (0.2, "dist_adam", PALETTE[1], "Adam on θ"),
+        ):
             intervals = [summary["exact"][r][key] for r in radii]
-            errorbar_points(ax_a, xs + offset, [{k: max(v, floor) for k, v in i.items() if k != "n"} for i in intervals], color, label, "o")
-        ax_a.scatter(xs, [max(summary["exact"][r]["max_dist_lp"], floor) for r in radii], color="k", marker="x", s=14, label="LP with (65) (worst seed)", zorder=3)
+            errorbar_points(
+                ax_a,
+                xs + offset,
+                [{k: max(v, floor) for k, v in i.items() if k != "n"} for i in intervals],
+                color,
+                label,
+                "o",
+            )
+        ax_a.scatter(
+            xs,
+            [max(summary["exact"][r]["max_dist_lp"], floor) for r in radii],
+            color="k",
+            marker="x",
+            s=14,
+            label="LP with (65) (worst seed)",
+            zorder=3,
+        )
         ax_a.set_yscale("log")
         ax_a.set_xticks(xs, [r.replace(", ", "\n") for r in radii], fontsize=6)
         ax_a.set(ylabel="relative distance to Thm D.3 update", title="(a) exact expectation")
         ax_a.legend(frameon=False, fontsize=6)
         pulls = [int(p) for p in summary["sampled"]]
-        errorbar_points(ax_b, pulls, [summary["sampled"][str(p)]["dist"] for p in pulls], METHOD_COLORS["apc"], "APC-Obj (real policies) vs TV-TRPO", "o")
-        errorbar_points(ax_b, pulls, [summary["sampled"][str(p)]["violation_65"] for p in pulls], PALETTE[4], "violation of (65) by APC-Obj", "s")
-        ax_b.set(xscale="log", yscale="log", xlabel="pulls per state", title=f"(b) sampled bandit, δ = {raw['config']['sample_delta']}")
+        errorbar_points(
+            ax_b,
+            pulls,
+            [summary["sampled"][str(p)]["dist"] for p in pulls],
+            METHOD_COLORS["apc"],
+            "APC-Obj (real policies) vs TV-TRPO",
+            "o",
+        )
+        errorbar_points(
+            ax_b,
+            pulls,
+            [summary["sampled"][str(p)]["violation_65"] for p in pulls],
+            PALETTE[4],
+            "violation of (65) by APC-Obj",
+            "s",
+        )
+        ax_b.set(
+            xscale="log",
+            yscale="log",
+            xlabel="pulls per state",
+            title=f"(b) sampled bandit, δ = {raw['config']['sample_delta']}",
+        )
         ax_b.legend(frameon=False, fontsize=6)
         return save_figure(fig, "exp_bandit_distances", raw["config"], out_dir=out_dir)
 
 
-@register("exp_bandit_iteration", "Bandit policy iteration: expected return of APC-Obj, TV-TRPO, PPO, GRPO, GSPO, FiberPO")
+@register(
+    "exp_bandit_iteration", "Bandit policy iteration: expected return of APC-Obj, TV-TRPO, PPO, GRPO, GSPO, FiberPO"
+)
 def draw_bandit_iteration(out_dir: Path) -> list[Path]:
     """Expected return against pulls, mean and 95% band over seeds, optimum dashed."""
     raw = results("bandit")
@@ -91,8 +131,12 @@ def variant_color(name: str, method: str, index: int) -> str:
 def draw_curves(raw: dict, names: list[str], figure: str, out_dir: Path) -> list[Path]:
     """Four panels (accuracy, entropy, mean IS ratio, grad norm), one line with a 95% band over seeds per run."""
     cfg = raw["config"]
-    panels = (("reward/mean", "training accuracy (smoothed)"), ("entropy", "entropy (nats/token)"),
-              ("ratio/mean", "mean IS ratio after update"), ("grad_norm", "gradient norm"))
+    panels = (
+        ("reward/mean", "training accuracy (smoothed)"),
+        ("entropy", "entropy (nats/token)"),
+        ("ratio/mean", "mean IS ratio after update"),
+        ("grad_norm", "gradient norm"),
+    )
     with paper_style():
         fig, axes = new_figure("two-column-tall", ncols=2, nrows=2)
         seen: dict[str, int] = {}
@@ -112,7 +156,9 @@ def draw_curves(raw: dict, names: list[str], figure: str, out_dir: Path) -> list
         return save_figure(fig, figure, cfg, out_dir=out_dir)
 
 
-@register("exp_lm_learning_curves", "Tiny-LM RL: training accuracy, entropy, mean IS ratio and grad norm against tokens")
+@register(
+    "exp_lm_learning_curves", "Tiny-LM RL: training accuracy, entropy, mean IS ratio and grad norm against tokens"
+)
 def draw_lm_curves(out_dir: Path) -> list[Path]:
     """Learning curves of the standard runs."""
     raw = results("tiny_lm")
@@ -128,7 +174,9 @@ def draw_lm_stress(out_dir: Path) -> list[Path]:
     return draw_curves(raw, names, "exp_lm_stress", out_dir)
 
 
-@register("exp_lm_tokens_to_threshold", "Tiny-LM RL: tokens to reach the accuracy threshold per method (bootstrap 95% CI)")
+@register(
+    "exp_lm_tokens_to_threshold", "Tiny-LM RL: tokens to reach the accuracy threshold per method (bootstrap 95% CI)"
+)
 def draw_lm_tokens(out_dir: Path) -> list[Path]:
     """Horizontal bars of mean tokens-to-threshold with CIs; seeds that never reached it are counted in the label."""
     raw = results("tiny_lm")
@@ -142,7 +190,14 @@ def draw_lm_tokens(out_dir: Path) -> list[Path]:
             reached = [v for v in summary[name]["tokens_to_threshold_per_seed"] if v is not None]
             if ttt["mean"] is not None:
                 ax.barh(y, ttt["mean"], color=color, alpha=0.6)
-                ax.errorbar(ttt["mean"], y, xerr=[[ttt["mean"] - ttt["low"]], [ttt["high"] - ttt["mean"]]], color="k", capsize=2, lw=0.8)
+                ax.errorbar(
+                    ttt["mean"],
+                    y,
+                    xerr=[[ttt["mean"] - ttt["low"]], [ttt["high"] - ttt["mean"]]],
+                    color="k",
+                    capsize=2,
+                    lw=0.8,
+                )
             ax.scatter(reached, [y] * len(reached), color="k", s=6, zorder=3)
             missing = ttt["missing"]
             ax.text(0, y + 0.3, f"{missing}/{ttt['n']} never" if missing else "", fontsize=6)

@@ -86,7 +86,10 @@ def draw_base_weight_map(ax, c_pos: float, c_neg: float, k: float, extent=(0.0, 
         log_w, origin="lower", extent=extent, aspect="auto", cmap="RdBu_r", norm=TwoSlopeNorm(0, -limit, limit)
     )
     ax.contour(grid_pos, grid_neg, log_w, levels=np.linspace(-limit, limit, 13), colors="k", linewidths=0.2, alpha=0.4)
-    for value, star, color, vertical in ((c_pos, (1 + 1 / k) * c_pos, PALETTE[0], True), (c_neg, (1 + 1 / k) * c_neg, PALETTE[1], False)):
+    for value, star, color, vertical in (
+        (c_pos, (1 + 1 / k) * c_pos, PALETTE[0], True),
+        (c_neg, (1 + 1 / k) * c_neg, PALETTE[1], False),
+    ):
         line = ax.axvline if vertical else ax.axhline
         line(value, color=color, ls="--", lw=0.8)
         line(star, color=color, ls=":", lw=0.8)
@@ -104,7 +107,15 @@ def draw_fig2b(out_dir: Path) -> list[Path]:
         ax.plot([0, 0.3], [0, 0.3], color="k", ls="-.", lw=0.6)
         ax.text(0.27, 0.285, "P = N", fontsize=6, rotation=37)
         for x, y, text in regime_labels(c_pos, c_neg, k):
-            ax.text(x, y, text, ha="center", va="center", fontsize=6, bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 1})
+            ax.text(
+                x,
+                y,
+                text,
+                ha="center",
+                va="center",
+                fontsize=6,
+                bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 1},
+            )
         fig.colorbar(image, ax=ax, label="log $w^{base}_\\tau$")
         ax.set_title(f"log $w^{{base}}$ (k = {k}, $C^+$ = {c_pos}, $C^-$ = {c_neg})")
         return save_figure(fig, "fig2b_base_weight", FIG2B, out_dir=out_dir)
@@ -122,12 +133,17 @@ def simplex_grid(T: int, n: int) -> tuple[np.ndarray, np.ndarray]:
 def simplex_fields(ratios: np.ndarray, cfg: dict) -> dict[str, np.ndarray]:
     """Delta J^FiberPO, local regime (L-I/II/III) and global regime (G-I ... G-III) at each ratio vector (Fig 3)."""
     log_ratio = torch.as_tensor(np.log(np.clip(ratios, 1e-12, None)))
-    base, residual, log_s_pos, log_s_neg, same_sign = fiberpo_log_gate(log_ratio, cfg["c_pos"], cfg["c_neg"], cfg["eps"], cfg["k"])
+    base, residual, log_s_pos, log_s_neg, same_sign = fiberpo_log_gate(
+        log_ratio, cfg["c_pos"], cfg["c_neg"], cfg["eps"], cfg["k"]
+    )
     advantages = torch.as_tensor(cfg["advantages"], dtype=log_ratio.dtype)
     delta_j = ((torch.exp(base[:, None] + residual) - 1) * advantages).mean(dim=1)
     n_clipped = (same_sign.abs() >= cfg["eps"]).sum(dim=1)
     local = torch.where(n_clipped == 0, 0, torch.where(n_clipped == cfg["T"], 2, 1))
-    regime_pos, regime_neg = gate_regime(log_s_pos, cfg["c_pos"], cfg["k"]), gate_regime(log_s_neg, cfg["c_neg"], cfg["k"])
+    regime_pos, regime_neg = (
+        gate_regime(log_s_pos, cfg["c_pos"], cfg["k"]),
+        gate_regime(log_s_neg, cfg["c_neg"], cfg["k"]),
+    )
     return {"delta_j": delta_j.numpy(), "local": local.numpy(), "global": global_regime(regime_pos, regime_neg).numpy()}
 
 
@@ -153,7 +169,9 @@ def draw_fig3(out_dir: Path) -> list[Path]:
             (axes[0], "local", [0.5, 1.5], "(a) local L-I/II/III (zoomed ±0.18)"),
             (axes[1], "global", [0.5, 1.5, 2.5, 3.5], "(b) global G-I ... G-III (full simplex)\n"),
         ):
-            image = ax.tricontourf(xy[:, 0], xy[:, 1], fields["delta_j"], levels=41, cmap="RdBu_r", norm=TwoSlopeNorm(0, -limit, limit))
+            image = ax.tricontourf(
+                xy[:, 0], xy[:, 1], fields["delta_j"], levels=41, cmap="RdBu_r", norm=TwoSlopeNorm(0, -limit, limit)
+            )
             ax.tricontour(xy[:, 0], xy[:, 1], fields[field].astype(float), levels=levels, colors="k", linewidths=0.8)
             ax.plot(*centre, "k+", ms=6)
             ax.set_aspect("equal")
@@ -193,16 +211,25 @@ def drift_curves(cfg: dict, t: np.ndarray) -> dict[str, np.ndarray]:
     direction, advantages = drift_setup(cfg)
     ratios = 1 + torch.as_tensor(t)[:, None] * direction[None, :]
     log_ratio = torch.log(ratios)
-    base, residual, log_s_pos, log_s_neg, same_sign = fiberpo_log_gate(log_ratio, cfg["c_pos"], cfg["c_neg"], cfg["eps"], cfg["k"])
+    base, residual, log_s_pos, log_s_neg, same_sign = fiberpo_log_gate(
+        log_ratio, cfg["c_pos"], cfg["c_neg"], cfg["eps"], cfg["k"]
+    )
     fiber_terms = torch.exp(base[:, None] + residual) * advantages
     mask = torch.ones_like(log_ratio, dtype=torch.bool)
-    grpo_terms = torch.stack([
-        grpo_objective(row[None], advantages[None], mask[:1], eps_low=cfg["eps"]) for row in log_ratio
-    ])
+    grpo_terms = torch.stack(
+        [grpo_objective(row[None], advantages[None], mask[:1], eps_low=cfg["eps"]) for row in log_ratio]
+    )
     return {
-        "log_s_pos": log_s_pos.numpy(), "log_s_neg": log_s_neg.numpy(), "base": base.numpy(), "residual": residual.numpy(),
-        "log_ratio": log_ratio.numpy(), "fiber_terms": fiber_terms.numpy(), "fiber_total": fiber_terms.mean(1).numpy(),
-        "grpo_total": grpo_terms.numpy(), "direction": direction.numpy(), "advantages": advantages.numpy(),
+        "log_s_pos": log_s_pos.numpy(),
+        "log_s_neg": log_s_neg.numpy(),
+        "base": base.numpy(),
+        "residual": residual.numpy(),
+        "log_ratio": log_ratio.numpy(),
+        "fiber_terms": fiber_terms.numpy(),
+        "fiber_total": fiber_terms.mean(1).numpy(),
+        "grpo_total": grpo_terms.numpy(),
+        "direction": direction.numpy(),
+        "advantages": advantages.numpy(),
         "same_sign": same_sign.numpy(),
     }
 
@@ -213,7 +240,9 @@ def grpo_token_terms(log_ratio: np.ndarray, advantages: np.ndarray, eps: float) 
     return np.minimum(ratio * advantages, np.clip(ratio, 1 - eps, 1 + eps) * advantages)
 
 
-@register("fig4_drift", "Paper Fig 4: FiberPO per-token and total objective under drift r = 1 + t Delta (T = 10, k = 32)")
+@register(
+    "fig4_drift", "Paper Fig 4: FiberPO per-token and total objective under drift r = 1 + t Delta (T = 10, k = 32)"
+)
 def draw_fig4(out_dir: Path) -> list[Path]:
     """Four panels: aggregate trajectory on log w, fiber correction at t = 1, per-token and total objective."""
     cfg = FIG4
@@ -230,21 +259,38 @@ def draw_fig4(out_dir: Path) -> list[Path]:
         for marker in (0, 1, 2, 3, 4):
             i = int(np.argmin(abs(t - marker)))
             ax.plot(curves["log_s_pos"][i], curves["log_s_neg"][i], "k.", ms=4)
-            ax.annotate(f"t={marker}", (curves["log_s_pos"][i], curves["log_s_neg"][i]), fontsize=6, xytext=(3, -3), textcoords="offset points")
+            ax.annotate(
+                f"t={marker}",
+                (curves["log_s_pos"][i], curves["log_s_neg"][i]),
+                fontsize=6,
+                xytext=(3, -3),
+                textcoords="offset points",
+            )
         fig.colorbar(image, ax=ax, label="log w")
         ax.set_title(f"(a) log w + aggregate path (k = {cfg['k']})")
         ax = axes[0, 1]
         index = np.arange(cfg["T"])
         ax.bar(index - 0.2, curves["log_ratio"][at_one], 0.35, color=PALETTE[5], alpha=0.6, label="raw log $r_i$")
         ax.bar(index + 0.2, curves["residual"][at_one], 0.35, color=PALETTE[1], label="log $\\tilde r_i$ (fiber)")
-        ax.bar(index + 0.2, np.full(cfg["T"], curves["base"][at_one]), 0.35, bottom=curves["residual"][at_one], color=PALETTE[4], label="log $w$ (base)")
-        ax.plot(index + 0.2, curves["residual"][at_one] + curves["base"][at_one], "k_", ms=8, label="log($w\\tilde r_i$)")
+        ax.bar(
+            index + 0.2,
+            np.full(cfg["T"], curves["base"][at_one]),
+            0.35,
+            bottom=curves["residual"][at_one],
+            color=PALETTE[4],
+            label="log $w$ (base)",
+        )
+        ax.plot(
+            index + 0.2, curves["residual"][at_one] + curves["base"][at_one], "k_", ms=8, label="log($w\\tilde r_i$)"
+        )
         ax.set(xlabel="token index i", ylabel="log-space correction", title="(b) fiber correction at t = 1")
         ax.legend(frameon=False, fontsize=6)
         ax = axes[1, 0]
         for token, style in zip(tokens, ("-", "--")):
             label = f"tok{token}: Δ={curves['direction'][token]:+.3f}"
-            ax.plot(t, curves["fiber_terms"][:, token], color=METHOD_COLORS["fiberpo"], ls=style, label=f"FiberPO {label}")
+            ax.plot(
+                t, curves["fiber_terms"][:, token], color=METHOD_COLORS["fiberpo"], ls=style, label=f"FiberPO {label}"
+            )
             grpo = grpo_token_terms(curves["log_ratio"][:, token], curves["advantages"][token], cfg["eps"])
             ax.plot(t, grpo, color=METHOD_COLORS["grpo"], ls=style, lw=0.8, label=f"GRPO {label}")
         ax.set(xlabel="t", ylabel="$w\\,\\tilde r_i\\,\\hat A_i$", title="(c) per-token objective vs GRPO")

@@ -52,8 +52,13 @@ def apc_lp_update(sample: TabularSample, delta: float, old_policy: Tensor | None
         equal[s, size + s * arms : size + (s + 1) * arms] = -balance[s]
     upper_q = None if old_policy is None else 1.0
     result = linprog(
-        np.concatenate([-gain, gain]), A_ub=budget, b_ub=n.sum(axis=1) * delta, A_eq=equal, b_eq=np.zeros(states),
-        bounds=[(0, None)] * size + [(0, upper_q)] * size, method="highs",
+        np.concatenate([-gain, gain]),
+        A_ub=budget,
+        b_ub=n.sum(axis=1) * delta,
+        A_eq=equal,
+        b_eq=np.zeros(states),
+        bounds=[(0, None)] * size + [(0, upper_q)] * size,
+        method="highs",
     )
     if not result.success:
         raise RuntimeError(f"APC-Obj LP failed: {result.message}")

@@ -43,7 +43,15 @@ def gate_fractions(method: str, hyper: dict, log_ratio: Tensor, mask: Tensor) ->
     if method == "fiberpo":
         parts = fiberpo_parts(log_ratio, mask, c_pos=hyper["c_pos"], c_neg=hyper["c_neg"], eps=hyper["eps"])
     else:
-        parts = fiberpo_domain_parts(log_ratio, mask, hyper["group_ids"], hyper["domain_ids"], c_pos=hyper["c_pos"], c_neg=hyper["c_neg"], eps=hyper["eps"])
+        parts = fiberpo_domain_parts(
+            log_ratio,
+            mask,
+            hyper["group_ids"],
+            hyper["domain_ids"],
+            c_pos=hyper["c_pos"],
+            c_neg=hyper["c_neg"],
+            eps=hyper["eps"],
+        )
     metrics = {"clip/frac": float((parts.same_sign.abs() > hyper["eps"])[mask].double().mean())}
     for (channel, level), (x, c, k) in parts.base_gates.items():
         regime = gate_regime(x, c, k)

@@ -12,10 +12,10 @@ import torch
 from tqdm import tqdm
 
 from ..envs.tiny_lm.model import GPT
-from ..envs.tiny_lm.tasks import DOMAINS, rewards, sample_problems
+from ..envs.tiny_lm.tasks import DOMAINS, response_mask, rewards, sample_problems
 from ..objectives import surrogate
 from .lm_diagnostics import drift_metrics, gate_fractions
-from .lm_rollout import evaluate, eval_problems, generate, response_logits, response_mask, token_entropy, token_log_probs
+from .lm_rollout import evaluate, eval_problems, generate, response_logits, token_entropy, token_log_probs
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,11 @@ def train(model: GPT, config: RLConfig, seed: int, device: str = "cpu", progress
             for rows in torch.randperm(len(answers), generator=gen).to(device).chunk(config.minibatches):
                 log_prob = token_log_probs(response_logits(policy, prompts[rows], responses[rows]), responses[rows])
                 objective = surrogate(
-                    config.method, log_prob, old_log_prob[rows], advantages[rows], mask[rows],
+                    config.method,
+                    log_prob,
+                    old_log_prob[rows],
+                    advantages[rows],
+                    mask[rows],
                     **method_hyper(config, rows, group_ids, domain_ids),
                 )
                 optimizer.zero_grad()
@@ -96,15 +100,22 @@ def train(model: GPT, config: RLConfig, seed: int, device: str = "cpu", progress
             new_logits = response_logits(policy, prompts, responses)
         log_ratio = torch.where(mask, token_log_probs(new_logits, responses) - old_log_prob, 0.0)
         row = {
-            "step": step, "tokens": tokens, "reward/mean": float(reward.mean()),
+            "step": step,
+            "tokens": tokens,
+            "reward/mean": float(reward.mean()),
             **{f"reward/{name}": float(reward[domain_ids == i].mean()) for i, name in enumerate(DOMAINS)},
-            "entropy": float(token_entropy(old_logits)[mask].mean()), "grad_norm": sum(grad_norms) / len(grad_norms),
+            "entropy": float(token_entropy(old_logits)[mask].mean()),
+            "grad_norm": sum(grad_norms) / len(grad_norms),
             "response_length": float(mask.sum(dim=1).double().mean()),
             **drift_metrics(new_logits, old_logits, log_ratio, mask),
-            **gate_fractions(config.method, method_hyper(config, torch.arange(len(answers)), group_ids, domain_ids), log_ratio, mask),
+            **gate_fractions(
+                config.method, method_hyper(config, torch.arange(len(answers)), group_ids, domain_ids), log_ratio, mask
+            ),
         }
         if step % config.eval_every == 0 or step == config.steps - 1:
             row.update(evaluate(policy, held_out))
         history.append(row)
-        bar.set_postfix(reward=f"{row['reward/mean']:.2f}", ent=f"{row['entropy']:.2f}", ratio=f"{row['ratio/mean']:.2f}")
+        bar.set_postfix(
+            reward=f"{row['reward/mean']:.2f}", ent=f"{row['entropy']:.2f}", ratio=f"{row['ratio/mean']:.2f}"
+        )
     return history

@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 
 from ..envs.tiny_lm.model import GPT
-from ..envs.tiny_lm.tasks import DOMAINS, MAX_ANSWER, PROMPT_LEN, Problems, response_mask, rewards, sample_problems
+from ..envs.tiny_lm.tasks import DOMAINS, MAX_ANSWER, PROMPT_LEN, Problems, rewards, sample_problems
 
 
 @torch.no_grad()
@@ -53,6 +53,3 @@ def evaluate(model: GPT, problems: Problems) -> dict[str, float]:
 def eval_problems(per_domain: int, seed: int) -> Problems:
     """The fixed held-out evaluation set of a run (its own generator, independent of training draws)."""
     return sample_problems(per_domain, torch.Generator().manual_seed(10_000 + seed))
-
-
-__all__ = ["evaluate", "eval_problems", "generate", "response_logits", "response_mask", "token_entropy", "token_log_probs"]

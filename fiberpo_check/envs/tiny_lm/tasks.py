@@ -74,4 +74,3 @@ def response_texts(responses: Tensor) -> list[str]:
 def rewards(responses: Tensor, answers: list[str]) -> Tensor:
     """Exact-match reward: 1 when the response up to and including '.' equals the answer, else 0."""
     return torch.tensor([float(text == answer) for text, answer in zip(response_texts(responses), answers)])
-

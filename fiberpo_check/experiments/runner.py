@@ -47,6 +47,9 @@ def run_preset(
         timings["lm_s"] = time.perf_counter() - start
         summary["lm"] = lm
     verdicts = compute(bandit, lm)
+    for verdict in verdicts:  # a verdict names the preset it came from (quick numbers are plumbing, not evidence)
+        verdict.evidence = f"[{name} preset] {verdict.evidence}"
+        verdict.details["preset"] = name
     summary["timings"] = timings
     summary["verdicts"] = {v.id: v.status for v in verdicts}
     SUMMARY_PATH.parent.mkdir(parents=True, exist_ok=True)

@@ -129,43 +129,46 @@ def token_moments(log_prob: Tensor, old_log_prob: Tensor, mask: Tensor) -> Tenso
     return torch.stack([log_ratio.sum(dim=-1), torch.linalg.vector_norm(log_ratio, 1, dim=-1)])
 
 
-def token_gate(log_prob, old_log_prob, advantages, mask, shift: Tensor, offset: Tensor, eps: float, int8_labels=False):
-    """h = mu A G per token (eqs 7, 14-16) with its free part (|u| <= eps), the labels l = +1 and six row sums.
+def row_select(labels: Tensor, table: Tensor) -> Tensor:
+    """Per token, column 1 of its row of `table` [B, 2] where the label is 1, else column 0 (an FMA, not a where)."""
+    return torch.addcmul(table[:, :1], labels, table[:, 1:] - table[:, :1])
+
+
+def token_gate(log_prob, old_log_prob, advantages, mask, shift: Tensor, offset: Tensor, eps: float, label_dtype=None):
+    """h = mu A G per token (eqs 7, 14-16) with its free part (|u| <= eps), the labels 1[l = +1] and seven row sums.
 
     shift and offset are [B, 2] (column 0: l = -1, column 1: l = +1): l u = log r - shift and
     log(mu G) = clip(l u) + offset. Row sums: h, free h, positive h, positive free h, free and positive counts,
-    and r = exp(min(log r, 20)) (masked tokens count as r = 1).
-    Labels are bool, or int8 for compiled kernels (Inductor's CPU bool stores are an order of magnitude slower).
+    and r = exp(min(log r, 20)) (masked tokens count as r = 1). Labels are 0/1 numbers, so row selections are
+    fused multiply-adds (eager broadcasting `where` and Inductor's bool stores are several times slower); they
+    are returned in `label_dtype` (default: the float dtype; int8 halves the compiled kernels' traffic).
     """
     log_ratio = torch.where(mask, log_prob - old_log_prob, 0)
-    positive = log_ratio >= 0
-    same_sign = log_ratio - torch.where(positive, shift[:, 1:], shift[:, :1])
+    labels = (log_ratio >= 0).to(log_ratio.dtype)  # sign(0) := +1
+    same_sign = log_ratio - row_select(labels, shift)
     free = same_sign.abs() <= eps
     ratio_sum = log_ratio.clamp_(max=LOG_RATIO_LIMIT).exp_().sum(dim=-1)
-    weighted = same_sign.clamp_(-eps, eps).add_(torch.where(positive, offset[:, 1:], offset[:, :1])).exp_()
+    weighted = same_sign.clamp_(-eps, eps).add_(row_select(labels, offset)).exp_()
     weighted = weighted.mul_(torch.where(mask, advantages, 0))
     free_part = torch.where(free, weighted, 0)
-    sums = [weighted, free_part, torch.where(positive, weighted, 0), torch.where(positive, free_part, 0)]
-    counts = [flags.sum(dim=-1, dtype=log_prob.dtype) for flags in (free, positive)]
-    labels = torch.where(positive, 1, 0).to(torch.int8) if int8_labels else positive
-    return free_part, labels, torch.stack([x.sum(dim=-1) for x in sums] + counts + [ratio_sum])
+    sums = [weighted, free_part, weighted * labels, free_part * labels]
+    counts = [free.sum(dim=-1, dtype=log_prob.dtype), labels.sum(dim=-1)]
+    labels_out = labels if label_dtype is None else labels.to(label_dtype)
+    return free_part, labels_out, torch.stack([x.sum(dim=-1) for x in sums] + counts + [ratio_sum])
 
 
-def token_gate_int8_labels(*args):
-    """token_gate with int8 labels."""
-    return token_gate(*args, int8_labels=True)
+def token_gate_int8_labels(*args) -> tuple[Tensor, Tensor, Tensor]:
+    """token_gate returning int8 labels (the compiled kernel)."""
+    return token_gate(*args, label_dtype=torch.int8)
 
 
 def token_gradient(free_part: Tensor, labels: Tensor, mask: Tensor, row_pos: Tensor, row_neg: Tensor, scale: Tensor):
-    """dJ/dlog r = scale * free h + (row term of the token's sign channel), zero where masked (eq 20).
-
-    Bool labels select with where; int8 labels (compiled kernels) by arithmetic, which Inductor vectorises.
-    """
-    if labels.dtype == torch.bool:
-        channel = torch.where(labels, row_pos, row_neg)
-    else:
-        channel = row_neg + labels * (row_pos - row_neg)
+    """dJ/dlog r = scale * free h + (row term of the token's sign channel), zero where masked (eq 20)."""
+    channel = torch.addcmul(row_neg, labels, row_pos - row_neg)
     return torch.where(mask, channel.addcmul_(free_part, scale), 0)
+
+
+EMPTY_LOG_WEIGHT = -1e4  # log mu of an empty row (mu = 0): exp gives exactly 0 and no inf - inf arises
 
 
 @dataclass(frozen=True)
@@ -191,10 +194,10 @@ class FiberObjective(torch.autograd.Function):
         base = base_fn(log_s_pos, log_s_neg)
         shift = torch.stack([-log_s_neg, log_s_pos], dim=-1)
         offset = torch.stack([base - clip_sym(log_s_pos, eps), base - clip_sym(-log_s_neg, eps)], dim=-1)
-        offset = offset + torch.log(row_weight)[:, None]
-        free_part, positive, sums = kernels.gate(log_prob, old_log_prob, advantages, mask, shift, offset, eps)
+        offset = offset + torch.log(row_weight).clamp(min=EMPTY_LOG_WEIGHT)[:, None]
+        free_part, labels, sums = kernels.gate(log_prob, old_log_prob, advantages, mask, shift, offset, eps)
         sum_all, sum_free, sum_pos, sum_free_pos, free_count, positive_count, ratio_sum = sums
-        ctx.save_for_backward(free_part, positive, mask, log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos)
+        ctx.save_for_backward(free_part, labels, mask, log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos)
         ctx.base_fn, ctx.eps, ctx.kernels = base_fn, eps, kernels
         padding = mask.shape[-1] - lengths  # masked tokens have log r = 0: label +1, free iff |log s+| <= eps
         clipped = lengths - (free_count - padding * (log_s_pos.abs() <= eps))
@@ -205,7 +208,7 @@ class FiberObjective(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_objective, grad_stats):
-        free_part, positive, mask, log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos = ctx.saved_tensors
+        free_part, labels, mask, log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos = ctx.saved_tensors
         eps = ctx.eps
         base_pos, base_neg = ctx.base_fn.vjp(log_s_pos, log_s_neg, sum_all)
         sum_neg, sum_free_neg = sum_all - sum_pos, sum_free - sum_free_pos
@@ -215,7 +218,7 @@ class FiberObjective(torch.autograd.Function):
         d_log_s_neg = base_neg + sum_free_neg + opposite_free_pos * sum_pos
         row_pos = (grad_objective * d_log_s_pos / lengths)[:, None]
         row_neg = (-grad_objective * d_log_s_neg / lengths)[:, None]
-        grad = ctx.kernels.gradient(free_part, positive, mask, row_pos, row_neg, grad_objective)
+        grad = ctx.kernels.gradient(free_part, labels, mask, row_pos, row_neg, grad_objective)
         grad_old = -grad if ctx.needs_input_grad[1] else None
         return grad, grad_old, None, None, None, None, None, None, None
 

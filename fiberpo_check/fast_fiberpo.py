@@ -1,18 +1,20 @@
-"""Fused FiberPO / FiberPO-Domain loss: few elementwise passes forward, eq 20's per-trajectory sums backward.
+"""Fused FiberPO / FiberPO-Domain loss: two token passes forward, one backward, eq 20's per-trajectory sums.
 
-The loss is L = sum_b mu_b sum_t A_bt G_bt (mu_b: aggregation weight of row b, sign included), with the
-gate G = w_base * r~ of eqs 7-16 (FiberPO) or eqs 30-32 (FiberPO-Domain). Its gradient (eq 20) is, for a
-token j of trajectory b with label l_j and h_i = mu_b A_i G_i,
-  dL/dl_j = h_j 1[|u_j| <= eps] + (1/T_b) [dL/dlog s^(l_j)]_b * l_j,
-where dL/dlog s+- collects the base-weight path (through `base`) and the fiber path (per-row sums of h over
-free/clipped tokens of each sign). Every row sum is known at the end of the forward pass (the loss is a
-scalar), so the backward is a single elementwise pass.
+The objective is J = sum_b mu_b sum_t A_bt G_bt (mu_b >= 0: aggregation weight of row b), with the gate
+G = w_base * r~ of eqs 7-16 (FiberPO) or eqs 30-32 (FiberPO-Domain). Its gradient (eq 20) is, for a token j of
+trajectory b with label l_j and h_i = mu_b A_i G_i,
+  dJ/dlog r_j = h_j 1[|u_j| <= eps] + (l_j / T_b) [dJ/dlog s^(l_j)]_b,
+where dJ/dlog s+- collects the base-weight path (`vjp` of the base weight) and the fiber path (per-row sums of
+h over the free tokens of each sign, and over all tokens of the opposite sign). Every row sum is known at the
+end of the forward pass (J is a scalar), so the backward is a single elementwise pass over saved free h and
+labels. The readable specification is `objectives.fiberpo`; tests hold the two equal.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
+
 import torch
 from torch import Tensor
 
@@ -21,6 +23,7 @@ from .batch import Hierarchy
 from .gates import LOG_RATIO_LIMIT, clip_sym, g_agg_slope
 from .objectives.fiberpo import base_log_weight
 from .objectives.fiberpo_domain import LEVELS, channel_gate, level_inputs
+
 
 @dataclass(frozen=True)
 class TrajectoryBase:
@@ -157,11 +160,6 @@ def token_gate(log_prob, old_log_prob, advantages, mask, shift: Tensor, offset: 
     return free_part, labels_out, torch.stack([x.sum(dim=-1) for x in sums] + counts + [ratio_sum])
 
 
-def token_gate_int8_labels(*args) -> tuple[Tensor, Tensor, Tensor]:
-    """token_gate returning int8 labels (the compiled kernel)."""
-    return token_gate(*args, label_dtype=torch.int8)
-
-
 def token_gradient(free_part: Tensor, labels: Tensor, mask: Tensor, row_pos: Tensor, row_neg: Tensor, scale: Tensor):
     """dJ/dlog r = scale * free h + (row term of the token's sign channel), zero where masked (eq 20)."""
     channel = torch.addcmul(row_neg, labels, row_pos - row_neg)
@@ -171,59 +169,75 @@ def token_gradient(free_part: Tensor, labels: Tensor, mask: Tensor, row_pos: Ten
 EMPTY_LOG_WEIGHT = -1e4  # log mu of an empty row (mu = 0): exp gives exactly 0 and no inf - inf arises
 
 
+def fiber_forward(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps: float, label_dtype=None):
+    """J, what the backward needs (free h, labels, per-row quantities [7, B]) and the FiberStats rows [6, B]."""
+    log_ratio_sum, abs_sum = token_moments(log_prob, old_log_prob, mask)
+    log_s_pos, log_s_neg = (abs_sum + log_ratio_sum) / (2 * lengths), (abs_sum - log_ratio_sum) / (2 * lengths)
+    base = base_fn(log_s_pos, log_s_neg)
+    shift = torch.stack([-log_s_neg, log_s_pos], dim=-1)
+    offset = torch.stack([base - clip_sym(log_s_pos, eps), base - clip_sym(-log_s_neg, eps)], dim=-1)
+    offset = offset + torch.log(row_weight).clamp(min=EMPTY_LOG_WEIGHT)[:, None]
+    free_part, labels, sums = token_gate(log_prob, old_log_prob, advantages, mask, shift, offset, eps, label_dtype)
+    sum_all, sum_free, sum_pos, sum_free_pos, free_count, positive_count, ratio_sum = sums
+    padding = mask.shape[-1] - lengths  # masked tokens have log r = 0: label +1, free iff |log s+| <= eps
+    clipped = lengths - (free_count - padding * (log_s_pos.abs() <= eps))
+    stats = torch.stack([log_s_pos, log_s_neg, base, clipped, positive_count - padding, ratio_sum - padding])
+    rows = torch.stack([log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos])
+    return sum_all.sum(), free_part, labels, rows, stats
+
+
+def fiber_forward_int8_labels(*args):
+    """fiber_forward keeping int8 labels (the compiled graph: Inductor stores them fast, and 4x smaller)."""
+    return fiber_forward(*args, label_dtype=torch.int8)
+
+
+def fiber_backward(grad_objective, free_part, labels, mask, rows, base_fn, eps: float):
+    """dJ/dlog r (eq 20): per-trajectory terms of both channels, then one pass over the tokens."""
+    log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos = rows
+    base_pos, base_neg = base_fn.vjp(log_s_pos, log_s_neg, sum_all)
+    sum_neg, sum_free_neg = sum_all - sum_pos, sum_free - sum_free_pos
+    opposite_free_pos = (log_s_neg.abs() <= eps).to(sum_all.dtype)  # |v| <= eps for l = +1 (v = -log s-)
+    opposite_free_neg = (log_s_pos.abs() <= eps).to(sum_all.dtype)  # |v| <= eps for l = -1 (v = -log s+)
+    d_log_s_pos = base_pos - sum_free_pos - opposite_free_neg * sum_neg
+    d_log_s_neg = base_neg + sum_free_neg + opposite_free_pos * sum_pos
+    row_pos = (grad_objective * d_log_s_pos / lengths)[:, None]
+    row_neg = (-grad_objective * d_log_s_neg / lengths)[:, None]
+    return token_gradient(free_part, labels, mask, row_pos, row_neg, grad_objective)
+
+
 @dataclass(frozen=True)
-class TokenKernels:
-    """The three passes over [B, T] tensors: eager, or each compiled into one fused kernel."""
+class Passes:
+    """Forward and backward of the fused objective: eager, or each compiled into one graph."""
 
-    moments: Callable
-    gate: Callable
-    gradient: Callable
+    forward: Callable
+    backward: Callable
 
 
-EAGER = TokenKernels(token_moments, token_gate, token_gradient)
-COMPILED = TokenKernels(*(torch.compile(f, dynamic=None) for f in (token_moments, token_gate_int8_labels, token_gradient)))
+EAGER = Passes(fiber_forward, fiber_backward)
+COMPILED = Passes(torch.compile(fiber_forward_int8_labels, dynamic=None), torch.compile(fiber_backward, dynamic=None))
 
 
 class FiberObjective(torch.autograd.Function):
     """J = sum_b mu_b sum_t A G (eqs 6, 7) with the one-pass backward of eq 20; old log-probs get -dJ/dlog pi."""
 
     @staticmethod
-    def forward(ctx, log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps, kernels):
-        log_ratio_sum, abs_sum = kernels.moments(log_prob, old_log_prob, mask)
-        log_s_pos, log_s_neg = (abs_sum + log_ratio_sum) / (2 * lengths), (abs_sum - log_ratio_sum) / (2 * lengths)
-        base = base_fn(log_s_pos, log_s_neg)
-        shift = torch.stack([-log_s_neg, log_s_pos], dim=-1)
-        offset = torch.stack([base - clip_sym(log_s_pos, eps), base - clip_sym(-log_s_neg, eps)], dim=-1)
-        offset = offset + torch.log(row_weight).clamp(min=EMPTY_LOG_WEIGHT)[:, None]
-        free_part, labels, sums = kernels.gate(log_prob, old_log_prob, advantages, mask, shift, offset, eps)
-        sum_all, sum_free, sum_pos, sum_free_pos, free_count, positive_count, ratio_sum = sums
-        ctx.save_for_backward(free_part, labels, mask, log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos)
-        ctx.base_fn, ctx.eps, ctx.kernels = base_fn, eps, kernels
-        padding = mask.shape[-1] - lengths  # masked tokens have log r = 0: label +1, free iff |log s+| <= eps
-        clipped = lengths - (free_count - padding * (log_s_pos.abs() <= eps))
-        stats = torch.stack([log_s_pos, log_s_neg, base, clipped, positive_count - padding, ratio_sum - padding])
+    def forward(ctx, log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps, passes):
+        inputs = (log_prob, old_log_prob, advantages, mask, row_weight, lengths)
+        objective, free_part, labels, rows, stats = passes.forward(*inputs, base_fn, eps)
+        ctx.save_for_backward(free_part, labels, mask, rows)
+        ctx.base_fn, ctx.eps, ctx.passes = base_fn, eps, passes
         ctx.mark_non_differentiable(stats)
-        return sum_all.sum(), stats
+        return objective, stats
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_objective, grad_stats):
-        free_part, labels, mask, log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos = ctx.saved_tensors
-        eps = ctx.eps
-        base_pos, base_neg = ctx.base_fn.vjp(log_s_pos, log_s_neg, sum_all)
-        sum_neg, sum_free_neg = sum_all - sum_pos, sum_free - sum_free_pos
-        opposite_free_pos = (log_s_neg.abs() <= eps).to(sum_all.dtype)  # |v| <= eps for l = +1 (v = -log s-)
-        opposite_free_neg = (log_s_pos.abs() <= eps).to(sum_all.dtype)  # |v| <= eps for l = -1 (v = -log s+)
-        d_log_s_pos = base_pos - sum_free_pos - opposite_free_neg * sum_neg
-        d_log_s_neg = base_neg + sum_free_neg + opposite_free_pos * sum_pos
-        row_pos = (grad_objective * d_log_s_pos / lengths)[:, None]
-        row_neg = (-grad_objective * d_log_s_neg / lengths)[:, None]
-        grad = ctx.kernels.gradient(free_part, labels, mask, row_pos, row_neg, grad_objective)
+        grad = ctx.passes.backward(grad_objective, *ctx.saved_tensors, ctx.base_fn, ctx.eps)
         grad_old = -grad if ctx.needs_input_grad[1] else None
         return grad, grad_old, None, None, None, None, None, None, None
 
 
 def fiber_objective(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps: float, compiled=False):
     """(J, stats [6, B] in FiberStats order); mu = row_weight >= 0, mask bool, advantages [B, T] or [B, 1]."""
-    kernels = COMPILED if compiled else EAGER
-    return FiberObjective.apply(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps, kernels)
+    passes = COMPILED if compiled else EAGER
+    return FiberObjective.apply(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps, passes)

@@ -159,11 +159,12 @@ def test_bad_aggregation_mode_names_the_argument():
         aggregation_row_weights(mask, mask.sum(dim=-1).double(), "token-median", Normalizers())
 
 
-def test_compiled_path_equals_eager():
+@pytest.mark.parametrize("domain", [False, True], ids=["fiberpo", "fiberpo_domain"])
+def test_compiled_path_equals_eager(domain):
     batch = regime_batch(torch.float32)
     mode, norm = "seq-mean-token-mean", Normalizers()
-    eager = value_and_grads(lambda *b: fast_loss(*b, mode, norm, False), *batch)
-    compiled = value_and_grads(lambda *b: fast_loss(*b, mode, norm, False, compiled=True), *batch)
+    eager = value_and_grads(lambda *b: fast_loss(*b, mode, norm, domain), *batch)
+    compiled = value_and_grads(lambda *b: fast_loss(*b, mode, norm, domain, compiled=True), *batch)
     for a, e in zip(compiled, eager):
         assert torch.allclose(a, e, rtol=1e-5, atol=1e-6), (a - e).abs().max()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 from pathlib import Path
 
 from .plots.registry import load_all
@@ -35,19 +36,25 @@ figure img { width: 100%; } figcaption { font-size: 0.85em; }
 """
 
 
-def evidence_links(claim_id: str) -> list[tuple[str, str]]:
-    """Links (label, relative path from reports/) to files that carry evidence for a claim."""
+def relative(path: Path, page_dir: Path) -> str:
+    """A link from a page in `page_dir` to `path`, as a relative URL."""
+    return Path(os.path.relpath(path, page_dir)).as_posix()
+
+
+def evidence_links(claim_id: str, page_dir: Path) -> list[tuple[str, str]]:
+    """Links (label, relative URL) to the derivation files that carry evidence for a claim."""
     group = claim_id.split("-")[0].lower()
-    candidates = [("derivation", ROOT / "derivations" / "out" / f"{group}.md"), ("LaTeX", ROOT / "derivations" / "out" / f"{group}.tex")]
-    return [(label, f"../{path.relative_to(ROOT)}") for label, path in candidates if path.exists()]
+    out = ROOT / "derivations" / "out"
+    candidates = [("derivation", out / f"{group}.md"), ("LaTeX", out / f"{group}.tex")]
+    return [(label, relative(path, page_dir)) for label, path in candidates if path.exists()]
 
 
-def claims_rows(claims: list[dict]) -> str:
+def claims_rows(claims: list[dict], page_dir: Path) -> str:
     """HTML table rows of the ledger."""
     out = []
     for row in claims:
         color = STATUS_COLORS.get(row["status"], "#BBBBBB")
-        links = " ".join(f'<a href="{html.escape(href)}">{label}</a>' for label, href in evidence_links(row["id"]))
+        links = " ".join(f'<a href="{html.escape(href)}">{label}</a>' for label, href in evidence_links(row["id"], page_dir))
         out.append(
             f"<tr><td><b>{html.escape(row['id'])}</b></td><td>{html.escape(row.get('source', ''))}</td>"
             f"<td>{html.escape(row.get('kind', ''))}</td>"
@@ -57,25 +64,26 @@ def claims_rows(claims: list[dict]) -> str:
     return "\n".join(out)
 
 
-def figure_blocks(figure_dir: Path) -> tuple[str, list[str]]:
-    """<figure> elements with each PNG embedded as a data URI, and the list of embedded file names."""
+def figure_blocks(figure_dir: Path, page_dir: Path) -> str:
+    """<figure> elements with each PNG embedded as a data URI and links to its PDF and provenance sidecar."""
     captions = {name: spec.caption for name, spec in load_all().items()}
-    blocks, names = [], []
+    blocks = []
     for png in sorted(figure_dir.glob("*.png")):
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         caption = captions.get(png.stem, png.stem)
+        pdf, sidecar = relative(png.with_suffix(".pdf"), page_dir), relative(png.with_suffix(".json"), page_dir)
         blocks.append(
             f'<figure id="{png.stem}"><img alt="{html.escape(png.stem)}" src="data:image/png;base64,{data}">'
             f"<figcaption><b>{html.escape(png.stem)}</b>: {html.escape(caption)} "
-            f'(<a href="../figures/{png.stem}.pdf">PDF</a>, <a href="../figures/{png.stem}.json">provenance</a>)'
-            "</figcaption></figure>"
+            f'(<a href="{pdf}">PDF</a>, <a href="{sidecar}">provenance</a>)</figcaption></figure>'
         )
-        names.append(png.name)
-    return "\n".join(blocks), names
+    return "\n".join(blocks)
 
 
-def write_report(claims_json: Path = REPORT_DIR / "claims.json", figure_dir: Path = FIGURE_DIR) -> Path:
-    """Write reports/index.html from the ledger's claims.json and the figures directory."""
+def write_report(
+    claims_json: Path = REPORT_DIR / "claims.json", figure_dir: Path = FIGURE_DIR, out: Path = REPORT_DIR / "index.html"
+) -> Path:
+    """Write the HTML report from the ledger's claims.json and the figures directory."""
     if not claims_json.exists():
         raise FileNotFoundError(f"{claims_json} is missing: run `python -m fiberpo_check ledger --write` first")
     claims = json.loads(claims_json.read_text())
@@ -83,19 +91,18 @@ def write_report(claims_json: Path = REPORT_DIR / "claims.json", figure_dir: Pat
     for row in claims:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    figures, _ = figure_blocks(figure_dir)
+    figures = figure_blocks(figure_dir, out.parent)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>fiberpo-check report</title>
 <style>{STYLE}</style></head><body>
 <h1>fiberpo-check: claims of <i>Fibration Policy Optimization</i> (arXiv 2603.08239)</h1>
 <p>{len(claims)} claims: {html.escape(summary)}. Every verdict below was computed by the toolkit.</p>
 <table><tr><th>id</th><th>source</th><th>kind</th><th>status</th><th>evidence</th></tr>
-{claims_rows(claims)}
+{claims_rows(claims, out.parent)}
 </table>
 <h2>Figures</h2>
 {figures}
 </body></html>
 """
-    out = REPORT_DIR / "index.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page)
     return out

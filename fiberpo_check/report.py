@@ -108,19 +108,20 @@ def write_report(
     return out
 
 
-def short_evidence(evidence: str, width: int = 160) -> str:
-    """The first producer's evidence, cut to `width` characters, safe inside a Markdown table cell."""
-    first = evidence.split(" || ")[0]
-    first = first if len(first) <= width else first[: width - 1] + "…"
-    return first.replace("|", "\\|").replace("\n", " ")
+def short_evidence(evidence: str, status: str, width: int = 160) -> str:
+    """The evidence of the producer that set the row's status, cut to `width`, safe in a Markdown cell."""
+    parts = evidence.split(" || ")
+    deciding = next((part for part in parts if part.split("]", 1)[0].endswith(f": {status}")), parts[0])
+    deciding = deciding if len(deciding) <= width else deciding[: width - 1] + "…"
+    return deciding.replace("|", "\\|").replace("\n", " ")
 
 
 def readme_claims_table(claims: list[dict]) -> str:
     """The README's claims table (id, claim, status, evidence), generated from the ledger rows."""
-    lines = [CLAIMS_START, "| id | claim (source) | status | evidence (first producer) |", "|---|---|---|---|"]
+    lines = [CLAIMS_START, "| id | claim (source) | status | evidence (of the deciding check) |", "|---|---|---|---|"]
     for row in claims:
         claim = f"{row.get('claim', '')} ({row.get('source', '')})".replace("|", "\\|")
-        lines.append(f"| {row['id']} | {claim} | **{row['status']}** | {short_evidence(row['evidence'])} |")
+        lines.append(f"| {row['id']} | {claim} | **{row['status']}** | {short_evidence(row['evidence'], row['status'])} |")
     return "\n".join(lines + [CLAIMS_END])
 
 

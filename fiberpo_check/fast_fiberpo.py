@@ -7,7 +7,10 @@ trajectory b with label l_j and h_i = mu_b A_i G_i,
 where dJ/dlog s+- collects the base-weight path (`vjp` of the base weight) and the fiber path (per-row sums of
 h over the free tokens of each sign, and over all tokens of the opposite sign). Every row sum is known at the
 end of the forward pass (J is a scalar), so the backward is a single elementwise pass over saved free h and
-labels. The readable specification is `objectives.fiberpo`; tests hold the two equal.
+labels. The base weight is a per-row factor, h = mu w_base A r~, so the token passes need only each row's own
+moments log s+- and compile into one loop over rows (the row stays in cache between its two passes); the
+cross-row base weight (FiberPO-Domain's group and domain means) scales the row sums afterwards. The readable
+specification is `objectives.fiberpo`; tests hold the two equal.
 """
 
 from __future__ import annotations
@@ -88,9 +91,10 @@ class HierarchyBase:
     def gates(self, log_s_pos: Tensor, log_s_neg: Tensor) -> dict:
         """{(channel, level): (gate input, C, k)} of every g_agg term, for metrics."""
         channels = (("pos", log_s_pos, self.budgets_pos), ("neg", log_s_neg, self.budgets_neg))
+        inputs = {channel: level_inputs(log_s, self.hierarchy) for channel, log_s, _ in channels}
         return {
-            (channel, level): (getattr(level_inputs(log_s, self.hierarchy), level), budgets[level], self.counts[level])
-            for channel, log_s, budgets in channels
+            (channel, level): (getattr(inputs[channel], level), budgets[level], self.counts[level])
+            for channel, _, budgets in channels
             for level in LEVELS
         }
 
@@ -126,74 +130,62 @@ class FiberStats:
     ratio_sum: Tensor  # sum of r_i = exp(log r_i) (log r clamped to +-20) over valid tokens
 
 
-def token_moments(log_prob: Tensor, old_log_prob: Tensor, mask: Tensor) -> Tensor:
-    """Row sums of log r and |log r| (eq 9), masked tokens counting as log r = 0; shape [2, B]."""
-    log_ratio = torch.where(mask, log_prob - old_log_prob, 0)
-    return torch.stack([log_ratio.sum(dim=-1), torch.linalg.vector_norm(log_ratio, 1, dim=-1)])
+def channel_log_means(log_ratio: Tensor, mask: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+    """log s+- = (sum |log r| +- sum log r) / (2 T) per row over the valid tokens (eq 9)."""
+    masked = torch.where(mask, log_ratio, 0)
+    total, absolute = masked.sum(dim=-1), masked.abs().sum(dim=-1)
+    return (absolute + total) / (2 * lengths), (absolute - total) / (2 * lengths)
 
 
-def row_select(labels: Tensor, table: Tensor) -> Tensor:
-    """Per token, column 1 of its row of `table` [B, 2] where the label is 1, else column 0 (an FMA, not a where)."""
-    return torch.addcmul(table[:, :1], labels, table[:, 1:] - table[:, :1])
+def row_select(labels: Tensor, negative: Tensor, positive: Tensor) -> Tensor:
+    """Per token, its row's `positive` [B, 1] where the label is 1, else `negative` (an FMA, not a where)."""
+    return torch.addcmul(negative, labels, positive - negative)
 
 
-def token_gate(log_prob, old_log_prob, advantages, mask, shift: Tensor, offset: Tensor, eps: float, label_dtype=None):
-    """h = mu A G per token (eqs 7, 14-16) with its free part (|u| <= eps), the labels 1[l = +1] and seven row sums.
+def token_gate(log_ratio, advantages, mask, log_s_pos: Tensor, log_s_neg: Tensor, eps: float):
+    """h / (mu w_base) = A r~ per token (eqs 14-16) with its free part (|u| <= eps), the labels 1[l = +1], seven row sums.
 
-    shift and offset are [B, 2] (column 0: l = -1, column 1: l = +1): l u = log r - shift and
-    log(mu G) = clip(l u) + offset. Row sums: h, free h, positive h, positive free h, free and positive counts,
-    and r = exp(min(log r, 20)) (masked tokens count as r = 1). Labels are 0/1 numbers, so row selections are
-    fused multiply-adds (eager broadcasting `where` and Inductor's bool stores are several times slower); they
-    are returned in `label_dtype` (default: the float dtype; int8 halves the compiled kernels' traffic).
+    log s+- are [B, 1]; l u = log r - (log s+ or -log s-) and log r~ = clip(l u) - clip(v), v the opposite
+    argument, so the pass needs only its own row's moments. Row sums over valid tokens: A r~, free A r~,
+    positive A r~, positive free A r~, free and positive counts, r = exp(min(log r, 20)). The mask selects
+    after each exponential (a masked select feeding an exponential compiles several times slower). Labels are
+    0/1 floats, not masked, so row selections are fused multiply-adds (Inductor's bool and int8 stores, and
+    masked stores, are slow).
     """
-    log_ratio = torch.where(mask, log_prob - old_log_prob, 0)
     labels = (log_ratio >= 0).to(log_ratio.dtype)  # sign(0) := +1
-    same_sign = log_ratio - row_select(labels, shift)
-    free = same_sign.abs() <= eps
-    ratio_sum = log_ratio.clamp_(max=LOG_RATIO_LIMIT).exp_().sum(dim=-1)
-    weighted = same_sign.clamp_(-eps, eps).add_(row_select(labels, offset)).exp_()
-    weighted = weighted.mul_(torch.where(mask, advantages, 0))
+    same_sign = log_ratio - row_select(labels, -log_s_neg, log_s_pos)
+    opposite = row_select(labels, clip_sym(log_s_pos, eps), clip_sym(-log_s_neg, eps))
+    free = (same_sign.abs() <= eps) & mask
+    weighted = torch.where(mask, clip_sym(same_sign, eps).sub_(opposite).exp_().mul_(advantages), 0)
     free_part = torch.where(free, weighted, 0)
-    sums = [weighted, free_part, weighted * labels, free_part * labels]
-    counts = [free.sum(dim=-1, dtype=log_prob.dtype), labels.sum(dim=-1)]
-    labels_out = labels if label_dtype is None else labels.to(label_dtype)
-    return free_part, labels_out, torch.stack([x.sum(dim=-1) for x in sums] + counts + [ratio_sum])
+    ratio = torch.where(mask, log_ratio.clamp(max=LOG_RATIO_LIMIT).exp_(), 0)
+    counts = [free.to(log_ratio.dtype), torch.where(mask, labels, 0)]
+    sums = [weighted, free_part, weighted * labels, free_part * labels] + counts + [ratio]
+    return free_part, labels, torch.stack([x.sum(dim=-1) for x in sums])
 
 
 def token_gradient(free_part: Tensor, labels: Tensor, mask: Tensor, row_pos: Tensor, row_neg: Tensor, scale: Tensor):
-    """dJ/dlog r = scale * free h + (row term of the token's sign channel), zero where masked (eq 20)."""
-    channel = torch.addcmul(row_neg, labels, row_pos - row_neg)
-    return torch.where(mask, channel.addcmul_(free_part, scale), 0)
+    """dJ/dlog r = scale * free A r~ + (row term of the token's sign channel), zero where masked (eq 20)."""
+    return torch.where(mask, row_select(labels, row_neg, row_pos).addcmul_(free_part, scale), 0)
 
 
-EMPTY_LOG_WEIGHT = -1e4  # log mu of an empty row (mu = 0): exp gives exactly 0 and no inf - inf arises
-
-
-def fiber_forward(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps: float, label_dtype=None):
-    """J, what the backward needs (free h, labels, per-row quantities [7, B]) and the FiberStats rows [6, B]."""
-    log_ratio_sum, abs_sum = token_moments(log_prob, old_log_prob, mask)
-    log_s_pos, log_s_neg = (abs_sum + log_ratio_sum) / (2 * lengths), (abs_sum - log_ratio_sum) / (2 * lengths)
+def fiber_forward(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps: float):
+    """J, what the backward needs (free A r~, labels, per-row quantities [8, B]) and the FiberStats rows [6, B]."""
+    log_ratio = log_prob - old_log_prob  # arbitrary where masked: every use below selects by the mask
+    log_s_pos, log_s_neg = channel_log_means(log_ratio, mask, lengths)
+    free_part, labels, sums = token_gate(log_ratio, advantages, mask, log_s_pos[:, None], log_s_neg[:, None], eps)
     base = base_fn(log_s_pos, log_s_neg)
-    shift = torch.stack([-log_s_neg, log_s_pos], dim=-1)
-    offset = torch.stack([base - clip_sym(log_s_pos, eps), base - clip_sym(-log_s_neg, eps)], dim=-1)
-    offset = offset + torch.log(row_weight).clamp(min=EMPTY_LOG_WEIGHT)[:, None]
-    free_part, labels, sums = token_gate(log_prob, old_log_prob, advantages, mask, shift, offset, eps, label_dtype)
-    sum_all, sum_free, sum_pos, sum_free_pos, free_count, positive_count, ratio_sum = sums
-    padding = mask.shape[-1] - lengths  # masked tokens have log r = 0: label +1, free iff |log s+| <= eps
-    clipped = lengths - (free_count - padding * (log_s_pos.abs() <= eps))
-    stats = torch.stack([log_s_pos, log_s_neg, base, clipped, positive_count - padding, ratio_sum - padding])
-    rows = torch.stack([log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos])
+    row_scale = row_weight * torch.exp(base)  # mu w_base: h = row_scale * A r~
+    sum_all, sum_free, sum_pos, sum_free_pos = sums[:4] * row_scale
+    free_count, positive_count, ratio_sum = sums[4:]
+    stats = torch.stack([log_s_pos, log_s_neg, base, lengths - free_count, positive_count, ratio_sum])
+    rows = torch.stack([log_s_pos, log_s_neg, lengths, row_scale, sum_all, sum_free, sum_pos, sum_free_pos])
     return sum_all.sum(), free_part, labels, rows, stats
-
-
-def fiber_forward_int8_labels(*args):
-    """fiber_forward keeping int8 labels (the compiled graph: Inductor stores them fast, and 4x smaller)."""
-    return fiber_forward(*args, label_dtype=torch.int8)
 
 
 def fiber_backward(grad_objective, free_part, labels, mask, rows, base_fn, eps: float):
     """dJ/dlog r (eq 20): per-trajectory terms of both channels, then one pass over the tokens."""
-    log_s_pos, log_s_neg, lengths, sum_all, sum_free, sum_pos, sum_free_pos = rows
+    log_s_pos, log_s_neg, lengths, row_scale, sum_all, sum_free, sum_pos, sum_free_pos = rows
     base_pos, base_neg = base_fn.vjp(log_s_pos, log_s_neg, sum_all)
     sum_neg, sum_free_neg = sum_all - sum_pos, sum_free - sum_free_pos
     opposite_free_pos = (log_s_neg.abs() <= eps).to(sum_all.dtype)  # |v| <= eps for l = +1 (v = -log s-)
@@ -202,7 +194,7 @@ def fiber_backward(grad_objective, free_part, labels, mask, rows, base_fn, eps: 
     d_log_s_neg = base_neg + sum_free_neg + opposite_free_pos * sum_pos
     row_pos = (grad_objective * d_log_s_pos / lengths)[:, None]
     row_neg = (-grad_objective * d_log_s_neg / lengths)[:, None]
-    return token_gradient(free_part, labels, mask, row_pos, row_neg, grad_objective)
+    return token_gradient(free_part, labels, mask, row_pos, row_neg, (grad_objective * row_scale)[:, None])
 
 
 @dataclass(frozen=True)
@@ -214,7 +206,7 @@ class Passes:
 
 
 EAGER = Passes(fiber_forward, fiber_backward)
-COMPILED = Passes(torch.compile(fiber_forward_int8_labels, dynamic=None), torch.compile(fiber_backward, dynamic=None))
+COMPILED = Passes(torch.compile(fiber_forward, dynamic=None), torch.compile(fiber_backward, dynamic=None))
 
 
 class FiberObjective(torch.autograd.Function):

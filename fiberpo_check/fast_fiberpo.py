@@ -210,11 +210,15 @@ COMPILED = Passes(torch.compile(fiber_forward, dynamic=None), torch.compile(fibe
 
 
 class FiberObjective(torch.autograd.Function):
-    """J = sum_b mu_b sum_t A G (eqs 6, 7) with the one-pass backward of eq 20; old log-probs get -dJ/dlog pi."""
+    """J = sum_b mu_b sum_t A G (eqs 6, 7) with the one-pass backward of eq 20; old log-probs get -dJ/dlog pi.
+
+    (1) The passes see detached inputs: Inductor compiles a slower forward for inputs that require grad, even
+    under no_grad.
+    """
 
     @staticmethod
     def forward(ctx, log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps, passes):
-        inputs = (log_prob, old_log_prob, advantages, mask, row_weight, lengths)
+        inputs = [x.detach() for x in (log_prob, old_log_prob, advantages)] + [mask, row_weight, lengths]  # (1)
         objective, free_part, labels, rows, stats = passes.forward(*inputs, base_fn, eps)
         ctx.save_for_backward(free_part, labels, mask, rows)
         ctx.base_fn, ctx.eps, ctx.passes = base_fn, eps, passes

@@ -136,7 +136,7 @@ def test_verify_quick_preset_produces_every_verdict(tmp_path):
     from fiberpo_check.checks.verify_suite import run_verify
 
     verdicts = run_verify("quick", out_dir=tmp_path, say=lambda line: None)
-    ids = {"FPO-2", "FPO-3", "FPO-4", "FPO-5", "FPO-7", "FPO-10", "FGH-2", "FGH-3", "FGH-4", "EMP-1", "EMP-2"}
+    ids = {"FPO-2", "FPO-3", "FPO-4", "FPO-5", "FPO-7", "FPO-10", "FGH-2", "FGH-3", "FGH-4", "EMP-1", "EMP-2", "RGF-1"}
     assert {v.id for v in verdicts} == ids
     assert all(v.status != "not-yet-checked" for v in verdicts)
     assert (tmp_path / "jacobian_scaling.csv").exists() and (tmp_path / "first_order.json").exists()

@@ -6,13 +6,12 @@ import torch
 from torch import Tensor
 
 from .gates import g_agg_slope
-from .objectives.fiberpo import fiberpo_parts
+from .objectives.fiberpo import FiberParts, fiberpo_parts
 
 
-def fiberpo_log_jacobian(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float, eps: float) -> Tensor:
-    """d log G_i / d log r_j within each trajectory, shape [B, T, T]: the bracket of eq 20 (zero off-mask)."""
-    parts = fiberpo_parts(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps)
-    positive = parts.positive
+def log_jacobian_of(parts: FiberParts, c_pos: float, c_neg: float, eps: float) -> Tensor:
+    """The bracket of eq 20, d log G_i / d log r_j per trajectory [B, T, T], from the gate's intermediates."""
+    log_ratio, positive = parts.log_ratio, parts.positive
     gamma_pos = g_agg_slope(parts.log_s_pos, c_pos, parts.lengths)
     gamma_neg = g_agg_slope(parts.log_s_neg, c_neg, parts.lengths)
     gamma_j = torch.where(positive, gamma_pos[:, None], gamma_neg[:, None])  # gamma^(l_j)
@@ -26,8 +25,13 @@ def fiberpo_log_jacobian(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg
     return block * valid
 
 
+def fiberpo_log_jacobian(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float, eps: float) -> Tensor:
+    """d log G_i / d log r_j within each trajectory, shape [B, T, T]: the bracket of eq 20 (zero off-mask)."""
+    return log_jacobian_of(fiberpo_parts(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps), c_pos, c_neg, eps)
+
+
 def fiberpo_jacobian(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float, eps: float) -> Tensor:
     """J(G)_ij = dG_i / dr_j = (G_i / r_j) * bracket within each trajectory, shape [B, T, T] (eq 20)."""
-    log_jac = fiberpo_log_jacobian(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps)
     parts = fiberpo_parts(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps)
+    log_jac = log_jacobian_of(parts, c_pos, c_neg, eps)
     return log_jac * torch.exp(parts.log_gate[:, :, None] - parts.log_ratio[:, None, :])

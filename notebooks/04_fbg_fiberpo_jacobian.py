@@ -25,6 +25,7 @@ import os
 import matplotlib.pyplot as plt
 import torch
 
+from fiberpo_check.checks.probe_batches import mixed_regime_batch, random_lengths
 from fiberpo_check.gates import gate_regime
 from fiberpo_check.jacobian import fiberpo_jacobian, fiberpo_log_jacobian
 from fiberpo_check.objectives.fiberpo import fiberpo_gate, fiberpo_parts
@@ -36,29 +37,13 @@ gen = torch.Generator().manual_seed(0)
 
 # %% [markdown]
 # ## A batch that visits every regime
-# Each trajectory's positive and negative tokens are placed so that $\log s^+$ and $\log s^-$ land in
-# pass-through, rollback ($C < |x| < (1 + 1/T)C$) or zeroed; half the rows spread their tokens so that the
-# fiber clip saturates.
+# Each trajectory draws a (positive, negative) pair of base-gate regimes and its tokens are placed so that
+# $\log s^+$ and $\log s^-$ land in pass-through, rollback ($C < |x| < (1 + 1/T)C$) or zeroed; token
+# magnitudes are spread so that the fiber clip saturates on some tokens and not on others.
 
 # %%
-def regime_rows(lengths):
-    rows = []
-    for t in lengths:
-        for f_pos in (0.5, None, 2.0):
-            for f_neg in (0.5, None, 2.0):
-                for spread in (0.0, 0.9):
-                    n_pos = max(t // 2, 1)
-                    a = (f_pos or 1 + 0.5 / t) * HYPER["c_pos"] * t / n_pos
-                    b = (f_neg or 1 + 0.5 / t) * HYPER["c_neg"] * t / max(t - n_pos, 1)
-                    pos = [a * (1 + spread * (-1) ** i) for i in range(n_pos)] if n_pos % 2 == 0 else [a] * n_pos
-                    rows.append(pos + [-b] * (t - n_pos))
-    width = max(len(r) for r in rows)
-    mask = torch.tensor([[i < len(r) for i in range(width)] for r in rows])
-    log_ratio = torch.tensor([r + [0.0] * (width - len(r)) for r in rows], dtype=torch.float64)
-    return log_ratio, mask
-
-
-log_ratio, mask = regime_rows([1, 4, 8, 12] if QUICK else [1, 3, 4, 8, 12, 20, 32])
+lengths = random_lengths(30 if QUICK else 120, 24, seed=0)
+log_ratio, mask = mixed_regime_batch(lengths, c_pos=HYPER["c_pos"], c_neg=HYPER["c_neg"], seed=0)
 parts = fiberpo_parts(log_ratio, mask, **HYPER)
 for name, x, c in (("log s+", parts.log_s_pos, HYPER["c_pos"]), ("log s-", parts.log_s_neg, HYPER["c_neg"])):
     counts = torch.bincount(gate_regime(x, c, parts.lengths), minlength=3).tolist()

@@ -28,6 +28,7 @@ import torch
 from fiberpo_check import fiberpo_domain_gate
 from fiberpo_check.fibration import check_reflecting, gated_ratios, recovery_defect
 from fiberpo_check.fibration_objects import fiberpo_domain_instance
+from fiberpo_check.gates import gate_regime
 from fiberpo_check.objectives.fiberpo_domain import fiberpo_domain_parts
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
@@ -73,8 +74,7 @@ assert (compact - closed).abs().max() < 1e-12 and (compact - expanded).abs().max
 # %%
 def regimes(log_ratio):
     parts = fiberpo_domain_parts(log_ratio, mask, group_ids, domain_ids, **HYPER)
-    x, c, k = parts.base_gates[("pos", "trajectory")]
-    return ((x.abs() > c).long() + (x.abs() >= (1 + 1 / k) * c).long()), parts.log_gate
+    return gate_regime(*parts.base_gates[("pos", "trajectory")]), parts.log_gate
 
 
 before, gate_before = regimes(log_ratio)

@@ -22,24 +22,28 @@ class Normalizers:
     dp_size: int = 1  # data-parallel ranks whose gradients are averaged
 
 
-def aggregate(values: Tensor, mask: Tensor, mode: str = "seq-mean-token-mean", norm: Normalizers | None = None) -> Tensor:
-    """Reduce [B, T] values to a scalar by verl's modes; token-sum-norm is Dr.GRPO's sum / (n_seq * L)."""
+def row_weights(mask: Tensor, lengths: Tensor, mode: str, norm: Normalizers | None = None) -> Tensor:
+    """Weights mu_b with aggregate(values, mask, mode, norm) = sum_b mu_b sum_t mask*values (verl's agg_loss)."""
     if mode not in MODES:
         raise ValueError(f"loss_agg_mode: {mode!r} is not one of {MODES}")
     norm = norm or Normalizers()
-    values = masked(values, mask)
-    row_tokens = mask.sum(dim=-1).to(values.dtype)
-    non_empty = row_tokens > 0
-    n_seq = norm.global_batch_size if norm.global_batch_size is not None else non_empty.sum().to(values.dtype)
+    non_empty = lengths > 0
+    n_seq = norm.global_batch_size if norm.global_batch_size is not None else non_empty.sum().to(lengths.dtype)
     if mode == "token-mean":
-        n_tok = norm.batch_num_tokens if norm.batch_num_tokens is not None else row_tokens.sum()
-        total = values.sum() / n_tok
+        n_tok = norm.batch_num_tokens if norm.batch_num_tokens is not None else lengths.sum()
+        weight = torch.ones_like(lengths) / n_tok
     elif mode == "seq-mean-token-mean":
-        row_mean = values.sum(dim=-1) / torch.where(non_empty, row_tokens, torch.ones_like(row_tokens))
-        total = row_mean.sum() / n_seq
+        weight = torch.where(non_empty, 1 / lengths.clamp(min=1), 0) / n_seq
     elif mode == "seq-mean-token-sum":
-        total = values.sum() / n_seq
+        weight = torch.ones_like(lengths) / n_seq
     else:
         scale = norm.loss_scale_factor if norm.loss_scale_factor is not None else mask.shape[-1]
-        total = values.sum() / (n_seq * scale)
-    return total * norm.dp_size
+        weight = torch.ones_like(lengths) / (n_seq * scale)
+    return weight * norm.dp_size
+
+
+def aggregate(values: Tensor, mask: Tensor, mode: str = "seq-mean-token-mean", norm: Normalizers | None = None) -> Tensor:
+    """Reduce [B, T] values to a scalar by verl's modes (token-sum-norm is Dr.GRPO's sum / (n_seq * L))."""
+    values = masked(values, mask)
+    lengths = mask.sum(dim=-1).to(values.dtype)
+    return (row_weights(mask, lengths, mode, norm) * values.sum(dim=-1)).sum()

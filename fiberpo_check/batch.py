@@ -194,3 +194,12 @@ def token_ids(name: str, ids: Tensor, mask: Tensor) -> tuple[Tensor, int]:
         raise ValueError(f"{name}: shape {tuple(ids.shape)} does not match {tuple(mask.shape)}")
     unique, index = torch.unique(ids[mask], return_inverse=True)
     return index, unique.numel()
+
+
+def validated(log_ratio: Tensor, mask: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Checked log-ratio (zero at masked positions, at least float32), bool mask and trajectory lengths."""
+    check_token_tensor("log_ratio", log_ratio)
+    mask = check_mask(mask, log_ratio.shape)
+    check_finite("log_ratio", log_ratio, mask)
+    log_ratio = log_ratio.to(torch.promote_types(log_ratio.dtype, torch.float32))
+    return masked(log_ratio, mask), mask, token_lengths(mask, log_ratio.dtype)

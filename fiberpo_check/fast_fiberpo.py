@@ -21,7 +21,6 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from .aggregation import MODES, Normalizers
 from .batch import Hierarchy
 from .gates import LOG_RATIO_LIMIT, clip_sym, g_agg_slope
 from .objectives.fiberpo import base_log_weight
@@ -97,25 +96,6 @@ class HierarchyBase:
             for channel, _, budgets in channels
             for level in LEVELS
         }
-
-
-def aggregation_row_weights(mask: Tensor, lengths: Tensor, mode: str, norm: Normalizers) -> Tensor:
-    """Weights mu_b with aggregate(values, mask, mode, norm) = sum_b mu_b sum_t mask*values (verl's agg_loss)."""
-    if mode not in MODES:
-        raise ValueError(f"loss_agg_mode: {mode!r} is not one of {MODES}")
-    non_empty = lengths > 0
-    n_seq = norm.global_batch_size if norm.global_batch_size is not None else non_empty.sum().to(lengths.dtype)
-    if mode == "token-mean":
-        n_tok = norm.batch_num_tokens if norm.batch_num_tokens is not None else lengths.sum()
-        weight = torch.ones_like(lengths) / n_tok
-    elif mode == "seq-mean-token-mean":
-        weight = torch.where(non_empty, 1 / lengths.clamp(min=1), 0) / n_seq
-    elif mode == "seq-mean-token-sum":
-        weight = torch.ones_like(lengths) / n_seq
-    else:
-        scale = norm.loss_scale_factor if norm.loss_scale_factor is not None else mask.shape[-1]
-        weight = torch.ones_like(lengths) / (n_seq * scale)
-    return weight * norm.dp_size
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,18 @@ import torch
 from torch import Tensor
 
 
+def zeroing_threshold(c, k):
+    """(1 + 1/k) C: where the rollback band of g_agg (width C/k) ends and the zeroed regime starts (eq 10)."""
+    return (1 + 1 / k) * c
+
+
 def g_agg(x: Tensor, c: float | Tensor, k: float | Tensor) -> Tensor:
     """Aggregate gate g_agg(x, C, k): pass-through, rollback with slope -k, zeroed (eq 10 = eq 78)."""
     c = torch.as_tensor(c, dtype=x.dtype, device=x.device)
     k = torch.as_tensor(k, dtype=x.dtype, device=x.device)
     ax = x.abs()
     rollback = torch.sign(x) * (k + 1) * c - k * x
-    return torch.where(ax <= c, x, torch.where(ax < (1 + 1 / k) * c, rollback, torch.zeros_like(x)))
+    return torch.where(ax <= c, x, torch.where(ax < zeroing_threshold(c, k), rollback, torch.zeros_like(x)))
 
 
 def g_agg_slope(x: Tensor, c: float | Tensor, k: float | Tensor) -> Tensor:
@@ -21,7 +26,7 @@ def g_agg_slope(x: Tensor, c: float | Tensor, k: float | Tensor) -> Tensor:
     k = torch.as_tensor(k, dtype=x.dtype, device=x.device)
     ax = x.abs()
     one = torch.ones_like(x)
-    return torch.where(ax <= c, one, torch.where(ax < (1 + 1 / k) * c, -k * one, 0 * one))
+    return torch.where(ax <= c, one, torch.where(ax < zeroing_threshold(c, k), -k * one, 0 * one))
 
 
 def gate_regime(x: Tensor, c: float | Tensor, k: float | Tensor) -> Tensor:
@@ -29,7 +34,7 @@ def gate_regime(x: Tensor, c: float | Tensor, k: float | Tensor) -> Tensor:
     c = torch.as_tensor(c, dtype=x.dtype, device=x.device)
     k = torch.as_tensor(k, dtype=x.dtype, device=x.device)
     ax = x.abs()
-    return (ax > c).long() + (ax >= (1 + 1 / k) * c).long()
+    return (ax > c).long() + (ax >= zeroing_threshold(c, k)).long()
 
 
 def clip_sym(y: Tensor, eps: float | Tensor) -> Tensor:

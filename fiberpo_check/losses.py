@@ -17,19 +17,19 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .aggregation import Normalizers, aggregate
+from .aggregation import Normalizers, aggregate, row_weights
 from .batch import Hierarchy, check_finite, check_mask, check_positive, check_token_tensor, loss_inputs
 from .fast_fiberpo import (
     FiberStats,
     HierarchyBase,
     TrajectoryBase,
-    aggregation_row_weights,
     fiber_objective,
 )
 from .gates import gate_regime
+from .objectives.fiberpo import FIBERPO_HYPER
 from .objectives.fiberpo_domain import level_budgets
 
-DEFAULTS = {"fiberpo_c_pos": 0.12, "fiberpo_c_neg": 0.08, "fiberpo_eps": 0.02, "fiberpo_compile": False}
+DEFAULTS = {**{f"fiberpo_{name}": value for name, value in FIBERPO_HYPER.items()}, "fiberpo_compile": False}
 
 
 def config_value(config: Any, key: str, default: Any = None) -> Any:
@@ -180,7 +180,7 @@ def gate_metrics(stats: FiberStats, gates: dict, lengths: Tensor, eps: float) ->
 def fiber_policy_loss(batch: PolicyBatch, base, args: tuple, loss_agg_mode: str, config: Any):
     """Shared body of both FiberPO losses: -sum mu_b A G by the fused (or compiled) path, and gate metrics."""
     eps = check_positive("eps", config_value(config, "fiberpo_eps"))
-    row_weight = aggregation_row_weights(batch.mask, batch.lengths, loss_agg_mode, normalizers(config))
+    row_weight = row_weights(batch.mask, batch.lengths, loss_agg_mode, normalizers(config))
     inputs = (batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask, row_weight, base.lengths)
     objective, stats = fiber_objective(*inputs, base, eps, compiled=bool(config_value(config, "fiberpo_compile")))
     loss, stats = -objective, FiberStats(*stats)

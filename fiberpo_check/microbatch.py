@@ -11,7 +11,6 @@ data-parallel shards the single-process gradient (see `fiberpo_check.distributed
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -31,15 +30,12 @@ from .batch import (
     token_lengths,
 )
 from .gates import ratio_deviation
-from .objectives import objective_function
+from .objectives import REGISTRY, method as registered_method
 from .objectives.apc import coupled_clip, padded
-from .objectives.fiberpo import channel_aggregates, fiber_arguments, fiber_log_residual, fiberpo_gate
+from .objectives.fiberpo import channel_aggregates, fiber_arguments, fiber_log_residual
 from .objectives.fiberpo_domain import LevelInputs, channel_gate, level_budgets
-from .objectives.gspo import gspo_gate
-from .objectives.ppo import ppo_gate
 
-METHODS = ("ppo", "grpo", "gspo", "apc", "fiberpo", "fiberpo_domain")
-ID_NAMES = ("group_ids", "domain_ids", "state_ids")
+METHODS = tuple(name for name, rgf in REGISTRY.items() if rgf.gate is not None)  # those with a per-token gate
 CHANNELS = (("c_pos", 1.0), ("c_neg", -1.0))  # budget name and sign of each channel in log w_base (eq 31)
 
 
@@ -199,29 +195,15 @@ COUPLINGS = {"fiberpo_domain": (DomainCoupling, ("group_ids", "domain_ids")), "a
 
 def token_gate(method: str, batch: TokenBatch, hyper: dict) -> Tensor:
     """Gated ratios G(r)_i [b, T] of a method whose gate depends on one trajectory only (App. C.4, eq 7)."""
-    if method in ("ppo", "grpo"):
-        return ppo_gate(batch.log_ratio, batch.advantages, **hyper)
-    if method == "gspo":
-        return gspo_gate(batch.log_ratio, batch.advantages, batch.mask, **hyper)
-    return fiberpo_gate(batch.log_ratio, batch.mask, **hyper)
+    return registered_method(method).gate(batch.log_ratio, batch.advantages, batch.mask, **hyper)
 
 
 def method_hyper(method: str, hyper: dict) -> dict:
-    """The objective's default hyperparameters overridden by `hyper`; unknown or missing names raise."""
-    if method not in METHODS:
-        raise ValueError(f"method: {method!r} is not one of {METHODS}")
-    params = inspect.signature(objective_function(method)).parameters
-    names = {k: p.default for k, p in params.items() if p.kind is p.KEYWORD_ONLY and k not in ID_NAMES}
-    required = {name for name, default in names.items() if default is inspect.Parameter.empty}
-    unknown, missing = set(hyper) - set(names), required - set(hyper)
-    if unknown or missing:
-        raise ValueError(f"hyper: {method} takes {sorted(names)}; unknown {sorted(unknown)}, missing {sorted(missing)}")
-    return {**names, **hyper}
-
-
-def paper_mode(method: str) -> str:
-    """The aggregation that gives the paper's weights mu: token-mean for PPO and APC-Obj, else seq-mean-token-mean."""
-    return "token-mean" if method in ("ppo", "apc") else "seq-mean-token-mean"
+    """The method's default hyperparameters overridden by `hyper` (methods with a per-token gate only)."""
+    rgf = registered_method(method)
+    if rgf.gate is None:
+        raise ValueError(f"method: {method!r} has no per-token gate to split into micro-batches")
+    return rgf.hyper(hyper)
 
 
 def global_normalizers(mask: Tensor, loss_scale_factor: float | None, collective: Collective) -> Normalizers:
@@ -279,7 +261,7 @@ class BatchContext:
     ) -> "BatchContext":
         """Pass 1 on the whole batch (or this process's shard with a `collective`); no gradient is recorded."""
         hyper = method_hyper(method, hyper)
-        mode = loss_agg_mode or paper_mode(method)
+        mode = loss_agg_mode or registered_method(method).native_mode
         if mode not in MODES:
             raise ValueError(f"loss_agg_mode: {mode!r} is not one of {MODES}")
         collective = collective or SingleProcess()

@@ -3,13 +3,12 @@
 import pytest
 import torch
 
-from fiberpo_check.aggregation import MODES, Normalizers, aggregate
+from fiberpo_check.aggregation import MODES, Normalizers, aggregate, row_weights
 from fiberpo_check.batch import Hierarchy
 from fiberpo_check.fast_fiberpo import (
     FiberStats,
     HierarchyBase,
     TrajectoryBase,
-    aggregation_row_weights,
     fiber_objective,
 )
 from fiberpo_check.gates import gate_regime
@@ -61,7 +60,7 @@ def fast_loss(log_prob, old, advantages, mask, mode, norm, domain, compiled=Fals
         keep = mask.any(dim=-1)
         log_prob, old, advantages, mask = log_prob[keep], old[keep], advantages[keep], mask[keep]
     lengths = mask.sum(dim=-1).to(log_prob.dtype)
-    weight = aggregation_row_weights(mask, lengths, mode, norm)
+    weight = row_weights(mask, lengths, mode, norm)
     if domain:
         hierarchy = Hierarchy.from_ids(GROUPS[keep], DOMAINS[keep], mask.shape[0])
         budgets = {"domain": 0.3, "group": 0.1, "trajectory": C_POS}
@@ -148,7 +147,7 @@ def test_base_weight_vjp_equals_autograd(domain):
 def test_row_weights_reproduce_aggregate(mode, norm):
     _, _, values, mask = regime_batch()
     lengths = mask.sum(dim=-1).double()
-    weights = aggregation_row_weights(mask, lengths, mode, norm)
+    weights = row_weights(mask, lengths, mode, norm)
     expected = aggregate(values, mask, mode, norm)
     assert torch.allclose((torch.where(mask, values, 0).sum(dim=-1) * weights).sum(), expected, rtol=1e-14)
 
@@ -156,7 +155,7 @@ def test_row_weights_reproduce_aggregate(mode, norm):
 def test_bad_aggregation_mode_names_the_argument():
     _, _, _, mask = regime_batch()
     with pytest.raises(ValueError, match="loss_agg_mode"):
-        aggregation_row_weights(mask, mask.sum(dim=-1).double(), "token-median", Normalizers())
+        row_weights(mask, mask.sum(dim=-1).double(), "token-median", Normalizers())
 
 
 @pytest.mark.parametrize("domain", [False, True], ids=["fiberpo", "fiberpo_domain"])

@@ -16,6 +16,7 @@ from trl import GRPOConfig, GRPOTrainer
 
 from ..aggregation import aggregate
 from ..losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain, normalizers
+from ..objectives.fiberpo import FIBERPO_HYPER
 
 AGGREGATION = {"grpo": "seq-mean-token-mean", "bnpo": "token-mean", "dr_grpo": "seq-mean-token-sum-norm", "dapo": "token-mean"}
 MODEL_INPUTS = ("pixel_values", "image_grid_thw", "num_images", "pixel_attention_mask", "image_sizes", "token_type_ids")
@@ -25,9 +26,9 @@ MODEL_INPUTS = ("pixel_values", "image_grid_thw", "num_images", "pixel_attention
 class FiberPOConfig(GRPOConfig):
     """GRPOConfig plus FiberPO's budgets C+- (eq 8; per-level dicts for FiberPO-Domain, eq 31) and fiber eps (eq 16)."""
 
-    fiberpo_c_pos: Any = 0.12
-    fiberpo_c_neg: Any = 0.08
-    fiberpo_eps: float = 0.02
+    fiberpo_c_pos: Any = FIBERPO_HYPER["c_pos"]
+    fiberpo_c_neg: Any = FIBERPO_HYPER["c_neg"]
+    fiberpo_eps: float = FIBERPO_HYPER["eps"]
     fiberpo_domain: bool = False
     fiberpo_domain_column: str | None = None
     fiberpo_compile: bool = False

@@ -1,25 +1,22 @@
-"""Every RGF objective of the paper (Def 3.1), one module per method, behind one entry point."""
+"""Every RGF objective of the paper (Def 3.1), one module per method, each registered in `registry.METHODS`."""
 
 from __future__ import annotations
-
-import importlib
 
 from torch import Tensor
 
 from ..batch import loss_inputs
+from . import ppo, grpo, gspo, apc, tv_trpo, fiberpo, fiberpo_domain  # noqa: F401, I001  (each registers its method, in paper order)
+from .registry import REGISTRY, RGFMethod, method
 
-METHODS = ("ppo", "grpo", "gspo", "apc", "tv_trpo", "fiberpo", "fiberpo_domain")
-
-
-def objective_function(method: str):
-    """The `objective(log_ratio, advantages, mask, **hyper)` function of a method by name."""
-    if method not in METHODS:
-        raise ValueError(f"method: {method!r} is not one of {METHODS}")
-    return importlib.import_module(f"{__name__}.{method}").objective
+METHODS = tuple(REGISTRY)  # every registered method name, in paper order
 
 
-def surrogate(method: str, log_prob: Tensor, old_log_prob: Tensor, advantages: Tensor, mask: Tensor, **hyper) -> Tensor:
-    """RGF objective value (to maximise) of `method` with the paper's weights mu (Def 3.1, App. C.4)."""
-    fn = objective_function(method)
+def surrogate(method_name: str, log_prob: Tensor, old_log_prob: Tensor, advantages: Tensor, mask: Tensor,
+              **hyper) -> Tensor:
+    """RGF objective value (to maximise) of a registered method with the paper's weights mu (Def 3.1, App. C.4)."""
+    rgf = method(method_name)
     log_ratio, advantages, mask = loss_inputs(log_prob, old_log_prob, advantages, mask)
-    return fn(log_ratio, advantages, mask, **hyper)
+    return rgf.objective(log_ratio, advantages, mask, **hyper)
+
+
+__all__ = ["METHODS", "REGISTRY", "RGFMethod", "method", "surrogate"]

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ..aggregation import aggregate
-from ..batch import check_nonnegative, check_positive, segment_sum, token_ids
+from ..batch import check_nonnegative, check_positive, segment_sum, token_ids, validated
 from ..gates import clip_sym, ratio_deviation
-from .fiberpo import validated
+from .registry import RGFMethod, register_method
 
 
 @dataclass(frozen=True)
@@ -67,10 +66,10 @@ def apc_regime(log_ratio: Tensor, mask: Tensor, *, state_ids: Tensor, delta: flo
     return padded(over.long() + zeroed.long(), mask, -1)
 
 
-def objective(log_ratio: Tensor, advantages: Tensor, mask: Tensor, *, state_ids: Tensor, delta: float) -> Tensor:
-    """APC-Obj (1/T) sum_i [clip(r_i - 1, B_i) A_i + A_i] over all sampled tokens (eq 57)."""
-    gate = apc_gate(log_ratio, mask, state_ids=state_ids, delta=delta)
-    return aggregate(gate * advantages, mask != 0, "token-mean")
+APC = register_method(RGFMethod(
+    "apc", "APC-Obj", lambda log_ratio, advantages, mask, **kw: apc_gate(log_ratio, mask, **kw),
+    native_mode="token-mean", defaults={"delta": None}, ids=("state_ids",), required=("delta",)))
+objective = APC.objective  # (1/T) sum_i [clip(r_i - 1, B_i) A_i + A_i] over all sampled tokens (eq 57)
 
 
 def check_discount(gamma: float) -> float:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ..aggregation import aggregate
-from ..batch import check_finite, check_mask, check_positive, check_token_tensor, masked, token_lengths
+from ..batch import check_positive, masked, validated
 from ..gates import clip_sym, g_agg
+from .registry import RGFMethod, register_method
 
 
 @dataclass(frozen=True)
@@ -71,15 +71,6 @@ def fiber_log_residual(same_sign: Tensor, opposite_sign: Tensor, eps: float) -> 
     return clip_sym(same_sign, eps) - clip_sym(opposite_sign, eps)
 
 
-def validated(log_ratio: Tensor, mask: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """Checked log-ratio (zero at masked positions, at least float32), bool mask and trajectory lengths."""
-    check_token_tensor("log_ratio", log_ratio)
-    mask = check_mask(mask, log_ratio.shape)
-    check_finite("log_ratio", log_ratio, mask)
-    log_ratio = log_ratio.to(torch.promote_types(log_ratio.dtype, torch.float32))
-    return masked(log_ratio, mask), mask, token_lengths(mask, log_ratio.dtype)
-
-
 def fiberpo_parts(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float, eps: float) -> FiberParts:
     """All intermediate quantities of the FiberPO gating map G = w_base * r~ (eqs 7-16)."""
     c_pos, c_neg, eps = check_positive("c_pos", c_pos), check_positive("c_neg", c_neg), check_positive("eps", eps)
@@ -99,9 +90,9 @@ def fiberpo_gate(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float,
     return torch.exp(fiberpo_parts(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps).log_gate)
 
 
-def objective(
-    log_ratio: Tensor, advantages: Tensor, mask: Tensor, *, c_pos: float = 0.12, c_neg: float = 0.08, eps: float = 0.02
-) -> Tensor:
-    """FiberPO objective (1/|Tj|) sum_tau (1/T_tau) sum_t G_i A_i (eq 6)."""
-    gate = fiberpo_gate(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps)
-    return aggregate(gate * advantages, mask != 0, "seq-mean-token-mean")
+FIBERPO_HYPER = {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}  # the toolkit's default budgets (C- < C+, eps << delta)
+
+FIBERPO = register_method(RGFMethod(
+    "fiberpo", "FiberPO", lambda log_ratio, advantages, mask, **hyper: fiberpo_gate(log_ratio, mask, **hyper),
+    native_mode="seq-mean-token-mean", defaults=FIBERPO_HYPER))
+objective = FIBERPO.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_i A_i (eq 6)

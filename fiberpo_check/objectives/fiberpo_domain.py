@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ..aggregation import aggregate
 from ..batch import Hierarchy, check_positive
 from ..gates import g_agg
-from .fiberpo import FiberParts, channel_aggregates, fiber_arguments, fiber_log_residual, validated
+from .registry import RGFMethod, register_method
+from .fiberpo import FIBERPO_HYPER, FiberParts, channel_aggregates, fiber_arguments, fiber_log_residual, validated
 
 LEVELS = ("domain", "group", "trajectory")
 
@@ -92,17 +92,8 @@ def fiberpo_domain_gate(
     return torch.exp(parts.log_gate)
 
 
-def objective(
-    log_ratio: Tensor,
-    advantages: Tensor,
-    mask: Tensor,
-    *,
-    group_ids: Tensor,
-    domain_ids: Tensor,
-    c_pos: float | dict = 0.12,
-    c_neg: float | dict = 0.08,
-    eps: float = 0.02,
-) -> Tensor:
-    """FiberPO-Domain objective (1/|Tj|) sum_tau (1/T_tau) sum_t G_i A_i (eq 30)."""
-    gate = fiberpo_domain_gate(log_ratio, mask, group_ids, domain_ids, c_pos=c_pos, c_neg=c_neg, eps=eps)
-    return aggregate(gate * advantages, mask != 0, "seq-mean-token-mean")
+FIBERPO_DOMAIN = register_method(RGFMethod(
+    "fiberpo_domain", "FiberPO-Domain",
+    lambda log_ratio, advantages, mask, **kw: fiberpo_domain_gate(log_ratio, mask, **kw),
+    native_mode="seq-mean-token-mean", defaults=FIBERPO_HYPER, ids=("group_ids", "domain_ids")))
+objective = FIBERPO_DOMAIN.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_i A_i (eq 30)

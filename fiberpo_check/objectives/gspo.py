@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from ..aggregation import aggregate
 from ..batch import masked
 from ..gates import pessimistic_clip, safe_ratio
 from .ppo import advantage_sign
+from .registry import RGFMethod, register_method
 
 
 def sequence_log_ratio(log_ratio: Tensor, mask: Tensor) -> Tensor:
@@ -15,15 +15,18 @@ def sequence_log_ratio(log_ratio: Tensor, mask: Tensor) -> Tensor:
     return masked(log_ratio, mask).sum(dim=-1) / mask.sum(dim=-1).clamp(min=1).to(log_ratio.dtype)
 
 
+GSPO_HYPER = {"eps_low": 3e-4, "eps_high": 4e-4, "use_min": True, "token_level": False}  # Remark 3.6's budget
+
+
 def gspo_gate(
     log_ratio: Tensor,
     advantages: Tensor,
     mask: Tensor,
     *,
-    eps_low: float = 3e-4,
-    eps_high: float | None = 4e-4,
-    use_min: bool = True,
-    token_level: bool = False,
+    eps_low: float = GSPO_HYPER["eps_low"],
+    eps_high: float | None = GSPO_HYPER["eps_high"],
+    use_min: bool = GSPO_HYPER["use_min"],
+    token_level: bool = GSPO_HYPER["token_level"],
 ) -> Tensor:
     """G_GSPO = l_tau min(clip(s_tau, 1 +- eps) l_tau, s_tau l_tau), l_tau = sign(sum_t A) (App. C.4).
 
@@ -39,18 +42,7 @@ def gspo_gate(
     return pessimistic_clip(safe_ratio(log_s), sign, 1 - eps_low, 1 + eps_high, use_min)
 
 
-def objective(
-    log_ratio: Tensor,
-    advantages: Tensor,
-    mask: Tensor,
-    *,
-    eps_low: float = 3e-4,
-    eps_high: float | None = 4e-4,
-    use_min: bool = True,
-    token_level: bool = False,
-) -> Tensor:
-    """GSPO objective (1/|Tj|) sum_tau (1/T_tau) sum_t G_GSPO_tau A_i (App. C.4, C.5.3)."""
-    gate = gspo_gate(
-        log_ratio, advantages, mask, eps_low=eps_low, eps_high=eps_high, use_min=use_min, token_level=token_level
-    )
-    return aggregate(gate * advantages, mask, "seq-mean-token-mean")
+GSPO = register_method(RGFMethod(
+    "gspo", "GSPO", gspo_gate, native_mode="seq-mean-token-mean",
+    defaults=GSPO_HYPER))
+objective = GSPO.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_GSPO_tau A_i (App. C.4, C.5.3)

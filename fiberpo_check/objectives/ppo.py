@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ..aggregation import aggregate
 from ..gates import pessimistic_clip, safe_ratio
+from .registry import RGFMethod, register_method
 
 
 def advantage_sign(advantages: Tensor) -> Tensor:
@@ -14,23 +14,23 @@ def advantage_sign(advantages: Tensor) -> Tensor:
     return torch.where(advantages >= 0, 1.0, -1.0).to(advantages.dtype)
 
 
+PPO_HYPER = {"eps_low": 0.2, "eps_high": None, "use_min": True}
+
+
 def ppo_gate(
-    log_ratio: Tensor, advantages: Tensor, *, eps_low: float = 0.2, eps_high: float | None = None, use_min: bool = True
+    log_ratio: Tensor,
+    advantages: Tensor,
+    *,
+    eps_low: float = PPO_HYPER["eps_low"],
+    eps_high: float | None = PPO_HYPER["eps_high"],
+    use_min: bool = PPO_HYPER["use_min"],
 ) -> Tensor:
     """G_PPO = sign(A) min(clip(r, 1-eps_low, 1+eps_high) sign(A), r sign(A)) per token (App. C.4)."""
     eps_high = eps_low if eps_high is None else eps_high
     return pessimistic_clip(safe_ratio(log_ratio), advantage_sign(advantages), 1 - eps_low, 1 + eps_high, use_min)
 
 
-def objective(
-    log_ratio: Tensor,
-    advantages: Tensor,
-    mask: Tensor,
-    *,
-    eps_low: float = 0.2,
-    eps_high: float | None = None,
-    use_min: bool = True,
-) -> Tensor:
-    """PPO objective sum_i (1/T) G_PPO(r)_i A_i over all sampled tokens (App. C.4)."""
-    gate = ppo_gate(log_ratio, advantages, eps_low=eps_low, eps_high=eps_high, use_min=use_min)
-    return aggregate(gate * advantages, mask, "token-mean")
+PPO = register_method(RGFMethod(
+    "ppo", "PPO", lambda log_ratio, advantages, mask, **hyper: ppo_gate(log_ratio, advantages, **hyper),
+    native_mode="token-mean", defaults=PPO_HYPER))
+objective = PPO.objective  # sum_i (1/T) G_PPO(r)_i A_i over all sampled tokens (App. C.4)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ..batch import check_positive, segment_sum
+from ..batch import check_positive, segment_sum, validated
 from ..gates import safe_ratio
 from .apc import check_discount, state_budget
-from .fiberpo import validated
+from .registry import RGFMethod, register_method
 
 
 def check_strict_discount(gamma: float) -> float:
@@ -31,7 +31,7 @@ def penalty_coefficient(adv_inf_norm: float, gamma: float) -> float:
     return 4 * gamma * adv_inf_norm / (1 - gamma) ** 2
 
 
-def objective(
+def tv_trpo_objective(
     log_ratio: Tensor,
     advantages: Tensor,
     mask: Tensor,
@@ -55,6 +55,12 @@ def objective(
     weight = mass[budget.state] / (budget.state_count * (1 - gamma) * mass.sum())
     linear = (weight * safe_ratio(log_ratio[mask]) * adv).sum()
     return linear - penalty_coefficient(norm, gamma) * budget.state_tv.max() ** 2
+
+
+TV_TRPO = register_method(RGFMethod(
+    "tv_trpo", "TV-TRPO", gate=None, native_mode=None, defaults={"gamma": None, "adv_inf_norm": None},
+    ids=("state_ids",), required=("gamma",), objective_override=tv_trpo_objective))
+objective = TV_TRPO.objective
 
 
 @dataclass(frozen=True)

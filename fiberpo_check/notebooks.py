@@ -40,7 +40,9 @@ def execute(path: Path, timeout: int = 600, quick: bool = False):
 
     notebook = jupytext.read(path)
     with kernel_environment(quick):
-        NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+        client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(ROOT)}})
+        client.execute()
     return notebook
 
 

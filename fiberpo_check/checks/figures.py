@@ -56,7 +56,7 @@ def stored(files: list[str], preset: str, allow_other: bool, results_dir: Path |
 
 
 @register("first_order_gap", "Second-order gap |dJ - dJ_hat| vs step: slope 2 with matching weights, 1 with 1/T_tau",
-          needs="verify")
+          needs="verify", claims=("FBG-2", "EMP-1"))
 def draw_first_order_gap(out_dir: Path = FIGURE_DIR, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Log-log gap between true and surrogate improvement along a random logit direction (Thm 4.5)."""
     (first_order,), provenance = stored(["first_order.json"], preset, allow_other)
@@ -93,7 +93,7 @@ def mean_by(rows: list[dict], key: str) -> dict[str, tuple[list[float], list[flo
 
 
 @register("update_direction_cosine", "cos(grad E J_hat, grad J) off-policy: random directions and multi-epoch paths",
-          needs="verify")
+          needs="verify", claims=("EMP-2",))
 def draw_update_direction(out_dir: Path = FIGURE_DIR, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Cosine between each surrogate's exact expected gradient and grad J at default budgets (EMP-2)."""
     (directions, paths), provenance = stored(["cosines_default.csv", "update_paths_default.csv"], preset, allow_other)
@@ -115,7 +115,7 @@ def draw_update_direction(out_dir: Path = FIGURE_DIR, preset: str = "default", a
 
 
 @register("jacobian_probe_scaling", "Seconds of the matrix-free eq-20 / block / identity probes vs tokens, as timed "
-          "by `verify` (log-log slope in the title)", needs="verify")
+          "by `verify` (log-log slope in the title)", needs="verify", claims=("FPO-2", "FPO-3"))
 def draw_probe_scaling(out_dir: Path = FIGURE_DIR, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Tokens vs seconds of the probe suite exactly as `verify` timed and stored them (nothing re-timed here)."""
     (rows, jacobian), provenance = stored(["jacobian_scaling.csv", "jacobian.json"], preset, allow_other)

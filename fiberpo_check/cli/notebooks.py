@@ -14,7 +14,7 @@ def main(argv: list[str]) -> int:
     """Execute the notebooks and write the executed copies."""
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check notebooks", description=__doc__)
     parser.add_argument("--quick", action="store_true",
-                        help="reduced problem sizes, as in the test suite (seconds per notebook; numbers are not evidence)")
+                        help="reduced problem sizes, as in the test suite (numbers are not evidence)")
     parser.add_argument("--out", type=Path, default=HTML_DIR,
                         help="folder for the executed .ipynb and .html files (default: reports/notebooks/)")
     args = parser.parse_args(argv)

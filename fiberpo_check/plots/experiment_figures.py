@@ -59,7 +59,7 @@ def radius_tick(radius: str) -> str:
 
 @register(
     "exp_bandit_distances", "APC-Obj vs closed-form TV-TRPO: update distance by radius (exact) and by pulls (sampled)",
-    needs="experiments",
+    needs="experiments", claims=("APC-6", "EMP-3"),
 )
 def draw_bandit_distances(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """(a) exact identities: LP, real-policy LP and Adam distances per radius; (b) sampled: distance vs pulls/state."""
@@ -128,7 +128,7 @@ def draw_bandit_distances(out_dir: Path, preset: str = "default", allow_other: b
 
 @register(
     "exp_bandit_iteration", "Bandit policy iteration: expected return of APC-Obj, TV-TRPO, PPO, GRPO, GSPO, FiberPO",
-    needs="experiments",
+    needs="experiments", claims=("EMP-3",),
 )
 def draw_bandit_iteration(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Expected return against pulls, mean and 95% band over seeds, optimum dashed."""
@@ -183,7 +183,7 @@ def draw_curves(raw: dict, names: list[str], figure: str, out_dir: Path) -> list
 
 @register(
     "exp_lm_learning_curves", "Tiny-LM RL: training accuracy, entropy, mean IS ratio and grad norm against tokens",
-    needs="experiments",
+    needs="experiments", claims=("EMP-4",),
 )
 def draw_lm_curves(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Learning curves of the standard runs."""
@@ -194,7 +194,7 @@ def draw_lm_curves(out_dir: Path, preset: str = "default", allow_other: bool = F
 
 @register(
     "exp_lm_stress", "Tiny-LM RL under stress (larger step, more epochs): where a collapse would show",
-    needs="experiments",
+    needs="experiments", claims=("EMP-4",),
 )
 def draw_lm_stress(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Learning curves of the stress runs."""
@@ -205,7 +205,7 @@ def draw_lm_stress(out_dir: Path, preset: str = "default", allow_other: bool = F
 
 @register(
     "exp_lm_tokens_to_threshold", "Tiny-LM RL: tokens to reach the accuracy threshold per method (bootstrap 95% CI)",
-    needs="experiments",
+    needs="experiments", claims=("EMP-4",),
 )
 def draw_lm_tokens(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Horizontal bars of mean tokens-to-threshold with CIs; seeds that never reached it are counted in the label."""

@@ -38,7 +38,10 @@ def fiberpo_log_gate(log_ratio: torch.Tensor, c_pos: float, c_neg: float, eps: f
     return base, residual, log_s_pos, log_s_neg, same_sign
 
 
-@register("fig2a_g_agg", "Paper Fig 2a: the aggregate gate g_agg(x, C=0.15, k=3) with its three regimes (eq 10)")
+@register(
+    "fig2a_g_agg", "Paper Fig 2a: the aggregate gate g_agg(x, C=0.15, k=3) with its three regimes (eq 10)",
+    claims=("FPO-6",),
+)
 def draw_fig2a(out_dir: Path) -> list[Path]:
     """g_agg against the identity, regimes shaded."""
     c, k = FIG2A["c"], FIG2A["k"]
@@ -56,7 +59,7 @@ def draw_fig2a(out_dir: Path) -> list[Path]:
             ax.axvline(v, color=PALETTE[0], ls="--", lw=0.6)
         for v in (c_star, -c_star):
             ax.axvline(v, color=PALETTE[1], ls=":", lw=0.6)
-        ax.annotate(f"slope −k = −{k}", xy=(0.175, 0.075), color=PALETTE[1], fontsize=7)
+        ax.annotate(f"slope −k = −{k}", xy=(0.175, -0.06), color=PALETTE[1], fontsize=6, ha="center")
         ax.set(xlabel="x = log s", ylabel="$g^{agg}(x, C, k)$", title=f"$g^{{agg}}$: C = {c}, k = {k}")
         ax.legend(loc="upper left", frameon=False)
         return save_figure(fig, "fig2a_g_agg", FIG2A, out_dir=out_dir)
@@ -98,7 +101,10 @@ def draw_base_weight_map(ax, c_pos: float, c_neg: float, k: float, extent=(0.0, 
     return image
 
 
-@register("fig2b_base_weight", "Paper Fig 2b: log w_base over (log s+, log s-), C+ = 0.20, C- = 0.10, k = 2 (eq 8)")
+@register(
+    "fig2b_base_weight", "Paper Fig 2b: log w_base over (log s+, log s-), C+ = 0.20, C- = 0.10, k = 2 (eq 8)",
+    claims=("FPO-7",),
+)
 def draw_fig2b(out_dir: Path) -> list[Path]:
     """Base-weight heat map with the five global regimes labelled."""
     c_pos, c_neg, k = FIG2B["c_pos"], FIG2B["c_neg"], FIG2B["k"]
@@ -133,7 +139,8 @@ def simplex_grid(T: int, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def window_grid(T: int, centre: np.ndarray, half: float, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Ratio vectors on a regular n x n grid of plot coordinates around `centre` (inside the simplex)."""
-    x, y = np.meshgrid(np.linspace(centre[0] - half, centre[0] + half, n), np.linspace(centre[1] - half, centre[1] + half, n))
+    x, y = np.meshgrid(np.linspace(centre[0] - half, centre[0] + half, n),
+                       np.linspace(centre[1] - half, centre[1] + half, n))
     b2 = y.ravel() / (np.sqrt(3) / 2)
     b1 = x.ravel() - 0.5 * b2
     return T * np.stack([1 - b1 - b2, b1, b2], axis=1), np.stack([x.ravel(), y.ravel()], axis=1)
@@ -177,7 +184,10 @@ GLOBAL_BOUNDARIES = (
 )
 
 
-@register("fig3_regime_simplex", "Paper Fig 3: local and global FiberPO regimes on the simplex mean r = 1 (T = K = 3)")
+@register(
+    "fig3_regime_simplex", "Paper Fig 3: local and global FiberPO regimes on the simplex mean r = 1 (T = K = 3)",
+    claims=("FPO-7",),
+)
 def draw_fig3(out_dir: Path) -> list[Path]:
     """Delta J^FiberPO on the ratio simplex, with local (a, zoomed) and global (b) regime boundaries."""
     cfg = FIG3
@@ -285,7 +295,8 @@ def grpo_token_terms(log_ratio: np.ndarray, advantages: np.ndarray, eps: float) 
 
 
 @register(
-    "fig4_drift", "Paper Fig 4: FiberPO per-token and total objective under drift r = 1 + t Delta (T = 10, k = 32)"
+    "fig4_drift", "Paper Fig 4: FiberPO per-token and total objective under drift r = 1 + t Delta (T = 10, k = 32)",
+    claims=("FPO-10",),
 )
 def draw_fig4(out_dir: Path) -> list[Path]:
     """Four panels: aggregate trajectory on log w, fiber correction at t = 1, per-token and total objective."""

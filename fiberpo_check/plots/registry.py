@@ -15,24 +15,26 @@ class FigureSpec:
     """A registered figure: draw(out_dir) writes it and returns the written paths.
 
     `needs` names the stored results it is drawn from ('experiments' or 'verify'; None: formulas only); such a
-    figure's draw also takes `preset` and `allow_other` (draw from another preset's results, said in the sidecar)."""
+    figure's draw also takes `preset` and `allow_other` (draw from another preset's results, said in the sidecar).
+    `claims` are the ledger ids the figure illustrates (the report shows it beside them)."""
 
     name: str
     caption: str
     draw: Callable
     needs: str | None = None
+    claims: tuple[str, ...] = ()
 
 
 FIGURES: dict[str, FigureSpec] = {}
 
 
-def register(name: str, caption: str, needs: str | None = None):
+def register(name: str, caption: str, needs: str | None = None, claims: tuple[str, ...] = ()):
     """Decorator registering a drawing function `draw(out_dir) -> list[Path]` under a stable name."""
 
     def wrap(draw: Callable) -> Callable:
         if name in FIGURES:
             raise ValueError(f"figure name {name!r} is registered twice")
-        FIGURES[name] = FigureSpec(name, caption, draw, needs)
+        FIGURES[name] = FigureSpec(name, caption, draw, needs, tuple(claims))
         return draw
 
     return wrap

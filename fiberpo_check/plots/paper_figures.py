@@ -59,7 +59,7 @@ def draw_fig2a(out_dir: Path) -> list[Path]:
             ax.axvline(v, color=PALETTE[0], ls="--", lw=0.6)
         for v in (c_star, -c_star):
             ax.axvline(v, color=PALETTE[1], ls=":", lw=0.6)
-        ax.annotate(f"slope −k = −{k}", xy=(0.175, -0.06), color=PALETTE[1], fontsize=6, ha="center")
+        ax.annotate(f"rollback\nslope\n−k = −{k}", xy=(0.255, 0.03), color=PALETTE[1], fontsize=6, ha="center")
         ax.set(xlabel="x = log s", ylabel="$g^{agg}(x, C, k)$", title=f"$g^{{agg}}$: C = {c}, k = {k}")
         ax.legend(loc="upper left", frameon=False)
         return save_figure(fig, "fig2a_g_agg", FIG2A, out_dir=out_dir)
@@ -355,7 +355,7 @@ def draw_fig4(out_dir: Path) -> list[Path]:
         ax.plot(t, curves["fiber_total"], color=METHOD_COLORS["fiberpo"], label="FiberPO")
         ax.plot(t, curves["grpo_total"], color=METHOD_COLORS["grpo"], ls="--", label="GRPO (same ε)")
         ax.plot([], [], color="0.8", lw=0.4, label="a token's |$u_i$| crosses ε")
-        ax.set(xlabel="t", ylabel="total objective $(1/T)\\,\\sum_i\\, w\\,\\tilde r_i A_i$")
+        ax.set(xlabel="t", ylabel="total objective $(1/T)\\,\\Sigma_i\\, w\\,\\tilde r_i A_i$")
         ax.set_title("(d) total objective vs GRPO", pad=9)
         ax.legend(frameon=False, loc="lower right")
         for ax in (axes[1, 0], axes[1, 1]):

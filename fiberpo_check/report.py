@@ -172,9 +172,15 @@ def evidence_cell(row: dict, width: int = 320) -> str:
     return f"{esc(short)}<details><summary>full evidence ({len(parts)} producer(s))</summary>{everything}</details>"
 
 
-def claim_links(claim_id: str, sections: dict, figures_by_claim: dict[str, list[str]]) -> str:
-    """In-page links to the derivation that holds the claim and to the figures that show it."""
-    links = []
+PRODUCER_OUTPUTS = {"verify": "results/verify/", "experiments": "results/experiments/"}
+
+
+def claim_links(row: dict, sections: dict, figures_by_claim: dict[str, list[str]]) -> str:
+    """In-page links to the derivation that holds the claim and to the figures that show it; where a numeric or
+    empirical producer decided it, the folder its results are in (beside the repository, not in this page)."""
+    claim_id, links = row["id"], []
+    links += [f"<small>{esc(name)}: {esc(PRODUCER_OUTPUTS[name])}</small>" for name in row.get("producers", [])
+              if name in PRODUCER_OUTPUTS]
     if claim_id in sections:
         links.append(f'<a href="#deriv-{esc(claim_id)}">derivation ({esc(sections[claim_id][0])})</a>')
     links += [f'<a href="#fig-{esc(name)}">figure {esc(name)}</a>' for name in figures_by_claim.get(claim_id, [])]
@@ -187,7 +193,7 @@ def claims_table(claims: list[dict], sections: dict, figures_by_claim: dict[str,
         f'<tr id="claim-{esc(row["id"])}" data-section="{esc(section_of(row["id"]).lower())}" '
         f'data-status="{esc(row["status"])}"><td><b>{esc(row["id"])}</b></td><td>{claim_statement(row)}</td>'
         f"<td>{esc(row.get('kind', ''))}</td><td>{status_badge(row['status'])}</td><td>{evidence_cell(row)}</td>"
-        f"<td>{claim_links(row['id'], sections, figures_by_claim)}</td></tr>"
+        f"<td>{claim_links(row, sections, figures_by_claim)}</td></tr>"
         for row in claims
     )
     sections_seen = sorted({section_of(row["id"]) for row in claims})

@@ -100,13 +100,13 @@ relation = torch.where(group_ids == group_ids[0], 0, torch.where(domain_ids == d
 relation[0] = 3
 names = ["same group", "same domain", "other domain", "trajectory 0 (drifted)"]
 with paper_style():
-    fig, ax = plt.subplots(figsize=(6.0, 2.4))
+    fig, ax = plt.subplots(figsize=(6.0, 2.6), dpi=120)
     for index, name in enumerate(names):
         chosen = (relation == index).nonzero().flatten()
         ax.bar(chosen.tolist(), change[chosen].tolist(), color=PALETTE[index], label=name)
     ax.set(xlabel="trajectory", ylabel="max |Δ log G| over its tokens")
     ax.set_yscale("symlog", linthresh=1e-3)
-    ax.legend(frameon=False, ncol=2)
+    ax.legend(frameon=False, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     plt.show()
 
 # %% [markdown]

@@ -7,7 +7,7 @@ FC := $(PY) -m fiberpo_check
 # `make all FULL=1` runs the full-size experiments instead of the quick default.
 PRESET := $(if $(FULL),full,default)
 
-.PHONY: all venv derivations verify experiments figures notebooks ledger test test-all bench clean
+.PHONY: all venv derivations verify experiments figures notebooks ledger report test test-all bench clean
 
 all: $(STAMP)
 	$(FC) all --preset $(PRESET)
@@ -30,13 +30,16 @@ experiments: $(STAMP)
 	$(FC) experiments --preset $(PRESET)
 
 figures: $(STAMP)
-	$(FC) figures
+	$(FC) figures --preset $(PRESET)
 
 notebooks: $(STAMP)
 	$(FC) notebooks
 
 ledger: $(STAMP)
 	$(FC) ledger --write
+
+report: $(STAMP)
+	$(FC) report
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2

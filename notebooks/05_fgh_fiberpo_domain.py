@@ -23,6 +23,7 @@
 # %%
 import os
 
+import matplotlib.pyplot as plt
 import torch
 
 from fiberpo_check import fiberpo_domain_gate
@@ -30,6 +31,7 @@ from fiberpo_check.fibration import check_reflecting, gated_ratios, recovery_def
 from fiberpo_check.fibration_objects import fiberpo_domain_instance
 from fiberpo_check.gates import gate_regime
 from fiberpo_check.objectives.fiberpo_domain import fiberpo_domain_parts
+from fiberpo_check.plots.style import PALETTE, paper_style
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 HYPER = dict(c_pos=0.12, c_neg=0.08, eps=0.03)
@@ -88,6 +90,24 @@ moved = (gate_after - gate_before)[siblings][mask[siblings]].abs().max()
 print(f"largest change of a sibling's log G: {moved:.3f}")
 other_domain = (domain_ids != domain_ids[0])
 print("other domain untouched:", torch.equal(gate_after[other_domain], gate_before[other_domain]))
+
+# %% [markdown]
+# How far each trajectory's gated ratios moved when trajectory 0 drifted, by its relation to trajectory 0.
+
+# %%
+change = torch.where(mask, (gate_after - gate_before).abs(), 0.0).max(dim=1).values
+relation = torch.where(group_ids == group_ids[0], 0, torch.where(domain_ids == domain_ids[0], 1, 2))
+relation[0] = 3
+names = ["same group", "same domain", "other domain", "trajectory 0 (drifted)"]
+with paper_style():
+    fig, ax = plt.subplots(figsize=(6.0, 2.6), dpi=120)
+    for index, name in enumerate(names):
+        chosen = (relation == index).nonzero().flatten()
+        ax.bar(chosen.tolist(), change[chosen].tolist(), color=PALETTE[index], label=name)
+    ax.set(xlabel="trajectory", ylabel="max |Δ log G| over its tokens")
+    ax.set_yscale("symlog", linthresh=1e-3)
+    ax.legend(frameon=False, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    plt.show()
 
 # %% [markdown]
 # The gate inputs of different levels are computed independently, as the paper says; but a single trajectory's

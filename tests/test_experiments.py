@@ -27,10 +27,10 @@ def test_cache_reuses_results(tmp_path):
         calls.append(1)
         return {"value": 1}
 
-    first = cache.cached("toy", {"a": 1}, compute, tmp_path)
-    second = cache.cached("toy", {"a": 1}, compute, tmp_path)
+    first = cache.cached("toy", {"a": 1}, compute, tmp_path, preset="default")
+    second = cache.cached("toy", {"a": 1}, compute, tmp_path, preset="default")
     assert first == second and len(calls) == 1
-    assert cache.latest("toy", tmp_path)["value"] == 1
+    assert cache.latest("toy", "default", tmp_path)["value"] == 1
 
 
 def test_intervals():

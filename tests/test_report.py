@@ -1,52 +1,125 @@
-"""The HTML report references only figures that exist; the README's claims table matches the ledger."""
+"""The HTML report stands alone (figures embedded, links only within the page), shows every claim's statement with
+the derivation that holds it, renders sub-statements and the audit when the ledger has them; the README's generated
+tables match the ledger and the figure registry."""
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
-from pathlib import Path
+
+import pytest
 
 from fiberpo_check import ledger
 from fiberpo_check.plots.registry import load_all
-from fiberpo_check.report import CLAIMS_END, CLAIMS_START, README, REPORT_DIR, readme_claims_table, write_report
+from fiberpo_check.report import (
+    CLAIMS_END,
+    CLAIMS_START,
+    FIGURES_END,
+    FIGURES_START,
+    README,
+    REPORT_DIR,
+    STATUS_COLORS,
+    derivation_sections,
+    readme_claims_table,
+    readme_figures_table,
+    write_report,
+)
 from fiberpo_check.verdicts import DERIVATION_VERDICTS, read_verdicts
+
+VOCABULARY = {
+    "proved", "verified-exhaustively", "holds-with-conditions", "approximate", "refuted", "inconsistent", "typo",
+    "reproduced-in-miniature", "not-reproduced-in-miniature", "opposite-tendency-in-miniature",
+    "supported-under-metric", "not-supported-under-metric", "not-yet-checked",
+}
 
 
 class References(HTMLParser):
-    """Collects every href and img src of a page."""
+    """Collects every href, img src and element id of a page."""
 
     def __init__(self):
         super().__init__()
-        self.links, self.images = [], []
+        self.links, self.images, self.ids = [], [], set()
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
         if tag == "a":
             self.links.append(attrs["href"])
-        if tag == "img":
+        if tag == "img" and attrs.get("src"):
             self.images.append((attrs["alt"], attrs["src"]))
 
 
-def test_report_references_existing_files(tmp_path):
-    figures, page = tmp_path / "figures", tmp_path / "reports" / "index.html"
-    for name in ("fig2a_g_agg", "fig2b_base_weight"):
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """A report written from the current ledger and two figures, then moved to another folder."""
+    tmp = tmp_path_factory.mktemp("report")
+    figures, page = tmp / "figures", tmp / "reports" / "index.html"
+    for name in ("fig2a_g_agg", "fig4_drift"):
         load_all()[name].draw(figures)
-    claims = tmp_path / "claims.json"
-    ledger.write(ledger.rows(), tmp_path)
-    write_report(claims, figures, page)
+    ledger.write(ledger.rows(), tmp)
+    write_report(tmp / "claims.json", figures, page, audit_json=tmp / "no-audit.json")
+    moved = tmp / "elsewhere" / "copy.html"
+    moved.parent.mkdir()
+    shutil.copy(page, moved)
+    return json.loads((tmp / "claims.json").read_text()), moved.read_text()
+
+
+def test_report_stands_alone(report):
+    claims, text = report
     refs = References()
-    refs.feed(page.read_text())
-    assert {alt for alt, _ in refs.images} == {"fig2a_g_agg", "fig2b_base_weight"}
-    assert all(src.startswith("data:image/png;base64,") for _, src in refs.images)  # self-contained
-    local = [href for href in refs.links if not re.match(r"[a-z]+:", href)]
-    assert local and all((page.parent / href).resolve().exists() for href in local)
-    assert len(re.findall(r"<tr><td><b>", page.read_text())) == len(json.loads(claims.read_text()))
+    refs.feed(text)
+    assert {alt for alt, _ in refs.images} == {"fig2a_g_agg", "fig4_drift"}
+    assert all(src.startswith("data:image/png;base64,") for _, src in refs.images)
+    assert refs.links and all(href.startswith("#") and href[1:] in refs.ids for href in refs.links)
+    assert len(re.findall(r'<tr id="claim-', text)) == len(claims)
+    assert all(f"{claim['claim'][:30]}" in text.replace("&#x27;", "'").replace("&quot;", '"') for claim in claims
+               if "&" not in claim["claim"] and "<" not in claim["claim"])
+    assert 'href="#fig-fig4_drift"' in text  # FPO-10 points to the figure that shows it
+    assert "commit" in text and "versions" in text and "presets" in text
+    assert "Equation-level audit" not in text  # no audit in this ledger: nothing shown, nothing broken
 
 
-def test_readme_claims_table_matches_the_ledger_snapshot():
+def test_each_derivation_link_holds_its_claim():
+    sections = derivation_sections()
+    assert sections, "derivations/out/*.md missing"
+    for claim_id, (name, body) in sections.items():
+        assert body.startswith(f"**{claim_id} "), claim_id
+    assert sections["TRPO-1"][0] == "trpo.md"  # not fpo.md, which only mentions TRPO-1
+
+
+def test_substatements_and_audit_render(tmp_path):
+    claim = {"id": "FPO-6", "claim": "g_agg is continuous", "source": "§5.1", "kind": "symbolic",
+             "status": "proved", "evidence": "[derivations: proved] ok",
+             "substatements": [{"id": "FPO-6.a", "text": "rollback width C/T", "source": "eq 10",
+                                "status": "typo", "evidence": "width is C/k"}]}
+    audit = [{"section": "§5.1", "page": 9, "id": "eq 10", "quote": "g_agg(x, C, k) = ...", "kind": "definition",
+              "status": "proved", "evidence": "SymPy"},
+             {"section": "App. D", "page": 30, "id": "Lemma D.9", "quote": "retraction", "kind": "assertion",
+              "status": "not-yet-checked", "evidence": "no producer"}]
+    (tmp_path / "claims.json").write_text(json.dumps({"claims": [claim], "audit": audit}))
+    (tmp_path / "figures").mkdir()
+    text = write_report(tmp_path / "claims.json", tmp_path / "figures", tmp_path / "index.html").read_text()
+    assert "rollback width C/T" in text and "FPO-6.a" in text
+    assert "Equation-level audit" in text and "Lemma D.9" in text
+    assert 'data-filter="audit-table" data-col="section"' in text and '<option value="app. d">App. D</option>' in text
+    assert len(re.findall(r'<tr data-section="', text)) == 2
+
+
+def test_every_status_has_its_own_colour():
+    assert set(STATUS_COLORS) == VOCABULARY
+    assert len(set(STATUS_COLORS.values())) == len(STATUS_COLORS)
+
+
+def test_readme_tables_match_the_ledger_and_the_registry():
     claims = json.loads((REPORT_DIR / "claims.json").read_text())
+    claims = claims["claims"] if isinstance(claims, dict) else claims
     text = README.read_text()
     table = CLAIMS_START + text.split(CLAIMS_START, 1)[1].split(CLAIMS_END, 1)[0] + CLAIMS_END
     assert table == readme_claims_table(claims)
+    figures = FIGURES_START + text.split(FIGURES_START, 1)[1].split(FIGURES_END, 1)[0] + FIGURES_END
+    assert figures == readme_figures_table()
+    assert all(f"`{name}`" in figures for name in load_all())
 
 
 def test_ledger_snapshot_agrees_with_the_committed_derivations():
@@ -55,7 +128,7 @@ def test_ledger_snapshot_agrees_with_the_committed_derivations():
         assert f"[derivations: {verdict.status}]" in snapshot[verdict.id]["evidence"], verdict.id
 
 
-def test_stale_readme_table_is_detected(tmp_path):
+def test_stale_readme_table_is_detected():
     claims = json.loads((REPORT_DIR / "claims.json").read_text())
     claims[0] = dict(claims[0], status="refuted" if claims[0]["status"] != "refuted" else "proved")
     assert readme_claims_table(claims) not in README.read_text()

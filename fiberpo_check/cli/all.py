@@ -1,4 +1,7 @@
-"""`all`: derivations -> numeric verification -> experiments -> figures -> ledger -> HTML report."""
+"""`python -m fiberpo_check all [--preset quick|default|full]`: derivations -> numeric verification -> experiments ->
+figures -> ledger -> HTML report, stopping at the first failing step. `make all` runs it with the default preset
+(`make all FULL=1`: full); verify, experiments and figures all use the same preset.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,9 @@ def steps(preset: str) -> list[list[str]]:
     """The commands `make all` runs, in order."""
     return [
         ["derivations"],
-        ["verify"],
+        ["verify", "--preset", preset],
         ["experiments", "--preset", preset],
-        ["figures"],
+        ["figures", "--preset", preset],
         ["ledger", "--write"],
         ["report"],
     ]
@@ -24,8 +27,10 @@ def main(argv: list[str]) -> int:
     """Run every step, stop at the first failure, and print where each output is."""
     from ..__main__ import main as dispatch
 
-    parser = argparse.ArgumentParser(prog="python -m fiberpo_check all")
-    parser.add_argument("--preset", default="default", choices=("quick", "default", "full"))
+    parser = argparse.ArgumentParser(prog="python -m fiberpo_check all", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default="default", choices=("quick", "default", "full"),
+                        help="problem sizes: quick (seconds, plumbing only), default (minutes), full (longer)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     for step in steps(args.preset):

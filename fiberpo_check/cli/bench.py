@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeats", type=int, default=9, help="timed rounds per variant; the median is reported")
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (compilation happens here)")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1: stable on shared cores)")
-    parser.add_argument("--out", type=Path, default=Path("results/bench.json"))
+    parser.add_argument("--out", type=Path, default=Path("results/bench.json"), help="JSON file for the timings")
     args = parser.parse_args(argv)
     modes = tuple(m for m in args.modes.split(",") if m)
     if not set(modes) <= set(MODES) or args.repeats < 1 or args.threads < 1:

@@ -13,10 +13,12 @@ from ..experiments.runner import SUMMARY_PATH, VERDICT_PATH, run_preset
 def parse(argv: list[str]) -> argparse.Namespace:
     """Command-line options of the experiments command."""
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check experiments", description=__doc__)
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="default",
+                        help="sizes: quick (seconds, plumbing only), default (minutes), full (longer)")
     parser.add_argument("--seed", type=int, default=None, help="run this one seed instead of the preset's seed list")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, or auto")
-    parser.add_argument("--only", nargs="+", choices=("bandit", "lm"), default=("bandit", "lm"))
+    parser.add_argument("--only", nargs="+", choices=("bandit", "lm"), default=("bandit", "lm"),
+                        help="run only these parts (default: both)")
     return parser.parse_args(argv)
 
 

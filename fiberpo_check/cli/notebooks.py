@@ -1,16 +1,22 @@
-"""`notebooks`: execute every verification notebook and write HTML copies into reports/notebooks/."""
+"""`python -m fiberpo_check notebooks [--quick] [--out DIR]`: execute every notebook in notebooks/ (jupytext .py files)
+in a fresh kernel and save each with its outputs and inline plots as .ipynb and HTML (default: reports/notebooks/).
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from ..notebooks import run_all
+from ..notebooks import HTML_DIR, run_all
 
 
 def main(argv: list[str]) -> int:
-    """Execute the notebooks (--quick for the reduced sizes the tests use)."""
-    parser = argparse.ArgumentParser(prog="python -m fiberpo_check notebooks")
-    parser.add_argument("--quick", action="store_true", help="reduced sizes, as in the test suite")
+    """Execute the notebooks and write the executed copies."""
+    parser = argparse.ArgumentParser(prog="python -m fiberpo_check notebooks", description=__doc__)
+    parser.add_argument("--quick", action="store_true",
+                        help="reduced problem sizes, as in the test suite (numbers are not evidence)")
+    parser.add_argument("--out", type=Path, default=HTML_DIR,
+                        help="folder for the executed .ipynb and .html files (default: reports/notebooks/)")
     args = parser.parse_args(argv)
-    run_all(quick=args.quick)
+    run_all(quick=args.quick, out_dir=args.out)
     return 0

@@ -1,15 +1,30 @@
-"""`report`: write reports/index.html from the ledger and the figures, and the README's claims table."""
+"""`python -m fiberpo_check report`: write reports/index.html from reports/claims.json (the ledger), the derivations
+and figures/, and regenerate the README's claims and figures tables.
+
+The page is one self-contained file (figures embedded as data, derivations inlined, links only within the page), so
+it can be moved or mailed. Run `ledger --write` and `figures` first.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from ..report import update_readme, write_report
+from ..plots.style import FIGURE_DIR
+from ..report import REPORT_DIR, update_readme, write_report
 
 
 def main(argv: list[str]) -> int:
-    """Write the report and the README's claims table, and print their paths."""
-    argparse.ArgumentParser(prog="python -m fiberpo_check report").parse_args(argv)
-    print(f"wrote {write_report()}")
-    print(f"updated the claims table in {update_readme()}")
+    """Write the report and the README's generated tables, and print their paths."""
+    parser = argparse.ArgumentParser(prog="python -m fiberpo_check report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=REPORT_DIR / "index.html",
+                        help="where to write the page (default: reports/index.html)")
+    parser.add_argument("--figures", type=Path, default=FIGURE_DIR,
+                        help="folder of figures to embed (default: figures/)")
+    parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    args = parser.parse_args(argv)
+    print(f"wrote {write_report(figure_dir=args.figures, out=args.out)}")
+    if not args.no_readme:
+        print(f"updated the claims and figures tables in {update_readme()}")
     return 0

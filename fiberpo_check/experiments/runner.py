@@ -19,12 +19,14 @@ VERDICT_PATH = RESULT_VERDICTS / "experiments.json"
 ANALYSIS_KEYS = ("threshold", "smoothing", "collapse")  # used by the summaries only, not part of a run's identity
 
 
-def raw_results(part: str, cfg: dict, device: str = "cpu") -> dict:
-    """Raw (cached) results of one part, 'bandit' or 'lm'; the cache key leaves out analysis-only settings."""
+def raw_results(part: str, cfg: dict, device: str = "cpu", preset: str | None = None) -> dict:
+    """Raw (cached) results of one part, 'bandit' or 'lm'; the cache key leaves out analysis-only settings.
+
+    `preset` names the run for figures (its latest pointer moves); ad-hoc runs (notebooks) pass None."""
     if part == "bandit":
-        return cached("bandit", cfg, lambda: bandit_experiment.run(cfg))
+        return cached("bandit", cfg, lambda: bandit_experiment.run(cfg), preset=preset)
     run_key = {key: value for key, value in cfg.items() if key not in ANALYSIS_KEYS}
-    return cached("tiny_lm", cfg, lambda: lm_experiment.run(cfg, device), key=run_key)
+    return cached("tiny_lm", cfg, lambda: lm_experiment.run(cfg, device), key=run_key, preset=preset)
 
 
 def run_preset(
@@ -36,14 +38,15 @@ def run_preset(
         cfg["bandit"]["seeds"] = [seed]
         cfg["lm"]["seeds"] = [seed]
     summary, timings, bandit, lm = {"preset": name, "device": device}, {}, None, None
+    pointer = name if seed is None else None  # a one-seed run is not the preset's result
     if "bandit" in only:
         start = time.perf_counter()
-        bandit = bandit_summary(raw_results("bandit", cfg["bandit"]))
+        bandit = bandit_summary(raw_results("bandit", cfg["bandit"], preset=pointer))
         timings["bandit_s"] = time.perf_counter() - start
         summary["bandit"] = bandit
     if "lm" in only:
         start = time.perf_counter()
-        lm = lm_summary(raw_results("lm", cfg["lm"], device), cfg["lm"])
+        lm = lm_summary(raw_results("lm", cfg["lm"], device, preset=pointer), cfg["lm"])
         timings["lm_s"] = time.perf_counter() - start
         summary["lm"] = lm
     verdicts = compute(bandit, lm)

@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
-from ..experiments.cache import latest
-from ..experiments.presets import preset
-from ..experiments.runner import raw_results
+from ..experiments.cache import latest, presets_with_results
 from ..experiments.summaries import bandit_summary, lm_summary, smoothed
-from .registry import register
-from .style import METHOD_COLORS, PALETTE, new_figure, paper_style, save_figure
+from .registry import pick_preset, register
+from .style import METHOD_COLORS, PALETTE, Provenance, method_label, new_figure, paper_style, save_figure
 
 
-def results(name: str) -> dict:
-    """The latest cached result of an experiment; runs the quick preset first when nothing is cached."""
-    found = latest(name)
-    if found is None:
-        tqdm.write(f"no cached {name} results: running the quick preset (run `make experiments` for real numbers)")
-        part = "bandit" if name == "bandit" else "lm"
-        found = raw_results(part, preset("quick")[part])
-    return found
+def results(name: str, preset: str, allow_other: bool = False) -> dict:
+    """The stored result of experiment `name` run by `preset`; PresetMismatch when only other presets ran it."""
+    chosen = pick_preset("experiments", preset, presets_with_results(name), allow_other)
+    return latest(name, chosen)
+
+
+def provenance_of(found: dict) -> Provenance:
+    """Preset and SHA-256 of the stored result file a figure is drawn from."""
+    path = Path(found["path"])
+    return Provenance(found["preset"], hashlib.sha256(path.read_bytes()).hexdigest(), (path.name,))
+
+
+def variant_labels(names: list[str], variants: dict) -> dict[str, str]:
+    """Readable legend labels for run names: the method, plus its hyperparameters when it appears twice."""
+    methods = [variants[name.removeprefix("stress/")]["method"] for name in names]
+    labels = {}
+    for name, method in zip(names, methods):
+        stress = name.startswith("stress/")
+        twins = sum(m == method and n.startswith("stress/") == stress for n, m in zip(names, methods))
+        hyper = variants[name.removeprefix("stress/")].get("hyper") if twins > 1 else None
+        labels[name] = ("stress: " if stress else "") + method_label(method, hyper)
+    return labels
 
 
 def band(ax, x, runs: np.ndarray, color: str, label: str) -> None:
@@ -33,19 +45,25 @@ def band(ax, x, runs: np.ndarray, color: str, label: str) -> None:
     ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.2, lw=0)
 
 
-def errorbar_points(ax, xs, intervals: list[dict], color: str, label: str, marker: str) -> None:
-    """Means with their confidence intervals as error bars."""
+def errorbar_points(ax, xs, intervals: list[dict], color: str, label: str, marker: str, ls: str = "-") -> None:
+    """Means with their confidence intervals as error bars (joined by `ls`; 'none' for categories)."""
     means = np.array([i["mean"] for i in intervals])
     err = np.array([[i["mean"] - i["low"], i["high"] - i["mean"]] for i in intervals]).T
-    ax.errorbar(xs, means, yerr=err, color=color, marker=marker, ms=3, lw=1, capsize=2, label=label)
+    ax.errorbar(xs, means, yerr=err, color=color, marker=marker, ms=3, lw=1, capsize=2, label=label, ls=ls)
+
+
+def radius_tick(radius: str) -> str:
+    """A short two-line tick label for a radius setting such as 'paper, gamma=0.99' or 'relaxed 0.1'."""
+    return radius.replace("gamma=", "γ=").replace("relaxed ", "relaxed\nδ=").replace(", ", "\n")
 
 
 @register(
-    "exp_bandit_distances", "APC-Obj vs closed-form TV-TRPO: update distance by radius (exact) and by pulls (sampled)"
+    "exp_bandit_distances", "APC-Obj vs closed-form TV-TRPO: update distance by radius (exact) and by pulls (sampled)",
+    needs="experiments", claims=("APC-6", "EMP-3"),
 )
-def draw_bandit_distances(out_dir: Path) -> list[Path]:
+def draw_bandit_distances(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """(a) exact identities: LP, real-policy LP and Adam distances per radius; (b) sampled: distance vs pulls/state."""
-    raw = results("bandit")
+    raw = results("bandit", preset, allow_other)
     summary = bandit_summary(raw)
     with paper_style():
         fig, (ax_a, ax_b) = new_figure("two-column", ncols=2)
@@ -64,6 +82,7 @@ def draw_bandit_distances(out_dir: Path) -> list[Path]:
                 color,
                 label,
                 "o",
+                ls="none",
             )
         ax_a.scatter(
             xs,
@@ -75,8 +94,9 @@ def draw_bandit_distances(out_dir: Path) -> list[Path]:
             zorder=3,
         )
         ax_a.set_yscale("log")
-        ax_a.set_xticks(xs, [r.replace(", ", "\n") for r in radii], fontsize=6)
-        ax_a.set(ylabel="relative distance to Thm D.3 update", title="(a) exact expectation")
+        ax_a.set_xticks(xs, [radius_tick(r) for r in radii], fontsize=6)
+        ax_a.set(xlabel="trust-region radius δ (the paper's, at γ; or relaxed)",
+                 ylabel="relative distance to Thm D.3 update", title="(a) exact expectation")
         ax_a.legend(frameon=False, fontsize=6)
         pulls = [int(p) for p in summary["sampled"]]
         errorbar_points(
@@ -99,28 +119,31 @@ def draw_bandit_distances(out_dir: Path) -> list[Path]:
             xscale="log",
             yscale="log",
             xlabel="pulls per state",
+            ylabel="relative distance / violation",
             title=f"(b) sampled bandit, δ = {raw['config']['sample_delta']}",
         )
         ax_b.legend(frameon=False, fontsize=6)
-        return save_figure(fig, "exp_bandit_distances", raw["config"], out_dir=out_dir)
+        return save_figure(fig, "exp_bandit_distances", raw["config"], out_dir=out_dir, provenance=provenance_of(raw))
 
 
 @register(
-    "exp_bandit_iteration", "Bandit policy iteration: expected return of APC-Obj, TV-TRPO, PPO, GRPO, GSPO, FiberPO"
+    "exp_bandit_iteration", "Bandit policy iteration: expected return of APC-Obj, TV-TRPO, PPO, GRPO, GSPO, FiberPO",
+    needs="experiments", claims=("EMP-3",),
 )
-def draw_bandit_iteration(out_dir: Path) -> list[Path]:
+def draw_bandit_iteration(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Expected return against pulls, mean and 95% band over seeds, optimum dashed."""
-    raw = results("bandit")
+    raw = results("bandit", preset, allow_other)
     it = raw["iteration"]
     with paper_style():
         fig, ax = new_figure("one-column")
         for method, runs in it["returns"].items():
             runs = np.asarray(runs)
-            band(ax, np.arange(runs.shape[1]) * it["pulls_per_iteration"], runs, METHOD_COLORS.get(method, "k"), method)
+            pulls = np.arange(runs.shape[1]) * it["pulls_per_iteration"]
+            band(ax, pulls, runs, METHOD_COLORS.get(method, "k"), method_label(method))
         ax.axhline(np.mean(it["optimum"]), color="k", ls="--", lw=0.7, label="optimum")
         ax.set(xlabel="pulls", ylabel="expected return J(π)", title="bandit policy iteration")
         ax.legend(frameon=False, fontsize=6, ncol=2)
-        return save_figure(fig, "exp_bandit_iteration", raw["config"], out_dir=out_dir)
+        return save_figure(fig, "exp_bandit_iteration", raw["config"], out_dir=out_dir, provenance=provenance_of(raw))
 
 
 def variant_color(name: str, method: str, index: int) -> str:
@@ -140,6 +163,7 @@ def draw_curves(raw: dict, names: list[str], figure: str, out_dir: Path) -> list
     with paper_style():
         fig, axes = new_figure("two-column-tall", ncols=2, nrows=2)
         seen: dict[str, int] = {}
+        labels = variant_labels(names, cfg["variants"])
         for index, name in enumerate(names):
             runs = raw["histories"][name]
             method = cfg["variants"][name.removeprefix("stress/")]["method"]
@@ -149,41 +173,47 @@ def draw_curves(raw: dict, names: list[str], figure: str, out_dir: Path) -> list
             for ax, (key, label) in zip(axes.flat, panels):
                 window = cfg["smoothing"] if key == "reward/mean" else 1
                 values = np.asarray([smoothed([row[key] for row in h], window) for h in runs.values()])
-                band(ax, tokens, values, variant_color(name, method, index), name)
+                band(ax, tokens, values, variant_color(name, method, index), labels[name])
                 ax.lines[-1].set_linestyle(style)
                 ax.set(xlabel="tokens consumed", ylabel=label)
-        axes[0, 0].legend(frameon=False, fontsize=6)
-        return save_figure(fig, figure, cfg, out_dir=out_dir)
+        handles, texts = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, texts, loc="outside lower center", ncol=min(3, len(texts)), frameon=False, fontsize=6)
+        return save_figure(fig, figure, cfg, out_dir=out_dir, provenance=provenance_of(raw))
 
 
 @register(
-    "exp_lm_learning_curves", "Tiny-LM RL: training accuracy, entropy, mean IS ratio and grad norm against tokens"
+    "exp_lm_learning_curves", "Tiny-LM RL: training accuracy, entropy, mean IS ratio and grad norm against tokens",
+    needs="experiments", claims=("EMP-4",),
 )
-def draw_lm_curves(out_dir: Path) -> list[Path]:
+def draw_lm_curves(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Learning curves of the standard runs."""
-    raw = results("tiny_lm")
+    raw = results("tiny_lm", preset, allow_other)
     names = [name for name in raw["histories"] if not name.startswith("stress/")]
     return draw_curves(raw, names, "exp_lm_learning_curves", out_dir)
 
 
-@register("exp_lm_stress", "Tiny-LM RL under stress (larger step, more epochs): where a collapse would show")
-def draw_lm_stress(out_dir: Path) -> list[Path]:
+@register(
+    "exp_lm_stress", "Tiny-LM RL under stress (larger step, more epochs): where a collapse would show",
+    needs="experiments", claims=("EMP-4",),
+)
+def draw_lm_stress(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Learning curves of the stress runs."""
-    raw = results("tiny_lm")
+    raw = results("tiny_lm", preset, allow_other)
     names = [name for name in raw["histories"] if name.startswith("stress/")]
     return draw_curves(raw, names, "exp_lm_stress", out_dir)
 
 
 @register(
-    "exp_lm_tokens_to_threshold", "Tiny-LM RL: tokens to reach the accuracy threshold per method (bootstrap 95% CI)"
+    "exp_lm_tokens_to_threshold", "Tiny-LM RL: tokens to reach the accuracy threshold per method (bootstrap 95% CI)",
+    needs="experiments", claims=("EMP-4",),
 )
-def draw_lm_tokens(out_dir: Path) -> list[Path]:
+def draw_lm_tokens(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Horizontal bars of mean tokens-to-threshold with CIs; seeds that never reached it are counted in the label."""
-    raw = results("tiny_lm")
+    raw = results("tiny_lm", preset, allow_other)
     summary = lm_summary(raw, raw["config"])
     names = list(summary)
     with paper_style():
-        fig, ax = new_figure("one-column")
+        fig, ax = new_figure("one-column-tall")
         for y, name in enumerate(names):
             ttt = summary[name]["tokens_to_threshold"]
             color = METHOD_COLORS.get(summary[name]["method"], "k")
@@ -200,7 +230,11 @@ def draw_lm_tokens(out_dir: Path) -> list[Path]:
                 )
             ax.scatter(reached, [y] * len(reached), color="k", s=6, zorder=3)
             missing = ttt["missing"]
-            ax.text(0, y + 0.3, f"{missing}/{ttt['n']} never" if missing else "", fontsize=6)
-        ax.set_yticks(range(len(names)), names, fontsize=6)
+            if missing:
+                ax.text(1.01, y, f"{missing}/{ttt['n']} never", fontsize=6, va="center",
+                        transform=ax.get_yaxis_transform())
+        labels = variant_labels(names, raw["config"]["variants"])
+        ax.set_yticks(range(len(names)), [labels[name] for name in names], fontsize=6)
         ax.set(xlabel=f"tokens until smoothed accuracy ≥ {raw['config']['threshold']}", title="token efficiency")
-        return save_figure(fig, "exp_lm_tokens_to_threshold", raw["config"], out_dir=out_dir)
+        return save_figure(fig, "exp_lm_tokens_to_threshold", raw["config"], out_dir=out_dir,
+                           provenance=provenance_of(raw))

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from matplotlib.colors import TwoSlopeNorm
 
+from ..checks.regime_map import global_regime
 from ..gates import g_agg, gate_regime
 from ..objectives.fiberpo import base_log_weight, channel_aggregates, fiber_arguments, fiber_log_residual
 from ..objectives.grpo import objective as grpo_objective
@@ -37,7 +38,10 @@ def fiberpo_log_gate(log_ratio: torch.Tensor, c_pos: float, c_neg: float, eps: f
     return base, residual, log_s_pos, log_s_neg, same_sign
 
 
-@register("fig2a_g_agg", "Paper Fig 2a: the aggregate gate g_agg(x, C=0.15, k=3) with its three regimes (eq 10)")
+@register(
+    "fig2a_g_agg", "Paper Fig 2a: the aggregate gate g_agg(x, C=0.15, k=3) with its three regimes (eq 10)",
+    claims=("FPO-6",),
+)
 def draw_fig2a(out_dir: Path) -> list[Path]:
     """g_agg against the identity, regimes shaded."""
     c, k = FIG2A["c"], FIG2A["k"]
@@ -55,7 +59,7 @@ def draw_fig2a(out_dir: Path) -> list[Path]:
             ax.axvline(v, color=PALETTE[0], ls="--", lw=0.6)
         for v in (c_star, -c_star):
             ax.axvline(v, color=PALETTE[1], ls=":", lw=0.6)
-        ax.annotate(f"slope −k = −{k}", xy=(0.175, 0.075), color=PALETTE[1], fontsize=7)
+        ax.annotate(f"rollback\nslope\n−k = −{k}", xy=(0.255, 0.03), color=PALETTE[1], fontsize=6, ha="center")
         ax.set(xlabel="x = log s", ylabel="$g^{agg}(x, C, k)$", title=f"$g^{{agg}}$: C = {c}, k = {k}")
         ax.legend(loc="upper left", frameon=False)
         return save_figure(fig, "fig2a_g_agg", FIG2A, out_dir=out_dir)
@@ -97,7 +101,10 @@ def draw_base_weight_map(ax, c_pos: float, c_neg: float, k: float, extent=(0.0, 
     return image
 
 
-@register("fig2b_base_weight", "Paper Fig 2b: log w_base over (log s+, log s-), C+ = 0.20, C- = 0.10, k = 2 (eq 8)")
+@register(
+    "fig2b_base_weight", "Paper Fig 2b: log w_base over (log s+, log s-), C+ = 0.20, C- = 0.10, k = 2 (eq 8)",
+    claims=("FPO-7",),
+)
 def draw_fig2b(out_dir: Path) -> list[Path]:
     """Base-weight heat map with the five global regimes labelled."""
     c_pos, c_neg, k = FIG2B["c_pos"], FIG2B["c_neg"], FIG2B["k"]
@@ -105,7 +112,7 @@ def draw_fig2b(out_dir: Path) -> list[Path]:
         fig, ax = new_figure("one-column")
         image = draw_base_weight_map(ax, c_pos, c_neg, k)
         ax.plot([0, 0.3], [0, 0.3], color="k", ls="-.", lw=0.6)
-        ax.text(0.27, 0.285, "P = N", fontsize=6, rotation=37)
+        ax.text(0.235, 0.228, "P = N", fontsize=6, rotation=45, transform_rotates_text=True, ha="center", va="bottom")
         for x, y, text in regime_labels(c_pos, c_neg, k):
             ax.text(
                 x,
@@ -130,8 +137,18 @@ def simplex_grid(T: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     return T * bary, bary @ corners
 
 
+def window_grid(T: int, centre: np.ndarray, half: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ratio vectors on a regular n x n grid of plot coordinates around `centre` (inside the simplex)."""
+    x, y = np.meshgrid(np.linspace(centre[0] - half, centre[0] + half, n),
+                       np.linspace(centre[1] - half, centre[1] + half, n))
+    b2 = y.ravel() / (np.sqrt(3) / 2)
+    b1 = x.ravel() - 0.5 * b2
+    return T * np.stack([1 - b1 - b2, b1, b2], axis=1), np.stack([x.ravel(), y.ravel()], axis=1)
+
+
 def simplex_fields(ratios: np.ndarray, cfg: dict) -> dict[str, np.ndarray]:
-    """Delta J^FiberPO, local regime (L-I/II/III) and global regime (G-I ... G-III) at each ratio vector (Fig 3)."""
+    """Delta J^FiberPO, local (L-I/II/III) and global (G-I ... G-III) regimes at each ratio vector (Fig 3), and
+    the continuous fields whose zero sets are the regime boundaries (smooth contours, not staircases)."""
     log_ratio = torch.as_tensor(np.log(np.clip(ratios, 1e-12, None)))
     base, residual, log_s_pos, log_s_neg, same_sign = fiberpo_log_gate(
         log_ratio, cfg["c_pos"], cfg["c_neg"], cfg["eps"], cfg["k"]
@@ -144,58 +161,95 @@ def simplex_fields(ratios: np.ndarray, cfg: dict) -> dict[str, np.ndarray]:
         gate_regime(log_s_pos, cfg["c_pos"], cfg["k"]),
         gate_regime(log_s_neg, cfg["c_neg"], cfg["k"]),
     )
-    return {"delta_j": delta_j.numpy(), "local": local.numpy(), "global": global_regime(regime_pos, regime_neg).numpy()}
+    stretch = 1 + 1 / cfg["k"]
+    return {
+        "delta_j": delta_j.numpy(),
+        "local": local.numpy(),
+        "global": global_regime(regime_pos, regime_neg).numpy(),
+        "first_clip": (same_sign.abs().max(dim=1).values - cfg["eps"]).numpy(),  # 0 on the L-I / L-II boundary
+        "all_clip": (same_sign.abs().min(dim=1).values - cfg["eps"]).numpy(),  # 0 on the L-II / L-III boundary
+        "pos_budget": (log_s_pos - cfg["c_pos"]).numpy(),
+        "pos_zeroed": (log_s_pos - stretch * cfg["c_pos"]).numpy(),
+        "neg_budget": (log_s_neg - cfg["c_neg"]).numpy(),
+        "neg_zeroed": (log_s_neg - stretch * cfg["c_neg"]).numpy(),
+    }
 
 
-def global_regime(regime_pos: torch.Tensor, regime_neg: torch.Tensor) -> torch.Tensor:
-    """0 G-I, 1 G-II,r, 2 G-II, 3 G-III,r, 4 G-III from the two channels' g_agg regimes (§5.1)."""
-    hi, lo = torch.maximum(regime_pos, regime_neg), torch.minimum(regime_pos, regime_neg)
-    table = torch.tensor([[0, 1, 2], [1, 3, 3], [2, 3, 4]])
-    return table[lo, hi]
+# Boundary curves of Fig 3(b): (field, colour, line style, label) -- the same colours and styles as Fig 2b.
+GLOBAL_BOUNDARIES = (
+    ("pos_budget", PALETTE[0], "--", "P = C⁺"),
+    ("pos_zeroed", PALETTE[0], ":", "P = (1+1/k)C⁺"),
+    ("neg_budget", PALETTE[1], "--", "N = C⁻"),
+    ("neg_zeroed", PALETTE[1], ":", "N = (1+1/k)C⁻"),
+)
 
 
-@register("fig3_regime_simplex", "Paper Fig 3: local and global FiberPO regimes on the simplex mean r = 1 (T = K = 3)")
+@register(
+    "fig3_regime_simplex", "Paper Fig 3: local and global FiberPO regimes on the simplex mean r = 1 (T = K = 3)",
+    claims=("FPO-7",),
+)
 def draw_fig3(out_dir: Path) -> list[Path]:
     """Delta J^FiberPO on the ratio simplex, with local (a, zoomed) and global (b) regime boundaries."""
     cfg = FIG3
-    ratios, xy = simplex_grid(cfg["T"], 451)
-    fields = simplex_fields(ratios, cfg)
     centre = np.array([0.5, np.sqrt(3) / 6])
     zoom = cfg["zoom"] / cfg["T"]  # +-0.18 in ratio units, in barycentric plot units
+    ratios, xy = simplex_grid(cfg["T"], 301)
+    fields = simplex_fields(ratios, cfg)
+    zoomed_ratios, zoomed_xy = window_grid(cfg["T"], centre, zoom, 241)
+    zoomed = simplex_fields(zoomed_ratios, cfg)
     limit = np.abs(fields["delta_j"]).max()
     with paper_style():
-        fig, axes = new_figure("two-column-tall", ncols=2)
-        for ax, field, levels, title in (
-            (axes[0], "local", [0.5, 1.5], "(a) local L-I/II/III (zoomed ±0.18)"),
-            (axes[1], "global", [0.5, 1.5, 2.5, 3.5], "(b) global G-I ... G-III (full simplex)\n"),
-        ):
-            image = ax.tricontourf(
-                xy[:, 0], xy[:, 1], fields["delta_j"], levels=41, cmap="RdBu_r", norm=TwoSlopeNorm(0, -limit, limit)
-            )
-            ax.tricontour(xy[:, 0], xy[:, 1], fields[field].astype(float), levels=levels, colors="k", linewidths=0.8)
+        fig, axes = new_figure("two-column", ncols=2)
+        for ax, points, values in ((axes[0], zoomed_xy, zoomed), (axes[1], xy, fields)):
+            image = ax.tricontourf(points[:, 0], points[:, 1], values["delta_j"], levels=41, cmap="RdBu_r",
+                                   norm=TwoSlopeNorm(0, -limit, limit))
+            image.set_rasterized(True)  # a dense filled map: an image inside the vector PDF
             ax.plot(*centre, "k+", ms=6)
             ax.set_aspect("equal")
             ax.set_axis_off()
-            ax.set_title(title)
+        for field in ("first_clip", "all_clip"):
+            axes[0].tricontour(zoomed_xy[:, 0], zoomed_xy[:, 1], zoomed[field], levels=[0.0], colors="k",
+                               linewidths=0.8)
+        for field, color, style, label in GLOBAL_BOUNDARIES:
+            axes[1].tricontour(xy[:, 0], xy[:, 1], fields[field], levels=[0.0], colors=[color], linestyles=style,
+                               linewidths=0.9)
+            axes[1].plot([], [], color=color, ls=style, lw=0.9, label=label)
         axes[0].set(xlim=(centre[0] - zoom, centre[0] + zoom), ylim=(centre[1] - zoom, centre[1] + zoom))
-        for (x, y), text in zip([(0.53, 0.86), (-0.06, -0.04), (1.02, -0.04)], ["$r_3$=3", "$r_1$=3", "$r_2$=3"]):
-            axes[1].text(x, y, text, fontsize=7)
-        add_region_labels(axes[0], xy, fields["local"], ["L-I", "L-II", "L-III"], (centre, zoom))
-        add_region_labels(axes[1], xy, fields["global"], ["G-I", "G-II,r", "G-II", "G-III,r", "G-III"], None)
-        fig.colorbar(image, ax=axes, label="$\\Delta\\hat J^{FiberPO}$", shrink=0.8)
+        axes[0].set_title("(a) local regimes L-I/II/III (zoom ±0.18)")
+        axes[1].set_title("(b) global regimes G-I … G-III", pad=12)
+        for (x, y), text in zip([(0.5, 0.9), (-0.02, -0.03), (1.02, -0.03)], ["$r_3$ = 3", "$r_1$ = 3", "$r_2$ = 3"]):
+            axes[1].text(x, y, text, fontsize=7, ha="center", va="center")
+        inner = np.abs(zoomed_xy - centre).max(axis=1) < 0.85 * zoom  # keep labels off the frame
+        margin = np.minimum(np.abs(zoomed["first_clip"]), np.abs(zoomed["all_clip"])) * inner
+        add_region_labels(axes[0], zoomed_xy, zoomed["local"], margin, ["L-I", "L-II", "L-III"])
+        label_rings(axes[1], xy, fields["global"], ["G-I", "G-II,r", "G-II", "G-III,r", "G-III"], centre)
+        axes[1].legend(loc="upper left", bbox_to_anchor=(-0.08, 1.0), fontsize=6, frameon=False, handlelength=2)
+        fig.colorbar(image, ax=axes, label="ΔĴ FiberPO", shrink=0.85, aspect=25)
         return save_figure(fig, "fig3_regime_simplex", cfg, out_dir=out_dir)
 
 
-def add_region_labels(ax, xy: np.ndarray, regime: np.ndarray, names: list[str], window) -> None:
-    """Write each regime's name at the grid point of that regime closest to the regime's median position."""
+def add_region_labels(ax, xy: np.ndarray, regime: np.ndarray, margin: np.ndarray, names: list[str]) -> None:
+    """Write each regime's name at its grid point farthest (by `margin`) from every boundary, just above it."""
     for index, name in enumerate(names):
-        points = xy[regime == index]
-        if window is not None:
-            centre, half = window
-            points = points[(np.abs(points - centre) < 0.8 * half).all(axis=1)]
-        if len(points):
-            spot = points[np.argmin(((points - np.median(points, axis=0)) ** 2).sum(axis=1))]
-            ax.text(*spot, name, fontsize=6, ha="center", bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 1})
+        inside = np.flatnonzero(regime == index)
+        if len(inside):
+            spot = xy[inside[np.argmax(margin[inside])]]
+            ax.annotate(name, xy=spot, xytext=(0, 5), textcoords="offset points", fontsize=6, ha="center",
+                        bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 1})
+
+
+def label_rings(ax, xy: np.ndarray, regime: np.ndarray, names: list[str], centre: np.ndarray) -> None:
+    """Name nested regimes from outside: an arrow from a label right of the simplex to each regime on a ray."""
+    direction = np.array([np.cos(np.pi / 6), np.sin(np.pi / 6)])
+    offsets = (xy - centre) @ direction
+    on_ray = np.abs((xy - centre) @ np.array([-direction[1], direction[0]])) < 4e-3
+    for index, name in enumerate(names):
+        chosen = on_ray & (regime == index) & (offsets >= 0)
+        if not chosen.any():
+            continue
+        spot = centre + direction * np.median(offsets[chosen])
+        ax.annotate(name, xy=spot, xytext=(0.98, 0.38 + 0.1 * index), fontsize=6, va="center",
+                    arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.25", "shrinkA": 1, "shrinkB": 0})
 
 
 def drift_setup(cfg: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -241,7 +295,8 @@ def grpo_token_terms(log_ratio: np.ndarray, advantages: np.ndarray, eps: float) 
 
 
 @register(
-    "fig4_drift", "Paper Fig 4: FiberPO per-token and total objective under drift r = 1 + t Delta (T = 10, k = 32)"
+    "fig4_drift", "Paper Fig 4: FiberPO per-token and total objective under drift r = 1 + t Delta (T = 10, k = 32)",
+    claims=("FPO-10",),
 )
 def draw_fig4(out_dir: Path) -> list[Path]:
     """Four panels: aggregate trajectory on log w, fiber correction at t = 1, per-token and total objective."""
@@ -293,25 +348,32 @@ def draw_fig4(out_dir: Path) -> list[Path]:
             )
             grpo = grpo_token_terms(curves["log_ratio"][:, token], curves["advantages"][token], cfg["eps"])
             ax.plot(t, grpo, color=METHOD_COLORS["grpo"], ls=style, lw=0.8, label=f"GRPO {label}")
-        ax.set(xlabel="t", ylabel="$w\\,\\tilde r_i\\,\\hat A_i$", title="(c) per-token objective vs GRPO")
+        ax.set(xlabel="t", ylabel="per-token objective $w\\,\\tilde r_i\\,A_i$")
+        ax.set_title("(c) per-token objective vs GRPO", pad=9)
         ax.legend(frameon=False, fontsize=6)
         ax = axes[1, 1]
-        ax.plot(t, curves["fiber_total"], color=METHOD_COLORS["fiberpo"], label="$\\hat J^{FiberPO}$")
+        ax.plot(t, curves["fiber_total"], color=METHOD_COLORS["fiberpo"], label="FiberPO")
         ax.plot(t, curves["grpo_total"], color=METHOD_COLORS["grpo"], ls="--", label="GRPO (same ε)")
-        ax.set(xlabel="t", ylabel="$\\frac{1}{T}\\sum_i \\hat J_i$", title="(d) total objective vs GRPO")
-        ax.legend(frameon=False)
+        ax.plot([], [], color="0.8", lw=0.4, label="a token's |$u_i$| crosses ε")
+        ax.set(xlabel="t", ylabel="total objective $(1/T)\\,\\Sigma_i\\, w\\,\\tilde r_i A_i$")
+        ax.set_title("(d) total objective vs GRPO", pad=9)
+        ax.legend(frameon=False, loc="lower right")
         for ax in (axes[1, 0], axes[1, 1]):
             mark_transitions(ax, t, curves, cfg)
         return save_figure(fig, "fig4_drift", cfg, seed=cfg["seed"], out_dir=out_dir)
 
 
 def mark_transitions(ax, t: np.ndarray, curves: dict, cfg: dict) -> None:
-    """Vertical lines where a token's |u_i| crosses eps (grey), log s- crosses C- (red), log s+ crosses C+ (blue)."""
+    """Vertical lines where a token's |u_i| crosses eps (grey), N = log s- crosses C- and P = log s+ crosses C+,
+    each coloured line labelled as in the paper."""
     clipped = np.abs(curves["same_sign"]) >= cfg["eps"]
     for i in np.flatnonzero((clipped[1:] != clipped[:-1]).any(axis=1)):
-        ax.axvline(t[i], color="0.75", lw=0.4)
-    for key, c, color in (("log_s_neg", cfg["c_neg"], PALETTE[1]), ("log_s_pos", cfg["c_pos"], PALETTE[0])):
+        ax.axvline(t[i], color="0.8", lw=0.4, zorder=0)
+    for key, c, color, name in (("log_s_neg", cfg["c_neg"], PALETTE[1], "N = C⁻"),
+                                ("log_s_pos", cfg["c_pos"], PALETTE[0], "P = C⁺")):
         above = curves[key] > c
         for i in np.flatnonzero(above[1:] != above[:-1]):
-            ax.axvline(t[i], color=color, ls=":", lw=0.7)
+            ax.axvline(t[i], color=color, ls=":", lw=0.9)
+            ax.text(t[i], 1.0, name, transform=ax.get_xaxis_transform(), color=color, fontsize=6, ha="center",
+                    va="bottom")
     ax.axvline(0, color="k", lw=0.6)

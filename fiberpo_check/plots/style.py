@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import platform
 import subprocess
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from ..verdicts import ROOT  # noqa: E402
+from ..verdicts import ROOT
 
 FIGURE_DIR = ROOT / "figures"
 
-# Widths in inches of one column and of a full two-column page (NeurIPS/ICML-like).
-SIZES = {"one-column": (3.4, 2.5), "two-column": (7.0, 2.8), "two-column-tall": (7.0, 4.6)}
+# Widths in inches of one column and of a full two-column page (NeurIPS/ICML-like); fonts below are 7-8 pt at 100%.
+SIZES = {"one-column": (3.4, 2.5), "one-column-tall": (3.4, 3.2), "two-column": (7.0, 2.8),
+         "two-column-tall": (7.0, 5.0)}
 
 # Okabe-Ito palette (colour-blind safe).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -35,6 +36,29 @@ METHOD_COLORS = {
     "true": "#000000",
 }
 
+METHOD_NAMES = {
+    "ppo": "PPO",
+    "grpo": "GRPO",
+    "gspo": "GSPO",
+    "apc": "APC-Obj",
+    "tv_trpo": "TV-TRPO",
+    "fiberpo": "FiberPO",
+    "fiberpo_domain": "FiberPO-Domain",
+    "true": "true J",
+}
+HYPER_SYMBOLS = {"c_pos": "C⁺", "c_neg": "C⁻", "eps": "ε", "eps_low": "ε", "eps_high": "ε_high", "delta": "δ"}
+
+
+def method_label(method: str, hyper: dict | None = None) -> str:
+    """A legend label: the paper's method name, with hyperparameters when they tell runs of one method apart."""
+    name = METHOD_NAMES.get(method, method)
+    if not hyper:
+        return name
+    shown = ", ".join(f"{HYPER_SYMBOLS.get(key, key)}={value:g}" for key, value in hyper.items()
+                      if isinstance(value, (int, float)))
+    return f"{name} ({shown})" if shown else name
+
+
 RC = {
     "font.size": 8,
     "axes.titlesize": 8,
@@ -48,6 +72,7 @@ RC = {
     "lines.linewidth": 1.3,
     "savefig.bbox": "tight",
     "savefig.dpi": 200,
+    "savefig.pad_inches": 0.02,
     "pdf.fonttype": 42,
     "figure.constrained_layout.use": True,
 }
@@ -67,13 +92,43 @@ def new_figure(size: str = "one-column", **subplot_kw):
     return plt.subplots(figsize=SIZES[size], **subplot_kw)
 
 
+def use_headless_backend() -> None:
+    """Draw off-screen (Agg) in command-line runs; notebooks keep their inline backend."""
+    matplotlib.use("Agg")
+
+
+def git(*args: str) -> str | None:
+    """Output of `git ARGS` in the toolkit's checkout, or None outside one."""
+    try:
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip()
+
+
 def git_commit() -> str:
     """The current git commit of the toolkit, or 'unknown' outside a checkout."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    return git("rev-parse", "HEAD") or "unknown"
+
+
+def git_dirty() -> bool | None:
+    """True when tracked files differ from the commit (untracked outputs ignored); None outside a checkout."""
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return None if status is None else bool(status)
+
+
+def data_hash(payload) -> str:
+    """SHA-256 of the canonical JSON of the data a figure is drawn from."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a figure's numbers come from: the preset of the stored results (None: computed from formulas)."""
+
+    preset: str | None
+    data_sha256: str
+    sources: tuple[str, ...] = ()
 
 
 def package_versions() -> dict[str, str]:
@@ -86,13 +141,21 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def save_figure(fig, name: str, config: dict, seed: int | None = None, out_dir: Path = FIGURE_DIR) -> list[Path]:
-    """Write <name>.pdf (vector), <name>.png and a <name>.json provenance sidecar; returns the paths."""
+def save_figure(
+    fig, name: str, config: dict, seed: int | None = None, out_dir: Path = FIGURE_DIR,
+    provenance: Provenance | None = None,
+) -> list[Path]:
+    """Write <name>.pdf (vector), <name>.png and a <name>.json provenance sidecar; returns the paths.
+
+    Without `provenance` the figure is drawn from formulas alone and its data hash is that of `config`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{name}.pdf", out_dir / f"{name}.png", out_dir / f"{name}.json"]
     fig.savefig(paths[0])
     fig.savefig(paths[1])
-    sidecar = {"name": name, "config": config, "seed": seed, "git_commit": git_commit(), "versions": package_versions()}
+    provenance = provenance or Provenance(None, data_hash(config))
+    sidecar = {"name": name, "config": config, "seed": seed, "git_commit": git_commit(), "git_dirty": git_dirty(),
+               "preset": provenance.preset, "data_sha256": provenance.data_sha256,
+               "sources": list(provenance.sources), "versions": package_versions()}
     paths[2].write_text(json.dumps(sidecar, indent=2, sort_keys=True, default=str) + "\n")
     plt.close(fig)
     return paths

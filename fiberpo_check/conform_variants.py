@@ -212,6 +212,12 @@ def counts_empty_rows(loss: Callable) -> Callable:
     return loss_counting_rows
 
 
+def local_normalisers(loss: Callable) -> Callable:
+    """A loss that ignores global_batch_info and normalises by its local batch."""
+    return lambda **kwargs: loss(**{**kwargs, "config": {k: v for k, v in (kwargs.get("config") or {}).items()
+                                                         if k != "global_batch_info"}})
+
+
 def ignores_rollout_weights(loss: Callable) -> Callable:
     """A loss that never applies rollout_is_weights."""
     return lambda **kwargs: loss(**{**kwargs, "rollout_is_weights": None})
@@ -250,6 +256,7 @@ def deviations(variant: str) -> dict[str, Callable]:
             found[f"log-ratio clamp at +-{limit:g}"] = clamped(base, limit)
     found["seq-mean normalisers count fully masked rows"] = counts_empty_rows(base)
     found["ignores rollout_is_weights"] = ignores_rollout_weights(base)
+    found["ignores global_batch_info (local normalisers)"] = local_normalisers(base)
     for mode in ("token-mean", "seq-mean-token-mean", "seq-mean-token-sum-norm"):
         found[f"ignores loss_agg_mode (always {mode})"] = fixed_mode(base, mode)
     return found

@@ -135,3 +135,101 @@ def test_real_verl_registry_via_external_modules():
     env = dict(os.environ, VERL_USE_EXTERNAL_MODULES="fiberpo_check.integrations.verl")
     done = subprocess.run([sys.executable, "-c", REAL_VERL], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "real verl ok" in done.stdout, done.stderr[-3000:]
+
+
+# --- the conformance checker against the installed verl: verl's own semantics and its registered losses -----------
+
+requires_verl = pytest.mark.skipif(importlib.util.find_spec("verl") is None,
+                                   reason="verl is not installed (optional extra 'verl')")
+NORMALISERS = [{}, {"dp_size": 2, "batch_num_tokens": 100, "global_batch_size": 16, "loss_scale_factor": 32},
+               {"dp_size": 1, "loss_scale_factor": 7}]
+
+
+@requires_verl
+@pytest.mark.parametrize("info", NORMALISERS, ids=["local", "global", "scale-factor"])
+def test_real_verl_agg_loss_is_the_engine_aggregate(info):
+    """verl 0.9.1's agg_loss and the checker's expected aggregation agree on every mode the checker checks."""
+    from verl.trainer.ppo.core_algos import agg_loss
+
+    from fiberpo_check.aggregation import MODES, aggregate
+    from fiberpo_check.losses import normalizers
+
+    gen = torch.Generator().manual_seed(0)
+    mask = torch.arange(9)[None, :] < torch.tensor([3, 0, 9, 1, 5, 2, 7, 4])[:, None]
+    values = torch.randn(mask.shape, generator=gen, dtype=torch.float64)
+    for mode in MODES:
+        expected = aggregate(values, mask, mode, normalizers({"global_batch_info": info}))
+        got = agg_loss(values, mask.double(), mode, **info)
+        torch.testing.assert_close(got, expected, rtol=1e-7, atol=0)  # verl divides a row by (T + 1e-8)
+
+
+def verl_fiberpo_with_verls_agg_loss(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode="token-mean",
+                                     config=None, rollout_is_weights=None):
+    """A FiberPO loss that aggregates with verl's own agg_loss (as a verl user writes it), [B, T] advantages."""
+    from verl.trainer.ppo.core_algos import agg_loss
+
+    from fiberpo_check.conform_variants import fiber_gate, reference_log_gate
+
+    mask = response_mask.bool()
+    log_ratio = torch.where(mask, log_prob - old_log_prob, 0.0)
+    adv = torch.where(mask, advantages, 0.0)
+    pg_losses = -fiber_gate(reference_log_gate, log_ratio, mask, adv, config) * adv
+    if rollout_is_weights is not None:
+        pg_losses = pg_losses * torch.where(mask, rollout_is_weights, 0.0)
+    return agg_loss(pg_losses, mask, loss_agg_mode, **(config.get("global_batch_info") or {})), {}
+
+
+@requires_verl
+def test_real_verl_a_loss_calling_verls_agg_loss_conforms():
+    from fiberpo_check.conform import check_conformance, conforms
+    from fiberpo_check.conform_report import format_table
+
+    results = check_conformance(verl_fiberpo_with_verls_agg_loss, "fiberpo")
+    assert conforms(results), format_table(results)
+
+
+# (registered loss, variant) -> (failing properties, deviations the profile names) for verl 0.9.1
+LEAK = "NaN, +inf, -inf padding leaks into the loss (mask multiplied in, not selected)"
+PPO_CLIP_FAILS = {"aggregation_semantics", "clip_semantics", "dual_clip", "gradient", "hyperparameters",
+                  "large_log_ratio", "masks", "rollout_is_weights", "value"}
+EXPECTED_VERL = {
+    ("vanilla", "ppo"): (PPO_CLIP_FAILS, {"dual-clip overlay (clip_ratio_c = 3)", LEAK}),
+    ("vanilla", "dr_grpo"): (PPO_CLIP_FAILS, {"dual-clip overlay (clip_ratio_c = 3)", LEAK}),
+    ("gspo", "gspo"): ({"large_log_ratio", "masks", "rollout_is_weights"},
+                       {"GSPO-token gradient (stop-gradient on the sequence ratio)",
+                        "trajectory log-ratio clamped at 10 from above", LEAK}),
+    ("gspo", "gspo_token"): ({"large_log_ratio", "masks"}, {"trajectory log-ratio clamped at 10 from above", LEAK}),
+    ("cispo", "cispo"): ({"masks"}, {LEAK}),
+}
+
+
+@requires_verl
+@pytest.mark.parametrize("name, variant", sorted(EXPECTED_VERL), ids=[f"{n}-{v}" for n, v in sorted(EXPECTED_VERL)])
+def test_real_verl_registered_losses_against_their_definitions(name, variant):
+    """verl's registered losses, looked up with get_policy_loss_fn; each deviation found is recorded here."""
+    from verl.trainer.ppo.core_algos import get_policy_loss_fn
+
+    from fiberpo_check.conform import build_checker
+    from fiberpo_check.conform_adapters import verl_actor_config
+    from fiberpo_check.conform_report import deviation_profile
+    from fiberpo_check.conform_settings import Settings
+
+    checker = build_checker(get_policy_loss_fn(name), variant, settings=Settings(factory=verl_actor_config))
+    results = checker.run()
+    fails, deviations = EXPECTED_VERL[(name, variant)]
+    assert {r.name for r in results if r.status == "fail"} == fails
+    assert {d.name for d in deviation_profile(checker)} == deviations
+
+
+@requires_verl
+def test_real_verl_vanilla_is_dual_clip_ppo():
+    """With the dual clip configured (clip_ratio_c = 3, verl's default), vanilla is PPO; only padding leaks remain."""
+    from verl.trainer.ppo.core_algos import get_policy_loss_fn
+
+    from fiberpo_check.conform import check_conformance
+    from fiberpo_check.conform_adapters import verl_actor_config
+    from fiberpo_check.conform_settings import Settings
+
+    settings = Settings(hyper={"clip_ratio_c": 3.0}, factory=verl_actor_config)
+    results = check_conformance(get_policy_loss_fn("vanilla"), "ppo", settings=settings)
+    assert {r.name for r in results if r.status == "fail"} == {"masks"}

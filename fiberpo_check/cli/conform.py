@@ -1,4 +1,4 @@
-"""`python -m fiberpo_check conform MODULE:FUNC [--variant fiberpo|fiberpo_domain] [--json]`: check a verl-style loss.
+"""`python -m fiberpo_check conform MODULE:FUNC [--variant NAME] [--json]`: check a verl-style policy loss.
 
 Exit status: 0 when the loss conforms, 1 when a property fails, 2 on usage errors (bad spec, unknown option,
 unavailable device).
@@ -12,8 +12,10 @@ import sys
 from dataclasses import asdict
 
 from ..aggregation import MODES
-from ..conform import PROPERTIES, check_conformance, conforms, format_table, load_loss
-from ..conform_probes import VARIANTS
+from ..conform import PROPERTIES, PropertyResult, build_checker, conforms, load_loss
+from ..conform_report import deviation_profile, dump_writer, format_profile, format_table, profile_json
+from ..conform_settings import Settings, parse_assignments, parse_budget
+from ..conform_variants import VARIANTS
 from .device_options import DTYPES, add_device_options, parse_or_status, resolve_device
 
 
@@ -21,13 +23,34 @@ def parser() -> argparse.ArgumentParser:
     """Command-line options of the conform command."""
     p = argparse.ArgumentParser(prog="python -m fiberpo_check conform", description=__doc__)
     p.add_argument("spec", metavar="MODULE:FUNC", help="importable policy loss with verl's signature")
-    p.add_argument("--variant", default="fiberpo", choices=VARIANTS, help="which reference (default fiberpo)")
+    p.add_argument("--variant", default="fiberpo", choices=VARIANTS, help="which definition (default fiberpo)")
     p.add_argument("--modes", nargs="+", choices=MODES, help="loss_agg_modes to check (default: every mode it accepts)")
     p.add_argument("--only", nargs="+", choices=PROPERTIES, help="check only these properties")
+    p.add_argument("--c-pos", type=parse_budget, help="C+ (FiberPO-Domain: a float or domain=..,group=..,trajectory=..)")
+    p.add_argument("--c-neg", type=parse_budget, help="C- (same forms as --c-pos)")
+    p.add_argument("--eps", type=float, help="fiber clip eps (FiberPO) or both clip ratios (clip family)")
+    p.add_argument("--eps-neg", type=float, help="FiberPO fiber clip eps where A < 0 (per-advantage-sign eps)")
+    p.add_argument("--config", nargs="+", metavar="KEY=VALUE", help="more config keys (verl names, e.g. clip_ratio_c=3)")
+    p.add_argument("--map", nargs="+", metavar="KEY=NAME", help="pass config key KEY to the loss as NAME")
+    p.add_argument("--config-factory", metavar="MODULE:FUNC", help="builds the loss's config object from the dict")
+    p.add_argument("--dump", metavar="DIR", help="write each failing probe and its expected output to DIR")
     p.add_argument("--seed", type=int, default=0, help="probe seed (default 0)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     add_device_options(p)
     return p
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Hyperparameters, key mapping and config factory from the options (ValueError on a malformed one)."""
+    hyper = parse_assignments(args.config, "--config")
+    fiber = args.variant.startswith("fiberpo")
+    named = {"fiberpo_c_pos": args.c_pos, "fiberpo_c_neg": args.c_neg, "fiberpo_eps_neg": args.eps_neg}
+    if args.eps is not None:
+        named |= {"fiberpo_eps": args.eps} if fiber else {"clip_ratio_low": args.eps, "clip_ratio_high": args.eps}
+    hyper |= {key: value for key, value in named.items() if value is not None}
+    key_map = parse_assignments(args.map, "--map")
+    factory = load_loss(args.config_factory) if args.config_factory else None
+    return Settings(hyper, {k: str(v) for k, v in key_map.items()}, factory)
 
 
 def main(argv: list[str]) -> int:
@@ -38,17 +61,27 @@ def main(argv: list[str]) -> int:
     try:
         device = resolve_device(args.device)
         candidate = load_loss(args.spec)
+        settings = settings_from(args)
     except ValueError as error:
         print(f"conform: {error}", file=sys.stderr)
         return 2
-    results = check_conformance(candidate, args.variant, modes=args.modes, dtype=DTYPES[args.dtype], device=device,
-                                seed=args.seed, only=tuple(args.only) if args.only else None)
+    dtype = DTYPES[args.dtype]
+    checker = build_checker(candidate, args.variant, modes=args.modes, dtype=dtype, device=device, seed=args.seed,
+                            settings=settings)
+    only = tuple(args.only) if args.only else None
+    if isinstance(checker, str):
+        results, found = [PropertyResult(name, "fail", 0, checker) for name in only or PROPERTIES], []
+    else:
+        results = checker.run(only, dump_writer(args.dump) if args.dump else None)
+        found = [] if conforms(results) else deviation_profile(checker)
     ok = conforms(results)
     if args.json:
         print(json.dumps({"spec": args.spec, "variant": args.variant, "conforms": ok,
-                          "properties": [asdict(r) for r in results]}, indent=2))
+                          "properties": [asdict(r) for r in results], "deviations": profile_json(found)}, indent=2))
     else:
         print(f"{args.spec} against {args.variant} ({args.dtype}, {device})\n")
         print(format_table(results))
+        if not ok:
+            print("\n" + format_profile(found))
         print(f"\n{'CONFORMS' if ok else 'DOES NOT CONFORM'}")
     return 0 if ok else 1

@@ -47,3 +47,18 @@ def test_sidecar_records_preset_data_hash_and_dirty_tree(tmp_path):
     assert sidecar["git_dirty"] in (True, False, None)
     changed = json.loads(pf.draw_fig2a(tmp_path / "again")[2].read_text())
     assert changed["data_sha256"] == sidecar["data_sha256"]
+
+
+def test_figures_command_exits_3_when_the_presets_results_are_missing(tmp_path, monkeypatch, capsys):
+    from fiberpo_check.checks import figures as check_figures
+    from fiberpo_check.cli import figures as figures_cli
+
+    monkeypatch.setattr(cache, "RESULT_DIR", tmp_path / "experiments")
+    monkeypatch.setattr(check_figures, "RESULTS", tmp_path / "verify")
+    store(tmp_path / "experiments", "bandit", "quick", 2)
+    names = ["exp_bandit_iteration", "jacobian_probe_scaling", "fig2a_g_agg"]
+    assert figures_cli.main(["--only", *names, "--out", str(tmp_path / "figs")]) == figures_cli.REFUSED
+    out = capsys.readouterr().out
+    assert "REFUSED exp_bandit_iteration" in out and "REFUSED jacobian_probe_scaling" in out
+    assert (tmp_path / "figs" / "fig2a_g_agg.png").exists()  # figures drawn from formulas still drawn
+    assert not (tmp_path / "figs" / "exp_bandit_iteration.png").exists()

@@ -1,11 +1,11 @@
-"""Ledger verdicts APC-6, EMP-3, EMP-4 and RGF-3 (empirical part), computed from the experiment summaries."""
+"""Ledger verdicts of the experiments: APC-6 and EMP-3 (bandit_verdicts), EMP-4 and RGF-3 (empirical part)."""
 
 from __future__ import annotations
 
 from ..verdicts import Verdict
+from .bandit_verdicts import bandit_verdicts
 
 PRODUCER = "experiments"
-EXACT_TOL = 1e-8
 
 
 def fmt(interval: dict) -> str:
@@ -15,72 +15,6 @@ def fmt(interval: dict) -> str:
     low = "?" if interval["low"] is None else f"{interval['low']:.3g}"
     high = "inf" if interval["high"] is None else f"{interval['high']:.3g}"
     return f"{interval['mean']:.3g} [{low}, {high}]"
-
-
-def apc6(bandit: dict) -> Verdict:
-    """Thm D.10 in bandits: exact identities, sampled identities, T_s = 1."""
-    exact = bandit["exact"]
-    feasible = {r: s for r, s in exact.items() if s["closed_form_feasible_frac"] == 1}
-    infeasible = {r: s for r, s in exact.items() if s["closed_form_feasible_frac"] < 1}
-    exact_ok = bool(feasible) and all(s["max_dist_lp"] < EXACT_TOL for s in feasible.values())
-    pulls = sorted(bandit["sampled"], key=int)
-    small, large = bandit["sampled"][pulls[0]]["dist"], bandit["sampled"][pulls[-1]]["dist"]
-    llm = bandit["llm_regime"]
-    llm_reduces = llm["apc_minus_hard_clip"] < 1e-12 and llm["tv_trpo_update_norm"] == 0
-    worst = max((s["max_dist_lp"] for s in feasible.values()), default=float("nan"))
-    evidence = (
-        f"Exact-expectation bandit ((65)-(66) exact): the APC-Obj maximiser (LP over ratio deviations) equals the "
-        f"closed-form TV-TRPO update to relative distance {worst:.1e} at every radius where the closed form keeps r >= 0 "
-        f"({', '.join(feasible) or 'none'}). "
-        + (
-            f"Where it does not ({', '.join(infeasible)}), the closed form is not a policy and APC-Obj over real policies "
-            f"differs by {', '.join(fmt(s['dist_lp_real_policy']) for s in infeasible.values())}. "
-            if infeasible
-            else ""
-        )
-        + f"Adam on theta reaches only {', '.join(fmt(s['value_fraction_adam']) for s in exact.values())} of the optimal "
-        f"APC-Obj value (distance {', '.join(fmt(s['dist_adam']) for s in exact.values())}): zero-gradient zeroed regions "
-        f"strand first-order ascent. Sampled bandit ((65) approximate): distance {fmt(small)} at {pulls[0]} pulls/state, "
-        f"{fmt(large)} at {pulls[-1]}. T_s = 1 (LLM regime): APC-Obj equals clip(r, 1 +- delta) A with no min "
-        f"(|diff| = {llm['apc_minus_hard_clip']:.1e}) while the TV-TRPO update is identically zero, so the equivalence "
-        f"is vacuous there."
-    )
-    status = "holds-with-conditions" if exact_ok else "refuted"
-    return Verdict(
-        "APC-6",
-        status,
-        evidence,
-        PRODUCER,
-        {
-            "exact_ok": exact_ok,
-            "llm_regime_reduces_to_hard_clip": llm_reduces,
-            **{"exact": exact, "sampled": bandit["sampled"]},
-        },
-    )
-
-
-def contains_zero(interval: dict) -> bool:
-    """A confidence interval of a paired difference contains 0."""
-    return interval["low"] <= 0 <= interval["high"]
-
-
-def emp3(bandit: dict) -> Verdict:
-    """APC-Obj (Adam on theta) against closed-form TV-TRPO in policy iteration at the same delta."""
-    it, diff = bandit["iteration"], bandit["apc_minus_tv_trpo"]
-    apc, tv = it["apc"], it["tv_trpo"]
-    same_final, same_path = contains_zero(diff["final"]), contains_zero(diff["mean_return"])
-    status = "verified-numerically" if same_final and same_path else ("approximate" if same_final else "refuted")
-    evidence = (
-        f"Policy iteration on sampled bandits (same delta): final return APC-Obj {fmt(apc['final'])} vs TV-TRPO "
-        f"{fmt(tv['final'])}, paired difference {fmt(diff['final'])}; mean return over iterations "
-        f"{fmt(apc['mean_return'])} vs {fmt(tv['mean_return'])}, paired difference {fmt(diff['mean_return'])} "
-        f"(optimum {fmt(bandit['optimum'])}). Others: "
-        + ", ".join(f"{m} {fmt(s['final'])}" for m, s in it.items() if m not in ("apc", "tv_trpo"))
-        + ". APC-Obj is maximised with Adam steps on theta, TV-TRPO in closed form projected to r >= 0."
-    )
-    return Verdict(
-        "EMP-3", status, evidence, PRODUCER, {"iteration": it, "apc_minus_tv_trpo": diff, "optimum": bandit["optimum"]}
-    )
 
 
 def emp4(lm: dict) -> Verdict:
@@ -147,7 +81,7 @@ def compute(bandit: dict | None, lm: dict | None) -> list[Verdict]:
     """Every verdict whose inputs are present."""
     found = []
     if bandit is not None:
-        found += [apc6(bandit), emp3(bandit)]
+        found += bandit_verdicts(bandit)
     if lm is not None:
         found += [emp4(lm), rgf3(lm)]
     return found

@@ -28,19 +28,25 @@ LM_VARIANTS = {
 
 DEFAULT = {
     "bandit": {
-        "states": 8,
-        "arms": 4,
-        "seeds": [0, 1, 2, 3, 4],
-        "exact_pulls": 100,
-        "gammas": [0.99, 0.999],
-        "deltas": [0.02, 0.1, 0.3],
-        "gd_steps": 2000,
-        "gd_lr_frac": 0.01,
-        "sample_sizes": [4, 8, 16, 32, 64, 128, 256, 1024, 4096],
-        "sample_seeds": 20,
-        "sample_delta": 0.02,
-        "llm_tokens": 64,
-        "iteration": {"pulls_per_state": 32, "iterations": 30, "inner_steps": 20, "lr": 0.1},
+        "states": 3,
+        "arms": 3,
+        "pulls": 12,
+        "problems": 12,
+        "fractional_problems": 4,
+        "gammas": [0.05, 0.5, 0.9, 0.99],
+        "deltas": [0.02, 0.1, 0.3, 0.6],
+        "first_order": {
+            "problems": 10,
+            "radii": ["paper, gamma=0.9", "relaxed 0.1"],
+            "optimisers": ["adam", "sgd"],
+            "lr_per_delta": [0.01, 0.1, 1.0],
+            "steps": [20, 200, 2000],
+        },
+        "sample_sizes": [4, 16, 64, 256],
+        "sample_seeds": 10,
+        "sample_delta": 0.1,
+        "iteration": {"seeds": list(range(8)), "pulls_per_state": 8, "iterations": 15, "inner_steps": 20, "lr": 0.1},
+        "equivalence_margin": 0.02,
         "methods": BANDIT_METHODS,
     },
     "lm": {
@@ -71,18 +77,9 @@ DEFAULT = {
 def quick() -> dict:
     """Seconds: a tiny bandit and two RL steps per variant on a barely pretrained model (structure, not conclusions)."""
     cfg = copy.deepcopy(DEFAULT)
-    cfg["bandit"].update(
-        states=4,
-        arms=3,
-        seeds=[0],
-        deltas=[0.1, 0.3],
-        gammas=[0.99],
-        gd_steps=100,
-        sample_sizes=[8, 64, 512],
-        sample_seeds=2,
-        llm_tokens=16,
-    )
-    cfg["bandit"]["iteration"].update(iterations=3, inner_steps=3, pulls_per_state=8)
+    cfg["bandit"].update(problems=3, fractional_problems=1, gammas=[0.05, 0.9], deltas=[0.1, 0.6], sample_sizes=[4, 64], sample_seeds=2)
+    cfg["bandit"]["first_order"].update(problems=2, lr_per_delta=[0.1], steps=[20, 100])
+    cfg["bandit"]["iteration"].update(seeds=[0, 1], iterations=3, inner_steps=3)
     cfg["lm"].update(seeds=[0], stress={"rl": {"steps": 2, "lr": 1e-3, "epochs": 2}, "variants": ["grpo"]})
     cfg["lm"]["pretrain"].update(steps=10, batch_per_domain=8, eval_per_domain=4)
     cfg["lm"]["rl"].update(
@@ -94,8 +91,9 @@ def quick() -> dict:
 def full() -> dict:
     """Longer: five LM seeds, 80 RL steps with larger batches, two more FiberPO budgets, more bandit seeds."""
     cfg = copy.deepcopy(DEFAULT)
-    cfg["bandit"].update(seeds=list(range(10)), sample_seeds=50, gd_steps=5000)
-    cfg["bandit"]["iteration"].update(iterations=60)
+    cfg["bandit"].update(problems=60, fractional_problems=20, sample_seeds=30)
+    cfg["bandit"]["first_order"].update(problems=30, steps=[20, 200, 2000, 10000])
+    cfg["bandit"]["iteration"].update(seeds=list(range(30)), iterations=40)
     cfg["lm"].update(seeds=[0, 1, 2, 3, 4], threshold=0.35, variants={**LM_VARIANTS, **EXTRA_LM_VARIANTS})
     cfg["lm"]["stress"].update(variants=["grpo", "gspo_eps4e-4", "fiberpo_c12-8_e2", "fiberpo_domain"])
     cfg["lm"]["stress"]["rl"].update(steps=60)

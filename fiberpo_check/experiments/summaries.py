@@ -6,57 +6,8 @@ import math
 
 import numpy as np
 
+from .bandit_verdicts import bandit_summary  # noqa: F401  (the bandit summary lives beside its verdicts)
 from .stats import bootstrap_interval, t_interval
-
-
-def bandit_summary(result: dict) -> dict:
-    """Per radius: worst LP distance, real-policy LP and Adam distances; per pull count: distance CI; curve finals."""
-    exact = {}
-    for row in result["exact"]:
-        exact.setdefault(row["radius"], []).append(row)
-    exact_summary = {
-        radius: {
-            "delta": t_interval([r["delta"] for r in rows])["mean"],
-            "max_dist_lp": max(r["dist_lp"] for r in rows),
-            "closed_form_feasible_frac": float(np.mean([r["closed_form_feasible"] for r in rows])),
-            "dist_lp_real_policy": t_interval([r["dist_lp_real_policy"] for r in rows]),
-            "dist_adam": t_interval([r["dist_adam"] for r in rows]),
-            "value_fraction_adam": t_interval([r["value_fraction_adam"] for r in rows]),
-        }
-        for radius, rows in exact.items()
-    }
-    by_pulls = {}
-    for row in result["sampled"]:
-        by_pulls.setdefault(row["pulls"], []).append(row)
-    sampled = {
-        str(pulls): {
-            "dist": t_interval([r["dist_apc_real_policy"] for r in rows]),
-            "violation_65": t_interval([r["violation_65_apc"] for r in rows]),
-            "unpulled_arms": float(np.mean([r["unpulled_arms"] for r in rows])),
-        }
-        for pulls, rows in sorted(by_pulls.items())
-    }
-    curves = result["iteration"]["returns"]
-    iteration = {
-        method: {
-            "final": t_interval([run[-1] for run in runs]),
-            "mean_return": t_interval([float(np.mean(run)) for run in runs]),
-        }
-        for method, runs in curves.items()
-    }
-    apc, tv = np.asarray(curves["apc"]), np.asarray(curves["tv_trpo"])
-    paired = {
-        "final": t_interval(apc[:, -1] - tv[:, -1]),
-        "mean_return": t_interval(apc.mean(axis=1) - tv.mean(axis=1)),
-    }
-    return {
-        "exact": exact_summary,
-        "sampled": sampled,
-        "llm_regime": result["llm_regime"],
-        "iteration": iteration,
-        "apc_minus_tv_trpo": paired,
-        "optimum": t_interval(result["iteration"]["optimum"]),
-    }
 
 
 def smoothed(values: list[float], window: int) -> np.ndarray:

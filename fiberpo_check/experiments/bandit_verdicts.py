@@ -6,6 +6,7 @@ import numpy as np
 import sympy
 
 from ..check_registry import register
+from ..evidence import render_evidence
 from ..verdicts import Outcome, SubStatement, Verdict, make_verdict
 from .stats import t_interval
 
@@ -153,11 +154,13 @@ def apc6_substatements(summary: dict) -> list[SubStatement]:
                                        "pi_old = n / T_s, centred A"),)),
         SubStatement("APC-6/relaxed-delta", "The delta-relaxed APC-Obj keeps the TV-TRPO update at any radius delta: "
                      "its maximiser is delta Delta-hat*", "p. 2, §3 (decoupling the radius)",
-                     (identity_outcome(relaxed, integer, "", scale, f"integer multiplicities, T_s = {scale['pulls']}"),),
+                     (identity_outcome(relaxed, integer, "", scale,
+                                       f"integer multiplicities, T_s = {scale['pulls']}"),),
                      role="remark"),
         SubStatement("APC-6/multiplicities", "Thm D.10 applied to expected multiplicities n = T_s pi_old < 1 (the "
                      "exact-expectation bandit)", "p. 38, Lemma D.9 (N = 2 sum n in 2N)",
-                     (identity_outcome(list(fractional), fractional, "", scale, "multiplicities n = pi_old < 1", integer,
+                     (identity_outcome(list(fractional), fractional, "", scale, "multiplicities n = pi_old < 1",
+                                       integer,
                                        "integer multiplicities n >= 1 (Lemma D.9's N >= 2) and the closed form is a "
                                        "policy"),), role="remark"),
         SubStatement("APC-6/sampled", "(65) only approximately (sampled pulls): APC-Obj's maximiser over policies "
@@ -200,32 +203,6 @@ def emp3_substatements(summary: dict) -> list[SubStatement]:
     return found
 
 
-def evidence(subs: list[SubStatement]) -> str:
-    """Evidence text rendered from the outcomes' statuses, domains and findings."""
-    parts = []
-    for sub in subs:
-        for o in sub.outcomes:
-            found = "; ".join(x for x in (o.counterexample and f"counterexample: {o.counterexample}",
-                                          o.condition and f"condition: {o.condition} "
-                                          f"({'holds' if o.condition_holds else 'fails'} under it)",
-                                          o.error) if x)
-            parts.append(f"{sub.id} [{sub.status.value}] ({o.engine}; {o.domain}): "
-                         f"{measurement_text(o.measurements)}" + (f"; {found}" if found else ""))
-    return " | ".join(parts)
-
-
-def measurement_text(measurements: dict) -> str:
-    """Compact rendering of an outcome's measurements."""
-    def fmt(value):
-        if isinstance(value, float):
-            return f"{value:.3g}"
-        if isinstance(value, dict):
-            return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in value.items()) + "}"
-        return str(value)
-
-    return ", ".join(f"{k} = {fmt(v)}" for k, v in measurements.items())
-
-
 def control_summary(gammas: tuple[float, ...] = (0.05, 0.9), radius_scale: int = 1) -> dict:
     """A tiny bandit run: `gammas` for the paper's radii; radius_scale != 1 mutates APC-Obj's radius (its exact
     maximiser and its training run use radius_scale x delta while TV-TRPO keeps delta)."""
@@ -263,5 +240,5 @@ def bandit_verdicts(summary: dict) -> list[Verdict]:
     found = []
     for claim, check in (("APC-6", apc6_check), ("EMP-3", emp3_check)):
         subs = check(summary)
-        found.append(make_verdict(claim, PRODUCER, subs, evidence(subs), {"summary_keys": sorted(summary)}))
+        found.append(make_verdict(claim, PRODUCER, subs, render_evidence(subs), {"summary_keys": sorted(summary)}))
     return found

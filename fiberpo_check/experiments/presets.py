@@ -82,7 +82,10 @@ def quick() -> dict:
     """Seconds: a tiny bandit and two RL steps per variant on a barely pretrained model with short answers (structure,
     not conclusions)."""
     cfg = copy.deepcopy(DEFAULT)
-    cfg["bandit"].update(problems=3, fractional_problems=1, gammas=[0.05, 0.9], deltas=[0.1, 0.6], sample_sizes=[4, 64], sample_seeds=2)
+    cfg["bandit"].update(problems=3, fractional_problems=1, gammas=[0.05, 0.9], deltas=[0.1, 0.6],
+                         sample_sizes=[4, 64], sample_seeds=2)
+    cfg["bandit"]["first_order"].update(problems=2, lr_per_delta=[0.1], steps=[20, 100])
+    cfg["bandit"]["iteration"].update(seeds=[0, 1], iterations=3, inner_steps=3)
     cfg["bandit"]["first_order"].update(problems=2, lr_per_delta=[0.1], steps=[20, 100])
     cfg["bandit"]["iteration"].update(seeds=[0, 1], iterations=3, inner_steps=3)
     cfg["lm"].update(

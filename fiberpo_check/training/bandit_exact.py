@@ -45,7 +45,7 @@ def solve(rows: list[tuple[int, ...]]) -> Vector | None:
 
 
 def apc_state_gain(counts: Vector, advantages: Vector, delta: Fraction, deviation: Vector) -> Fraction:
-    """sum_a n A clip(Delta_a, B_a), B_a = max(0, T_s delta - sum_a' (n_a' - [a' = a]) |Delta_a'|) (eq 57, one state)."""
+    """sum_a n A clip(Delta_a, B_a), B_a = max(0, T_s delta - sum_a' (n_a' - [a' = a]) |Delta_a'|) (eq 57, a state)."""
     budget = sum(counts) * delta
     used = sum(n * abs(d) for n, d in zip(counts, deviation))
     gain = Fraction(0)
@@ -119,7 +119,7 @@ def apc_maximum(counts: Vector, advantages: Vector, policy: Vector, delta: Fract
 
 
 def tv_trpo_maximum(counts: Vector, advantages: Vector, policy: Vector, delta: Fraction) -> StateMaximum:
-    """Exact maximiser of sum n A Delta s.t. sum n |Delta| <= T_s delta over the real policies of one state (Thm D.3)."""
+    """Exact maximiser of sum n A Delta s.t. sum n |Delta| <= T_s delta over one state's real policies (Thm D.3)."""
     budget = sum(counts) * delta
     return maximise(lambda d: linear_gain(counts, advantages, d), counts, policy, delta,
                     feasible=lambda d: sum(n * abs(x) for n, x in zip(counts, d)) <= budget)

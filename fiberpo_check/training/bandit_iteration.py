@@ -51,7 +51,7 @@ def surrogate_step(method: str, logits: Tensor, batch: dict, config: IterationCo
 
 
 def exact_step(objective: str, policy: Tensor, arms: Tensor, rewards: Tensor, delta: float) -> Tensor:
-    """New policy pi_old (1 + Delta) with Delta the exact maximiser over real policies of APC-Obj or TV-TRPO at delta."""
+    """New policy pi_old (1 + Delta), Delta the exact maximiser over real policies of APC-Obj or TV-TRPO at delta."""
     sample = tabulate(arms, rewards, policy.shape[1])
     bandit = rational_sample(sample, policy)
     deviation = exact_update(bandit, Fraction(delta).limit_denominator(1 << 20), objective)

@@ -16,7 +16,7 @@ EXACT_OBJECTIVES = {"apc": apc_maximum, "tv_trpo": tv_trpo_maximum}
 
 
 def tv_trpo_update(sample: TabularSample, delta: float) -> Tensor:
-    """Closed-form sample-based TV-TRPO deviations at per-state TV radius delta: Delta* = delta Delta-hat* (eqs 70-71)."""
+    """Closed-form sample-based TV-TRPO deviations at per-state TV radius delta: delta Delta-hat* (eqs 70-71)."""
     return delta * unit_tv_maximizer(sample)[0]
 
 

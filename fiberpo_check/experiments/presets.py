@@ -86,8 +86,6 @@ def quick() -> dict:
                          sample_sizes=[4, 64], sample_seeds=2)
     cfg["bandit"]["first_order"].update(problems=2, lr_per_delta=[0.1], steps=[20, 100])
     cfg["bandit"]["iteration"].update(seeds=[0, 1], iterations=3, inner_steps=3)
-    cfg["bandit"]["first_order"].update(problems=2, lr_per_delta=[0.1], steps=[20, 100])
-    cfg["bandit"]["iteration"].update(seeds=[0, 1], iterations=3, inner_steps=3)
     cfg["lm"].update(
         task={"min_len": 2, "max_len": 8},
         seeds=[0, 1],

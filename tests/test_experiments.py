@@ -88,7 +88,8 @@ def test_paired_statistics():
 def test_tokens_contrast_ties_runs_that_never_reach_the_threshold():
     first = {"0": {"tokens": 500.0, "reached": False}, "1": {"tokens": 300.0, "reached": True}}
     second = {"0": {"tokens": 510.0, "reached": False}, "1": {"tokens": 400.0, "reached": False}}
-    assert paired("tokens", first, second)["estimate"] == pytest.approx((0 - 100) / 2)
+    seeds = {"fiberpo": first, "grpo": second}
+    assert paired("tokens", seeds, ("fiberpo", "grpo"))["estimate"] == pytest.approx((0 - 100) / 2)
 
 
 def test_emp4_and_rgf3_follow_the_contrasts():

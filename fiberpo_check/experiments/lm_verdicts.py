@@ -11,7 +11,7 @@ import math
 from dataclasses import replace
 
 from ..check_registry import register
-from ..verdicts import Contrast, Outcome, SubStatement, Verdict, make_verdict
+from ..verdicts import Contrast, Outcome, SubStatement, Verdict, decide, make_verdict
 
 PRODUCER = "experiments"
 JOYAI = "JoyAI-LLM Flash report (arXiv 2604.03044) §3.3"
@@ -33,14 +33,20 @@ EMP4_STATEMENTS = (
 )
 
 
-def scale_text(scale: dict, stress: bool = False) -> str:
+def matched(scale: dict, runs: list[str]) -> bool:
+    """The two runs' mean per-update drifts lie within the calibration tolerance of each other."""
+    drifts = [scale["run_drift"][name] for name in runs]
+    return max(drifts) / min(drifts) <= scale["tolerance"]
+
+
+def scale_text(scale: dict, runs: list[str]) -> str:
     """Parameters, mean/max response length, seeds, steps and whether the budgets were matched by measured drift."""
-    matched = "yes" if scale["matched"] else "no"
-    drift = ", ".join(f"{m} {v:.3g}" for m, v in scale["matched_drift"].items())
+    stress = runs[0].startswith("stress/")
     steps = f"{scale['stress_steps']} stress steps" if stress else f"{scale['steps']} steps"
+    drift = ", ".join(f"{name} {scale['run_drift'][name]:.3g}" for name in runs)
     return (f"{scale['parameters'] / 1e3:.0f}k params, response mean {scale['mean_response']:.0f} / max "
-            f"{scale['max_response']} tokens, {scale['seeds']} seeds, {steps}, budgets matched by drift: {matched} "
-            f"(TV/update {drift}; spread x{scale['drift_spread']:.2f})")
+            f"{scale['max_response']} tokens, {scale['seeds']} seeds, {steps}, budgets matched by drift: "
+            f"{'yes' if matched(scale, runs) else 'no'} (TV/update {drift})")
 
 
 def contrast_outcome(row: dict, claimed_sign: int, metric: str, scale: str, matched: bool) -> Outcome:
@@ -61,10 +67,10 @@ def emp4(report: dict) -> list[SubStatement]:
     contrasts, scale = report["contrasts"], report["scale"]
     found = []
     for key, sub_id, role, sign, metric, text in EMP4_STATEMENTS:
-        stress = contrasts["runs"]["stress"] and key in ("grpo_collapses", "fiberpo_stable", "fiberpo_keeps_entropy")
-        where = scale_text(scale, stress)
-        outcome = contrast_outcome(contrasts[key], sign, metric + (" (stress runs)" if stress else ""), where,
-                                   scale["matched"])
+        row = contrasts[key]
+        stress = " (stress runs)" if row["runs"][0].startswith("stress/") else ""
+        where = scale_text(scale, row["runs"])
+        outcome = contrast_outcome(row, sign, metric + stress, where, matched(scale, row["runs"]))
         found.append(SubStatement(sub_id, text, JOYAI, (outcome,), role))
     return found
 
@@ -111,7 +117,7 @@ def evidence(substatements: list[SubStatement]) -> str:
             detect = "none" if c.detectable_effect is None else f"{c.detectable_effect:.3g}"
             extra = (f"; mean TV {m['mean_tv']:.4g} vs bound {m['bound']:.4g}, max {m['max_tv']:.4g}, "
                      f"{100 * m['within_frac']:.0f}% of updates within" if "bound" in m else "")
-            parts.append(f"{sub.id} [{sub.status.value}]: {c.metric} = {c.estimate:.4g} "
+            parts.append(f"{sub.id} [{decide(outcome).value}]: {c.metric} = {c.estimate:.4g} "
                          f"[{c.ci_low:.4g}, {c.ci_high:.4g}], p = {c.p_value:.3g} ({m['test']}, n = {m['n']}), "
                          f"detectable effect {detect}{extra}; {c.scale}")
     return " | ".join(parts)
@@ -125,12 +131,11 @@ def synthetic_row(sign: int, claimed: int) -> dict:
     estimate = sign * claimed * 1.0
     low, high, p = (estimate - 0.2, estimate + 0.2, 0.001) if sign else (-1.0, 1.0, 0.9)
     return {"estimate": estimate, "ci_low": low, "ci_high": high, "p_value": p, "n": 5, "test": "paired t",
-            "detectable_effect": 0.5}
+            "detectable_effect": 0.5, "runs": ["fiberpo", "grpo"]}
 
 
 SYNTHETIC_SCALE = {"parameters": 1e5, "mean_response": 33.0, "max_response": 58, "seeds": 5, "steps": 30,
-                   "stress_steps": 20, "matched": True, "matched_drift": {"grpo": 0.01, "fiberpo": 0.01},
-                   "drift_spread": 1.0}
+                   "stress_steps": 20, "tolerance": 1.5, "run_drift": {"grpo": 0.01, "fiberpo": 0.011}}
 
 
 def synthetic_report(sign: int) -> dict:

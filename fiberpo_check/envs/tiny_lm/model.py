@@ -44,6 +44,8 @@ class Block(nn.Module):
             k, v = kv[0][:, :, : start + t], kv[1][:, :, : start + t]
         if start == 0:  # no earlier positions: plain causal attention
             attn = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        elif t == 1:  # one new position (incremental decoding): it sees every key, no mask needed
+            attn = F.scaled_dot_product_attention(q, k, v)
         else:  # queries at the last t positions see every earlier key and the causal part of their own block
             attn = F.scaled_dot_product_attention(q, k, v, attn_mask=causal_tail(t, start + t, x.device))
         x = x + self.proj(attn.transpose(1, 2).reshape(b, t, c))

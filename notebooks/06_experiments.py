@@ -30,7 +30,7 @@ from fiberpo_check.experiments.cache import RESULT_DIR, config_hash
 from fiberpo_check.experiments.experiment_verdicts import compute
 from fiberpo_check.experiments.presets import preset
 from fiberpo_check.experiments.runner import ANALYSIS_KEYS, raw_results
-from fiberpo_check.experiments.summaries import bandit_summary, lm_summary
+from fiberpo_check.experiments.summaries import bandit_summary, lm_report
 from fiberpo_check.plots.style import paper_style
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
@@ -46,7 +46,7 @@ def summarise(preset_name):
     """Summaries and verdicts of a preset (runs it when it is not cached)."""
     cfg = preset(preset_name)
     bandit = bandit_summary(raw_results("bandit", cfg["bandit"]))
-    lm = lm_summary(raw_results("lm", cfg["lm"]), cfg["lm"])
+    lm = lm_report(raw_results("lm", cfg["lm"]), cfg["lm"])
     return bandit, lm, compute(bandit, lm)
 
 

@@ -1,4 +1,5 @@
-"""Side-by-side cost of the FiberPO losses against the GRPO loss: time and peak memory of forward + backward.
+"""Side-by-side cost of the FiberPO losses against the GRPO loss (time and peak memory of forward + backward), and
+RL tokens per second of the tiny-LM loop with KV-cached generation against full-prefix recompute (`--lm`).
 
 Every variant runs on the same padded float32 batch in one process, interleaved round by round; `ms` is the
 median over rounds, ratios are medians of per-round ratios (same round, same machine load). Peak memory is the high-water mark of CPU tensor storage allocated during one call
@@ -18,7 +19,10 @@ import torch
 from torch import Tensor
 from torch.profiler import profile
 
+from .envs.tiny_lm.tasks import TaskConfig
 from .losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain, compute_policy_loss_grpo
+from .training.lm_pretrain import PretrainConfig, pretrain
+from .training.lm_rl import RLConfig, train
 
 LOSSES = {
     "grpo": compute_policy_loss_grpo,
@@ -144,3 +148,36 @@ def bench_shape(batch: int, width: int, modes: tuple = MODES, repeats: int = 9, 
 def run_bench(shapes=SHAPES, modes: tuple = MODES, repeats: int = 9, warmup: int = 2) -> list[dict]:
     """Every shape's rows as plain dicts (the content of results/bench.json)."""
     return [asdict(row) for batch, width in shapes for row in bench_shape(batch, width, modes, repeats, warmup)]
+
+
+def rl_tokens_per_second(lm: dict, steps: int = 2, repeats: int = 3, warmup: int = 1) -> dict:
+    """RL tokens/s of `steps` FiberPO steps of an LM preset (its task, pretrained model and RL settings) with KV-cached
+    generation and with full-prefix recompute: same process, same model, same seed (so the same tokens), interleaved
+    rounds; the speed-up is the median per-round time ratio."""
+    task = TaskConfig(**lm["task"])
+    model, scores = pretrain(PretrainConfig(**lm["pretrain"]), task, seed=0, progress=False)
+    settings = {**lm["rl"], "steps": steps, "eval_every": 0}
+    hyper = {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}
+    histories = {}
+
+    def step(use_cache: bool) -> Callable[[], None]:
+        def run() -> None:
+            config = RLConfig("fiberpo", hyper, **settings, use_cache=use_cache)
+            histories[use_cache] = train(model, config, task, seed=0, progress=False)
+
+        return run
+
+    times = round_times({True: step(True), False: step(False)}, repeats, warmup)
+    tokens = histories[True][-1]["tokens"]
+    return {
+        "task": asdict(task),
+        "parameters": scores["parameters"],
+        "rl_steps": steps,
+        "rl_tokens": tokens,
+        "mean_response_length": statistics.mean(row["response_length"] for row in histories[True]),
+        "tokens_per_s_cached": round(tokens / (statistics.median(times[True]) / 1e3), 1),
+        "tokens_per_s_recompute": round(tokens / (statistics.median(times[False]) / 1e3), 1),
+        "speedup": round(paired_ratio(times[False], times[True]), 2),
+        "same_run": histories[True] == histories[False],
+        "rounds": repeats,
+    }

@@ -30,7 +30,7 @@ from fiberpo_check.experiments.cache import RESULT_DIR, config_hash
 from fiberpo_check.experiments.experiment_verdicts import compute
 from fiberpo_check.experiments.presets import preset
 from fiberpo_check.experiments.runner import ANALYSIS_KEYS, raw_results
-from fiberpo_check.experiments.summaries import bandit_summary, lm_summary
+from fiberpo_check.experiments.summaries import bandit_summary, lm_report
 from fiberpo_check.plots.style import paper_style
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
@@ -46,7 +46,7 @@ def summarise(preset_name):
     """Summaries and verdicts of a preset (runs it when it is not cached)."""
     cfg = preset(preset_name)
     bandit = bandit_summary(raw_results("bandit", cfg["bandit"]))
-    lm = lm_summary(raw_results("lm", cfg["lm"]), cfg["lm"])
+    lm = lm_report(raw_results("lm", cfg["lm"]), cfg["lm"])
     return bandit, lm, compute(bandit, lm)
 
 
@@ -72,15 +72,15 @@ else:
     print("default results not cached yet: run `make experiments` (about 3-6 minutes on 2 cores) and re-run")
 
 # %% [markdown]
-# ## Sampled bandit: how far APC-Obj's update is from TV-TRPO's as the sample grows
+# ## Sampled bandit: how far APC-Obj's exact maximiser is from Thm D.3's update as the sample grows
 # With (66) exact and (65) only approximate, the two updates differ; the gap shrinks with pulls per state.
 
 # %%
 sampled = bandit["sampled"]
 sizes = sorted(sampled, key=int)
-mean = np.array([sampled[n]["dist"]["mean"] for n in sizes])
-low = np.array([sampled[n]["dist"]["low"] for n in sizes])
-high = np.array([sampled[n]["dist"]["high"] for n in sizes])
+mean = np.array([sampled[n]["dist_closed_form"]["mean"] for n in sizes])
+low = np.array([sampled[n]["dist_closed_form"]["low"] for n in sizes])
+high = np.array([sampled[n]["dist_closed_form"]["high"] for n in sizes])
 for n, m, lo, hi in zip(sizes, mean, low, high):
     print(f"{int(n):5d} pulls/state: distance {m:.3f} [{lo:.3f}, {hi:.3f}]")
 with paper_style():
@@ -89,7 +89,7 @@ with paper_style():
     ax.semilogx(xs, mean, "o-")
     ax.fill_between(xs, np.maximum(low, 0), high, alpha=0.3)
     ax.set_xlabel("pulls per state")
-    ax.set_ylabel("relative distance APC-Obj vs TV-TRPO")
+    ax.set_ylabel("relative distance to Thm D.3")
     plt.show()
 
 # %% [markdown]

@@ -1,60 +1,80 @@
-"""Bandit checks of Thm D.10: LP maximiser of APC-Obj = closed-form TV-TRPO under (65)-(66), and where it breaks."""
+"""Bandit checks of Thm D.10 with exact maximisers: APC-Obj's maximiser over policies against Thm D.3's update."""
+
+import itertools
+from fractions import Fraction as F
 
 import pytest
 import torch
 
 from fiberpo_check import surrogate
-from fiberpo_check.envs.bandit import ContextualBandit
-from fiberpo_check.experiments.bandit_experiment import llm_regime, old_policy
+from fiberpo_check.check_registry import checks
+from fiberpo_check.envs.bandit import ContextualBandit, identity_bandit, rational_sample
+from fiberpo_check.experiments.bandit_experiment import minimal_counterexample, old_policy
+from fiberpo_check.experiments.bandit_verdicts import control_summary, llm_regime_outcome
 from fiberpo_check.objectives.tv_trpo import TabularSample
+from fiberpo_check.training.bandit_exact import apc_maximum, apc_state_gain, closed_form, tv_trpo_maximum
 from fiberpo_check.training.bandit_iteration import IterationConfig, policy_iteration
-from fiberpo_check.training.bandit_updates import (
-    apc_lp_update,
-    apc_objective,
-    paper_delta,
-    probability_violation,
-    relative_distance,
-    tv_trpo_update,
-)
+from fiberpo_check.training.bandit_updates import apc_objective, apc_state_gains, first_order_path, tv_trpo_update
+from fiberpo_check.verdicts import Status
 
 torch.set_num_threads(1)
 
 
-def exact_sample(seed: int = 0, states: int = 5, arms: int = 4):
-    env = ContextualBandit.random(states, arms, seed)
-    policy = old_policy(states, arms, seed)
-    return env, policy, env.exact_batch(policy, 200)
+def test_two_arm_state_by_hand():
+    counts, adv, policy = (F(1), F(1)), (F(1, 2), F(-1, 2)), (F(1, 2), F(1, 2))
+    found = apc_maximum(counts, adv, policy, F(1, 4))
+    assert found.argmax == ((F(1, 4), F(-1, 4)),) == (closed_form(counts, adv, F(1, 4)),)
+    assert found.value == F(1, 4)  # sum n A Delta = 1/2 * 1/4 + 1/2 * 1/4
+    wide = apc_maximum(counts, adv, policy, F(19, 8))  # closed form (19/8, -19/8) is not a policy
+    assert wide.argmax == ((F(1), F(-1)),)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_exact_identities_hold(seed):
-    _, policy, sample = exact_sample(seed)
-    assert float((sample.counts * sample.advantages).sum(dim=1).abs().max()) < 1e-10  # (66)
-    other = old_policy(*policy.shape, seed + 7)
-    assert probability_violation(sample, other / policy - 1) < 1e-10  # (65) for any policy
+@pytest.mark.parametrize("seed", [0, 1])
+def test_vertex_enumeration_is_the_maximum_of_a_fine_grid(seed):
+    bandit = identity_bandit(1, 3, 7, seed)
+    counts, adv, policy = bandit.counts[0], bandit.advantages[0], bandit.policy[0]
+    for delta in (F(1, 10), F(1, 2)):
+        exact = apc_maximum(counts, adv, policy, delta)
+        steps = 60
+        for i, j in itertools.product(range(steps + 1), repeat=2):  # pi_new on a grid of the simplex
+            if i + j <= steps:
+                pi_new = (F(i, steps), F(j, steps), F(steps - i - j, steps))
+                deviation = tuple(p / q - 1 for p, q in zip(pi_new, policy))
+                assert apc_state_gain(counts, adv, delta, deviation) <= exact.value
+        assert apc_state_gain(counts, adv, delta, exact.least_norm) == exact.value
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_lp_maximiser_equals_closed_form_at_paper_and_small_radius(seed):
-    _, policy, sample = exact_sample(seed)
-    for delta in (paper_delta(sample, 0.99), 0.01):
-        tv = tv_trpo_update(sample, delta)
-        assert bool((tv >= -1).all())
-        assert relative_distance(sample, apc_lp_update(sample, delta), tv) < 1e-8
-        assert relative_distance(sample, apc_lp_update(sample, delta, policy), tv) < 1e-8
+def test_identity_family_satisfies_65_and_66_exactly():
+    bandit = identity_bandit(4, 3, 12, 0)
+    for n, a, p in zip(bandit.counts, bandit.advantages, bandit.policy):
+        assert sum(x * y for x, y in zip(n, a)) == 0  # (66)
+        assert all(x == sum(n) * q for x, q in zip(n, p))  # n = T_s pi_old, so (65) is the policy constraint
+        assert all(x.denominator == 1 and x >= 1 for x in n)
 
 
-def test_negative_control_wrong_radius_is_rejected():
-    _, _, sample = exact_sample()
-    assert relative_distance(sample, apc_lp_update(sample, 0.02), tv_trpo_update(sample, 0.01)) > 0.5
+def test_apc_maximiser_is_the_closed_form_exactly_when_it_is_a_policy():
+    bandit = identity_bandit(3, 3, 12, 2)
+    for n, a, p in zip(bandit.counts, bandit.advantages, bandit.policy):
+        for delta in (F(1, 50), F(1, 10), F(3, 5)):
+            closed = closed_form(n, a, delta)
+            is_policy = min(closed) >= -1
+            assert (apc_maximum(n, a, p, delta).argmax == (closed,)) == is_policy
+            assert is_policy == (delta <= 2 * min(p))
+            assert apc_maximum(n, a, p, delta).least_norm == tv_trpo_maximum(n, a, p, delta).least_norm
 
 
-def test_closed_form_leaves_the_simplex_at_large_radius():
-    _, policy, sample = exact_sample()
-    delta = 0.6
-    tv = tv_trpo_update(sample, delta)
-    assert bool((tv < -1).any())
-    assert relative_distance(sample, apc_lp_update(sample, delta, policy), tv) > 1e-3
+def test_fractional_multiplicities_leave_the_trust_region():
+    bandit = identity_bandit(1, 3, 12, 0, fractional=True)
+    n, a, p = bandit.counts[0], bandit.advantages[0], bandit.policy[0]
+    found = apc_maximum(n, a, p, F(1, 10))
+    assert found.argmax != (closed_form(n, a, F(1, 10)),)
+    assert sum(x * abs(d) for x, d in zip(n, found.least_norm)) > sum(n) * F(1, 10)  # TV beyond delta
+
+
+def test_minimal_counterexample_is_the_two_arm_state():
+    text = minimal_counterexample([0.05, 0.9])
+    assert text.startswith("gamma = 0.05: n = (1, 1)") and "delta = 19/8" in text
+    assert minimal_counterexample([0.9]) == ""
 
 
 def test_tabular_apc_matches_token_level_objective():
@@ -68,40 +88,62 @@ def test_tabular_apc_matches_token_level_objective():
     log_ratio = torch.log1p(deviation[state, arm])[None]
     mask = torch.ones_like(log_ratio, dtype=torch.bool)
     for delta in (0.05, 0.3, 2.0):
-        token = surrogate(
-            "apc",
-            log_ratio,
-            torch.zeros_like(log_ratio),
-            sample.advantages[state, arm][None],
-            mask,
-            state_ids=state[None],
-            delta=delta,
-        )
+        token = surrogate("apc", log_ratio, torch.zeros_like(log_ratio), sample.advantages[state, arm][None], mask,
+                          state_ids=state[None], delta=delta)
         assert float(apc_objective(sample, deviation, delta)) == pytest.approx(float(token), abs=1e-12)
+        exact = apc_state_gain(tuple(F(int(c)) for c in counts[0]), tuple(F(float(x)) for x in advantages[0]),
+                               F(delta), tuple(F(float(x)) for x in deviation[0]))
+        assert float(exact) == pytest.approx(float(apc_state_gains(sample, deviation, delta)[0]), abs=1e-12)
 
 
-def test_sampled_bandit_breaks_probability_identity():
-    env, policy, _ = exact_sample()
+def test_sampled_closed_form_is_not_a_policy_update():
+    env = ContextualBandit.random(3, 3, 0)
+    policy = old_policy(3, 3, 0)
     sample = env.sampled_batch(policy, 6, torch.Generator().manual_seed(0))
-    apc = apc_lp_update(sample, 0.1, policy)
-    assert probability_violation(sample, apc) > 1e-3
-    assert probability_violation(sample, tv_trpo_update(sample, 0.1)) < 1e-12
+    closed = tv_trpo_update(sample, 0.1)
+    assert float((policy * closed).sum(dim=1).abs().max()) > 1e-3  # violates sum_a pi_old Delta = 0
+    bandit = rational_sample(sample, policy)
+    assert all(sum(p) == 1 for p in bandit.policy)
 
 
-def test_llm_regime_reduces_to_hard_clip_and_zero_tv_trpo():
-    result = llm_regime({"llm_tokens": 12, "sample_delta": 0.1})
-    assert result["apc_minus_hard_clip"] < 1e-12
-    assert result["tv_trpo_update_norm"] == 0
+def test_first_order_path_records_checkpoints():
+    bandit = identity_bandit(2, 3, 12, 0)
+    path = first_order_path(bandit.tabular(), bandit.old_policy(), 0.1, "adam", 0.01, (1, 5))
+    assert sorted(path) == [1, 5] and path[5].shape == (2, 3)
+    with pytest.raises(ValueError, match="optimiser"):
+        first_order_path(bandit.tabular(), bandit.old_policy(), 0.1, "lbfgs", 0.01, (1,))
 
 
-def test_policy_iteration_is_deterministic():
-    config = IterationConfig(
-        states=3,
-        arms=3,
-        pulls_per_state=8,
-        iterations=2,
-        inner_steps=2,
-        hyper={"fiberpo": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}, "tv_trpo": {"delta": 0.1}},
-    )
-    for method in ("fiberpo", "tv_trpo"):
-        assert policy_iteration(method, config, 4) == policy_iteration(method, config, 4)
+def test_exact_training_is_identical_and_deterministic():
+    config = IterationConfig(states=2, arms=3, pulls_per_state=6, iterations=2, inner_steps=2,
+                             hyper={"apc": {"delta": 0.1}, "tv_trpo": {"delta": 0.1}})
+    apc = policy_iteration("apc_exact", config, 4)
+    assert apc == policy_iteration("tv_trpo_exact", config, 4) == policy_iteration("apc_exact", config, 4)
+    assert apc[-1] != apc[0]
+
+
+def test_llm_regime_is_proved():
+    assert llm_regime_outcome().holds
+
+
+def test_apc6_and_emp3_statuses_follow_the_exact_maximisers():
+    from fiberpo_check.experiments.bandit_verdicts import apc6_check, emp3_check
+
+    kept = control_summary(gammas=(0.9,))
+    subs = {s.id: s.status for s in apc6_check(kept)}
+    assert subs["APC-6/thm-D10"] is Status.VERIFIED_EXHAUSTIVELY
+    assert subs["APC-6/multiplicities"] is Status.HOLDS_WITH_CONDITIONS
+    assert {s.id: s.status for s in emp3_check(kept)}["EMP-3/exact-training"] is Status.SUPPORTED
+
+
+def test_registered_controls_reach_negative_statuses():
+    found = {}
+    for check in checks(producer="experiments"):
+        if check.claim_id not in ("APC-6", "EMP-3"):
+            continue
+        for name, control in check.controls.items():
+            statuses = {s.id: s.status for s in control() if s.role == "result"}
+            found[(check.claim_id, name)] = statuses
+    assert found[("APC-6", "apc-at-twice-the-radius")]["APC-6/thm-D10"] is Status.REFUTED
+    assert found[("APC-6", "gamma-0.05-closed-form-off-simplex")]["APC-6/thm-D10"] is Status.HOLDS_WITH_CONDITIONS
+    assert found[("EMP-3", "apc-trained-at-twice-the-radius")]["EMP-3/exact-training"] is Status.NOT_SUPPORTED

@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark on a tiny shape: the rows and the JSON file (no timing is asserted)."""
+"""Smoke tests of the benchmarks on tiny inputs: the rows and the JSON files (no timing is asserted)."""
 
 import json
 
@@ -22,3 +22,13 @@ def test_command_writes_the_json(tmp_path, capsys):
     written = json.loads(out.read_text())
     assert len(written["rows"]) == 4 and written["meta"]["torch"]
     assert "fiberpo_domain" in capsys.readouterr().out
+
+
+def test_lm_mode_compares_cached_and_recomputed_generation_on_the_same_run(tmp_path, capsys):
+    out = tmp_path / "bench_lm.json"
+    args = ["--lm", "--preset", "quick", "--steps", "1", "--repeats", "1", "--warmup", "0", "--out", str(out)]
+    assert main(args) == 0
+    row = json.loads(out.read_text())["row"]
+    assert row["same_run"] and row["rl_tokens"] > 0  # identical histories with and without the cache
+    assert row["tokens_per_s_cached"] > 0 and row["tokens_per_s_recompute"] > 0 and row["speedup"] > 0
+    assert "KV cache" in capsys.readouterr().out

@@ -5,10 +5,18 @@ import json
 import pytest
 
 from fiberpo_check.experiments import cache, runner
-from fiberpo_check.experiments.experiment_verdicts import emp4, rgf3
+from fiberpo_check.check_registry import checks
+from fiberpo_check.experiments.lm_verdicts import emp4, rgf3, synthetic_report, synthetic_rgf3
 from fiberpo_check.experiments.presets import preset
-from fiberpo_check.experiments.stats import bootstrap_interval, t_interval
-from fiberpo_check.experiments.summaries import stability, tokens_to_threshold
+from fiberpo_check.experiments.stats import (
+    bootstrap_interval,
+    detectable_effect,
+    paired_contrast,
+    paired_sign_contrast,
+    t_interval,
+)
+from fiberpo_check.experiments.summaries import paired, stability, tokens_to_threshold
+from fiberpo_check.verdicts import Status, row_status
 
 
 def test_config_hash_is_stable_and_sensitive():
@@ -66,42 +74,39 @@ def test_tokens_to_threshold_and_stability():
     assert stability(runs, 1)["reward_gain"] == pytest.approx(0.4)
 
 
-def lm_row(method, ttt, gain, collapsed, eps=None):
-    interval = {"mean": ttt, "low": ttt and ttt * 0.9, "high": ttt and ttt * 1.1, "n": 3, "missing": 0 if ttt else 3}
-    row = {
-        "method": method,
-        "hyper": {"eps_low": eps} if eps else {},
-        "tokens_to_threshold": interval,
-        "seeds": 3,
-        "collapsed_seeds": collapsed,
-        "claim_3_5": {"bound": 0.014, "within_frac": 1.0, "max_tv": 0.01, "mean_tv": 0.01},
-    }
-    for key in (
-        "reward_gain",
-        "entropy_ratio",
-        "peak_mean_ratio",
-        "grad_norm_growth",
-        "length_ratio",
-        "reward_fraction",
-    ):
-        row[key] = {"mean": gain, "low": gain, "high": gain, "n": 3}
-    return row
+def test_paired_statistics():
+    contrast = paired_contrast([1.0, 2.0, 3.0, 4.0, 5.5], [0.0, 1.0, 2.5, 3.0, 4.0])
+    assert contrast["estimate"] == pytest.approx(1.0) and contrast["ci_low"] > 0 and contrast["p_value"] < 0.01
+    assert detectable_effect(1.0, 5) == pytest.approx(1.68, abs=0.01)  # standardised effect at n = 5, power 0.8
+    assert detectable_effect(1.0, 30) < detectable_effect(1.0, 5)
+    # five collapses against none cannot be significant with an exact two-sided sign test; six can
+    assert paired_sign_contrast([1] * 5, [0] * 5)["p_value"] > 0.05
+    assert paired_sign_contrast([1] * 5, [0] * 5)["detectable_effect"] is None
+    assert paired_sign_contrast([1] * 6, [0] * 6)["p_value"] < 0.05
 
 
-def test_emp4_follows_the_numbers():
-    report_pattern = {
-        "grpo": lm_row("grpo", 1000.0, 0.3, 3),
-        "gspo": lm_row("gspo", None, 0.0, 0, 3e-4),
-        "fiberpo": lm_row("fiberpo", 500.0, 0.4, 0),
-    }
-    assert emp4(report_pattern).status == "verified-numerically"
-    no_pattern = {
-        "grpo": lm_row("grpo", 500.0, 0.3, 0),
-        "gspo": lm_row("gspo", 500.0, 0.3, 0, 3e-4),
-        "fiberpo": lm_row("fiberpo", 1000.0, 0.3, 0),
-    }
-    assert emp4(no_pattern).status == "refuted"
-    assert rgf3(report_pattern).status == "verified-numerically"
+def test_tokens_contrast_ties_runs_that_never_reach_the_threshold():
+    first = {"0": {"tokens": 500.0, "reached": False}, "1": {"tokens": 300.0, "reached": True}}
+    second = {"0": {"tokens": 510.0, "reached": False}, "1": {"tokens": 400.0, "reached": False}}
+    seeds = {"fiberpo": first, "grpo": second}
+    assert paired("tokens", seeds, ("fiberpo", "grpo"))["estimate"] == pytest.approx((0 - 100) / 2)
+
+
+def test_emp4_and_rgf3_follow_the_contrasts():
+    assert row_status(emp4(synthetic_report(+1))) is Status.REPRODUCED
+    assert row_status(emp4(synthetic_report(0))) is Status.NOT_REPRODUCED
+    assert row_status(emp4(synthetic_report(-1))) is Status.OPPOSITE_TENDENCY
+    assert row_status(rgf3(synthetic_rgf3(-1))) is Status.REPRODUCED
+    assert row_status(rgf3(synthetic_rgf3(+1))) is Status.OPPOSITE_TENDENCY
+    assert all(o.contrast.scale for sub in emp4(synthetic_report(+1)) for o in sub.outcomes)
+
+
+def test_lm_checks_are_registered_with_failing_controls():
+    for claim in ("EMP-4", "RGF-3"):
+        (check,) = [c for c in checks(claim_id=claim) if c.producer == "experiments"]
+        statuses = {row_status(control()) for control in check.controls.values()}
+        assert statuses and all(not status.positive for status in statuses) and len(statuses) > 1
+        assert Status.REFUTED not in statuses  # a miniature never refutes
 
 
 def test_quick_preset_end_to_end(tmp_path, monkeypatch):

@@ -4,8 +4,7 @@ import pytest
 import torch
 
 from fiberpo_check.checks import first_order, regime_map
-from fiberpo_check.checks.exact_surrogates import METHODS, expected_surrogate, pair_batches, value_and_gradient
-from fiberpo_check.checks.verify_suite import direction_verdict
+from fiberpo_check.checks.exact_surrogates import expected_surrogate, pair_batches, single_batches, value_and_gradient
 from fiberpo_check.envs.tree_policy import (
     build_tree,
     random_logits,
@@ -90,15 +89,34 @@ def test_update_paths_record_cosine_gain_and_drift(setting):
     assert all(-1 <= r["cosine"] <= 1 for r in rows)
 
 
-def test_direction_verdict_counts_wins():
-    def rows(key, fiber):
-        return [{"method": m, "weights": "native", key: 1, "cosine": fiber if m == "fiberpo" else 0.5,
-                 "true_gain": 0.1} for m in METHODS]
+def test_single_trajectory_groups_equal_pairs_for_per_trajectory_gates(setting):
+    tree, theta_old = setting
+    theta = theta_old + 0.3 * first_order.random_direction(theta_old, 5)
+    pairs, singles = pair_batches(tree, theta_old), single_batches(tree, theta_old)
+    for method in ("identity", "ppo", "gspo", "fiberpo", "fiberpo_cutoff"):
+        for mode in ("seq-mean-token-mean", "seq-mean-token-sum"):
+            assert float(expected_surrogate(method, theta, singles, mode)) == pytest.approx(
+                float(expected_surrogate(method, theta, pairs, mode)), abs=1e-13)
 
-    good = direction_verdict({"default": rows("scale", 0.9)}, {"default": rows("epoch", 0.9)})
-    bad = direction_verdict({"default": rows("scale", 0.1)}, {"default": rows("epoch", 0.1)})
-    mixed = direction_verdict({"default": rows("scale", 0.9)}, {"default": rows("epoch", 0.1)})
-    assert (good.status, bad.status, mixed.status) == ("verified-numerically", "refuted", "holds-with-conditions")
+
+def test_cutoff_ablation_differs_from_fiberpo_only_past_the_budget(setting):
+    tree, theta_old = setting
+    singles = single_batches(tree, theta_old)
+    near = theta_old + 1e-3 * first_order.random_direction(theta_old, 1)
+    far = theta_old + 1.5 * first_order.random_direction(theta_old, 1)
+    assert float(expected_surrogate("fiberpo_cutoff", near, singles)) == pytest.approx(
+        float(expected_surrogate("fiberpo", near, singles)), abs=1e-15)
+    assert abs(float(expected_surrogate("fiberpo_cutoff", far, singles))
+               - float(expected_surrogate("fiberpo", far, singles))) > 1e-4
+
+
+def test_ascent_path_records_drift_and_a_budget_bounds_it(setting):
+    tree, theta_old = setting
+    rows = first_order.ascent_path(single_batches(tree, theta_old), "identity", None, epochs=8, step=0.2)
+    assert [r["epoch"] for r in rows] == list(range(9)) and rows[0]["tv"] == 0 and rows[-1]["tv"] > 0
+    assert rows[0]["cosine"] < 1  # identity gate with 1/T_tau weights is not grad J
+    tight = first_order.ascent_path(single_batches(tree, theta_old), "ppo", {"eps_low": 1e-3}, epochs=8, step=0.2)
+    assert max(r["tv"] for r in tight) < rows[-1]["tv"]
 
 
 def test_expected_surrogate_rejects_unknown_names(setting):

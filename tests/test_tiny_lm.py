@@ -1,28 +1,32 @@
-"""Tiny GPT, synthetic tasks with verifiable rewards, pretraining and the RL loop's diagnostics and determinism."""
+"""Tiny GPT and its KV cache, long-answer tasks with verifiable rewards, pretraining, the RL loop's diagnostics."""
 
 import pytest
 import torch
 
-from fiberpo_check.envs.tiny_lm.model import GPT, GPTConfig
+from fiberpo_check.envs.tiny_lm.model import GPT, GPTConfig, KVCache
 from fiberpo_check.envs.tiny_lm.tasks import (
     DOMAINS,
-    MAX_ANSWER,
-    PROMPT_LEN,
     VOCAB,
+    TaskConfig,
+    addition_scratchpad,
     decode,
     encode,
+    exact_matches,
     make_problem,
     response_mask,
     rewards,
+    sample_problems,
 )
 from fiberpo_check.training.lm_pretrain import PretrainConfig, pretrain
 from fiberpo_check.training.lm_rl import RLConfig, group_advantages, train
+from fiberpo_check.training.lm_rollout import generate
 
 torch.set_num_threads(1)
+TASK = TaskConfig(min_len=3, max_len=12)
 
 
 def test_model_is_tiny_and_causal():
-    model = GPT(GPTConfig(len(VOCAB), PROMPT_LEN + MAX_ANSWER))
+    model = GPT(GPTConfig(len(VOCAB), TASK.block_size))
     assert model.num_parameters() < 1_000_000
     idx = torch.randint(0, len(VOCAB), (2, 8))
     changed = idx.clone()
@@ -30,26 +34,68 @@ def test_model_is_tiny_and_causal():
     assert torch.equal(model(idx)[:, :-1], model(changed)[:, :-1])  # future tokens never leak backwards
 
 
+def test_kv_cache_gives_the_full_forward_logits():
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(len(VOCAB), 16)).double()
+    idx = torch.randint(0, len(VOCAB), (3, 12))
+    cache = KVCache()
+    pieces = [model(idx[:, :5], cache), model(idx[:, 5:9], cache)]  # a prompt, then a block, then single tokens
+    pieces += [model(idx[:, t : t + 1], cache) for t in range(9, 12)]
+    assert cache.length == 12
+    assert torch.allclose(torch.cat(pieces, dim=1), model(idx), atol=1e-12)
+
+
+@pytest.mark.parametrize("greedy", [True, False])
+def test_cached_and_recomputed_generation_give_the_same_tokens(greedy):
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(len(VOCAB), TASK.block_size))
+    prompts = sample_problems(4, TASK, torch.Generator().manual_seed(1)).prompts
+    runs = [
+        generate(model, prompts, None if greedy else torch.Generator().manual_seed(7), TASK.max_answer, use_cache=c)
+        for c in (True, False)
+    ]
+    assert runs[0].shape[1] <= TASK.max_answer and torch.equal(runs[0], runs[1])
+
+
+def test_answers_are_long_and_vary_several_fold():
+    task = TaskConfig()  # the default preset's lengths
+    gen = torch.Generator().manual_seed(0)
+    lengths = [len(make_problem(domain, task, gen)[1]) for domain in DOMAINS for _ in range(200)]
+    assert sum(lengths) / len(lengths) >= 32 and max(lengths) >= 5 * min(lengths)
+    assert max(lengths) <= task.max_answer
+    with pytest.raises(ValueError, match="min_len"):
+        TaskConfig(min_len=5, max_len=4)
+
+
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_problems_have_verifiable_answers(domain):
     gen = torch.Generator().manual_seed(0)
     for _ in range(20):
-        prompt, answer = make_problem(domain, gen)
-        assert len(prompt) <= PROMPT_LEN and len(answer) <= MAX_ANSWER and answer.endswith(".")
-        body = prompt[1:-1] if domain != "add" else prompt[:-1]
-        expected = {
-            "reverse": body[::-1],
-            "sort": "".join(sorted(body)),
-            "add": str(sum(map(int, body.split("+")))) if domain == "add" else "",
-        }[domain]
-        assert answer == expected + "."
+        prompt, answer = make_problem(domain, TASK, gen)
+        assert len(prompt) <= TASK.prompt_len and len(answer) <= TASK.max_answer and answer.endswith(".")
+        body = answer[:-1]
+        if domain == "add":
+            a, b = prompt[:-1].split("+")
+            assert body.split("=")[1] == str(int(a) + int(b)) and len(body.split("=")[0]) == 4 * len(a)
+        else:
+            start, n = prompt[1 : 2 if domain == "count" else 3], int(prompt[2 if domain == "count" else 3 : -1])
+            assert len(body) == n and body.startswith(start[:n])
+            step = 1 if domain == "count" else 2
+            previous = [int(body[i - step]) for i in range(step, n)]
+            expected = [(p + 1) % 10 for p in previous] if domain == "count" else previous
+            assert [int(d) for d in body[step:]] == expected
+
+
+def test_addition_scratchpad_carries():
+    assert addition_scratchpad("47", "85") == "75024813=132."
 
 
 def test_rewards_and_mask():
     responses = torch.tensor([encode("321._"), encode("32.1."), encode("12345")])
-    assert rewards(responses, ["321.", "321.", "1234."]).tolist() == [1.0, 0.0, 0.0]
+    assert rewards(responses, ["321.", "321.", "1234."]).tolist() == pytest.approx([1.0, 2 / 4, 4 / 5])
+    assert exact_matches(responses, ["321.", "321.", "1234."]).tolist() == [1.0, 0.0, 0.0]
     assert response_mask(responses).sum(dim=1).tolist() == [4, 3, 5]
-    assert decode(encode("R12=")) == "R12="
+    assert decode(encode("C12=")) == "C12="
 
 
 def test_group_advantages_are_centred_per_group():
@@ -61,21 +107,13 @@ def test_group_advantages_are_centred_per_group():
 
 @pytest.fixture(scope="module")
 def pretrained():
-    return pretrain(PretrainConfig(steps=5, batch_per_domain=4, eval_per_domain=2), seed=0, progress=False)
+    return pretrain(PretrainConfig(steps=5, batch_per_domain=4, eval_per_domain=2), TASK, seed=0, progress=False)
 
 
-def rl_config(method: str, hyper: dict) -> RLConfig:
-    return RLConfig(
-        method,
-        hyper,
-        steps=2,
-        prompts_per_domain=1,
-        group_size=4,
-        epochs=1,
-        minibatches=2,
-        eval_every=1,
-        eval_per_domain=2,
-    )
+def rl_config(method: str, hyper: dict, **changes) -> RLConfig:
+    settings = dict(steps=2, prompts_per_domain=1, group_size=4, epochs=1, minibatches=2, eval_every=1,
+                    eval_per_domain=2)
+    return RLConfig(method, hyper, **{**settings, **changes})
 
 
 @pytest.mark.parametrize(
@@ -83,32 +121,28 @@ def rl_config(method: str, hyper: dict) -> RLConfig:
     [
         ("grpo", {"eps_low": 0.2}),
         ("gspo", {"eps_low": 3e-4, "eps_high": 4e-4}),
+        ("gspo", {"eps_low": 4e-4, "eps_high": 4e-4, "use_min": False}),
         ("fiberpo", {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}),
         ("fiberpo_domain", {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}),
     ],
 )
 def test_rl_loop_logs_named_diagnostics(pretrained, method, hyper):
     model, scores = pretrained
-    assert set(scores) >= {f"acc/{d}" for d in DOMAINS}
-    history = train(model, rl_config(method, hyper), seed=1, progress=False)
-    keys = {
-        "tokens",
-        "reward/mean",
-        "entropy",
-        "grad_norm",
-        "ratio/mean",
-        "response_length",
-        "drift/tv_mean",
-        "clip/frac",
-        "acc/mean",
-    }
+    assert set(scores) >= {f"acc/{d}" for d in DOMAINS} | {"acc/exact"}
+    history = train(model, rl_config(method, hyper), TASK, seed=1, progress=False)
+    keys = {"tokens", "reward/mean", "entropy", "grad_norm", "ratio/mean", "response_length", "drift/tv_mean",
+            "drift/tv_tj", "drift/kl_tj", "clip/frac", "acc/mean"}
     assert keys | {f"reward/{d}" for d in DOMAINS} <= set(history[-1])
     assert history[1]["tokens"] > history[0]["tokens"] > 0
-    if method.startswith("fiberpo"):
-        assert any(key.startswith("regime/") for key in history[-1])
+    if method.startswith("fiberpo"):  # every base gate: the three regimes' fractions of trajectories sum to 1
+        for channel in ("pos", "neg"):
+            fractions = [history[-1][f"regime/trajectory_{channel}_{r}"] for r in ("pass", "rollback", "zeroed")]
+            assert sum(fractions) == pytest.approx(1.0)
 
 
-def test_rl_is_deterministic(pretrained):
+def test_rl_is_deterministic_and_the_cache_changes_nothing(pretrained):
     model, _ = pretrained
     config = rl_config("fiberpo", {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02})
-    assert train(model, config, seed=3, progress=False) == train(model, config, seed=3, progress=False)
+    first = train(model, config, TASK, seed=3, progress=False)
+    assert first == train(model, config, TASK, seed=3, progress=False)
+    assert first == train(model, rl_config("fiberpo", config.hyper, use_cache=False), TASK, seed=3, progress=False)

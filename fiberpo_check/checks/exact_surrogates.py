@@ -2,6 +2,9 @@
 
 A sampled batch is one prompt group of two i.i.d. trajectories (one domain); the expectation is the sum over all
 N^2 ordered pairs weighted by pi_old(a) pi_old(b), so group-coupled gates (FiberPO-Domain, APC-Obj) are exact too.
+Gates that act per trajectory need only groups of one (`single_batches`: N rows weighted by pi_old), which allows
+longer trajectories. `fiberpo_cutoff` is the ablation of FiberPO whose rollback band is replaced by a plain cut-off
+(the base gate clip(x, +-C) instead of g_agg).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from torch.func import vmap
 from ..aggregation import MODES, aggregate
 from ..envs.tree_policy import TreePolicy, token_advantages, token_log_probs, trajectory_probs, true_objective
 from ..objectives.apc import apc_gate
-from ..objectives.fiberpo import fiberpo_gate
+from ..gates import clip_sym
+from ..objectives.fiberpo import fiberpo_gate, fiberpo_parts
 from ..objectives.fiberpo_domain import fiberpo_domain_gate
 from ..objectives.gspo import gspo_gate
 from ..objectives.ppo import ppo_gate
@@ -31,6 +35,7 @@ NATIVE_MODE = {
     "apc": "token-mean",
     "fiberpo": "seq-mean-token-mean",
     "fiberpo_domain": "seq-mean-token-mean",
+    "fiberpo_cutoff": "seq-mean-token-mean",
 }
 METHODS = tuple(NATIVE_MODE)
 DEFAULT_HYPER = {
@@ -40,6 +45,7 @@ DEFAULT_HYPER = {
     "apc": {"delta": 0.1},  # relaxed: the TRPO radius (1-gamma)/(8 gamma) is 0 at gamma = 1
     "fiberpo": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
     "fiberpo_domain": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
+    "fiberpo_cutoff": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
 }
 # One radius 0.2 for every method's clip / budget, so that update directions compare at equal looseness.
 MATCHED_HYPER = {
@@ -52,7 +58,8 @@ MATCHED_HYPER = {
 
 @dataclass(frozen=True)
 class PairBatches:
-    """All N^2 ordered pairs of listed trajectories as one stacked batch of 2 N^2 rows (row 2p, 2p+1 = pair p)."""
+    """Groups of listed trajectories stacked into one batch: all N^2 ordered pairs (2 N^2 rows, rows 2p and 2p+1 form
+    group p) or every trajectory alone (`group` = 1, N rows)."""
 
     tree: TreePolicy
     theta_old: Tensor
@@ -63,6 +70,7 @@ class PairBatches:
     advantages: Tensor  # [2 N^2, H]
     pair_ids: Tensor  # [2 N^2] pair index: the prompt group and the domain of the row
     state_ids: Tensor  # [2 N^2, H] state index made unique per pair (APC-Obj pools entries of a state per batch)
+    group: int = 2  # trajectories per group
 
 
 def pair_batches(tree: TreePolicy, theta_old: Tensor, advantage: str = "trajectory") -> PairBatches:
@@ -94,6 +102,27 @@ def pair_batches(tree: TreePolicy, theta_old: Tensor, advantage: str = "trajecto
     )
 
 
+def single_batches(tree: TreePolicy, theta_old: Tensor) -> PairBatches:
+    """Every trajectory as its own group of one, weighted by pi_old(tau), with advantages R - J(theta_old).
+
+    Exact for gates acting per trajectory (identity, PPO, GRPO, GSPO, FiberPO and its cut-off ablation) under
+    per-trajectory weights (seq-mean-*)."""
+    theta_old = theta_old.detach()
+    n = tree.n_trajectories
+    rows = torch.arange(n, device=theta_old.device)
+    adv = torch.where(tree.mask, (tree.rewards - true_objective(tree, theta_old))[:, None], 0.0)
+    return PairBatches(tree, theta_old, rows, trajectory_probs(tree, theta_old), tree.mask,
+                       token_log_probs(tree, theta_old),
+                       adv, rows, tree.states + rows[:, None] * tree.n_states, group=1)
+
+
+def fiberpo_cutoff_gate(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float, eps: float) -> Tensor:
+    """FiberPO with the base gate g_agg replaced by the plain cut-off clip(x, +-C): no rollback band (ablation)."""
+    parts = fiberpo_parts(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps)
+    base = clip_sym(parts.log_s_pos, c_pos) - clip_sym(parts.log_s_neg, c_neg)
+    return torch.exp(base[:, None] + parts.log_gate - parts.base_log_weight[:, None])
+
+
 def gated_ratios(method: str, log_ratio: Tensor, batches: PairBatches, hyper: dict | None = None) -> Tensor:
     """Per-token G(r) of `method` on the stacked pairs; `identity` is G = r (the linear surrogate)."""
     if method not in METHODS:
@@ -110,6 +139,8 @@ def gated_ratios(method: str, log_ratio: Tensor, batches: PairBatches, hyper: di
         return apc_gate(log_ratio, mask, state_ids=batches.state_ids, **hyper)
     if method == "fiberpo":
         return fiberpo_gate(log_ratio, mask, **hyper)
+    if method == "fiberpo_cutoff":
+        return fiberpo_cutoff_gate(log_ratio, mask, **hyper)
     return fiberpo_domain_gate(log_ratio, mask, batches.pair_ids, batches.pair_ids, **hyper)
 
 
@@ -124,8 +155,8 @@ def expected_surrogate(method: str, theta: Tensor, batches: PairBatches, mode: s
     log_ratio = token_log_probs(batches.tree, theta)[batches.rows] - batches.old_log_prob
     per_token = gated_ratios(method, log_ratio, batches, hyper) * batches.advantages
     horizon = batches.mask.shape[1]
-    values = per_token.reshape(-1, 2, horizon)
-    masks = batches.mask.reshape(-1, 2, horizon)
+    values = per_token.reshape(-1, batches.group, horizon)
+    masks = batches.mask.reshape(-1, batches.group, horizon)
     per_pair = vmap(lambda v, m: aggregate(v, m, mode))(values, masks)
     return (batches.pair_weight * per_pair).sum()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 from torch import Tensor
@@ -146,4 +147,30 @@ def update_path_rows(tree: TreePolicy, theta_old: Tensor, *, epochs: int = 30, s
                 if norm == 0:
                     continue
                 theta = theta + step * grad / norm
+    return rows
+
+
+def trajectory_tv(batches: PairBatches, theta: Tensor) -> float:
+    """Exact trajectory-level TV distance (1/2) sum_tau |pi_theta(tau) - pi_old(tau)|."""
+    tree = batches.tree
+    with torch.no_grad():
+        return float(0.5 * (trajectory_probs(tree, theta) - trajectory_probs(tree, batches.theta_old)).abs().sum())
+
+
+def ascent_path(batches: PairBatches, method: str, hyper: dict | None, *, epochs: int, step: float,
+                mode: str = "seq-mean-token-mean", advantage_sign: float = 1.0) -> list[dict]:
+    """Normalised-gradient ascent on E J_hat_m from theta_old: per epoch the trajectory TV drift and
+    cos(grad E J_hat_m, grad J) at the current theta (NaN once the surrogate's gradient vanishes: the path stops).
+
+    `advantage_sign` = -1 is a negative control (the surrogate ascends -J)."""
+    signed = batches if advantage_sign == 1 else replace(batches, advantages=advantage_sign * batches.advantages)
+    theta, rows = batches.theta_old.clone(), []
+    for epoch in range(epochs + 1):
+        _, grad = value_and_gradient(lambda th: expected_surrogate(method, th, signed, mode, hyper), theta)
+        _, true_grad = value_and_gradient(lambda th: true_gain(batches, th), theta)
+        rows.append({"epoch": epoch, "tv": trajectory_tv(batches, theta), "cosine": cosine(grad, true_grad)})
+        norm = float(grad.norm())
+        if norm == 0:
+            break
+        theta = theta + step * grad / norm
     return rows

@@ -1,15 +1,20 @@
-"""`python -m fiberpo_check bench`: FiberPO / FiberPO-Domain loss cost against GRPO; writes results/bench.json."""
+"""`python -m fiberpo_check bench`: FiberPO / FiberPO-Domain loss cost against GRPO; writes results/bench.json.
+
+`bench --lm [--preset default]`: tiny-LM RL tokens/s with KV-cached generation against full-prefix recompute, on the
+preset's task and model; writes results/bench_lm.json."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 from pathlib import Path
 
 import torch
 
-from ..bench import MODES, SHAPES, run_bench
+from ..bench import MODES, SHAPES, rl_tokens_per_second, run_bench
+from ..experiments.presets import PRESETS, preset
 
 TARGETS = {"ratio_vs_grpo": 1.25, "peak_mem_ratio": 1.5}  # eager memory target; compiled: time only
 
@@ -40,8 +45,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeats", type=int, default=9, help="timed rounds per variant; the median is reported")
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (compilation happens here)")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1: stable on shared cores)")
-    parser.add_argument("--out", type=Path, default=Path("results/bench.json"), help="JSON file for the timings")
+    parser.add_argument("--out", type=Path, default=None, help="results/bench.json (results/bench_lm.json with --lm)")
+    parser.add_argument("--lm", action="store_true", help="tiny-LM RL tokens/s: KV cache against full recompute")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="default", help="LM preset of --lm")
+    parser.add_argument("--steps", type=int, default=2, help="RL steps per timed round of --lm")
     args = parser.parse_args(argv)
+    if args.lm:
+        return main_lm(args)
+    args.out = args.out or Path("results/bench.json")
     modes = tuple(m for m in args.modes.split(",") if m)
     if not set(modes) <= set(MODES) or args.repeats < 1 or args.threads < 1:
         parser.error(f"--modes must be a subset of {MODES}, --repeats and --threads >= 1")
@@ -64,4 +75,24 @@ def main(argv: list[str]) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"rows": rows, "meta": meta}, indent=2) + "\n")
     print(f"wrote {args.out}")
+    return 0
+
+
+def main_lm(args: argparse.Namespace) -> int:
+    """The --lm mode: one benchmark run, a two-line table, the JSON row."""
+    if args.repeats < 1 or args.threads < 1 or args.steps < 1:
+        raise SystemExit("--repeats, --threads and --steps must be >= 1")
+    torch.set_num_threads(args.threads)
+    row = rl_tokens_per_second(preset(args.preset)["lm"], args.steps, args.repeats, args.warmup)
+    print(f"tiny-LM RL, {row['parameters']} parameters, mean response {row['mean_response_length']:.1f} tokens, "
+          f"{row['rl_tokens']} tokens per round")
+    print(f"{'generation':<22} {'tokens/s':>10}")
+    print(f"{'full-prefix recompute':<22} {row['tokens_per_s_recompute']:>10.1f}")
+    print(f"{'KV cache':<22} {row['tokens_per_s_cached']:>10.1f}   x{row['speedup']:.2f} (median per-round ratio)")
+    out = args.out or Path("results/bench_lm.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"torch": torch.__version__, "threads": torch.get_num_threads(), "preset": args.preset,
+            "machine": platform.processor() or platform.machine(), "load_average": list(os.getloadavg())}
+    out.write_text(json.dumps({"row": row, "meta": meta}, indent=2) + "\n")
+    print(f"wrote {out}")
     return 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from fractions import Fraction
 
 import torch
 from torch import Tensor
@@ -52,3 +54,55 @@ def tabulate(arms: Tensor, rewards: Tensor, n_arms: int) -> TabularSample:
     sums = torch.zeros_like(counts).scatter_add_(1, arms, rewards)
     centred = sums / counts.clamp(min=1) - rewards.mean(dim=1, keepdim=True)
     return TabularSample.build(counts, torch.where(counts > 0, centred, torch.zeros_like(centred)))
+
+
+@dataclass(frozen=True)
+class RationalBandit:
+    """A bandit batch in exact rationals, per state: multiplicities n, advantages A and the old policy pi_old."""
+
+    counts: tuple[tuple[Fraction, ...], ...]
+    advantages: tuple[tuple[Fraction, ...], ...]
+    policy: tuple[tuple[Fraction, ...], ...]
+
+    def tabular(self) -> TabularSample:
+        """The same batch as a float64 TabularSample."""
+        return TabularSample.build(as_tensor(self.counts), as_tensor(self.advantages))
+
+    def old_policy(self) -> Tensor:
+        """pi_old as a float64 tensor [S, K]."""
+        return as_tensor(self.policy)
+
+
+def as_tensor(rows) -> Tensor:
+    """A float64 tensor of nested rationals."""
+    return torch.tensor([[float(x) for x in row] for row in rows], dtype=torch.float64)
+
+
+def identity_bandit(states: int, arms: int, pulls: int, seed: int, *, fractional: bool = False) -> RationalBandit:
+    """(65) and (66) exactly: integer counts n >= 1 summing to T_s = `pulls`, pi_old = n / T_s, mean rewards in
+    (1/8) Z drawn distinct, A = mu - sum_a pi_old mu. `fractional` uses the multiplicities n = pi_old (T_s = 1)."""
+    if pulls < arms:
+        raise ValueError(f"pulls: need at least one pull per arm ({arms}), got {pulls}")
+    rng = random.Random(seed)
+    counts, advantages, policy = [], [], []
+    for _ in range(states):
+        cuts = sorted(rng.sample(range(1, pulls), arms - 1))
+        n = [Fraction(b - a) for a, b in zip([0, *cuts], [*cuts, pulls])]
+        pi = [x / pulls for x in n]
+        mu = [Fraction(v, 8) for v in rng.sample(range(-24, 25), arms)]
+        value = sum(p * m for p, m in zip(pi, mu))
+        counts.append(tuple(pi if fractional else n))
+        advantages.append(tuple(m - value for m in mu))
+        policy.append(tuple(pi))
+    return RationalBandit(tuple(counts), tuple(advantages), tuple(policy))
+
+
+def rational_sample(sample: TabularSample, policy: Tensor, denominator: int = 1 << 20) -> RationalBandit:
+    """A float batch and policy rounded to rationals with the given denominator (pi_old renormalised to sum 1)."""
+    def rows(table: Tensor) -> list[list[Fraction]]:
+        return [[Fraction(round(float(x) * denominator), denominator) for x in row] for row in table]
+
+    raw = [[max(x, Fraction(1, denominator)) for x in row] for row in rows(policy)]
+    pi = tuple(tuple(x / sum(row) for x in row) for row in raw)
+    counts = tuple(tuple(Fraction(int(x)) for x in row) for row in sample.counts)
+    return RationalBandit(counts, tuple(tuple(r) for r in rows(sample.advantages)), pi)

@@ -13,55 +13,65 @@ BANDIT_METHODS = {
     "tv_trpo": {"delta": 0.1},
 }
 
-EXTRA_LM_VARIANTS = {
-    "fiberpo_c6-4_e1": {"method": "fiberpo", "hyper": {"c_pos": 0.06, "c_neg": 0.04, "eps": 0.01}},
-    "fiberpo_c20-10_e5": {"method": "fiberpo", "hyper": {"c_pos": 0.20, "c_neg": 0.10, "eps": 0.05}},
+LM_VARIANTS = {  # budgets are not set here: the drift calibration picks each method's from its candidates
+    "grpo": {"method": "grpo"},
+    "gspo": {"method": "gspo"},
+    "fiberpo": {"method": "fiberpo"},
+    "fiberpo_domain": {"method": "fiberpo_domain"},
 }
 
-LM_VARIANTS = {
-    "grpo": {"method": "grpo", "hyper": {"eps_low": 0.2}},
-    "gspo_eps4e-4": {"method": "gspo", "hyper": {"eps_low": 3e-4, "eps_high": 4e-4}},
-    "gspo_eps1e-2": {"method": "gspo", "hyper": {"eps_low": 1e-2, "eps_high": 1e-2}},
-    "fiberpo_c12-8_e2": {"method": "fiberpo", "hyper": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}},
-    "fiberpo_domain": {"method": "fiberpo_domain", "hyper": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}},
+FIBERPO_CANDIDATES = [{"c_pos": c, "c_neg": 2 * c / 3, "eps": e} for c, e in ((0.06, 0.01), (0.12, 0.02), (0.3, 0.05))]
+LM_CANDIDATES = {  # calibration sweep: GRPO/GSPO eps, FiberPO (C+, C-, eps) with C- = 2C+/3 < C+
+    "grpo": [{"eps_low": 0.1}, {"eps_low": 0.2}, {"eps_low": 0.3}],
+    "gspo": [{"eps_low": e, "eps_high": e} for e in (4e-4, 3e-3, 2e-2)],
+    "fiberpo": FIBERPO_CANDIDATES,
+    "fiberpo_domain": FIBERPO_CANDIDATES,
 }
 
 DEFAULT = {
     "bandit": {
-        "states": 8,
-        "arms": 4,
-        "seeds": [0, 1, 2, 3, 4],
-        "exact_pulls": 100,
-        "gammas": [0.99, 0.999],
-        "deltas": [0.02, 0.1, 0.3],
-        "gd_steps": 2000,
-        "gd_lr_frac": 0.01,
-        "sample_sizes": [4, 8, 16, 32, 64, 128, 256, 1024, 4096],
-        "sample_seeds": 20,
-        "sample_delta": 0.02,
-        "llm_tokens": 64,
-        "iteration": {"pulls_per_state": 32, "iterations": 30, "inner_steps": 20, "lr": 0.1},
+        "states": 3,
+        "arms": 3,
+        "pulls": 12,
+        "problems": 12,
+        "fractional_problems": 4,
+        "gammas": [0.05, 0.5, 0.9, 0.99],
+        "deltas": [0.02, 0.1, 0.3, 0.6],
+        "first_order": {
+            "problems": 10,
+            "radii": ["paper, gamma=0.9", "relaxed 0.1"],
+            "optimisers": ["adam", "sgd"],
+            "lr_per_delta": [0.01, 0.1, 1.0],
+            "steps": [20, 200, 2000],
+        },
+        "sample_sizes": [4, 16, 64, 256],
+        "sample_seeds": 10,
+        "sample_delta": 0.1,
+        "iteration": {"seeds": list(range(8)), "pulls_per_state": 8, "iterations": 15, "inner_steps": 20, "lr": 0.1},
+        "equivalence_margin": 0.02,
         "methods": BANDIT_METHODS,
     },
     "lm": {
-        "seeds": [0, 1, 2],
-        "pretrain": {"steps": 150, "batch_per_domain": 32, "lr": 3e-3, "eval_per_domain": 64},
+        "task": {"min_len": 8, "max_len": 56},
+        "seeds": [0, 1, 2, 3, 4],
+        "workers": 2,
+        "pretrain_seed": 0,
+        "pretrain": {"steps": 200, "batch_per_domain": 16, "lr": 3e-3, "eval_per_domain": 32},
         "rl": {
-            "steps": 40,
-            "prompts_per_domain": 8,
-            "group_size": 8,
-            "epochs": 2,
-            "minibatches": 4,
+            "steps": 25,
+            "prompts_per_domain": 2,
+            "group_size": 4,
+            "epochs": 3,
+            "minibatches": 2,
             "lr": 3e-4,
-            "eval_every": 5,
-            "eval_per_domain": 64,
+            "eval_every": 8,
+            "eval_per_domain": 16,
         },
+        "calibration": {"steps": 3, "seed": 100, "reference": "grpo/1", "tolerance": 1.5, "candidates": LM_CANDIDATES},
         "variants": LM_VARIANTS,
-        "stress": {
-            "rl": {"steps": 20, "lr": 1e-3, "epochs": 4},
-            "variants": ["grpo", "gspo_eps4e-4", "fiberpo_c12-8_e2"],
-        },
-        "threshold": 0.28,
+        "stress": {"rl": {"steps": 15, "lr": 1e-3}, "variants": ["grpo", "fiberpo"]},
+        "rgf3": {"eps": 4e-4, "lrs": [1e-4, 3e-4, 1e-3], "seeds": [0, 1, 2], "steps": 10},
+        "threshold": 0.4,
         "smoothing": 5,
         "collapse": {"entropy_ratio": 0.1, "mean_ratio": 10.0, "reward_drop": 0.15, "reward_fraction": 0.5},
     },
@@ -69,21 +79,21 @@ DEFAULT = {
 
 
 def quick() -> dict:
-    """Seconds: a tiny bandit and two RL steps per variant on a barely pretrained model (structure, not conclusions)."""
+    """Seconds: a tiny bandit and two RL steps per variant on a barely pretrained model with short answers (structure,
+    not conclusions)."""
     cfg = copy.deepcopy(DEFAULT)
-    cfg["bandit"].update(
-        states=4,
-        arms=3,
-        seeds=[0],
-        deltas=[0.1, 0.3],
-        gammas=[0.99],
-        gd_steps=100,
-        sample_sizes=[8, 64, 512],
-        sample_seeds=2,
-        llm_tokens=16,
+    cfg["bandit"].update(problems=3, fractional_problems=1, gammas=[0.05, 0.9], deltas=[0.1, 0.6],
+                         sample_sizes=[4, 64], sample_seeds=2)
+    cfg["bandit"]["first_order"].update(problems=2, lr_per_delta=[0.1], steps=[20, 100])
+    cfg["bandit"]["iteration"].update(seeds=[0, 1], iterations=3, inner_steps=3)
+    cfg["lm"].update(
+        task={"min_len": 2, "max_len": 8},
+        seeds=[0, 1],
+        workers=1,
+        stress={"rl": {"steps": 2, "lr": 3e-3}, "variants": ["grpo", "fiberpo"]},
+        rgf3={"eps": 4e-4, "lrs": [1e-4, 1e-3], "seeds": [0], "steps": 2},
     )
-    cfg["bandit"]["iteration"].update(iterations=3, inner_steps=3, pulls_per_state=8)
-    cfg["lm"].update(seeds=[0], stress={"rl": {"steps": 2, "lr": 1e-3, "epochs": 2}, "variants": ["grpo"]})
+    cfg["lm"]["calibration"].update(steps=1)
     cfg["lm"]["pretrain"].update(steps=10, batch_per_domain=8, eval_per_domain=4)
     cfg["lm"]["rl"].update(
         steps=2, prompts_per_domain=1, group_size=4, epochs=1, minibatches=2, eval_every=1, eval_per_domain=4
@@ -92,14 +102,16 @@ def quick() -> dict:
 
 
 def full() -> dict:
-    """Longer: five LM seeds, 80 RL steps with larger batches, two more FiberPO budgets, more bandit seeds."""
+    """Longer: ten LM seeds, answers up to 256 tokens, 80 RL steps with larger batches, a wider RGF-3 sweep, more
+    bandit seeds."""
     cfg = copy.deepcopy(DEFAULT)
-    cfg["bandit"].update(seeds=list(range(10)), sample_seeds=50, gd_steps=5000)
-    cfg["bandit"]["iteration"].update(iterations=60)
-    cfg["lm"].update(seeds=[0, 1, 2, 3, 4], threshold=0.35, variants={**LM_VARIANTS, **EXTRA_LM_VARIANTS})
-    cfg["lm"]["stress"].update(variants=["grpo", "gspo_eps4e-4", "fiberpo_c12-8_e2", "fiberpo_domain"])
-    cfg["lm"]["stress"]["rl"].update(steps=60)
-    cfg["lm"]["rl"].update(steps=80, prompts_per_domain=16)
+    cfg["bandit"].update(problems=60, fractional_problems=20, sample_seeds=30)
+    cfg["bandit"]["first_order"].update(problems=30, steps=[20, 200, 2000, 10000])
+    cfg["bandit"]["iteration"].update(seeds=list(range(30)), iterations=40)
+    cfg["lm"].update(task={"min_len": 16, "max_len": 255}, seeds=list(range(10)))
+    cfg["lm"]["pretrain"].update(steps=600, n_embd=96)
+    cfg["lm"]["rl"].update(steps=80, prompts_per_domain=4, group_size=8)
+    cfg["lm"]["rgf3"].update(lrs=[3e-5, 1e-4, 3e-4, 1e-3, 3e-3], seeds=list(range(5)), steps=20)
     return cfg
 
 

@@ -10,7 +10,7 @@ from . import bandit_experiment, lm_experiment
 from .cache import RESULT_DIR, cached
 from .experiment_verdicts import compute
 from .presets import preset
-from .summaries import bandit_summary, lm_summary
+from .summaries import bandit_summary, lm_report
 
 SUMMARY_PATH = RESULT_DIR / "summary.json"
 VERDICT_PATH = RESULT_VERDICTS / "experiments.json"
@@ -46,7 +46,7 @@ def run_preset(
         summary["bandit"] = bandit
     if "lm" in only:
         start = time.perf_counter()
-        lm = lm_summary(raw_results("lm", cfg["lm"], device, preset=pointer), cfg["lm"])
+        lm = lm_report(raw_results("lm", cfg["lm"], device, preset=pointer), cfg["lm"])
         timings["lm_s"] = time.perf_counter() - start
         summary["lm"] = lm
     verdicts = compute(bandit, lm)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
 
 def t_interval(values, level: float = 0.95) -> dict:
@@ -38,3 +38,43 @@ def bootstrap_interval(values, level: float = 0.95, resamples: int = 2000, seed:
 def finite(value: float) -> float | None:
     """A float, or None for inf/NaN (JSON has no infinity)."""
     return float(value) if np.isfinite(value) else None
+
+
+def detectable_effect(sd: float, n: int, alpha: float = 0.05, power: float = 0.8) -> float | None:
+    """Smallest true mean difference a two-sided paired t-test on n pairs detects with `power` (noncentral t)."""
+    if n < 2 or not np.isfinite(sd):
+        return None
+    df, critical = n - 1, stats.t.ppf(1 - alpha / 2, n - 1)
+
+    def achieved(shift: float) -> float:  # power at a standardised shift, minus the target (the far tail is ~0)
+        return float(np.nan_to_num(stats.nct.sf(critical, df, shift * np.sqrt(n)), nan=1.0)) - power
+
+    return float(sd * optimize.brentq(achieved, 1e-9, 20.0))
+
+
+def paired_contrast(a, b, level: float = 0.95) -> dict:
+    """Paired difference a - b over shared seeds: mean, Student-t CI, two-sided paired t-test p, detectable effect."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    n, mean = len(d), float(d.mean())
+    sd = float(d.std(ddof=1)) if n > 1 else float("nan")
+    if n < 2:
+        p, low, high = 1.0, float("nan"), float("nan")
+    elif sd == 0:  # every pair differs by the same amount: the t statistic is infinite (or undefined at 0)
+        p, low, high = (1.0 if mean == 0 else 0.0), mean, mean
+    else:
+        interval = t_interval(d, level)
+        p, low, high = float(stats.ttest_1samp(d, 0.0).pvalue), interval["low"], interval["high"]
+    return {"estimate": mean, "ci_low": low, "ci_high": high, "p_value": p, "n": n, "test": "paired t",
+            "detectable_effect": detectable_effect(sd, n) if sd > 0 else None}
+
+
+def paired_sign_contrast(a, b, level: float = 0.95, alpha: float = 0.05) -> dict:
+    """Paired difference of 0/1 outcomes a - b: mean, percentile-bootstrap CI, exact two-sided sign test p on the
+    discordant pairs; detectable effect: the smallest difference in rates the test can declare at all (None: none)."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    discordant, positive = int((d != 0).sum()), int((d > 0).sum())
+    p = float(stats.binomtest(positive, discordant, 0.5).pvalue) if discordant else 1.0
+    boot = bootstrap_interval(list(d), level)
+    needed = next((k for k in range(1, len(d) + 1) if 2 * 0.5**k < alpha), None)
+    return {"estimate": float(d.mean()), "ci_low": boot["low"], "ci_high": boot["high"], "p_value": p, "n": len(d),
+            "test": "exact sign test", "detectable_effect": None if needed is None else needed / len(d)}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import torch
 from torch import Tensor
 
-from ..envs.bandit import ContextualBandit, tabulate
+from ..envs.bandit import ContextualBandit, rational_sample, tabulate
 from ..objectives import surrogate
-from .bandit_updates import tv_trpo_update
+from .bandit_updates import exact_update
 
 
 @dataclass(frozen=True)
@@ -49,25 +50,34 @@ def surrogate_step(method: str, logits: Tensor, batch: dict, config: IterationCo
     return theta.detach()
 
 
-def tv_trpo_step(logits: Tensor, arms: Tensor, rewards: Tensor, delta: float) -> Tensor:
-    """Closed-form TV-TRPO update (Thm D.3 at radius delta), projected to a valid policy (r >= 0, renormalised)."""
-    policy = torch.softmax(logits, dim=1)
+def exact_step(objective: str, policy: Tensor, arms: Tensor, rewards: Tensor, delta: float) -> Tensor:
+    """New policy pi_old (1 + Delta), Delta the exact maximiser over real policies of APC-Obj or TV-TRPO at delta."""
     sample = tabulate(arms, rewards, policy.shape[1])
-    new = (policy * (1 + tv_trpo_update(sample, delta))).clamp(min=1e-12)
-    return torch.log(new / new.sum(dim=1, keepdim=True))
+    bandit = rational_sample(sample, policy)
+    deviation = exact_update(bandit, Fraction(delta).limit_denominator(1 << 20), objective)
+    new = bandit.old_policy() * (1 + deviation)
+    return new / new.sum(dim=1, keepdim=True)
+
+
+EXACT_METHODS = {"apc_exact": "apc", "tv_trpo_exact": "tv_trpo"}
 
 
 def policy_iteration(method: str, config: IterationConfig, seed: int) -> list[float]:
-    """Expected return J(pi_k) for k = 0..iterations under `method` (env and sampling seeded by `seed`)."""
+    """Expected return J(pi_k) for k = 0..iterations under `method` (env and sampling seeded by `seed`).
+
+    apc_exact / tv_trpo_exact use the exact maximiser of their objective (hyperparameters under "apc" /
+    "tv_trpo"); the other methods take `inner_steps` Adam steps on their surrogate."""
     env = ContextualBandit.random(config.states, config.arms, seed)
     gen = torch.Generator().manual_seed(seed + 1)
-    logits = torch.zeros(config.states, config.arms, dtype=torch.float64)
-    returns = [float(env.expected_return(torch.softmax(logits, dim=1)))]
+    policy = torch.full((config.states, config.arms), 1 / config.arms, dtype=torch.float64)
+    returns = [float(env.expected_return(policy))]
     for _ in range(config.iterations):
-        arms, rewards = env.pull(torch.softmax(logits, dim=1), config.pulls_per_state, gen)
-        if method == "tv_trpo":
-            logits = tv_trpo_step(logits, arms, rewards, config.hyper["tv_trpo"]["delta"])
+        arms, rewards = env.pull(policy, config.pulls_per_state, gen)
+        if method in EXACT_METHODS:
+            objective = EXACT_METHODS[method]
+            policy = exact_step(objective, policy, arms, rewards, config.hyper[objective]["delta"])
         else:
-            logits = surrogate_step(method, logits, token_batch(arms, rewards), config)
-        returns.append(float(env.expected_return(torch.softmax(logits, dim=1))))
+            logits = surrogate_step(method, policy.log(), token_batch(arms, rewards), config)
+            policy = torch.softmax(logits, dim=1)
+        returns.append(float(env.expected_return(policy)))
     return returns

@@ -1,17 +1,22 @@
-"""One policy update on a bandit sample: closed-form TV-TRPO (Thm D.3) against APC-Obj maximised by LP and by Adam."""
+"""One policy update on a bandit sample: closed-form TV-TRPO (Thm D.3), the exact maximisers over real policies of
+APC-Obj and of TV-TRPO, and first-order ascent of APC-Obj on theta."""
 
 from __future__ import annotations
 
-import numpy as np
+from fractions import Fraction
+
 import torch
-from scipy.optimize import linprog
 from torch import Tensor
 
+from ..envs.bandit import RationalBandit, as_tensor
 from ..objectives.tv_trpo import TabularSample, tv_trpo_maximizer, unit_tv_maximizer
+from .bandit_exact import StateMaximum, apc_maximum, tv_trpo_maximum
+
+EXACT_OBJECTIVES = {"apc": apc_maximum, "tv_trpo": tv_trpo_maximum}
 
 
 def tv_trpo_update(sample: TabularSample, delta: float) -> Tensor:
-    """Closed-form sample-based TV-TRPO deviations at per-state TV radius delta: Delta* = delta Delta-hat* (eqs 70-71)."""
+    """Closed-form sample-based TV-TRPO deviations at per-state TV radius delta: delta Delta-hat* (eqs 70-71)."""
     return delta * unit_tv_maximizer(sample)[0]
 
 
@@ -20,68 +25,67 @@ def paper_delta(sample: TabularSample, gamma: float) -> float:
     return tv_trpo_maximizer(sample, gamma).step
 
 
-def apc_objective(sample: TabularSample, deviation: Tensor, delta: float) -> Tensor:
-    """Tabular APC-Obj: (1/T) sum n [clip(Delta, B) A + A], B = T_s delta - (T_s D_TV(s) - |Delta|) (eq 57).
-
-    Equal to the token-level objective with n_{s,a} copies of each pair; multiplicities below 1 make it unbounded.
-    """
+def apc_state_gains(sample: TabularSample, deviation: Tensor, delta) -> Tensor:
+    """Per state sum_a n A clip(Delta, B), B = max(0, T_s delta - (T_s D_TV(s) - |Delta|)) (eq 57); `delta` is a
+    float or a per-state tensor [S, 1]."""
     counts = sample.counts
     used = (counts * deviation.abs()).sum(dim=1, keepdim=True)
     bound = (sample.state_count[:, None] * delta - (used - deviation.abs())).clamp(min=0)
     clipped = torch.maximum(torch.minimum(deviation, bound), -bound)
-    return (counts * (clipped + 1) * sample.advantages).sum() / counts.sum()
+    return (counts * clipped * sample.advantages).sum(dim=1)
 
 
-def apc_lp_update(sample: TabularSample, delta: float, old_policy: Tensor | None = None) -> Tensor:
-    """APC-Obj maximised over ratio deviations as an LP over its unclipped region {D_TV(s) <= delta} (Lemma D.9).
-
-    old_policy None imposes the sample identity (65); otherwise the true constraint sum_a pi_old Delta = 0 over
-    every arm plus positivity Delta >= -1, i.e. what a real policy can reach.
-    """
-    n = sample.counts.numpy()
-    gain = (n * sample.advantages.numpy()).ravel()
-    states, arms = n.shape
-    size = states * arms
-    balance = n if old_policy is None else old_policy.numpy()
-    budget = np.zeros((states, 2 * size))
-    equal = np.zeros((states, 2 * size))
-    for s in range(states):  # Delta = p - q with p, q >= 0
-        budget[s, s * arms : (s + 1) * arms] = n[s]
-        budget[s, size + s * arms : size + (s + 1) * arms] = n[s]
-        equal[s, s * arms : (s + 1) * arms] = balance[s]
-        equal[s, size + s * arms : size + (s + 1) * arms] = -balance[s]
-    upper_q = None if old_policy is None else 1.0
-    result = linprog(
-        np.concatenate([-gain, gain]),
-        A_ub=budget,
-        b_ub=n.sum(axis=1) * delta,
-        A_eq=equal,
-        b_eq=np.zeros(states),
-        bounds=[(0, None)] * size + [(0, upper_q)] * size,
-        method="highs",
-    )
-    if not result.success:
-        raise RuntimeError(f"APC-Obj LP failed: {result.message}")
-    return torch.as_tensor((result.x[:size] - result.x[size:]).reshape(states, arms))
+def apc_objective(sample: TabularSample, deviation: Tensor, delta) -> Tensor:
+    """Tabular APC-Obj: (1/T) sum n [clip(Delta, B) A + A] (eq 57), equal to the token-level objective with n_{s,a}
+    copies of each pair."""
+    return (apc_state_gains(sample, deviation, delta).sum() + (sample.counts * sample.advantages).sum()) \
+        / sample.counts.sum()
 
 
-def apc_gradient_update(sample: TabularSample, old_policy: Tensor, delta: float, steps: int, lr: float) -> Tensor:
-    """APC-Obj maximised over softmax logits theta with Adam (cosine schedule) from theta_old; returns pi/pi_old - 1."""
+def exact_maxima(bandit: RationalBandit, delta: Fraction, objective: str) -> list[StateMaximum]:
+    """Per state, the exact maximum over real policies of APC-Obj ("apc") or of TV-TRPO at radius delta ("tv_trpo")."""
+    if objective not in EXACT_OBJECTIVES:
+        raise ValueError(f"objective: {objective!r} is not one of {tuple(EXACT_OBJECTIVES)}")
+    return [EXACT_OBJECTIVES[objective](n, a, p, delta)
+            for n, a, p in zip(bandit.counts, bandit.advantages, bandit.policy)]
+
+
+def exact_update(bandit: RationalBandit, delta: Fraction, objective: str) -> Tensor:
+    """The exact maximiser (least-norm maximising vertex per state) as a float64 deviation tensor [S, K]."""
+    return as_tensor([m.least_norm for m in exact_maxima(bandit, delta, objective)])
+
+
+OPTIMISERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
+
+def first_order_path(sample: TabularSample, old_policy: Tensor, delta, optimiser: str, lr: float,
+                     checkpoints: tuple[int, ...]) -> dict[int, Tensor]:
+    """APC-Obj ascended over softmax logits theta from theta_old at a constant learning rate; pi/pi_old - 1 at each
+    checkpoint step. `delta` is a float or a per-state tensor [S, 1]."""
+    if optimiser not in OPTIMISERS:
+        raise ValueError(f"optimiser: {optimiser!r} is not one of {tuple(OPTIMISERS)}")
     logits = old_policy.log().clone().requires_grad_(True)
-    optimizer = torch.optim.Adam([logits], lr=lr)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
-    for _ in range(steps):
-        optimizer.zero_grad()
+    step = OPTIMISERS[optimiser]([logits], lr=lr)
+    found = {}
+    for index in range(1, max(checkpoints) + 1):
+        step.zero_grad()
         (-apc_objective(sample, torch.softmax(logits, dim=1) / old_policy - 1, delta)).backward()
-        optimizer.step()
-        schedule.step()
-    return (torch.softmax(logits, dim=1) / old_policy - 1).detach()
+        step.step()
+        if index in checkpoints:
+            found[index] = (torch.softmax(logits, dim=1) / old_policy - 1).detach()
+    return found
 
 
 def relative_distance(sample: TabularSample, update: Tensor, reference: Tensor) -> float:
     """||update - reference||_n / ||reference||_n over sampled pairs (n-weighted L2, the tie rule's norm in D.1)."""
     n = sample.counts
     return float(((n * (update - reference) ** 2).sum() / (n * reference**2).sum().clamp(min=1e-300)).sqrt())
+
+
+def state_distances(sample: TabularSample, update: Tensor, reference: Tensor) -> Tensor:
+    """relative_distance per state, [S]."""
+    n = sample.counts
+    return ((n * (update - reference) ** 2).sum(dim=1) / (n * reference**2).sum(dim=1).clamp(min=1e-300)).sqrt()
 
 
 def probability_violation(sample: TabularSample, deviation: Tensor) -> float:

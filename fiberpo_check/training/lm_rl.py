@@ -12,7 +12,7 @@ import torch
 from tqdm import tqdm
 
 from ..envs.tiny_lm.model import GPT
-from ..envs.tiny_lm.tasks import DOMAINS, response_mask, rewards, sample_problems
+from ..envs.tiny_lm.tasks import DOMAINS, TaskConfig, response_mask, rewards, sample_problems
 from ..objectives import surrogate
 from .lm_diagnostics import drift_metrics, gate_fractions
 from .lm_rollout import evaluate, eval_problems, generate, response_logits, token_entropy, token_log_probs
@@ -32,8 +32,9 @@ class RLConfig:
     lr: float = 1e-3
     max_grad_norm: float = 1.0
     temperature: float = 1.0
-    eval_every: int = 5
+    eval_every: int = 5  # 0: no held-out evaluation
     eval_per_domain: int = 64
+    use_cache: bool = True  # KV-cached generation; False recomputes the prefix per token (benchmark baseline)
 
 
 def group_advantages(reward: torch.Tensor, group_size: int) -> torch.Tensor:
@@ -51,24 +52,25 @@ def method_hyper(config: RLConfig, rows: torch.Tensor, group_ids: torch.Tensor, 
     return hyper
 
 
-def train(model: GPT, config: RLConfig, seed: int, device: str = "cpu", progress: bool = True) -> list[dict]:
+def train(
+    model: GPT, config: RLConfig, task: TaskConfig, seed: int, device: str = "cpu", progress: bool = True
+) -> list[dict]:
     """Run RL from a copy of `model`; returns one dict of named diagnostics per step (deterministic per seed on CPU)."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     policy = copy.deepcopy(model).to(device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
-    held_out = eval_problems(config.eval_per_domain, seed)
-    held_out = type(held_out)(held_out.prompts.to(device), held_out.answers, held_out.domains)
+    held_out = eval_problems(config.eval_per_domain, task, seed).to(device)
     history, tokens = [], 0
     bar = tqdm(range(config.steps), desc=f"{config.method} seed {seed}", disable=not progress, leave=False)
     for step in bar:
         # Rollout: G completions per prompt from the current (= old) policy.
-        problems = sample_problems(config.prompts_per_domain, gen)
+        problems = sample_problems(config.prompts_per_domain, task, gen)
         prompts = problems.prompts.repeat_interleave(config.group_size, 0).to(device)
         answers = [a for a in problems.answers for _ in range(config.group_size)]
         domain_ids = problems.domains.repeat_interleave(config.group_size, 0).to(device)
         group_ids = torch.arange(len(problems.answers), device=device).repeat_interleave(config.group_size)
-        responses = generate(policy, prompts, gen, config.temperature)
+        responses = generate(policy, prompts, gen, task.max_answer, config.temperature, config.use_cache)
         mask = response_mask(responses)
         reward = rewards(responses.cpu(), answers).to(device)
         advantages = group_advantages(reward, config.group_size)
@@ -107,13 +109,14 @@ def train(model: GPT, config: RLConfig, seed: int, device: str = "cpu", progress
             "entropy": float(token_entropy(old_logits)[mask].mean()),
             "grad_norm": sum(grad_norms) / len(grad_norms),
             "response_length": float(mask.sum(dim=1).double().mean()),
+            "response_length/max": int(mask.sum(dim=1).max()),
             **drift_metrics(new_logits, old_logits, log_ratio, mask),
             **gate_fractions(
                 config.method, method_hyper(config, torch.arange(len(answers)), group_ids, domain_ids), log_ratio, mask
             ),
         }
-        if step % config.eval_every == 0 or step == config.steps - 1:
-            row.update(evaluate(policy, held_out))
+        if config.eval_every and (step % config.eval_every == 0 or step == config.steps - 1):
+            row.update(evaluate(policy, held_out, task))
         history.append(row)
         bar.set_postfix(
             reward=f"{row['reward/mean']:.2f}", ent=f"{row['entropy']:.2f}", ratio=f"{row['ratio/mean']:.2f}"

@@ -1,33 +1,51 @@
-"""Sampling completions from the tiny GPT, their per-token log-probs and entropies, and greedy evaluation."""
+"""Sampling completions from the tiny GPT (batched incremental decoding with a KV cache), their per-token log-probs
+and entropies, and greedy evaluation."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
-from ..envs.tiny_lm.model import GPT
-from ..envs.tiny_lm.tasks import DOMAINS, MAX_ANSWER, PROMPT_LEN, Problems, rewards, sample_problems
+from ..envs.tiny_lm.model import GPT, KVCache
+from ..envs.tiny_lm.tasks import DOMAINS, EOS, Problems, TaskConfig, exact_matches, rewards, sample_problems
 
 
 @torch.no_grad()
-def generate(model: GPT, prompts: Tensor, gen: torch.Generator | None, temperature: float = 1.0) -> Tensor:
-    """MAX_ANSWER response tokens per prompt [B, MAX_ANSWER]: sampled with `gen`, greedy when gen is None."""
-    seq = prompts
-    for _ in range(MAX_ANSWER):
-        logits = model(seq)[:, -1].float()
+def generate(
+    model: GPT,
+    prompts: Tensor,
+    gen: torch.Generator | None,
+    max_new: int,
+    temperature: float = 1.0,
+    use_cache: bool = True,
+) -> Tensor:
+    """Up to `max_new` response tokens per prompt, [B, L] with L <= max_new (stops once every row has emitted '.').
+
+    Sampled with `gen` (greedy when gen is None). use_cache=True decodes incrementally with a KV cache; False
+    recomputes the whole prefix for every token (the same tokens, quadratic cost; kept as the benchmark baseline).
+    """
+    cache = KVCache() if use_cache else None
+    seq, step_input = prompts, prompts
+    ended = torch.zeros(len(prompts), dtype=torch.bool, device=prompts.device)
+    for _ in range(max_new):
+        logits = model(step_input, cache)[:, -1].float()
         if gen is None:
             token = logits.argmax(dim=-1, keepdim=True)
         else:
             probs = torch.softmax(logits / temperature, dim=-1).cpu()  # CPU generator: same draws on every device
             token = torch.multinomial(probs, 1, generator=gen).to(seq.device)
         seq = torch.cat([seq, token], dim=1)
-    return seq[:, PROMPT_LEN:]
+        step_input = token if use_cache else seq
+        ended |= token[:, 0] == EOS
+        if bool(ended.all()):
+            break
+    return seq[:, prompts.shape[1] :]
 
 
 def response_logits(model: GPT, prompts: Tensor, responses: Tensor) -> Tensor:
     """Float32 logits predicting each response token, [B, L, V]."""
     seq = torch.cat([prompts, responses], dim=1)
-    return model(seq[:, :-1])[:, PROMPT_LEN - 1 :].float()
+    return model(seq[:, :-1])[:, prompts.shape[1] - 1 :].float()
 
 
 def token_log_probs(logits: Tensor, responses: Tensor) -> Tensor:
@@ -42,14 +60,16 @@ def token_entropy(logits: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def evaluate(model: GPT, problems: Problems) -> dict[str, float]:
-    """Greedy accuracy per domain and overall on a fixed problem set."""
-    correct = rewards(generate(model, problems.prompts, None), problems.answers)
-    scores = {f"acc/{name}": float(correct[problems.domains == i].mean()) for i, name in enumerate(DOMAINS)}
-    scores["acc/mean"] = float(sum(scores.values()) / len(DOMAINS))
+def evaluate(model: GPT, problems: Problems, task: TaskConfig) -> dict[str, float]:
+    """Greedy reward (per-position credit) per domain and overall, and the exact-match rate, on a fixed set."""
+    responses = generate(model, problems.prompts, None, task.max_answer).cpu()
+    credit, exact = rewards(responses, problems.answers), exact_matches(responses, problems.answers)
+    scores = {f"acc/{name}": float(credit[problems.domains == i].mean()) for i, name in enumerate(DOMAINS)}
+    scores["acc/mean"] = float(credit.mean())
+    scores["acc/exact"] = float(exact.mean())
     return scores
 
 
-def eval_problems(per_domain: int, seed: int) -> Problems:
+def eval_problems(per_domain: int, task: TaskConfig, seed: int) -> Problems:
     """The fixed held-out evaluation set of a run (its own generator, independent of training draws)."""
-    return sample_problems(per_domain, torch.Generator().manual_seed(10_000 + seed))
+    return sample_problems(per_domain, task, torch.Generator().manual_seed(10_000 + seed))

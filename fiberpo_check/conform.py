@@ -152,11 +152,17 @@ class Checker:
             if advantages is not None:
                 return out
             self.cache[key] = (probe, out)  # the probe is kept alive so its id stays unique
-        return self.cache[key][1]
+        return self.cache[key][-1]
 
     def run_reference(self, probe: Probe, mode: str, loss_fn: Callable | None = None, **kw) -> Outcome:
-        """The definition's (or a deviation's) outcome on a probe, with the canonical config."""
-        return evaluate(loss_fn or self.reference, probe, mode, probe.config, **kw)
+        """The definition's (or a deviation's) outcome on a probe, with the canonical config (cached)."""
+        loss_fn = loss_fn or self.reference
+        if "log_prob" in kw:
+            return evaluate(loss_fn, probe, mode, probe.config, **kw)
+        key = (id(probe), mode, id(loss_fn), kw.get("grad", True))
+        if key not in self.cache:
+            self.cache[key] = (probe, loss_fn, evaluate(loss_fn, probe, mode, probe.config, **kw))
+        return self.cache[key][-1]
 
     def tolerance(self, value: Tensor, probe: Probe) -> float:
         """Relative tolerance of the coarser of the probe dtype and the loss's own dtype (below float64, scaled by

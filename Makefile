@@ -17,7 +17,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,notebooks,trl]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,notebooks,trl,verl]'
 	touch $(STAMP)
 
 derivations: $(STAMP)

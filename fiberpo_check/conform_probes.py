@@ -267,7 +267,7 @@ def aggregation_probes(variant: str, *, seed: int, dtype, device, hyper: dict) -
     local = make_probe("aggregation", "ragged, padded wider", log_ratio, mask, variant, seed=seed + 1, dtype=dtype,
                        device=device, hyper=hyper)
     info = {"dp_size": 2, "batch_num_tokens": 100, "global_batch_size": 16, "loss_scale_factor": 32}
-    return [local, local.with_config(global_batch_info=info)]
+    return [local, replace(local.with_config(global_batch_info=info), name="ragged, with global_batch_info")]
 
 
 def rollback_and_zeroing_cases(c_pos: float, c_neg: float) -> list[dict]:

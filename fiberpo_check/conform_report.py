@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -152,8 +153,9 @@ def format_profile(found: list[Deviation]) -> str:
 
 
 def profile_json(found: list[Deviation]) -> list[dict]:
-    """The deviation profile as JSON-ready dicts."""
-    return [asdict(d) for d in found]
+    """The deviation profile as JSON-ready dicts (a non-finite number becomes null)."""
+    return [{k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in asdict(d).items()}
+            for d in found]
 
 
 def dump_writer(directory: str | Path):

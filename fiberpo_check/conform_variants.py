@@ -22,7 +22,7 @@ from .checks.jacobian_probes import GateHyper
 from .checks.mutants import detached_aggregates
 from .gates import hard_clip, pessimistic_clip, safe_ratio
 from .losses import config_value, normalizers
-from .objectives.fiberpo import fiber_log_residual, fiberpo_parts
+from .objectives.fiberpo import fiber_log_residual
 from .objectives.gspo import gspo_gate, sequence_log_ratio
 from .objectives.ppo import advantage_sign, ppo_gate
 

@@ -75,14 +75,12 @@ PLANTED = [
 
 @pytest.mark.parametrize("loss, variant, expected", PLANTED, ids=[p[2] for p in PLANTED])
 def test_deviation_profile_names_the_planted_deviation(loss, variant, expected):
-    checker = build_checker(loss, variant)
-    results = checker.run()
-    assert not conforms(results)
-    found = deviation_profile(checker)
+    found = deviation_profile(build_checker(loss, variant))
     assert any(d.name.startswith(expected) for d in found), [d.name for d in found]
     assert all(d.probe for d in found)  # each with the probe that shows it
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", CLIP_VARIANTS)
 def test_each_definition_conforms_to_itself_with_an_empty_profile(variant):
     """The checker's own definition passes every property that applies, and no deviation is claimed for it."""

@@ -1,55 +1,246 @@
-"""Verdicts: the computed outcome of one check of one claim, and where producers store them."""
+"""Verdicts: the status vocabulary (SPEC §2), what a check found, and the one rule that turns findings into a status.
+
+A check never chooses a status. It reports an `Outcome` per sub-statement of a claim: which engine looked, on
+which domain, whether the stated formula held there (computed by the prover or from a measurement against its
+bound), and what it found beside (an exact counterexample, a condition under which the statement holds, a
+quantified error, two conflicting definitions, the intended reading of a typo, a statistical contrast). `decide`
+turns one outcome into a status; `combine` merges the outcomes of one sub-statement; `row_status` gives a claim's
+row status from its sub-statements.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
-
-STATUSES = (
-    "proved",
-    "verified-numerically",
-    "holds-with-conditions",
-    "approximate",
-    "refuted",
-    "inconsistent",
-    "not-yet-checked",
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 DERIVATION_VERDICTS = ROOT / "derivations" / "out" / "verdicts.json"
 RESULT_VERDICTS = ROOT / "results" / "verdicts"
 
 
-@dataclass
-class Verdict:
-    """One computed verdict: claim id, status, a one-paragraph evidence summary and machine-readable details."""
+class Status(str, Enum):
+    """Every status a verdict can take, declared worst first: declaration order is the severity order."""
 
-    id: str
-    status: str
-    evidence: str
-    producer: str
-    details: dict = field(default_factory=dict)
+    REFUTED = "refuted"
+    INCONSISTENT = "inconsistent"
+    HOLDS_WITH_CONDITIONS = "holds-with-conditions"
+    APPROXIMATE = "approximate"
+    TYPO = "typo"
+    OPPOSITE_TENDENCY = "opposite-tendency-in-miniature"
+    NOT_REPRODUCED = "not-reproduced-in-miniature"
+    NOT_SUPPORTED = "not-supported-under-metric"
+    NOT_YET_CHECKED = "not-yet-checked"
+    SUPPORTED = "supported-under-metric"
+    REPRODUCED = "reproduced-in-miniature"
+    VERIFIED_EXHAUSTIVELY = "verified-exhaustively"
+    PROVED = "proved"
+
+    @property
+    def severity(self) -> int:
+        """0 for the worst status; larger is better."""
+        return list(Status).index(self)
+
+    @property
+    def positive(self) -> bool:
+        """The statement was shown to hold (in the sense of the status word)."""
+        return self in POSITIVE
+
+
+POSITIVE = frozenset({Status.SUPPORTED, Status.REPRODUCED, Status.VERIFIED_EXHAUSTIVELY, Status.PROVED})
+NEGATIVE = frozenset(s for s in Status if s not in POSITIVE and s is not Status.NOT_YET_CHECKED)
+MATH_METHODS = ("proof", "exhaustive", "float")
+METHODS = (*MATH_METHODS, "empirical", "metric")
+ALPHA = 0.05  # significance level of empirical contrasts
+
+
+def worst(statuses) -> Status:
+    """The most severe of some statuses (not-yet-checked only when nothing else is present)."""
+    checked = [Status(s) for s in statuses if Status(s) is not Status.NOT_YET_CHECKED]
+    return min(checked, key=lambda s: s.severity) if checked else Status.NOT_YET_CHECKED
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """An empirical contrast: the claimed direction of an effect, its estimate, confidence interval and p-value."""
+
+    metric: str
+    claimed_sign: int  # +1: the claim says the effect is positive; −1: negative
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    scale: str  # parameters, response length, seeds, steps
+    matched_budgets: bool
+    detectable_effect: float | None = None  # power statement: smallest effect the run could have detected
 
     def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"status: {self.status!r} is not one of {STATUSES}")
+        if self.claimed_sign not in (1, -1):
+            raise ValueError(f"claimed_sign: {self.claimed_sign!r} must be +1 or -1")
+
+    @property
+    def significant(self) -> bool:
+        """p < ALPHA and the confidence interval excludes 0."""
+        return self.p_value < ALPHA and (self.ci_low > 0 or self.ci_high < 0)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one check found about one sub-statement on one domain, before a status is decided.
+
+    holds: the exact stated formula held on the whole domain (math), or the named metric came out as claimed
+    (metric); empirical outcomes carry a `contrast` instead. The optional findings explain a failure:
+    counterexample (exact, minimised), condition (a hypothesis the paper does not state, under which the statement
+    was itself checked: `condition_holds`), error (the quantified error of a statement written with ≈, or of a
+    limit), conflict (two definitions side by side), intended (the checked intended reading of a typo).
+    """
+
+    method: str
+    engine: str
+    domain: str
+    holds: bool | None = None
+    counterexample: str = ""
+    condition: str = ""
+    condition_holds: bool | None = None
+    error: str = ""
+    conflict: str = ""
+    intended: Outcome | None = None
+    contrast: Contrast | None = None
+    measurements: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method: {self.method!r} is not one of {METHODS}")
+        if (self.method == "empirical") != (self.contrast is not None):
+            raise ValueError("contrast: required for method 'empirical' and only there")
+        if self.method != "empirical" and self.holds is None:
+            raise ValueError(f"holds: required for method {self.method!r}")
+
+
+def decide(outcome: Outcome) -> Status:
+    """The status one outcome supports (the rules of SPEC §2, in order)."""
+    if outcome.method == "empirical":
+        contrast = outcome.contrast
+        if not contrast.significant:
+            return Status.NOT_REPRODUCED
+        agrees = (contrast.estimate > 0) == (contrast.claimed_sign > 0)
+        return Status.REPRODUCED if agrees else Status.OPPOSITE_TENDENCY
+    if outcome.method == "metric":
+        return Status.SUPPORTED if outcome.holds else Status.NOT_SUPPORTED
+    if outcome.holds:
+        if outcome.error:
+            return Status.APPROXIMATE
+        return {"proof": Status.PROVED, "exhaustive": Status.VERIFIED_EXHAUSTIVELY}.get(outcome.method,
+                                                                                        Status.NOT_YET_CHECKED)
+    if outcome.conflict:
+        return Status.INCONSISTENT
+    if outcome.intended is not None and decide(outcome.intended) in (Status.PROVED, Status.VERIFIED_EXHAUSTIVELY):
+        return Status.TYPO
+    if outcome.condition and outcome.condition_holds:
+        return Status.HOLDS_WITH_CONDITIONS
+    if outcome.error:
+        return Status.APPROXIMATE
+    return Status.REFUTED if outcome.counterexample else Status.NOT_YET_CHECKED
+
+
+def combine(outcomes) -> Status:
+    """One sub-statement's status from all its outcomes: the worst negative if any, else the strongest positive.
+
+    A float64 outcome that holds supports nothing by itself (it is a cross-check: it can only refute).
+    """
+    statuses = [decide(o) for o in outcomes]
+    negative = [s for s in statuses if s in NEGATIVE]
+    if negative:
+        return worst(negative)
+    positive = [s for s in statuses if s.positive]
+    return max(positive, key=lambda s: s.severity) if positive else Status.NOT_YET_CHECKED
+
+
+@dataclass(frozen=True)
+class SubStatement:
+    """One statement of the paper a claim covers: the result itself (role 'result') or a side assertion or remark
+    (role 'remark'), with its page and equation, and every outcome found for it."""
+
+    id: str
+    text: str
+    source: str
+    outcomes: tuple[Outcome, ...]
+    role: str = "result"
+
+    def __post_init__(self) -> None:
+        if self.role not in ("result", "remark"):
+            raise ValueError(f"role: {self.role!r} must be 'result' or 'remark'")
+
+    @property
+    def status(self) -> Status:
+        """combine() over this sub-statement's outcomes."""
+        return combine(self.outcomes)
+
+
+def row_status(substatements) -> Status:
+    """A claim's row status: the worst status among its 'result' sub-statements (remarks keep their own status and
+    are shown beside the row, never folded into it); remarks decide only when a claim has no result."""
+    results = [s.status for s in substatements if s.role == "result"]
+    return worst(results or [s.status for s in substatements])
+
+
+# ---------------------------------------------------------------- the serialised record
+
+
+@dataclass
+class Verdict:
+    """One producer's verdict on one claim: its sub-statements (with outcomes), the row status they give, evidence."""
+
+    id: str
+    producer: str
+    substatements: list[dict]
+    evidence: str
+    details: dict = field(default_factory=dict)
+
+    @property
+    def status(self) -> Status:
+        """row_status of the sub-statements (computed, never stored as an input)."""
+        return row_status(substatement_from_dict(s) for s in self.substatements)
+
+
+def make_verdict(claim_id: str, producer: str, substatements, evidence: str, details: dict | None = None) -> Verdict:
+    """A Verdict from SubStatement objects."""
+    return Verdict(claim_id, producer, [asdict(s) for s in substatements], evidence, details or {})
+
+
+def substatement_from_dict(row: dict) -> SubStatement:
+    """Inverse of asdict for a SubStatement."""
+    return SubStatement(row["id"], row["text"], row["source"], tuple(outcome_from_dict(o) for o in row["outcomes"]),
+                        row.get("role", "result"))
+
+
+def outcome_from_dict(row: dict) -> Outcome:
+    """Inverse of asdict for an Outcome."""
+    row = dict(row)
+    if row.get("intended") is not None:
+        row["intended"] = outcome_from_dict(row["intended"])
+    if row.get("contrast") is not None:
+        row["contrast"] = Contrast(**row["contrast"])
+    return Outcome(**row)
 
 
 def write_verdicts(path: Path, verdicts: list[Verdict]) -> Path:
-    """Write verdicts as a sorted, deterministic JSON list."""
+    """Write verdicts as a sorted, deterministic JSON list (each with its computed status, for readers)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = sorted((asdict(v) for v in verdicts), key=lambda row: (row["id"], row["producer"]))
-    path.write_text(json.dumps(rows, indent=2, sort_keys=True, default=float) + "\n")
+    rows = sorted(({**asdict(v), "status": v.status.value} for v in verdicts), key=lambda r: (r["id"], r["producer"]))
+    path.write_text(json.dumps(rows, indent=2, sort_keys=True, default=float, ensure_ascii=False) + "\n")
     return path
 
 
 def read_verdicts(paths: list[Path]) -> list[Verdict]:
-    """All verdicts found in the given files (missing files are skipped)."""
+    """All verdicts found in the given files (missing files are skipped; the stored status is recomputed)."""
     found = []
     for path in paths:
         if path.exists():
-            found += [Verdict(**row) for row in json.loads(path.read_text())]
+            for row in json.loads(path.read_text()):
+                row.pop("status", None)
+                found.append(Verdict(**row))
     return found
 
 

@@ -1,0 +1,161 @@
+"""The equation-level audit (issue 16): one row per numbered equation, stated result and quantitative assertion.
+
+The rows and their checks live in `derivations/audit/` (one module per section or appendix of the paper); the
+derivations build writes what the checks found to `derivations/out/audit.json`. This module reads that file back:
+a row's status is `verdicts.combine` over its outcomes; a row that *is* a sub-statement of a headline claim (`link`)
+takes that sub-statement's status from the ledger; a row judged not checkable says why (`unchecked`) and stays
+not-yet-checked. Coverage counts rows, checkable rows and checked rows per section.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from .verdicts import ROOT, Status, combine, outcome_from_dict, outcome_text, worst
+
+AUDIT_JSON = ROOT / "derivations" / "out" / "audit.json"
+KINDS = ("definition", "assertion", "proof-step", "empirical")
+SECTIONS = {
+    "2": "§2 TRPO and the discount factor", "3": "§3 RGF and APC-Obj", "4": "§4 Fiber Bundle Gating",
+    "5": "§5 FiberPO", "6": "§6 Fibration hierarchy and FiberPO-Domain", "A": "App. A Notation",
+    "B": "App. B TRPO", "C": "App. C RGF and APC-Obj derivations", "D": "App. D APC-Obj ≡ TV-TRPO",
+    "E": "App. E Fiber bundle theory and the derivation of FiberPO",
+}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audited statement of the paper.
+
+    id: the equation ('eq20'), the result ('Lemma D.9') or a text assertion ('p11-a1'); quote: a short quote;
+    claims: the headline claim ids the row feeds; uses: for a definition, the other places that use its symbol;
+    link: the headline sub-statement (or claim) id this row is exactly, whose ledger status it takes;
+    unchecked: why the row is not checkable (empty for a checkable row).
+    """
+
+    section: str
+    page: int
+    id: str
+    quote: str
+    kind: str
+    claims: tuple = ()
+    uses: tuple = ()
+    link: str = ""
+    unchecked: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind: {self.kind!r} of row {self.id} is not one of {KINDS}")
+        if self.section not in SECTIONS:
+            raise ValueError(f"section: {self.section!r} of row {self.id} is not one of {sorted(SECTIONS)}")
+        if self.link and self.unchecked:
+            raise ValueError(f"row {self.id}: a linked row is checked by its claim; it cannot also be unchecked")
+        object.__setattr__(self, "claims", tuple(self.claims))
+        object.__setattr__(self, "uses", tuple(self.uses))
+
+    @property
+    def checkable(self) -> bool:
+        """A row is checkable unless it says why not."""
+        return not self.unchecked
+
+
+def record(row: AuditRow, check: str = "", outcomes=()) -> dict:
+    """The serialised audit record of a row: the row, the checked formula's text, and its outcomes."""
+    return {**asdict(row), "check": check, "outcomes": [asdict(o) for o in outcomes]}
+
+
+def write(records: list[dict], path=AUDIT_JSON):
+    """Write the audit records (deterministic: in catalogue order, sorted keys)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False, default=float) + "\n")
+    return path
+
+
+def linked_statuses(ledger_rows: list[dict]) -> dict[str, tuple[str, str]]:
+    """id -> (status, evidence) for every headline claim and every sub-statement of the ledger."""
+    found = {}
+    for claim in ledger_rows:
+        found[claim["id"]] = (claim["status"], claim["evidence"])
+        for sub in claim.get("substatements", []):
+            found[sub["id"]] = (sub["status"], sub["evidence"])
+    return found
+
+
+def rows(records: list[dict] | None = None, ledger_rows: list[dict] | None = None) -> list[dict]:
+    """The audit as dicts: section, page, id, quote, kind, status, evidence, check, uses, claims, link, unchecked."""
+    if records is None:
+        if not AUDIT_JSON.exists():
+            raise FileNotFoundError(f"{AUDIT_JSON}: run `python -m fiberpo_check derivations` first")
+        records = json.loads(AUDIT_JSON.read_text())
+    if ledger_rows is None:
+        from . import ledger
+
+        ledger_rows = ledger.rows()
+    linked = linked_statuses(ledger_rows)
+    table = []
+    for rec in records:
+        outcomes = [outcome_from_dict(o) for o in rec["outcomes"]]
+        if outcomes:
+            status, evidence = combine(outcomes).value, " | ".join(outcome_text(o) for o in outcomes)
+        elif rec["link"]:
+            status, evidence = linked.get(rec["link"], (Status.NOT_YET_CHECKED.value, "no verdict reported yet"))
+            evidence = f"= {rec['link']}: {evidence}"
+        else:
+            status, evidence = Status.NOT_YET_CHECKED.value, f"not checkable: {rec['unchecked']}"
+        table.append({k: rec[k] for k in ("section", "page", "id", "quote", "kind", "check", "uses", "claims",
+                                          "link", "unchecked")} | {"status": status, "evidence": evidence})
+    return table
+
+
+def coverage(table: list[dict]) -> dict[str, dict]:
+    """Per section and 'all': rows, checkable, checked (a checkable row with a status), and the status counts."""
+    out: dict[str, dict] = {}
+    for key in [*SECTIONS, "all"]:
+        mine = [r for r in table if key in ("all", r["section"])]
+        checkable = [r for r in mine if not r["unchecked"]]
+        checked = [r for r in checkable if r["status"] != Status.NOT_YET_CHECKED.value]
+        counts: dict[str, int] = {}
+        for r in mine:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        out[key] = {"rows": len(mine), "checkable": len(checkable), "checked": len(checked),
+                    "percent": round(100 * len(checked) / len(checkable), 1) if checkable else 100.0,
+                    "statuses": dict(sorted(counts.items()))}
+    return out
+
+
+def audit_rows(table: list[dict]) -> dict[str, list[str]]:
+    """claim id -> the audit rows it depends on (the rows that list it in `claims`)."""
+    mapping: dict[str, list[str]] = {}
+    for r in table:
+        for claim_id in r["claims"]:
+            mapping.setdefault(claim_id, []).append(r["id"])
+    return mapping
+
+
+def dependency_floor(table: list[dict], claim_id: str) -> Status:
+    """The worst status among the checked rows a claim depends on that are not the claim's own sub-statements
+    (a linked row reads its status from the claim, so it cannot bound it)."""
+    own = [r["status"] for r in table if claim_id in r["claims"] and not r["link"]]
+    return worst(own)
+
+
+def table_text(table: list[dict], width: int = 70) -> str:
+    """The audit as a fixed-width table, then the coverage per section."""
+    lines = [f"{'sec':<4}{'page':>4}  {'id':<16} {'kind':<11} {'status':<22} quote"]
+    for r in table:
+        quote = r["quote"] if len(r["quote"]) <= width else r["quote"][: width - 1] + "…"
+        lines.append(f"{r['section']:<4}{r['page']:>4}  {r['id']:<16} {r['kind']:<11} {r['status']:<22} {quote}")
+    lines += ["", coverage_text(coverage(table))]
+    return "\n".join(lines)
+
+
+def coverage_text(cov: dict[str, dict]) -> str:
+    """Coverage lines: section, rows, checkable, checked, percent, status counts."""
+    lines = [f"{'coverage':<46} rows checkable checked      %  statuses"]
+    for key, c in cov.items():
+        name = "all" if key == "all" else SECTIONS[key]
+        statuses = ", ".join(f"{s}: {n}" for s, n in c["statuses"].items())
+        lines.append(f"{name[:46]:<46} {c['rows']:>4} {c['checkable']:>9} {c['checked']:>7} {c['percent']:>6}  "
+                     f"{statuses}")
+    return "\n".join(lines)

@@ -104,7 +104,7 @@ PARTS: tuple[Part, ...] = (
     Part("FPO-10/fiber-pass", "tokens within ε of the same-sign trajectory mean (|u_i| ≤ ε) pass the fiber gate "
          "unclipped even when the trajectory drift is large (log s± > ε)", "p. 13, §5.2"),
     Part("FPO-10/ppo-majority", "when log s±_τ > ε, PPO/GRPO (clipping log r_i at ±ε) clip more than half the "
-         "tokens", "p. 13, §5.2", "remark"),
+         "tokens", "p. 13, §5.2"),
     Part("FGH-2/closed-form", "the FGH n = 3 instance built from the App. E.7 objects reproduces the FiberPO-Domain "
          "closed form (eqs 30–33)", "p. 38, App. E.7; eqs 30–33"),
     Part("FGH-3/identity", "at r ≡ 1 the FiberPO-Domain gate is the identity, G = r and J(G) = I", "§6.2"),

@@ -1,0 +1,69 @@
+"""Item 4: every registered check can fail. Each control reaches a negative status, each positive a positive one,
+and no check's reachable statuses (its real status on the small preset, its controls', its positives') are one."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import derivations
+from fiberpo_check import check_registry
+from fiberpo_check.checks.verify_suite import register_all
+from fiberpo_check.verdicts import NEGATIVE, Outcome, Status, SubStatement, worst
+
+
+def import_every_producer() -> list[check_registry.Check]:
+    """Import every module that registers checks (numeric checks, derivations) and return all registered checks."""
+    register_all()
+    for module in pkgutil.iter_modules(derivations.__path__):
+        importlib.import_module(f"derivations.{module.name}")
+    return check_registry.checks()
+
+
+CHECKS = import_every_producer()
+
+
+def status_of(substatements: list[SubStatement]) -> Status:
+    """The most severe status among a run's sub-statements (remarks included: a control may target one)."""
+    assert substatements, "a check returned no sub-statement"
+    return worst(s.status for s in substatements)
+
+
+def test_some_checks_are_registered():
+    assert len(CHECKS) >= 10
+    assert {c.claim_id for c in CHECKS} >= {"FPO-2", "FPO-3", "FPO-7", "FPO-10", "FGH-4", "RGF-1"}
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: f"{c.claim_id}:{c.producer}:{c.name}")
+def test_check_can_fail(check):
+    assert check.controls, f"{check.name}: no negative control"
+    reached = {status_of(check.run())}
+    for name, control in sorted(check.controls.items()):
+        status = status_of(control())
+        assert status in NEGATIVE, f"control {name} of {check.name} reached {status.value}"
+        reached.add(status)
+    for name, positive in sorted(check.positives.items()):
+        status = status_of(positive())
+        assert status.positive, f"positive {name} of {check.name} reached {status.value}"
+        reached.add(status)
+    assert len(reached) > 1, f"{check.name} reaches only {[s.value for s in reached]}"
+
+
+def test_a_check_whose_control_passes_is_caught():
+    """The test above would fail on a check that cannot fail: its control comes out as its real run does."""
+    holds = Outcome("proof", "sympy", "all T", holds=True)
+    sub = [SubStatement("X-1/a", "a", "p. 1", (holds,))]
+    fake = check_registry.Check("X-1", "test", "cannot_fail", lambda: sub, {"mutant": lambda: sub})
+    assert status_of(fake.controls["mutant"]()) not in NEGATIVE
+    assert len({status_of(fake.run()), status_of(fake.controls["mutant"]())}) == 1
+
+
+def test_run_checks_pools_substatements_of_one_claim():
+    proved = Outcome("proof", "z3", "T ≤ 4", holds=True)
+    bad = Outcome("float", "float64", "grid", holds=False, counterexample="gap 1")
+    first = check_registry.Check("X-2", "test", "a", lambda: [SubStatement("X-2/s", "s", "p. 2", (proved,))])
+    second = check_registry.Check("X-2", "test", "b", lambda: [SubStatement("X-2/s", "s", "p. 2", (bad,))])
+    [verdict] = check_registry.run_checks([first, second], say=lambda line: None)
+    assert verdict.status is Status.REFUTED and len(verdict.substatements[0]["outcomes"]) == 2

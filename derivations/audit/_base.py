@@ -8,6 +8,7 @@ include a negative one and to be more than one.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable
@@ -17,7 +18,8 @@ import sympy as sp
 from fiberpo_check.audit import AuditRow
 from fiberpo_check.verdicts import Outcome
 
-from ..provers import outcome_of
+from ..formula import Search, unfold
+from ..provers import evaluate, exhaustive, outcome_of
 from ..render import plain, plain_formula
 
 
@@ -95,7 +97,7 @@ def expansion(expr, approx, x: sp.Symbol, order: int) -> Finding:
     if degree >= order:
         return Finding(text, Outcome("proof", "sympy", f"series in {x} at 0", True,
                                      error=f"{plain_formula(expr)} − ({plain_formula(approx)}) = "
-                                           f"{plain_formula(term)} + O({x}^{degree + 1})"))
+                                           f"{plain_formula(term)} + O({plain_formula(x)}^{degree + 1})"))
     return Finding(text, Outcome("proof", "sympy", f"series in {x} at 0", False,
                                  counterexample=f"the error {plain_formula(term)} is of order {degree}, not ≥ {order}"))
 
@@ -103,3 +105,44 @@ def expansion(expr, approx, x: sp.Symbol, order: int) -> Finding:
 def exact(values) -> tuple:
     """Fractions of the given numbers (ints, strings like '1/3', Fractions)."""
     return tuple(Fraction(v) for v in values)
+
+
+def identity(lhs, rhs, probe: dict, domain: str) -> Finding:
+    """lhs = rhs proved by SymPy simplification (logs and exponentials, outside z3's logic); when the difference does
+    not vanish it is evaluated at the exact `probe` point, which must then show it nonzero."""
+    gap = sp.simplify(sp.expand_log(lhs - rhs, force=True))
+    text = f"{plain_formula(lhs)} = {plain_formula(rhs)}"
+    if gap == 0:
+        return Finding(text, Outcome("proof", "sympy", domain, True))
+    value = sp.nsimplify(sp.simplify(gap.subs(probe)))
+    if value == 0:
+        raise ValueError(f"probe: {probe} does not separate the two sides of {text}")
+    point = ", ".join(f"{plain_formula(k)} = {v}" for k, v in probe.items())
+    return Finding(text, Outcome("proof", "sympy", domain, False,
+                                 counterexample=f"{point}: the sides differ by {value}"))
+
+
+def under_condition(finding: Finding, condition: str, checked: Finding) -> Finding:
+    """A failing finding with the unstated condition under which the statement was itself checked (`checked`)."""
+    o = finding.outcome
+    outcome = Outcome(o.method, o.engine, o.domain, o.holds, counterexample=o.counterexample, condition=condition,
+                      condition_holds=checked.outcome.holds if not o.holds else None)
+    return Finding(f"{finding.text} (under {condition}: {checked.text})", outcome if not o.holds else o)
+
+
+def on_grid(family: str, statements: dict, values) -> Finding:
+    """Every Statement of `statements` (T -> Statement) checked exactly at every assignment of its variables from
+    `values` (a Search over a named finite family; each formula is unfolded once, then evaluated exactly)."""
+    formulas = {t: (s.variables, unfold(sp.Implies(sp.And(*s.hypotheses), s.conclusion))) for t, s in statements.items()}
+    cases = tuple((t, point) for t, (names, _) in formulas.items() for point in itertools.product(values, repeat=len(names)))
+
+    def holds(big_t, point) -> bool:
+        names, formula = formulas[big_t]
+        return bool(evaluate(formula, dict(zip(names, point))))
+
+    def describe(big_t, point) -> str:
+        names, _ = formulas[big_t]
+        return f"T = {big_t}: " + ", ".join(f"{plain_formula(k)} = {v}" for k, v in zip(names, point))
+
+    first = next(iter(statements.values()))
+    return Finding(f"{family}: {plain(first)}", exhaustive(Search(family, cases, holds, describe)))

@@ -95,3 +95,15 @@ def test_cli_table(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:3] == ["id", "status", "kind"]
     assert len(lines) >= len(CLAIMS) + 1
+
+
+def test_a_fresh_experiment_result_has_the_key_order_of_a_cached_one(tmp_path):
+    """Item 8: evidence rendered from a fresh run lists runs in the order a second run reads from the cache."""
+    from fiberpo_check.experiments.cache import cached
+
+    def compute():
+        return {"runs": {"z-run": 1.0, "a-run": (2, 3)}}
+
+    fresh = cached("order", {"seed": 0}, compute, tmp_path)
+    again = cached("order", {"seed": 0}, compute, tmp_path)
+    assert json.dumps(fresh) == json.dumps(again) and list(fresh["runs"]) == ["a-run", "z-run"]

@@ -135,9 +135,13 @@ def audit_rows(table: list[dict]) -> dict[str, list[str]]:
 
 
 def dependency_floor(table: list[dict], claim_id: str) -> Status:
-    """The worst status among the checked rows a claim depends on that are not the claim's own sub-statements
-    (a linked row reads its status from the claim, so it cannot bound it)."""
-    own = [r["status"] for r in table if claim_id in r["claims"] and not r["link"]]
+    """The worst status among the rows a claim's truth rests on: its own-checked assertions and proof steps.
+
+    Left out: linked rows (they read their status from the claim), definitions (an inconsistency between two
+    definitions is reported, but the claim is checked under one stated reading), and typos (the intended reading
+    is itself verified)."""
+    own = [r["status"] for r in table if claim_id in r["claims"] and not r["link"]
+           and r["kind"] in ("assertion", "proof-step") and r["status"] != Status.TYPO.value]
     return worst(own)
 
 
@@ -193,3 +197,13 @@ def write_errata(table: list[dict], path=ERRATA):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(errata(table))
     return path
+
+
+def main(ledger_rows: list[dict], as_json: bool = False) -> int:
+    """`ledger --audit`: print the audit table and its coverage (--json: {"rows": …, "coverage": …})."""
+    table = rows(ledger_rows=ledger_rows)
+    if as_json:
+        print(json.dumps({"rows": table, "coverage": coverage(table)}, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        print(table_text(table))
+    return 0

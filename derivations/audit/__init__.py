@@ -13,6 +13,19 @@ from ._base import CHECKS
 
 MODULES = ("sec2", "sec3", "sec4", "sec5", "sec6", "appA", "appB", "appC", "appD", "appE")
 
+# every stated result of the paper whose row is listed under its equation or a shared row, by name
+ALIASES = {
+    "Definition 3.1": "eq2", "Definition 3.2": "eq3", "Definition 4.3": "eq4", "Definition 4.4": "eq5",
+    "Definition 5.1": "eq6", "Definition 6.1": "eq21", "Definition 6.4": "eq30", "Definition A.1": "p25-defA1",
+    "Remark A.2": "p25-defA1", "Definition C.1": "eq57", "Definition C.2": "eq58", "Definition C.3": "eq59",
+    "Definition D.1": "eq67", "Definition D.4": "eq72", "Definition D.5": "eq73", "Definition E.9": "eq80",
+}
+
+
+def row_of(name: str) -> str:
+    """The row id of a numbered equation ('eq20'), a stated result ('Lemma D.9') or a text assertion."""
+    return ALIASES.get(name, name)
+
 
 def catalogue() -> list:
     """Every AuditRow, in paper order (the modules' order, rows as listed); ids must be unique."""

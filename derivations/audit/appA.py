@@ -45,7 +45,7 @@ ROWS = [
         uses=("eq 37", "eq 46", "App. C.5.3", "p. 10 (ii)")),
     row("A", 24, "eq49", "D̂^(τ)_KL := Ê^(τ)[D_KL(s)] = −(1/T_τ) Σ_t log r_t", "definition", claims=("RGF-3",),
         uses=("Claim 3.5 / App. C.6 (log s_τ = −D̂_KL)", "App. C.5.3 step 3")),
-    row("A", 24, "eq50", "D̄^(tj) = E_τ[D̂^(τ)] = E_(ρ̄^(tj)·π_old)[f(r)]", "assertion", claims=("TRPO-4", "RGF-3")),
+    row("A", 24, "eq50", "D̄^(tj) = E_τ[D̂^(τ)] = E_(ρ̄^(tj)·π_old)[f(r)]", "assertion", claims=("TRPO-4",)),
     row("A", 24, "p24-a1", "the single-trajectory estimator is a T_τ-sample estimator of D̄^(tj)", "assertion",
         unchecked="an informal remark on estimation (no rate or bound stated)"),
     row("A", 24, "eq51", "D̂^(tj) = (1/|Tj|) Σ_X̄ (1/T_τ) f(r)", "assertion"),
@@ -83,7 +83,7 @@ def tv_ratio_form(half=sp.Rational(1, 2)) -> list[Finding]:
     return [proved(Statement(sp.Eq(lhs, rhs)))]
 
 
-@check("eq38", controls={"sign flipped": {"sign": 1}})
+@check("eq35", "eq38", controls={"sign flipped": {"sign": 1}})
 def kl_ratio_form(sign: int = -1) -> list[Finding]:
     """Σ_a π_old log(π_old/π_θ) = sign · Σ_a π_old log r, r = π_θ/π_old, two actions (eq 35 → eq 38)."""
     p1, p2, q1, q2 = (var(n, "positive") for n in ("p_1", "p_2", "q_1", "q_2"))
@@ -140,7 +140,7 @@ def average_estimator_forms(per_state: bool = False) -> list[Finding]:
                           same))]
 
 
-@check("eq46", controls={"without the ½": {"half": 1}})
+@check("eq45", "eq46", controls={"without the ½": {"half": 1}})
 def trajectory_tv_ratio_form(half=sp.Rational(1, 2)) -> list[Finding]:
     """E_(s∼ρ̄^(tj))[D_TV(s)] with eq 34 equals half · E[|r − 1|] (eq 46) at the two-action state."""
     tv, mean_abs = tv_example()

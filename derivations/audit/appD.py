@@ -28,7 +28,7 @@ ROWS = [
     row("D", 34, "eq68", "j(Δ) differs from Ĵ^TV-TRPO only by an additive constant independent of Δ", "assertion",
         claims=("TRPO-2",)),
     row("D", 35, "eq69", "Δ̂*_s := arg max of Σ_a n Δ Â subject to D̂_TV(s, Δ) = 1 and Σ_a n Δ = 0", "definition",
-        claims=("TRPO-2", "APC-6"), uses=("eq 70", "eq 71", "Thm D.3", "Thm D.10")),
+        claims=("APC-6",), uses=("eq 70", "eq 71", "Thm D.3", "Thm D.10")),
     row("D", 35, "eq70", "the maximizer at radius c is c Δ̂*_s, with value c M(s), c ≥ 0", "assertion",
         claims=("TRPO-2",)),
     row("D", 35, "eq71", "with D̂_TV(s, Δ) ≤ c the maximum is attained at c* = c", "assertion",
@@ -51,7 +51,7 @@ ROWS = [
     row("D", 37, "Lemma D.6", "j^(APC)(Δ(θ), δ^(APC)) = Ĵ^APC(θ|θold)", "assertion", claims=("APC-3",),
         link="APC-3"),
     row("D", 37, "Remark D.7", "the surrogated form differs from D.4 by the constant (1/((1−γ)Γ)) Σ_s Γ(s) C(Δ)_s/T_s "
-        "Σ_a n Δ, which evaluates to 0", "assertion", claims=("APC-3",)),
+        "Σ_a n Δ, which evaluates to 0", "assertion"),
     row("D", 37, "Definition D.8", "G(u)_(s,a) := clip(u, T_s(δ − D̂_TV(s, u)) + |u|), proj(G(u)) := G(u) − C(G(u))_s",
         "definition", claims=("APC-4",), uses=("proof of Lemma D.9 (v̄ = C(u)_s)", "eq 75")),
     row("D", 38, "Lemma D.9", "retraction: D̂_TV(s, proj G(u)) ≤ δ, strictly when D̂_TV(s, u) > δ", "assertion",
@@ -74,7 +74,7 @@ ROWS = [
         uses=("Lemma B.2", "Lemma D.11", "Lemma D.12"), link="TRPO-1"),
     row("D", 40, "Lemma D.11", "δ^(APC) ≤ δ(TRPO)", "assertion", claims=("TRPO-3",), link="TRPO-3"),
     row("D", 41, "Lemma D.12", "proof: D_TV^max(π_old ‖ π_new) = t* ≤ δ(TRPO)", "proof-step",
-        claims=("TRPO-3", "TRPO-4")),
+        claims=("TRPO-4",)),
 ]
 
 

@@ -29,7 +29,7 @@ ROWS = [
     row("E", 44, "p44-a1", "naive global-local gating in ratio space loses first-order agreement, gives "
         "uncontrolled gradients, loses fine-grained control (problems 1–3)", "assertion", unchecked=INFORMAL),
     row("E", 44, "p44-a2", "because π_E∗(σ − Kπ_E∗σ) = 0 the two gates compose without cross-contamination: their "
-        "effects are independent and additive", "assertion", claims=("FGH-4",)),
+        "effects are independent and additive", "assertion"),
     row("E", 44, "p44-proof", "proof of Thm 4.5: G(F(1)) = F(1) and the Jacobian of G at F(1) is the identity",
         "proof-step", claims=("FBG-2",), link="FBG-2"),
     row("E", 45, "p45-E51", "δ-relaxation trades the exact guarantee for a controllable approximation", "assertion",
@@ -42,8 +42,7 @@ ROWS = [
         link="FPO-8"),
     row("E", 46, "p46-a2", "D̂_TV(s) is approximated by the mean absolute log-ratio ('absolute log divergence')",
         "proof-step", claims=("DER-1",)),
-    row("E", 47, "p47-a1", "as with GRPO, the 1/T_τ weighting also rewards shorter responses", "assertion",
-        claims=("RGF-2",)),
+    row("E", 47, "p47-a1", "as with GRPO, the 1/T_τ weighting also rewards shorter responses", "assertion"),
     row("E", 47, "p47-a2", "the clipping term re-expressed as clip(log r, ±(T δ − T log s⁺ − T log s⁻ + |log r|))",
         "proof-step", claims=("DER-1",), link="DER-1"),
     row("E", 47, "p47-a3", "an unsplit (nonnegative) TV aggregate imparts a systematic negative bias to the fiber "

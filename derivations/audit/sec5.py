@@ -47,7 +47,7 @@ ROWS = [
     row("5", 11, "p11-a2", "the rollback regime has width C/T_τ; g_agg approaches a hard clip at ±C as T_τ → ∞",
         "assertion", claims=("FPO-6",), link="FPO-6"),
     row("5", 11, "p11-fn3", "footnote 3: regime (R) requires |r−1|/T_s > D̂_TV(s) − δ, equivalently "
-        "0 < |clip(r − 1, (B) − (C1))| < |r − 1|", "assertion", claims=("APC-5",)),
+        "0 < |clip(r − 1, (B) − (C1))| < |r − 1|", "assertion"),
     row("5", 11, "p11-a3", "C⁻ < C⁺ compensates for the intrinsic KL bias log s⁻_τ ≥ log s⁺_τ", "assertion",
         claims=("FPO-9",), link="FPO-9"),
     row("5", 11, "p11-a4", "a trajectory in G-I has base weight exactly exp(log s⁺ − log s⁻)", "assertion",
@@ -71,7 +71,7 @@ ROWS = [
     row("5", 12, "p12-a1", "e^(+ε) ≈ 1 + ε + ε²/2 is further from 1 than e^(−ε) ≈ 1 − ε + ε²/2", "assertion",
         claims=("FPO-8",), link="FPO-8"),
     row("5", 12, "p12-a2", "a symmetric ε in log space subsumes the asymmetric clip bounds ε⁺/ε⁻ of PPO/GRPO "
-        "without an additional hyperparameter", "assertion", claims=("FPO-8",)),
+        "without an additional hyperparameter", "assertion"),
     row("5", 12, "eq13", "l_i := sign(log r_i) ∈ {+1, −1}", "definition",
         uses=("eqs 14–16", "eq 20 (1[l_i = l_j])", "eq 32", "eq 80", "eq 81")),
     row("5", 12, "p12-cases", "the two sign-channel cases of eq 11 (l = +1: (s⁺)⁻¹ r over (s⁻)⁻¹; l = −1: s⁻ r "
@@ -96,7 +96,7 @@ ROWS = [
     row("5", 13, "p13-a6", "this is the orthogonal, non-interfering decomposition guaranteed by π_E∗ ∘ K = id_B",
         "assertion", claims=("FBG-1",), link="FBG-1"),
     row("5", 14, "p14-L-I", "L-I (unclipped): max_i |u_i| < ε; the fiber gate imposes no restriction and faithfully "
-        "tracks each token's deviation from the trajectory mean log-ratio", "assertion", claims=("FPO-1",)),
+        "tracks each token's deviation from the trajectory mean log-ratio", "assertion"),
     row("5", 14, "p14-L-II", "L-II: 0 < n_ε < T_τ, n_ε counts tokens with |u_i| ≥ ε (L-I: n_ε = 0, L-III: n_ε = T_τ)",
         "definition", uses=("p. 14 L-I", "p. 14 L-III", "Fig 3a")),
     row("5", 14, "p14-L-III", "L-III: min_i |u_i| ≥ ε; the Jacobian (20) reduces to (G_j/r_j)(1/T_τ) γ^(l_j)",

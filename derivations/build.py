@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fiberpo_check.verdicts import write_verdicts
 
-from . import GROUPS
+from . import GROUPS, audit
 from ._core import Derivation, render_md, render_tex
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -54,4 +54,5 @@ def build(out: Path = OUT, groups: list[str] | None = None, log=print) -> list[D
     if groups is None:
         (out / "all.tex").write_text(index_tex())
         write_verdicts(out / "verdicts.json", [d.verdict() for d in everything])
+        audit.build(out, log)
     return everything

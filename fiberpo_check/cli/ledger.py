@@ -1,10 +1,10 @@
-"""`python -m fiberpo_check ledger [--json] [--write]`: the claims ledger from every producer's verdicts."""
+"""`python -m fiberpo_check ledger [--json] [--write] [--audit]`: the claims ledger from every producer's verdicts."""
 
 from __future__ import annotations
 
 import argparse
 
-from .. import ledger
+from .. import audit, ledger
 
 
 def table_text(table: list[dict], width: int = 90) -> str:
@@ -22,8 +22,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check ledger", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print every row (id, claim, source, kind, status, evidence, sub-statements)")
     parser.add_argument("--write", action="store_true", help="write reports/claims.md and reports/claims.json")
+    parser.add_argument("--audit", action="store_true", help="the equation-level audit and its coverage instead")
     args = parser.parse_args(argv)
     table = ledger.rows()
+    if args.audit:
+        return audit.main(table, as_json=args.json)
     if args.json:
         print(ledger.serialise(table), end="")
     else:

@@ -43,13 +43,16 @@ def verdict_order(verdict: Verdict) -> tuple[str, str]:
     return verdict.producer, json.dumps([verdict.substatements, verdict.evidence], sort_keys=True, default=float)
 
 
-def merged_substatements(claim: Claim, verdicts: list[Verdict]) -> list[tuple[SubStatement, list[str]]]:
-    """The claim's sub-statements, each with the outcomes of every producer pooled, and who reported it.
+def merged_substatements(claim: Claim, verdicts: list[Verdict]) -> list[tuple[SubStatement, list[str], list[str]]]:
+    """The claim's sub-statements, each with the outcomes of every producer pooled, who reported it, and the
+    producers' own texts where they differ from the listed one (e.g. a formula rendered by a prover).
 
-    Order: the listed parts of the claim (claims.PARTS order), then unlisted ids in sorted order."""
+    Text, source and role of a listed id come from claims.py; order: the listed parts of the claim (claims.PARTS
+    order), then unlisted ids in sorted order."""
     pooled: dict[str, list] = {}
     reporters: dict[str, list[str]] = {}
     first: dict[str, SubStatement] = {}
+    checked: dict[str, list[str]] = {}
     for verdict in sorted(verdicts, key=verdict_order):
         for row in verdict.substatements:
             sub = substatement_from_dict(row)
@@ -57,6 +60,8 @@ def merged_substatements(claim: Claim, verdicts: list[Verdict]) -> list[tuple[Su
             pooled.setdefault(sub.id, []).extend(sub.outcomes)
             if verdict.producer not in reporters.setdefault(sub.id, []):
                 reporters[sub.id].append(verdict.producer)
+            if sub.text not in checked.setdefault(sub.id, []):
+                checked[sub.id].append(sub.text)
     listed = [p.id for p in parts_of(claim.id)]
     merged = []
     for sub_id in listed + sorted(set(pooled) - set(listed)):
@@ -64,31 +69,32 @@ def merged_substatements(claim: Claim, verdicts: list[Verdict]) -> list[tuple[Su
         text, source, role = (known.text, known.source, known.role) if known else (
             first[sub_id].text, first[sub_id].source, first[sub_id].role)
         merged.append((SubStatement(sub_id, text, source, tuple(pooled.get(sub_id, ())), role),
-                       reporters.get(sub_id, [])))
+                       reporters.get(sub_id, []), [t for t in checked.get(sub_id, []) if t != text]))
     return merged
 
 
-def substatement_row(sub: SubStatement, producers: list[str]) -> dict:
-    """A sub-statement as a ledger dict: its status and the engines/domains of the outcomes that decided it."""
+def substatement_row(sub: SubStatement, producers: list[str], checked: list[str]) -> dict:
+    """A sub-statement as a ledger dict: its status, the engines/domains of the outcomes that decided it, and the
+    producers' texts of the checked formula (`checked`) where they differ from the listed statement."""
     status = sub.status
     deciding = [o for o in sub.outcomes if decide(o) is status] or list(sub.outcomes)
     evidence = " | ".join(outcome_text(o) for o in sub.outcomes) or "no check has reported yet"
     return {"id": sub.id, "text": sub.text, "source": sub.source, "role": sub.role, "status": status.value,
             "engine": ", ".join(sorted({o.engine for o in deciding})),
             "domain": "; ".join(sorted({o.domain for o in deciding})),
-            "evidence": evidence, "producers": producers}
+            "evidence": evidence, "producers": producers, "checked": checked}
 
 
 def row(claim: Claim, verdicts: list[Verdict]) -> dict:
     """One ledger row: id, claim, source, kind, row status, evidence, producers and sub-statements."""
     mine = sorted((v for v in verdicts if v.id == claim.id), key=verdict_order)
     merged = merged_substatements(claim, mine)
-    status = row_status(sub for sub, _ in merged) if merged else Status.NOT_YET_CHECKED
+    status = row_status(sub for sub, _, _ in merged) if merged else Status.NOT_YET_CHECKED
     evidence = " || ".join(f"[{v.producer}: {v.status.value}] {v.evidence}" for v in mine)
     return {"id": claim.id, "claim": claim.text, "source": claim.source, "kind": claim.kind,
             "status": status.value, "evidence": evidence or "no check has reported yet",
             "producers": [v.producer for v in mine],
-            "substatements": [substatement_row(sub, who) for sub, who in merged]}
+            "substatements": [substatement_row(*merged_row) for merged_row in merged]}
 
 
 def rows(verdicts: list[Verdict] | None = None) -> list[dict]:
@@ -125,8 +131,9 @@ def markdown(table: list[dict]) -> str:
         if r["substatements"]:
             lines += ["| sub-statement | role | source | status | engine | domain | evidence |",
                       "|---|---|---|---|---|---|---|"]
-            lines += ["| " + " | ".join(cell(s[k]) for k in ("id", "role", "source", "status", "engine", "domain",
-                                                               "evidence")) + " |" for s in r["substatements"]]
+            lines += ["| " + " | ".join(cell(s[k]) for k in ("id", "role", "source", "status", "engine", "domain"))
+                      + " | " + cell(" ".join([s["evidence"], *(f"Checked as: {t}" for t in s["checked"])])) + " |"
+                      for s in r["substatements"]]
             lines.append("")
         lines.append(f"Producers: {cell(r['evidence'])}")
     return "\n".join(lines) + "\n"

@@ -37,6 +37,12 @@ class Status(str, Enum):
     VERIFIED_EXHAUSTIVELY = "verified-exhaustively"
     PROVED = "proved"
 
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
     @property
     def severity(self) -> int:
         """0 for the worst status; larger is better."""

@@ -134,7 +134,7 @@ def scale_separation_check(preset: dict = SMALL, sink: dict | None = None,
     failing = [r for r in rows if r["coupling_entry_max_times_T"] > COUPLING_BOUND + 1e-12]
     first = min(failing, key=lambda r: r["T"]) if failing else None
     lengths = sorted({r["T"] for r in rows})
-    return [substatement("FPO-5/scale-separation", Outcome(
+    return [substatement("FPO-5/coupling", Outcome(
         "float", ENGINE, f"eq 20 of 4 trajectories per regime, T ∈ {lengths}", holds=all(bounded.values()),
         counterexample="" if first is None else (
             f"{first['regime']} regime, T = {first['T']}: max |(b)| = {first['coupling_entry_max']:.3g}, "

@@ -57,7 +57,8 @@ def run(log=print) -> list[dict]:
 
 
 def build(out: Path, log=print) -> list[dict]:
-    """Write audit.json, audit.tex and audit.md into `out`, and docs/errata.md; return the audit table."""
+    """Write audit.json, audit.tex and audit.md into `out`, and docs/errata.md when `out` is derivations/out (a build
+    into another folder leaves the repository's errata alone); return the audit table."""
     from .render import audit_md, audit_tex
 
     start = time.perf_counter()
@@ -67,6 +68,7 @@ def build(out: Path, log=print) -> list[dict]:
     rows = table.rows(records)
     (out / "audit.tex").write_text(audit_tex(rows))
     (out / "audit.md").write_text(audit_md(rows))
-    table.write_errata(rows)
+    if out.resolve() == table.AUDIT_JSON.parent.resolve():
+        table.write_errata(rows)
     log(f"  {'total':<18} {time.perf_counter() - start:6.2f} s")
     return rows

@@ -294,7 +294,8 @@ def maximizer_inside_region(only_condition: bool = False) -> list[Finding]:
     positive = search((Fraction(1), Fraction(-1)))
     if only_condition:
         return [positive]
-    return [under_condition(search((Fraction(0), Fraction(0))), "M(s) > 0 at every state", positive)]
+    return [under_condition(search((Fraction(0), Fraction(0))), "M(s) > 0 at every state (without it only the "
+                            "minimum-L2 tie-break of Def D.4 keeps the chosen maximizer inside)", positive)]
 
 
 @check("Lemma D.12", controls={"with the ½ of eq 34": {"half": sp.Rational(1, 2)}})

@@ -142,9 +142,14 @@ def average_estimator_forms(per_state: bool = False) -> list[Finding]:
 
 @check("eq45", "eq46", controls={"without the ½": {"half": 1}})
 def trajectory_tv_ratio_form(half=sp.Rational(1, 2)) -> list[Finding]:
-    """E_(s∼ρ̄^(tj))[D_TV(s)] with eq 34 equals half · E[|r − 1|] (eq 46) at the two-action state."""
-    tv, mean_abs = tv_example()
-    return [agree("E[D_TV(s)] by eq 34", tv, "eq 46", half * mean_abs, TWO_ACTIONS)]
+    """E_(s∼ρ̄^(tj))[D_TV(s)] with eq 34 equals half · E_(s, a∼π_old)|r − 1| (eq 45 → eq 46): two states of weights
+    w₁, w₂, two actions each."""
+    w = variables("w", 2, "positive")
+    p = [variables(f"p{s}", 2, "positive") for s in (1, 2)]
+    q = [variables(f"q{s}", 2, "positive") for s in (1, 2)]
+    lhs = sum(w[s] * sp.Rational(1, 2) * sum(sp.Abs(p[s][a] - q[s][a]) for a in range(2)) for s in range(2))
+    rhs = half * sum(w[s] * sum(p[s][a] * sp.Abs(q[s][a] / p[s][a] - 1) for a in range(2)) for s in range(2))
+    return [proved(Statement(sp.Eq(lhs, rhs)))]
 
 
 @check("eq48", controls={"with the ½ of eq 37": {"half": sp.Rational(1, 2)}})

@@ -11,7 +11,7 @@ from ..gates import g_agg
 from ..objectives.fiberpo_domain import fiberpo_domain_gate, fiberpo_domain_parts
 from . import jacobian_suite
 from ..verdicts import SubStatement
-from .jacobian_checks import float_outcome, substatement
+from .jacobian_checks import NEAR, float_outcome, substatement
 from .jacobian_probes import GateHyper, extremal_batch, identity_defect, identity_gap, identity_radius
 from .mutants import mutant_map
 from .presets import MACHINE, PRODUCER, SMALL
@@ -50,7 +50,7 @@ def engine_check(preset: dict = SMALL, sink: dict | None = None, wrong_domains: 
 def domain_identity_ball_defect(length: int, *, n_random: int = 60, seed: int = 0) -> float:
     """max |log G - log r| of FiberPO-Domain on random and extremal points just inside FiberPO's identity ball."""
     shared = GateHyper()
-    rho = identity_radius(torch.tensor([length]), shared) * (1 - 1e-6)
+    rho = identity_radius(torch.tensor([length]), shared) * (1 - NEAR)
     extremal, _ = extremal_batch(length, rho)
     gen = torch.Generator().manual_seed(seed)
     random_rows = rho * (2 * torch.rand(n_random, length, generator=gen, dtype=torch.float64) - 1)
@@ -61,16 +61,16 @@ def domain_identity_ball_defect(length: int, *, n_random: int = 60, seed: int = 
 
 
 def identity_check(preset: dict = SMALL, sink: dict | None = None, mutant: str | None = None) -> list[SubStatement]:
-    """FGH-3: FiberPO-Domain at r = 1 and 1e-6 beside it: G = r and J v = v (§6.2)."""
+    """FGH-3: FiberPO-Domain at r = 1 and NEAR beside it: G = r and J v = v (§6.2)."""
     _, mask, group, domain = hierarchy_batch()
     hyper = GateHyper(BUDGETS["c_pos"], BUDGETS["c_neg"], BUDGETS["eps"], group, domain)
-    gaps = identity_gap(mask, hyper, fn=mutant_map(mutant, mask, hyper) if mutant else None)
+    gaps = identity_gap(mask, hyper, fn=mutant_map(mutant, mask, hyper) if mutant else None, near=NEAR)
     ball = domain_identity_ball_defect(length=MAX_LEN)
     if sink is not None:
         sink.update(identity=gaps, identity_ball_defect=ball)
     name = f"gate '{mutant}'" if mutant else "the FiberPO-Domain gate"
     return [substatement("FGH-3/identity", float_outcome(
-        f"{name}, {BATCH}: r = 1 and a mixed-sign point 1e-6 away", max(gaps.values()) <= MACHINE,
+        f"{name}, {BATCH}: r = 1 and a mixed-sign point {NEAR:g} away", max(gaps.values()) <= MACHINE,
         f"|G − r| = {gaps['value']:.3g}, |J v − v| = {gaps['jvp']:.3g}", value_gap=gaps["value"],
         jvp_gap=gaps["jvp"], identity_ball_defect=ball))]
 

@@ -20,6 +20,8 @@ from .probe_batches import mixed_regime_batch, random_lengths
 ENGINE = "float64 (torch)"
 RADIUS_LENGTHS = (1, 2, 8, 64, 512)
 REGIME_TRAJECTORIES, DENSE_TRAJECTORIES, MUTANT_TRAJECTORIES, MUTANT_MAX_LEN = 24, 6, 16, 12
+NEAR = 1e-6  # distance of the off-policy probe point and relative margin around the identity radius
+BALL_DEFECT = 1e-15  # |log G − log r| counted as exactly 0 (a few float64 ulps of log r)
 COUPLING_BOUND = 2.0  # |γ − 1[|u| ≤ ε] − 1[|v| ≤ ε]| ≤ 2 when γ ∈ {0, 1}: (b) ≤ 2/T outside rollback
 
 
@@ -96,12 +98,12 @@ def block_check(preset: dict = SMALL, sink: dict | None = None, mutant: str | No
 
 def identity_check(preset: dict = SMALL, sink: dict | None = None, mutant: str | None = None,
                    radius_scale: float = 1.0) -> list[SubStatement]:
-    """FPO-4: G = r and J v = v at r = 1 and 1e-6 beside it; G = r exactly inside the identity ball."""
+    """FPO-4: G = r and J v = v at r = 1 and NEAR beside it; G = r exactly inside the identity ball."""
     hyper = GateHyper()
     _, mask = mutant_batch(hyper)
     fn = mutant_map(mutant, mask, hyper) if mutant else None
-    gaps = identity_gap(mask, hyper, fn=fn)
-    radius = {length: identity_radius_check(length, hyper, scale=radius_scale) for length in RADIUS_LENGTHS}
+    gaps = identity_gap(mask, hyper, fn=fn, near=NEAR)
+    radius = {length: identity_radius_check(length, hyper, rel=NEAR, scale=radius_scale) for length in RADIUS_LENGTHS}
     if sink is not None:
         sink.update(identity=gaps, radius=radius)
     inside = max(r["inside_defect"] for r in radius.values())
@@ -109,13 +111,13 @@ def identity_check(preset: dict = SMALL, sink: dict | None = None, mutant: str |
     name = f"gate '{mutant}'" if mutant else "the FiberPO gate"
     return [
         substatement("FPO-4/identity", float_outcome(
-            f"{name}, {MUTANT_DOMAIN}: r = 1 and a mixed-sign point 1e-6 away", max(gaps.values()) <= MACHINE,
+            f"{name}, {MUTANT_DOMAIN}: r = 1 and a mixed-sign point {NEAR:g} away", max(gaps.values()) <= MACHINE,
             f"|G − r| = {gaps['value']:.3g}, |J v − v| = {gaps['jvp']:.3g}", value_gap=gaps["value"],
             jvp_gap=gaps["jvp"])),
         substatement("FPO-4/identity-ball", float_outcome(
-            f"T ∈ {list(RADIUS_LENGTHS)}, random and extremal points 1e-6 inside and outside "
+            f"T ∈ {list(RADIUS_LENGTHS)}, random and extremal points {NEAR:g} (relative) inside and outside "
             f"{radius_scale:g} × min(C⁺, C⁻, ε T/(T − 1))",
-            inside <= 1e-15 and outside > 0,
+            inside <= BALL_DEFECT and outside > 0,
             f"defect {inside:.3g} inside, {outside:.3g} outside", inside_defect=inside, outside_defect=outside)),
     ]
 

@@ -17,6 +17,7 @@ from .jacobian_checks import float_outcome, substatement
 from .presets import PRODUCER, SMALL
 
 GLOBAL_REGIMES = ("G-I", "G-II,r", "G-II", "G-III,r", "G-III")
+FIG4_EPS = Fraction(1, 25)  # the fiber clip ε of Fig 4
 
 
 def global_regime(regime_pos: Tensor, regime_neg: Tensor) -> Tensor:
@@ -67,7 +68,7 @@ def regime_facts(c_pos: float = 0.20, c_neg: float = 0.10, k: float = 2.0, gate=
     }
 
 
-def drift_clip_rows(*, length: int = 10, eps: float = 0.04, c_pos: float = 0.12, c_neg: float = 0.05,
+def drift_clip_rows(*, length: int = 10, eps: float = float(FIG4_EPS), c_pos: float = 0.12, c_neg: float = 0.05,
                     n_draws: int = 200, seed: int = 0) -> list[dict]:
     """Fig 4 drift r_i = 1 + t D_i, sign(D) = sign(A): PPO/GRPO clip fraction vs FiberPO fiber-clip fraction."""
     gen = torch.Generator().manual_seed(seed)
@@ -156,7 +157,7 @@ def drift_check(preset: dict = SMALL, sink: dict | None = None, share: Fraction 
                 mutant_clip: bool = False) -> list[SubStatement]:
     """FPO-10: the fiber clip of a token within ε of its same-sign mean never binds (z3); PPO/GRPO clip more than
     `share` of the tokens whenever log s± > ε (z3 search, exact re-evaluation; float64 Fig 4 drift family)."""
-    eps = Fraction(1, 25)
+    eps = FIG4_EPS
     found = regime_exact.z3_majority_counterexample(eps, FPO10_T_MAX, share)
     witness = ""
     if found is not None:

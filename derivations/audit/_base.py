@@ -19,7 +19,7 @@ from fiberpo_check.audit import AuditRow
 from fiberpo_check.verdicts import Outcome
 
 from ..formula import Search, unfold
-from ..provers import evaluate, exhaustive, outcome_of
+from ..provers import NotInLogic, evaluate, exhaustive, outcome_of
 from ..render import plain, plain_formula
 
 
@@ -70,9 +70,21 @@ def proved(claim, condition=()) -> Finding:
 
 
 def agree(name_a: str, a, name_b: str, b, where: str) -> Finding:
-    """Two readings of one quantity compared exactly at a stated point: equal, or an `inconsistent` conflict."""
-    same = sp.simplify(sp.sympify(a) - sp.sympify(b)) == 0
-    conflict = "" if same else f"{name_a} = {plain_formula(a)} but {name_b} = {plain_formula(b)} ({where})"
+    """Two readings of one quantity compared exactly at a stated point: equal, or an `inconsistent` conflict. Numeric
+    values are re-evaluated by the independent exact evaluator, which must agree with SymPy."""
+    a, b = sp.sympify(a), sp.sympify(b)
+    same = sp.simplify(a - b) == 0
+    rechecked = ""
+    if not (a.free_symbols or b.free_symbols):
+        try:
+            exact_a, exact_b = evaluate(a, {}), evaluate(b, {})
+        except NotInLogic:
+            exact_a = exact_b = None
+        if exact_a is not None:
+            if (exact_a == exact_b) != same:
+                raise ValueError(f"agree: SymPy and the exact evaluator differ on {a} = {b}")
+            rechecked = "; re-evaluated in exact rationals"
+    conflict = "" if same else f"{name_a} = {plain_formula(a)} but {name_b} = {plain_formula(b)} ({where}{rechecked})"
     return Finding(f"{name_a} = {name_b} at {where}",
                    Outcome("exhaustive", "sympy exact", where, same, conflict=conflict))
 

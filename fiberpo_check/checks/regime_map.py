@@ -120,6 +120,8 @@ def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool =
         if not found["proved"]:
             x, y, c_pos, c_neg = found["point"]
             value = regime_exact.frac_log_w(x, y, c_pos, c_neg, found["k"], zeroing)
+            if value == (x - y if regime == "G-I" else 0):
+                raise RuntimeError(f"FPO-7/{regime}: z3's counterexample {found} holds in exact rationals")
             witness = (f"k = {found['k']}, C⁺ = {c_pos}, C⁻ = {c_neg}, log s⁺ = {x}, log s⁻ = {y}: log w = {value} "
                        "(re-evaluated in exact rationals)")
         float_gap = facts["g1_is_ratio_gap"] if regime == "G-I" else facts["g3_log_w_max"]
@@ -163,6 +165,8 @@ def drift_check(preset: dict = SMALL, sink: dict | None = None, share: Fraction 
     if found is not None:
         ell = regime_exact.simplest_majority_counterexample(eps, len(found), share) or found
         exact = regime_exact.frac_majority(ell, eps)
+        if not (exact["log_s_pos"] > eps and exact["log_s_neg"] > eps and exact["clipped"] <= share * len(ell)):
+            raise RuntimeError(f"FPO-10: z3's counterexample {ell} is not one in exact rationals")
         witness = (f"T = {exact['tokens']}, ε = {eps}, ℓ = ({', '.join(map(str, ell))}): log s⁺ = "
                    f"{exact['log_s_pos']}, log s⁻ = {exact['log_s_neg']} > ε, yet {exact['clipped']} of "
                    f"{exact['tokens']} tokens have |ℓ| > ε")

@@ -247,6 +247,7 @@ class Family:
     symbolic: Statement | None = None
     shown: int = 3
     symbolic_domain: str = "all T"
+    index: str = "T"  # what the family runs over: T tokens, k actions, T_s samples of a state
 
     def __post_init__(self) -> None:
         if not 1 <= self.t_min <= self.t_max:
@@ -276,6 +277,8 @@ class Part:
     crosschecks: list = field(default_factory=list)
     support: list = field(default_factory=list)
     note: str = ""
+    intended: Statement | Family | None = None  # the intended reading of a typo, checked when the claim fails
+    conflict: str = ""  # two definitions side by side, reported when the claim fails
 
 
 DERIVATIONS: dict[str, Callable] = {}

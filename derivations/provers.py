@@ -11,7 +11,7 @@ either prover, before it is reported. The result is a CheckedPart: the Part with
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import reduce
 
@@ -212,21 +212,29 @@ def z3_decide(statement: Statement, timeout_ms: int = Z3_TIMEOUT_MS):
 # ---------------------------------------------------------------- SymPy
 
 
+SIGNS = {sp.Gt: ("is_positive", 1), sp.Ge: ("is_nonnegative", 1), sp.Lt: ("is_positive", -1),
+         sp.Le: ("is_nonnegative", -1)}  # an inequality holds when this property of ±(lhs − rhs) is True
+
+
 def sympy_decide(statement: Statement) -> str:
     """'proved' | 'disproved' | 'unknown' | 'n/a': SymPy decides an equation (or a conjunction of equations) by
     simplifying lhs − rhs under the variables' assumptions and the hypotheses; anything else is 'n/a'."""
     conclusion = statement.conclusion
     equations = conclusion.args if isinstance(conclusion, sp.And) else (conclusion,)
-    if "sympy" not in statement.engines or not all(isinstance(e, (sp.Eq, sp.Gt)) for e in equations):
+    signs = tuple(SIGNS) if not statement.variables else (sp.Gt,)  # ground inequalities are decided exactly
+    if "sympy" not in statement.engines or not all(isinstance(e, (sp.Eq, *signs)) for e in equations):
         return "n/a"
     assumptions = sp.And(*statement.hypotheses)
+    if assumptions is not sp.true and unfold(assumptions).has(sp.Piecewise, sp.Min, sp.Max):
+        return "n/a"  # refine() does not decide case splits under hypotheses; z3 does
     verdicts = set()
     for eq in equations:
         gap = sp.simplify(unfold(eq.lhs - eq.rhs).doit())
         if assumptions is not sp.true:
             gap = sp.simplify(sp.refine(gap, assumptions))
-        if isinstance(eq, sp.Gt):
-            verdicts.add({True: "proved", False: "disproved"}.get(gap.is_positive, "unknown"))
+        if isinstance(eq, tuple(SIGNS)):
+            verdicts.add({True: "proved", False: "disproved"}.get(getattr(SIGNS[type(eq)][1] * gap,
+                                                                          SIGNS[type(eq)][0]), "unknown"))
             continue
         verdicts.add("proved" if gap == 0 else "disproved" if gap.is_zero is False else "unknown")
     return "disproved" if "disproved" in verdicts else "unknown" if "unknown" in verdicts else "proved"
@@ -236,7 +244,8 @@ def sympy_witness(statement: Statement) -> str:
     """A variable-free equation SymPy disproved, shown as its two exact sides."""
     if statement.variables:
         raise DerivationError(f"SymPy disproves {statement.conclusion} but gives no exact point; state it for z3")
-    sides = [f"{sp.simplify(e.lhs.doit())} ≠ {sp.simplify(e.rhs.doit())}"
+    sides = [f"{sp.simplify(e.lhs.doit())} {'≠' if isinstance(e, sp.Eq) else 'violates ' + e.rel_op} "
+             f"{sp.simplify(e.rhs.doit())}"
              for e in (statement.conclusion.args if isinstance(statement.conclusion, sp.And) else [statement.conclusion])]
     return "; ".join(sides)
 
@@ -262,7 +271,8 @@ def instances(claim: Statement | Family) -> list[tuple[int | None, Statement]]:
 
 def t_domain(claim: Family) -> str:
     """'all T ≤ 64' or '2 ≤ T ≤ 64'."""
-    return f"all T ≤ {claim.t_max}" if claim.t_min == 1 else f"{claim.t_min} ≤ T ≤ {claim.t_max}"
+    i = claim.index
+    return f"all {i} ≤ {claim.t_max}" if claim.t_min == 1 else f"{claim.t_min} ≤ {i} ≤ {claim.t_max}"
 
 
 def decide(claim: Statement | Family) -> Decision:
@@ -314,11 +324,11 @@ def proof_domain(decision: Decision) -> str:
     return "; ".join(f"{names[e]}, {d}" for e, d in sorted(decision.proved.items()))
 
 
-def counterexample_text(decision: Decision) -> str:
-    """The minimised exact counterexample, with its T."""
+def counterexample_text(decision: Decision, index: str = "T") -> str:
+    """The minimised exact counterexample, with its T (or the family's other index)."""
     t, point, engine = decision.counterexample
     checked = "re-evaluated exactly" if engine == "z3" else "exact closed form"
-    return (f"T = {t}: " if t is not None else "") + point + f" (found by {engine}, {checked})"
+    return (f"{index} = {t}: " if t is not None else "") + point + f" (found by {engine}, {checked})"
 
 
 def outcome_of(claim, condition=()) -> tuple[Outcome, Decision]:
@@ -333,7 +343,8 @@ def outcome_of(claim, condition=()) -> tuple[Outcome, Decision]:
         undecided = ", ".join(f"{e} ({d})" for e, d in decision.unknown) or "no engine applies"
         raise DerivationError(f"undecided: {undecided}")
     engine, domain = "z3", (t_domain(claim) if isinstance(claim, Family) else "the stated domain")
-    outcome = Outcome("proof", engine, domain, False, counterexample=counterexample_text(decision))
+    index = claim.index if isinstance(claim, Family) else "T"
+    outcome = Outcome("proof", engine, domain, False, counterexample=counterexample_text(decision, index))
     if condition:
         conditioned = _with_condition(claim, condition)
         held, _ = outcome_of(conditioned)
@@ -398,6 +409,9 @@ def _check_part(part: Part) -> CheckedPart:
         if not held.holds:
             raise DerivationError(f"{part.id}: supporting step failed: {held.counterexample}")
     main, _ = outcome_of(part.claim, part.condition)
+    if not main.holds and (part.conflict or part.intended is not None):
+        intended = outcome_of(part.intended)[0] if part.intended is not None else None
+        main = replace(main, conflict=part.conflict, intended=intended)
     return CheckedPart(part, (main, *(outcome_of(c)[0] for c in part.crosschecks)))
 
 

@@ -17,15 +17,24 @@ from fiberpo_check.checks.verify_suite import register_all
 from fiberpo_check.verdicts import NEGATIVE, Outcome, Status, SubStatement, worst
 
 
-def import_every_producer() -> list[check_registry.Check]:
-    """Import every module that registers checks (numeric checks, derivations) and return all registered checks."""
+def import_every_producer() -> tuple[list[check_registry.Check], dict[str, str]]:
+    """Import every module that registers checks (numeric checks, derivations); all registered checks, and the
+    modules that failed to import (reported by test_every_producer_imports, so the other checks still run)."""
     register_all()
+    failed = {}
     for module in pkgutil.iter_modules(derivations.__path__):
-        importlib.import_module(f"derivations.{module.name}")
-    return check_registry.checks()
+        try:
+            importlib.import_module(f"derivations.{module.name}")
+        except Exception as error:  # noqa: BLE001 - re-raised as a test failure below
+            failed[module.name] = repr(error)
+    return check_registry.checks(), failed
 
 
-CHECKS = import_every_producer()
+CHECKS, IMPORT_ERRORS = import_every_producer()
+
+
+def test_every_producer_imports():
+    assert not IMPORT_ERRORS, IMPORT_ERRORS
 
 
 def status_of(substatements: list[SubStatement]) -> Status:

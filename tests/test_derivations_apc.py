@@ -13,10 +13,9 @@ from hypothesis import strategies as st
 from derivations import apc
 from derivations.formula import unfold
 from derivations.provers import evaluate, substatements
-from fiberpo_check import check_registry
 from fiberpo_check.verdicts import Status
 
-from .derivation_status import PRODUCER, control_cases, row, run, statuses
+from .derivation_status import group_tests, substatement
 
 S = Status
 EXPECTED = {
@@ -32,30 +31,21 @@ PARTS = {
 }
 
 
-@pytest.mark.parametrize("claim_id", EXPECTED)
-def test_paper_status(claim_id):
-    assert row(claim_id) == EXPECTED[claim_id][0]
-    assert set(check_registry.checks(PRODUCER, claim_id)[0].controls) == set(EXPECTED[claim_id][1])
+test_paper_status, test_substatement_statuses, test_control_reaches_negative_status = group_tests(EXPECTED, PARTS)
 
 
-@pytest.mark.parametrize("claim_id", PARTS)
-def test_substatement_statuses(claim_id):
-    assert statuses(claim_id) == PARTS[claim_id]
-
-
-@pytest.mark.parametrize("claim_id, control, status", control_cases(EXPECTED))
 def test_control_reaches_negative_status(claim_id, control, status):
     assert row(claim_id, control) == status
 
 
 def test_strict_retraction_fails_only_at_zero_radius():
-    (strict,) = [s for s in run("APC-4") if s.id == "APC-4/D.9-2"]
+    strict = substatement("APC-4", "APC-4/D.9-2")
     outcome = strict.outcomes[0]
     assert "δ = 0" in outcome.counterexample and "δ > 0" in outcome.condition and outcome.condition_holds
 
 
 def test_the_two_deltas_differ_by_a_factor():
-    (same,) = [s for s in run("APC-1") if s.id == "APC-1/same-delta"]
+    same = substatement("APC-1", "APC-1/same-delta")
     assert same.outcomes[0].counterexample and "eq 72" in same.outcomes[0].conflict
 
 

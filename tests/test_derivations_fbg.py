@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from derivations import fbg  # noqa: F401  (registers the checks)
-from fiberpo_check import check_registry
 from fiberpo_check.verdicts import Status
 
-from .derivation_status import PRODUCER, control_cases, row, run, statuses
+from .derivation_status import group_tests, substatement
 
 S = Status
 EXPECTED = {
@@ -21,22 +18,13 @@ PARTS = {
 }
 
 
-@pytest.mark.parametrize("claim_id", EXPECTED)
-def test_paper_status(claim_id):
-    assert row(claim_id) == EXPECTED[claim_id][0]
-    assert set(check_registry.checks(PRODUCER, claim_id)[0].controls) == set(EXPECTED[claim_id][1])
+test_paper_status, test_substatement_statuses, test_control_reaches_negative_status = group_tests(EXPECTED, PARTS)
 
 
-@pytest.mark.parametrize("claim_id", PARTS)
-def test_substatement_statuses(claim_id):
-    assert statuses(claim_id) == PARTS[claim_id]
-
-
-@pytest.mark.parametrize("claim_id, control, status", control_cases(EXPECTED))
 def test_control_reaches_negative_status(claim_id, control, status):
     assert row(claim_id, control) == status
 
 
 def test_true_gradient_counterexample_is_exact():
-    (grad,) = [s for s in run("FBG-2") if s.id == "FBG-2/true-gradient"]
+    grad = substatement("FBG-2", "FBG-2/true-gradient")
     assert "p = 1/2" in grad.outcomes[0].counterexample

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from derivations import rgf  # noqa: F401  (registers the checks)
-from fiberpo_check import check_registry
 from fiberpo_check.verdicts import Status, decide
 
-from .derivation_status import PRODUCER, control_cases, row, run, statuses
+from .derivation_status import group_tests, substatement
 
 S = Status
 EXPECTED = {
@@ -24,24 +21,15 @@ PARTS = {
 }
 
 
-@pytest.mark.parametrize("claim_id", EXPECTED)
-def test_paper_status(claim_id):
-    assert row(claim_id) == EXPECTED[claim_id][0]
-    assert set(check_registry.checks(PRODUCER, claim_id)[0].controls) == set(EXPECTED[claim_id][1])
+test_paper_status, test_substatement_statuses, test_control_reaches_negative_status = group_tests(EXPECTED, PARTS)
 
 
-@pytest.mark.parametrize("claim_id", PARTS)
-def test_substatement_statuses(claim_id):
-    assert statuses(claim_id) == PARTS[claim_id]
-
-
-@pytest.mark.parametrize("claim_id, control, status", control_cases(EXPECTED))
 def test_control_reaches_negative_status(claim_id, control, status):
     assert row(claim_id, control) == status
 
 
 def test_pinsker_slip_has_counterexample_and_checked_intended_reading():
-    (step4,) = [s for s in run("RGF-2") if s.id == "RGF-2/gspo-pinsker"]
+    step4 = substatement("RGF-2", "RGF-2/gspo-pinsker")
     outcome = step4.outcomes[0]
     assert outcome.holds is False and outcome.counterexample
     assert decide(outcome.intended) is S.PROVED

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from derivations import trpo  # noqa: F401  (registers the checks)
-from fiberpo_check import check_registry
 from fiberpo_check.verdicts import Status
 
-from .derivation_status import PRODUCER, control_cases, row, run, statuses
+from .derivation_status import group_tests, substatement
 
 S = Status
 EXPECTED = {
@@ -25,29 +22,20 @@ PARTS = {
 }
 
 
-@pytest.mark.parametrize("claim_id", EXPECTED)
-def test_paper_status(claim_id):
-    assert row(claim_id) == EXPECTED[claim_id][0]
-    assert set(check_registry.checks(PRODUCER, claim_id)[0].controls) == set(EXPECTED[claim_id][1])
+test_paper_status, test_substatement_statuses, test_control_reaches_negative_status = group_tests(EXPECTED, PARTS)
 
 
-@pytest.mark.parametrize("claim_id", PARTS)
-def test_substatement_statuses(claim_id):
-    assert statuses(claim_id) == PARTS[claim_id]
-
-
-@pytest.mark.parametrize("claim_id, control, status", control_cases(EXPECTED))
 def test_control_reaches_negative_status(claim_id, control, status):
     assert row(claim_id, control) == status
 
 
 def test_unsampled_state_counterexample_and_condition():
-    (d12,) = [s for s in run("TRPO-3") if s.id == "TRPO-3/D.12"]
+    d12 = substatement("TRPO-3", "TRPO-3/D.12")
     (outcome,) = d12.outcomes
     assert outcome.counterexample and outcome.condition and outcome.condition_holds
 
 
 def test_eq39_conflict_names_both_definitions():
-    (eq39,) = [s for s in run("TRPO-4") if s.id == "TRPO-4/eq39"]
+    eq39 = substatement("TRPO-4", "TRPO-4/eq39")
     assert "eq 34" in eq39.outcomes[0].conflict and "eq 39" in eq39.outcomes[0].conflict
     assert eq39.outcomes[0].counterexample

@@ -34,10 +34,6 @@ PARTS = {
 test_paper_status, test_substatement_statuses, test_control_reaches_negative_status = group_tests(EXPECTED, PARTS)
 
 
-def test_control_reaches_negative_status(claim_id, control, status):
-    assert row(claim_id, control) == status
-
-
 def test_strict_retraction_fails_only_at_zero_radius():
     strict = substatement("APC-4", "APC-4/D.9-2")
     outcome = strict.outcomes[0]

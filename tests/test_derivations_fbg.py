@@ -21,10 +21,6 @@ PARTS = {
 test_paper_status, test_substatement_statuses, test_control_reaches_negative_status = group_tests(EXPECTED, PARTS)
 
 
-def test_control_reaches_negative_status(claim_id, control, status):
-    assert row(claim_id, control) == status
-
-
 def test_true_gradient_counterexample_is_exact():
     grad = substatement("FBG-2", "FBG-2/true-gradient")
     assert "p = 1/2" in grad.outcomes[0].counterexample

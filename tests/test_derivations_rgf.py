@@ -24,10 +24,6 @@ PARTS = {
 test_paper_status, test_substatement_statuses, test_control_reaches_negative_status = group_tests(EXPECTED, PARTS)
 
 
-def test_control_reaches_negative_status(claim_id, control, status):
-    assert row(claim_id, control) == status
-
-
 def test_pinsker_slip_has_counterexample_and_checked_intended_reading():
     step4 = substatement("RGF-2", "RGF-2/gspo-pinsker")
     outcome = step4.outcomes[0]

@@ -25,10 +25,6 @@ PARTS = {
 test_paper_status, test_substatement_statuses, test_control_reaches_negative_status = group_tests(EXPECTED, PARTS)
 
 
-def test_control_reaches_negative_status(claim_id, control, status):
-    assert row(claim_id, control) == status
-
-
 def test_unsampled_state_counterexample_and_condition():
     d12 = substatement("TRPO-3", "TRPO-3/D.12")
     (outcome,) = d12.outcomes

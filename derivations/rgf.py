@@ -75,8 +75,9 @@ def pinsker_derivative(constant) -> Statement:
 
 
 @derivation("RGF-2", controls={"decoupling to 1 ± 2ε": {"width": 2},
-                               "Pinsker constant ¼": {"constant": sp.Rational(1, 4)}})
-def check_rgf2(width=1, tv_scale=sp.Integer(1), constant=PINSKER) -> list[Part]:
+                               "Pinsker constant ¼": {"constant": sp.Rational(1, 4)},
+                               "remark read with a common advantage": {"varying_advantage": False}})
+def check_rgf2(width=1, tv_scale=sp.Integer(1), constant=PINSKER, varying_advantage: bool = True) -> list[Part]:
     """RGF-2: the relaxation chains of App. C.5, step by step; tv_scale = 1 is the paper's D̂_TV (eq 48, no ½)."""
     intended = pinsker_curvature(constant)
     return [
@@ -85,7 +86,7 @@ def check_rgf2(width=1, tv_scale=sp.Integer(1), constant=PINSKER) -> list[Part]:
         Part("RGF-2/gspo-case2", "p. 31, GSPO step 3, case (2) (Â common to the trajectory)",
              Family(case_two(True), t_max=8, shown=3)),
         Part("RGF-2/gspo-case2-average", "p. 31, GSPO step 2 (Â_τ the average when Â varies)",
-             Family(case_two(False), t_max=8, shown=2), role="remark"),
+             Family(case_two(not varying_advantage), t_max=8, shown=2), role="remark"),
         Part("RGF-2/gspo-pinsker", "p. 32, GSPO step 4 (½D̂_KL ≳ D̂_TV², with D̂_TV of p. 31 / eq 48)",
              pinsker_as_written(tv_scale, constant), intended=intended, support=[pinsker_derivative(constant)]),
         Part("RGF-2/log-approximation", "p. 31–32, GSPO steps 3 and 4 (log r ≈ r − 1)", log_approximation(),

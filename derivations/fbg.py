@@ -97,7 +97,7 @@ def check_fbg2(base_slope=1, fiber_slope=1, slope_stated: bool = True, weights=p
         Part("FBG-2/gate-identity", "p. 44–45, App. E.4 (G(F(1)) = F(1), dG = I)",
              Family(gate_identity(base_slope, fiber_slope, slope_stated), t_max=8, shown=2),
              condition=lambda big_t: [sp.Eq(var("beta"), base_slope)]),
-        Part("FBG-2/true-gradient", "p. 8, Thm 4.5 (∇Ĵ = ∇J at θ_old, Ĵ of eq 5 with μ = 1/T_τ)",
+        Part("FBG-2/true-gradient", "p. 8, Thm 4.5 (∇Ĵ = ∇J at θ_old, Ĵ of eq 5 with μ = 1/T_τ)",
              surrogate_gradient(weights), support=[value_gradient()]),
         Part("FBG-2/unit-weights", "p. 8, Thm 4.5 read with weight 1 per token in eq 5",
              surrogate_gradient(lambda big_t: 1), role="remark"),

@@ -236,18 +236,27 @@ def sympy_decide(statement: Statement) -> str:
             verdicts.add({True: "proved", False: "disproved"}.get(getattr(SIGNS[type(eq)][1] * gap,
                                                                           SIGNS[type(eq)][0]), "unknown"))
             continue
-        verdicts.add("proved" if gap == 0 else "disproved" if gap.is_zero is False else "unknown")
+        nonzero_polynomial = (not statement.hypotheses and gap.is_polynomial(*statement.variables)
+                              and sp.expand(gap) != 0)  # a nonzero polynomial is not identically zero
+        verdicts.add("proved" if gap == 0 else "disproved" if gap.is_zero is False or nonzero_polynomial else "unknown")
     return "disproved" if "disproved" in verdicts else "unknown" if "unknown" in verdicts else "proved"
 
 
 def sympy_witness(statement: Statement) -> str:
-    """A variable-free equation SymPy disproved, shown as its two exact sides."""
-    if statement.variables:
-        raise DerivationError(f"SymPy disproves {statement.conclusion} but gives no exact point; state it for z3")
-    sides = [f"{sp.simplify(e.lhs.doit())} {'≠' if isinstance(e, sp.Eq) else 'violates ' + e.rel_op} "
-             f"{sp.simplify(e.rhs.doit())}"
-             for e in (statement.conclusion.args if isinstance(statement.conclusion, sp.And) else [statement.conclusion])]
-    return "; ".join(sides)
+    """The exact sides of the relations SymPy disproved, at the first point 1, 2, 3 (every variable alike) where the
+    hypotheses hold and the conclusion fails in exact SymPy arithmetic (no point needed when there are no variables)."""
+    relations = statement.conclusion.args if isinstance(statement.conclusion, sp.And) else (statement.conclusion,)
+    for value in (1, 2, 3):
+        point = {s: sp.Integer(value) for s in statement.variables}
+        at = lambda e: sp.simplify(unfold(e).subs(point).doit())  # noqa: E731
+        if not all(at(h) is sp.true for h in statement.hypotheses):
+            continue
+        sides = [(at(r.lhs), r, at(r.rhs)) for r in relations]
+        failing = [f"{lhs} {'≠' if isinstance(r, sp.Eq) else 'violates ' + r.rel_op} {rhs}" for lhs, r, rhs in sides
+                   if type(r)(lhs, rhs) is not sp.true]
+        if failing:
+            return (f"every variable = {value}: " if point else "") + "; ".join(failing)
+    raise DerivationError(f"SymPy disproves {statement.conclusion} but gives no exact point; state it for z3")
 
 
 # ---------------------------------------------------------------- families, agreement, outcomes

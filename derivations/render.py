@@ -2,8 +2,8 @@
 
 Every formula printed is the checked formula itself: variables with their domains, hypotheses, conclusion. The
 LaTeX is ASCII, needs only amsmath and amssymb under a plain `article`, and keeps formulas breakable (inline math
-split at conjunctions and relations, no \\left/\\right groups). Each claim is a \\subsection whose number prints as
-its id, so `\\ref{deriv:FPO-2}` prints "FPO-2".
+split at conjunctions and relations, no \\left/\\right groups). Each claim is an unnumbered \\subsection* whose
+label text is its id (no counter of the including document changes), so `\\ref{deriv:FPO-2}` prints "FPO-2".
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def shown_statement(claim) -> tuple[Statement, str]:
     if isinstance(claim, Family):
         if claim.symbolic is not None:
             return claim.symbolic, ""
-        return claim.build(claim.shown), f"shown for T = {claim.shown}; stated for every T ≥ {claim.t_min}"
+        index = getattr(claim, "index", "T")
+        return claim.build(claim.shown), f"shown for {index} = {claim.shown}; stated for every {index} ≥ {claim.t_min}"
     return claim, ""
 
 
@@ -109,7 +110,14 @@ TEXT_MATH = {"±": r"\pm", "·": r"\cdot", "×": r"\times", "Δ": r"\Delta", "γ
              "→": r"\to", "⇒": r"\Rightarrow", "≤": r"\le", "≥": r"\ge", "≈": r"\approx", "≠": r"\neq",
              "∞": r"\infty", "∈": r"\in", "−": "-", "∨": r"\vee", "∧": r"\wedge", "⁺": "^{+}", "⁻": "^{-}", "²": "^{2}",
              "³": "^{3}", "₊": "_{+}", "√": r"\surd", "ℝ": r"\mathbb{R}", "ℤ": r"\mathbb{Z}", "∑": r"\sum",
-             "Σ": r"\Sigma", "‖": r"\|", "∘": r"\circ", "≲": r"\lesssim", "∗": "*", "∇": r"\nabla", "≡": r"\equiv", "Â": r"\hat{A}"}
+             "Σ": r"\Sigma", "‖": r"\|", "∘": r"\circ", "≲": r"\lesssim", "∗": "*", "∇": r"\nabla", "⁶": "^{6}", "←": r"\leftarrow", "ⁿ": "^{n}", "≡": r"\equiv", "Â": r"\hat{A}"}
+TEXT_MATH.update({sup: f"^{{{d}}}" for d, sup in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")})
+TEXT_MATH.update({sub: f"_{{{d}}}" for d, sub in enumerate("₀₁₂₃₄₅₆₇₈₉")})
+TEXT_MATH.update({"α": r"\alpha", "β": r"\beta", "η": r"\eta", "λ": r"\lambda", "μ": r"\mu", "ρ": r"\rho",
+                  "φ": r"\phi", "ψ": r"\psi", "ω": r"\omega", "Π": r"\Pi", "⊆": r"\subseteq", "∀": r"\forall",
+                  "∃": r"\exists", "≔": ":=", "⋅": r"\cdot", "ˆ": r"\hat{}", "×": r"\times", "∂": r"\partial",
+                  "⟨": r"\langle", "⟩": r"\rangle", "∩": r"\cap", "∪": r"\cup", "∼": r"\sim", "½": r"\tfrac12",
+                  "¼": r"\tfrac14", "ε": r"\epsilon", "κ": r"\kappa", "ξ": r"\xi", "ν": r"\nu", "ζ": r"\zeta", "≳": r"\gtrsim", "Ĵ": r"\hat{J}"})
 COMBINING = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar"}
 
 
@@ -161,7 +169,7 @@ def tex_statement(claim) -> str:
         groups: dict[str, list] = {}
         for s in statement.variables:
             groups.setdefault(domain_of(s), []).append(s)
-        lines.append("For " + ", ".join("$" + ",".join(sp.latex(s) for s in syms) + TEX_DOMAIN[d] + "$"
+        lines.append("For " + ", ".join("$" + r",\allowbreak ".join(sp.latex(s) for s in syms) + TEX_DOMAIN[d] + "$"
                                         for d, syms in groups.items()) + ":")
     if statement.hypotheses:
         lines.append(r"\emph{if} " + tex_math_list(statement.hypotheses, r", \ "))
@@ -193,8 +201,8 @@ def claim_tex(claim_id: str, checked: list[CheckedPart]) -> str:
     """One claim: \\subsection numbered by the claim id, the paper's statement, each part with its formula."""
     claim = BY_ID[claim_id]
     status = row_status(c.substatement() for c in checked).value
-    out = [rf"\renewcommand{{\thesubsection}}{{{claim_id}}}",
-           rf"\subsection{{{claim_id}: {tex_text(claim.source)}}}\label{{deriv:{claim_id}}}",
+    out = [rf"\subsection*{{{claim_id}: {tex_text(claim.source)}}}",
+           rf"\makeatletter\def\@currentlabel{{{claim_id}}}\makeatother\label{{deriv:{claim_id}}}",
            rf"\textbf{{Claim.}} {tex_text(claim.text)}\par", r"\begin{itemize}"]
     for c in checked:
         p = c.part

@@ -25,8 +25,7 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from derivations import apc
-from derivations._core import render_md
+from derivations.build import OUT
 from fiberpo_check.objectives.apc import apc_gate, apc_regime, delta_appendix, delta_main_text
 from fiberpo_check.plots.style import paper_style
 
@@ -36,8 +35,7 @@ QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 # ## The symbolic derivations (APC-1 … APC-5)
 
 # %%
-derivations = [check() for check in apc.CHECKS]
-display(Markdown(render_md("APC-Obj", derivations)))
+display(Markdown((OUT / "apc.md").read_text()))  # written by `make derivations`
 
 # %% [markdown]
 # ## The three regimes on one state

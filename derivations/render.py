@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from fiberpo_check.claims import BY_ID
@@ -147,9 +149,23 @@ def tex_text(text: str) -> str:
     return "".join(out)
 
 
+class BreakablePrinter(LatexPrinter):
+    """sympy's LaTeX without brace groups around |x| (TeX cannot break inside a brace group)."""
+
+    def _print_Function(self, expr, exp=None):
+        if not isinstance(expr, AppliedUndef):
+            return super()._print_Function(expr, exp)
+        name = self._print(sp.Symbol(type(expr).__name__))
+        return f"{name}(" + r",\allowbreak ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Abs(self, expr, exp=None):
+        tex = rf"\lvert {self._print(expr.args[0])}\rvert "
+        return rf"{tex}^{{{exp}}}" if exp else tex
+
+
 def tex_formula(expr) -> str:
     """One formula as breakable ASCII LaTeX (no \\left/\\right groups, so TeX may break at relations)."""
-    tex = sp.latex(expr, fold_short_frac=True, mul_symbol=None)
+    tex = BreakablePrinter({"fold_short_frac": True, "mul_symbol": None}).doprint(expr)
     tex = re.sub(r"\\(left|right)(?=[(\[|.)\]])", "", tex).replace(r"\left\{", r"\{").replace(r"\right\}", r"\}")
     return tex.replace(r"\left.", "").replace(r"\right.", "")
 
@@ -203,7 +219,7 @@ def claim_tex(claim_id: str, checked: list[CheckedPart]) -> str:
     status = row_status(c.substatement() for c in checked).value
     out = [rf"\subsection*{{{claim_id}: {tex_text(claim.source)}}}",
            rf"\makeatletter\def\@currentlabel{{{claim_id}}}\makeatother\label{{deriv:{claim_id}}}",
-           rf"\textbf{{Claim.}} {tex_text(claim.text)}\par", r"\begin{itemize}"]
+           r"\begin{flushleft}", rf"\textbf{{Claim.}} {tex_text(claim.text)}\par", r"\begin{itemize}"]
     for c in checked:
         p = c.part
         out.append(rf"\item \textbf{{{tex_text(p.id)}}} ({tex_text(p.role)}, {tex_text(p.source)}): "
@@ -212,7 +228,7 @@ def claim_tex(claim_id: str, checked: list[CheckedPart]) -> str:
         out += [r"\\" + tex_outcome(o, p) for o in c.outcomes]
         if p.note:
             out.append(r"\\" + tex_text(p.note))
-    out += [r"\end{itemize}", rf"\textbf{{Row status: {status}.}}", ""]
+    out += [r"\end{itemize}", rf"\textbf{{Row status: {status}.}}", r"\end{flushleft}", ""]
     return "\n".join(out)
 
 

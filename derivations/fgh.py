@@ -138,8 +138,9 @@ def level_inputs(residual) -> list:
                                            for k in range(1, 4)]
 
 
-@derivation("FGH-4", controls={"residual with 2K": {"residual": lambda s, k, p: s - 2 * k * p * s}})
-def check_fgh4(residual=paper_residual) -> list[Part]:
+@derivation("FGH-4", controls={"residual with 2K": {"residual": lambda s, k, p: s - 2 * k * p * s}},
+            positives={"domain gate in pass-through": {"domain_slope": 1}})
+def check_fgh4(residual=paper_residual, domain_slope=None) -> list[Part]:
     """FGH-4: gate inputs never contain another level's gate; FiberPO-Domain Jacobian block structure."""
     pushes, kernels = hierarchy()
     sigma = densities()
@@ -150,7 +151,8 @@ def check_fgh4(residual=paper_residual) -> list[Part]:
     x_d1 = (2 * x_g1 + x_g2) / 3  # eq 33: trajectory-weighted
     c, t_d = var("C", "positive"), var("T_D", "positive integer")
     pass_through = x_d1 + (x_g1 - x_d1) + (ell[0] - x_g1)
-    domain_rollback = (t_d + 1) * c - t_d * x_d1 + (x_g1 - x_d1) + (ell[0] - x_g1)
+    domain_gate = (t_d + 1) * c - t_d * x_d1 if domain_slope is None else domain_slope * x_d1  # rollback, eq 10
+    domain_rollback = domain_gate + (x_g1 - x_d1) + (ell[0] - x_g1)
     return [
         Part("FGH-4/independent-budgets", "p. 18, Sec. 6.2, eq 26",
              Statement(sp.And(*(matrix_eq(a, b) for a, b in zip(level_inputs(residual), linear_inputs)))),

@@ -284,9 +284,10 @@ class Part:
 DERIVATIONS: dict[str, Callable] = {}
 
 
-def derivation(claim_id: str, controls: dict[str, dict] | None = None):
+def derivation(claim_id: str, controls: dict[str, dict] | None = None, positives: dict[str, dict] | None = None):
     """Decorator: `fn(**ingredients) -> list[Part]` becomes the check of claim_id, registered with the verdict
-    engine; each control is a dict of mutated ingredients (the same check run on them must reach a negative status)."""
+    engine; each control is a dict of mutated ingredients (the same check run on them must reach a negative status),
+    each positive a dict of ingredients under which every sub-statement holds."""
 
     def wrap(fn: Callable[..., list[Part]]) -> Callable[..., list[Part]]:
         from .provers import substatements
@@ -296,7 +297,9 @@ def derivation(claim_id: str, controls: dict[str, dict] | None = None):
 
         check.__name__ = fn.__name__
         check_registry.register(claim_id, PRODUCER, name=fn.__name__,
-                                controls={name: (lambda kw=kw: check(**kw)) for name, kw in (controls or {}).items()})(check)
+                                controls={name: (lambda kw=kw: check(**kw)) for name, kw in (controls or {}).items()},
+                                positives={name: (lambda kw=kw: check(**kw))
+                                           for name, kw in (positives or {}).items()})(check)
         fn.claim_id = claim_id
         DERIVATIONS[claim_id] = fn
         return fn

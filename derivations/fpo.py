@@ -283,10 +283,15 @@ def rollback_width() -> Statement:
     return Statement(sp.Eq((1 + sp.Integer(1) / big_t) * C_POS - C_POS, C_POS / big_t))
 
 
-def hard_clip_limit(big_t: int) -> Statement:
+def hard_clip_limit(big_t: int, limit=clip) -> Statement:
     """'g_agg approaches a hard clip at ±C as T → ∞': beyond (1 + 1/T)C, g_agg(x) = clip(x, ±C)."""
     x = var("x")
-    return Statement(sp.Eq(gagg(x, C_POS, big_t), clip(x, C_POS)), (x > C_POS, big_t * (x - C_POS) >= C_POS))
+    return Statement(sp.Eq(gagg(x, C_POS, big_t), limit(x, C_POS)), (x > C_POS, big_t * (x - C_POS) >= C_POS))
+
+
+def censoring(x, c):
+    """x·1[|x| ≤ C]: the limit g_agg does reach."""
+    return sp.Piecewise((x, sp.Abs(x) <= c), (0, True))
 
 
 def restorative(big_t: int) -> Statement:
@@ -298,14 +303,15 @@ def restorative(big_t: int) -> Statement:
     return Statement(back, (C_POS < x1, x1 < x2, x2 < top))
 
 
-@derivation("FPO-6", controls={"slope of g_agg doubled": {"k_scale": 2}})
-def check_fpo6(k_scale=1) -> list[Part]:
+@derivation("FPO-6", controls={"slope of g_agg doubled": {"k_scale": 2},
+                               "limit read as censoring": {"limit": censoring}})
+def check_fpo6(k_scale=1, limit=clip) -> list[Part]:
     """FPO-6: continuity, rollback width C/T, the T → ∞ limit, restorative sign of g_agg (Sec. 5.1)."""
     adv = var("A", "nonzero")
     return [
         Part("FPO-6/continuity", "p. 8, eq 10", Family(lambda t: lipschitz(t, k_scale), 16)),
         Part("FPO-6/width", "p. 8, below eq 10", rollback_width()),
-        Part("FPO-6/hard-clip-limit", "p. 11, below Fig 2", Family(hard_clip_limit, 64), role="remark",
+        Part("FPO-6/hard-clip-limit", "p. 11, below Fig 2", Family(lambda t: hard_clip_limit(t, limit), 64), role="remark",
              note="beyond (1 + 1/T)C g_agg is 0 for every T: the limit is the censoring x·1[|x| ≤ C], not clip."),
         Part("FPO-6/restorative", "p. 12, regime G-II,r", Family(restorative, 64), role="remark",
              condition=lambda t: (adv > 0,),
@@ -329,18 +335,19 @@ def asymmetry() -> Statement:
     return Statement(sp.And(sp.Eq(gap, square.rewrite(sp.exp)), sp.Gt(square, 0)))
 
 
-def dapo_pair() -> Statement:
+def dapo_pair(high=sp.Rational(7, 25)) -> Statement:
     """One ε matching DAPO's ε_low = 1/5 (1 − e^{−ε} = 1/5) gives e^ε − 1 = 7/25 = ε_high."""
     matched = -sp.log(1 - sp.Rational(1, 5))
-    return Statement(sp.Eq(sp.exp(matched) - 1, sp.Rational(7, 25), evaluate=False))
+    return Statement(sp.Eq(sp.exp(matched) - 1, high, evaluate=False))
 
 
-@derivation("FPO-8", controls={"second-order coefficient 1": {"second_order": sp.Integer(1)}})
-def check_fpo8(second_order=sp.Rational(1, 2)) -> list[Part]:
+@derivation("FPO-8", controls={"second-order coefficient 1": {"second_order": sp.Integer(1)},
+                               "a pair one ε reaches (1/5, 1/4)": {"high": sp.Rational(1, 4)}})
+def check_fpo8(second_order=sp.Rational(1, 2), high=sp.Rational(7, 25)) -> list[Part]:
     """FPO-8: e^{±ε} expansions; the asymmetry; 'subsumes asymmetric clip bounds' (Sec. 5.2)."""
     return [Part("FPO-8/expansion", "p. 12, below eq 12", expansions(second_order)),
             Part("FPO-8/asymmetry", "p. 12, below eq 12", asymmetry()),
-            Part("FPO-8/subsumes-asymmetric-bounds", "p. 12, below eq 12", dapo_pair(), role="remark",
+            Part("FPO-8/subsumes-asymmetric-bounds", "p. 12, below eq 12", dapo_pair(high), role="remark",
                  note="one ε fixes the asymmetry at second order; a given (ε_low, ε_high) pair is not reached.")]
 
 
@@ -381,7 +388,8 @@ def expectation_search(lengths) -> Search:
                   describe=lambda p, q, n: f"E = {stop_expectation(p, q, n)} ≈ {sp.N(stop_expectation(p, q, n), 6)} < 0")
 
 
-@derivation("FPO-9", controls={"sign of the mean flipped": {"sign": 1, "lengths": (1,)}})
+@derivation("FPO-9", controls={"sign of the mean flipped": {"sign": 1, "lengths": (1,)}},
+            positives={"fixed length only": {"lengths": (1,)}})
 def check_fpo9(lengths: tuple = (1, 2, 5, 10), sign=-1) -> list[Part]:
     """FPO-9: log s⁻ − log s⁺ = −mean ℓ; nonnegative in expectation (App. E.5.4)."""
     return [Part("FPO-9/identity", "p. 40, App. E.5.4",

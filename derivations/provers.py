@@ -351,7 +351,8 @@ def outcome_of(claim, condition=()) -> tuple[Outcome, Decision]:
     if decision.counterexample is None:
         undecided = ", ".join(f"{e} ({d})" for e, d in decision.unknown) or "no engine applies"
         raise DerivationError(f"undecided: {undecided}")
-    engine, domain = "z3", (t_domain(claim) if isinstance(claim, Family) else "the stated domain")
+    engine = "sympy" if decision.counterexample[2] == "SymPy" else "z3"
+    domain = t_domain(claim) if isinstance(claim, Family) else "the stated domain"
     index = claim.index if isinstance(claim, Family) else "T"
     outcome = Outcome("proof", engine, domain, False, counterexample=counterexample_text(decision, index))
     if condition:

@@ -26,6 +26,7 @@ import torch
 from IPython.display import Markdown, display
 
 from derivations.build import OUT
+from fiberpo_check.verdicts import DERIVATION_VERDICTS, read_verdicts, substatement_from_dict
 from fiberpo_check.objectives.apc import apc_gate, apc_regime, delta_appendix, delta_main_text
 from fiberpo_check.plots.style import paper_style
 
@@ -87,5 +88,6 @@ for gamma in (0.5, 0.9, 0.99):
 # ## Verdicts
 
 # %%
-for d in derivations:
-    print(f"{d.claim_id:7s} {d.status:22s} {d.verdict().evidence[:150]}")
+for v in read_verdicts([DERIVATION_VERDICTS]):  # written by `make derivations`
+    if v.id.startswith("APC-"):
+        print(f"{v.id:7s} {v.status.value:22s}", "; ".join(f"{s.id}: {s.status.value}" for s in map(substatement_from_dict, v.substatements)))

@@ -1,4 +1,5 @@
-"""SymPy derivations of the paper's symbolic claims, one module per claim group; see docs/derivations.md."""
+"""Derivations of the paper's symbolic claims as statements proved by SymPy and z3, one module per claim group
+(formula.py: statements; provers.py: the two provers; render.py: LaTeX and Markdown; build.py: the run)."""
 
 GROUPS = {
     "trpo": "TRPO at gamma = 1 (Sec. 2, App. B, D.3, D.8)",

@@ -2,195 +2,196 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-from typing import Callable, Iterable
-
 import sympy as sp
 
-from ._core import Derivation, Step, channel_means, frac_clip, frac_g_agg, grid, is_zero, search_step
+from .formula import (Family, Part, Statement, channel_means, clip, derivation, gagg, log_fiberpo_gate, pos, signed,
+                      var, variables)
 
-TITLE = "Derivation of FiberPO (App. E.5)"
-LOG_RATIOS = (Fraction(-9, 10), Fraction(-1, 2), Fraction(-1, 10), Fraction(1, 100), Fraction(1, 10), Fraction(1, 2),
-              Fraction(9, 10))
-BUDGETS = ((Fraction(1, 5), Fraction(1, 10)), (Fraction(1), Fraction(1, 10)), (Fraction(1, 10), Fraction(1, 5)))
-EPSILONS = (Fraction(1, 20), Fraction(1, 10))
+EPS, C_POS, C_NEG = var("epsilon", "positive"), var("C_+", "positive"), var("C_-", "positive")
+TOKEN_T = 2  # z3 decides the per-token statements for every T up to here within the build's time budget
 
 
-def trajectories(lengths: Iterable[int] = (2, 3)) -> list[tuple]:
-    """Every trajectory of the listed lengths over the exact log-ratio grid (no ℓ = 0, so sign labels are defined)."""
-    return [ell for n in lengths for ell in grid(LOG_RATIOS, n)]
+def own(ell, i: int) -> tuple:
+    """(log s^(l_i), C^(l_i)) of token i (ℓ_i ≠ 0)."""
+    s_pos, s_neg = channel_means(ell)
+    return sp.Piecewise((s_pos, ell[i] > 0), (s_neg, True)), sp.Piecewise((C_POS, ell[i] > 0), (C_NEG, True))
 
 
-def token_cases(lengths: Iterable[int] = (2, 3)):
-    """(trajectory, token index, C+, C−, ε) over the exact grids."""
-    for ell in trajectories(lengths):
-        for (c_pos, c_neg) in BUDGETS:
-            for eps in EPSILONS:
-                for i in range(len(ell)):
-                    yield ell, i, c_pos, c_neg, eps
-
-
-def own_channel(ell: tuple, i: int, c_pos: Fraction, c_neg: Fraction) -> tuple[int, Fraction, Fraction, Fraction]:
-    """(l_i, log s^(l_i), C^(l_i), log s^(−l_i)) of token i."""
-    pos, neg = channel_means(ell)
-    return (1, pos, c_pos, neg) if ell[i] > 0 else (-1, neg, c_neg, pos)
-
-
-def unsplit_clip(ell, i, c_pos, c_neg, eps):
-    """clip(ℓ, ±(Tδ − T log s+ − T log s− + |ℓ|)), δ = C+ + C− (App. E.5.4, after introducing s±)."""
-    pos, neg = channel_means(ell)
+def unsplit_clip(ell, i):
+    """clip(ℓ, ±(Tδ − T log s⁺ − T log s⁻ + |ℓ|)), δ = C⁺ + C⁻ (App. E.5.4, after introducing s±)."""
+    s_pos, s_neg = channel_means(ell)
     big_t = len(ell)
-    return frac_clip(ell[i], big_t * (c_pos + c_neg) - big_t * (pos + neg) + abs(ell[i]))
+    return clip(ell[i], big_t * (C_POS + C_NEG) - big_t * (s_pos + s_neg) + sp.Abs(ell[i]))
 
 
-def split_clip(ell, i, c_pos, c_neg, eps):
+def split_clip(ell, i):
     """clip(ℓ, ±(T C^(l) − T log s^(l) + l ℓ)), the channel-split clip (App. E.5.4)."""
-    _, x, c, _ = own_channel(ell, i, c_pos, c_neg)
-    return frac_clip(ell[i], len(ell) * c - len(ell) * x + abs(ell[i]))
+    x, c = own(ell, i)
+    return clip(ell[i], len(ell) * (c - x) + sp.Abs(ell[i]))
 
 
-def decomposed_clip(ell, i, c_pos, c_neg, eps):
+def decomposed_clip(ell, i):
     """l clip(lℓ − log s^(l), ±ε) + clip(l log s^(l), ±(T C^(l) − T log s^(l) − (ε − lℓ))) (App. E.5.4)."""
-    l, x, c, _ = own_channel(ell, i, c_pos, c_neg)
+    x, c = own(ell, i)
     big_t = len(ell)
-    return l * frac_clip(abs(ell[i]) - x, eps) + frac_clip(l * x, big_t * c - big_t * x - (eps - abs(ell[i])))
+    return (signed(ell[i], clip(sp.Abs(ell[i]) - x, EPS))
+            + clip(signed(ell[i], x), big_t * (c - x) - (EPS - sp.Abs(ell[i]))))
 
 
-def eq77_threshold(big_t: int, c: Fraction, eps: Fraction, abs_ell: Fraction) -> Fraction:
+def eq77_threshold(big_t, c, abs_ell):
     """The budget of the aggregate gate in eq 77: (T C − (ε − lℓ))/(T + 1)."""
-    return (big_t * c - (eps - abs_ell)) / (big_t + 1)
+    return (big_t * c - (EPS - abs_ell)) / (big_t + 1)
 
 
-def eq77(ell, i, c_pos, c_neg, eps, threshold: Callable = eq77_threshold):
+def eq77(ell, i, threshold=eq77_threshold):
     """l clip(lℓ − log s^(l), ±ε) + l g_agg(log s^(l), threshold, T) (eq 77)."""
-    l, x, c, _ = own_channel(ell, i, c_pos, c_neg)
+    x, c = own(ell, i)
     big_t = len(ell)
-    return l * frac_clip(abs(ell[i]) - x, eps) + l * frac_g_agg(x, threshold(big_t, c, eps, abs(ell[i])), big_t)
+    return signed(ell[i], clip(sp.Abs(ell[i]) - x, EPS) + gagg(x, threshold(big_t, c, sp.Abs(ell[i])), big_t))
 
 
-def eq79(ell, i, c_pos, c_neg, eps):
+def eq79(ell, i):
     """l clip(lℓ − log s^(l), ±ε) + l g_agg(log s^(l), C^(l), T) (eq 79)."""
-    l, x, c, _ = own_channel(ell, i, c_pos, c_neg)
-    return l * frac_clip(abs(ell[i]) - x, eps) + l * frac_g_agg(x, c, len(ell))
+    x, c = own(ell, i)
+    return signed(ell[i], clip(sp.Abs(ell[i]) - x, EPS) + gagg(x, c, len(ell)))
 
 
-def check_der1(threshold: Callable = eq77_threshold, strict: bool = True, lengths: tuple = (2, 3)) -> Derivation:
+def every_token(relation):
+    """A family statement `relation(ℓ, i)` for every token of a trajectory of nonzero log-ratios."""
+    def build(big_t: int) -> Statement:
+        ell = variables("ell", big_t, "nonzero")
+        return Statement(sp.And(*(relation(ell, i) for i in range(big_t))))
+    return build
+
+
+def approximations() -> Statement:
+    """log(1 + Δ) = Δ + O(Δ²) and exp(y) = 1 + y + O(y²) (App. E.5.2)."""
+    delta = var("Delta")
+    return Statement(sp.And(sp.Eq(sp.series(sp.log(1 + delta), delta, 0, 2).removeO(), delta, evaluate=False),
+                            sp.Eq(sp.series(sp.exp(delta), delta, 0, 2).removeO(), 1 + delta, evaluate=False)),
+                     error="O(Δ²)")
+
+
+def others_sum(big_t: int) -> Statement:
+    """Σ_{t'≠t}|ℓ_t'| = T(log s⁺ + log s⁻) − |ℓ_t| (App. E.5.3)."""
+    ell = variables("ell", big_t)
+    s_pos, s_neg = channel_means(ell)
+    return Statement(sp.And(*(sp.Eq(sum(sp.Abs(x) for j, x in enumerate(ell) if j != i),
+                                    big_t * (s_pos + s_neg) - sp.Abs(ell[i])) for i in range(big_t))))
+
+
+def abs_termwise() -> Statement:
+    """|x| = [x]₊ + [−x]₊: each term of the sum (so the identity holds for every T)."""
+    x = var("x")
+    return Statement(sp.Eq(sp.Abs(x), pos(x) + pos(-x)))
+
+
+def budget_limit() -> Statement:
+    """Eq 77's budget (TC − ε + |ℓ|)/(T + 1) → C as T → ∞."""
+    big_t, a = sp.Symbol("T", positive=True), var("a", "nonnegative")
+    return Statement(sp.Eq(sp.Limit(eq77_threshold(big_t, C_POS, a), big_t, sp.oo), C_POS, evaluate=False),
+                     error="O(1/T)", engines=("sympy",))
+
+
+def gate_gap(big_t: int) -> Statement:
+    """At log s^(l) = C the gates of eq 77 and eq 79 differ by C + ε − |ℓ| for every T at which C lies in the rollback
+    of eq 77's budget (App. E.5.4, eq 77 → 79): the rollback slope −T multiplies the O(1/T) budget shift."""
+    a = var("a", "positive")
+    budget = eq77_threshold(big_t, C_POS, a)
+    return Statement(sp.Eq(gagg(C_POS, budget, big_t) - gagg(C_POS, C_POS, big_t), a - EPS - C_POS),
+                     (a < EPS, C_POS < (1 + sp.Integer(1) / big_t) * budget))
+
+
+@derivation("DER-1", controls={"eq 77 budget without the +1": {"threshold": lambda t, c, a: (t * c - (EPS - a)) / t}})
+def check_der1(threshold=eq77_threshold) -> list[Part]:
     """DER-1: the steps of App. E.5.2–E.5.4 up to eq 79."""
-    d = Derivation("DER-1", "log r ≈ r − 1 and 1 + clip ≈ exp∘clip; the aggregated bound rewrites with s±; the channel "
-                   "split and the decomposed clip are each stricter (the latter 'absolute value strictly less'); the "
-                   "decomposed clip equals eq 77; eq 77 → eq 79 for large T.", "App. E.5.2–E.5.4")
-    delta = sp.symbols("Delta", real=True)
-    d.add(Step("log(1 + Δ) = Δ + O(Δ²) (log approximation)",
-               is_zero(sp.series(sp.log(1 + delta), delta, 0, 2).removeO() - delta), method="approximate"))
-    d.add(Step("exp(y) = 1 + y + O(y²) (1 + clip ≈ exp∘clip)",
-               is_zero(sp.series(sp.exp(delta), delta, 0, 2).removeO() - 1 - delta), method="approximate"))
-    mags = sp.symbols("a1:4", positive=True)
-    ok = True
-    for signs in grid((1, -1), 3):
-        ell = [s * a for s, a in zip(signs, mags)]
-        pos = sum(sp.Max(v, 0) for v in ell) / 3
-        neg = sum(sp.Max(-v, 0) for v in ell) / 3
-        ok &= is_zero(sum(sp.Abs(v) for v in ell[1:]) - (3 * (pos + neg) - sp.Abs(ell[0])))
-    d.add(Step("Σ_{t'≠t}|ℓ_t'| = T(log s+ + log s−) − |ℓ_t| (every sign pattern, T = 3)", ok,
-               latex=r"\sum_{t'\neq t}|\ell_{t'}| = T_\tau(\log s^+_\tau+\log s^-_\tau) - |\ell_t|"))
-    cases = list(token_cases(lengths))
-    case = " (case = (ℓ, token, C+, C−, ε))"
-    d.add(search_step("the channel-split clip is stricter: |split| ≤ |unsplit| (δ = C+ + C−)" + case, cases,
-                      lambda *c: abs(split_clip(*c)) <= abs(unsplit_clip(*c)),
-                      describe=lambda *c: f"split {split_clip(*c)}, unsplit {unsplit_clip(*c)}"))
-    d.add(search_step("the decomposed clip equals eq 77 (aggregate gate with budget (TC − (ε − lℓ))/(T + 1))" + case,
-                      cases, lambda *c: decomposed_clip(*c) == eq77(*c, threshold=threshold),
-                      describe=lambda *c: f"decomposed {decomposed_clip(*c)}, eq 77 {eq77(*c, threshold=threshold)}"))
-    versus_split = lambda *c: f"decomposed {decomposed_clip(*c)}, split {split_clip(*c)}"  # noqa: E731
-    d.add(search_step("the decomposed clip is no larger: |decomposed| ≤ |split|" + case, cases,
-                      lambda *c: abs(decomposed_clip(*c)) <= abs(split_clip(*c)), describe=versus_split))
-    if strict:
-        d.add(search_step("'absolute value strictly less': |decomposed| < |split|" + case, cases,
-                          lambda *c: abs(decomposed_clip(*c)) < abs(split_clip(*c)), describe=versus_split))
-    big_t, c, eps, a = sp.symbols("T C epsilon a", positive=True)
-    d.add(Step("eq 77's budget (TC − ε + |ℓ|)/(T + 1) → C as T → ∞",
-               sp.limit((big_t * c - eps + a) / (big_t + 1), big_t, sp.oo) == c, method="approximate"))
-    gaps = []
-    for n in (10, 100, 1000):
-        x = Fraction(1, 5)
-        gap = abs(frac_g_agg(x, eq77_threshold(n, x, Fraction(1, 20), Fraction(1, 100)), n) - frac_g_agg(x, x, n))
-        gaps.append((n, gap))
-    d.add(Step("eq 77 → eq 79 uniformly in log s^(l): sup-gap between the two gates → 0", all(gp < Fraction(1, 10**6)
-               for _, gp in gaps), on_failure="approximate",
-               method="exhaustive", evidence="gap at log s^(l) = C = 1/5, ε = 1/20, |ℓ| = 1/100: "
-               + ", ".join(f"T = {n}: {gp}" for n, gp in gaps)
-               + " (pointwise convergence only; the rollback slope T amplifies the O(1/T) budget shift)"))
-    d.summary = "eq 77 is an exact rewrite; both 'stricter' claims of App. E.5.4 fail on exact counterexamples."
-    return d
+    return [
+        Part("DER-1/approximations", "p. 38, App. E.5.2", approximations()),
+        Part("DER-1/aggregation", "p. 39, App. E.5.3",
+             Family(others_sum, 8, symbolic=abs_termwise(), symbolic_domain="every term, hence all T")),
+        Part("DER-1/split-stricter", "p. 40, App. E.5.4",
+             Family(every_token(lambda ell, i: sp.Abs(split_clip(ell, i)) <= sp.Abs(unsplit_clip(ell, i))), TOKEN_T),
+             condition=lambda t: opposite_within_budget(t),
+             note="splitting gives each channel its own budget: when the opposite channel overspends, the unsplit "
+                  "bound is the tighter one."),
+        Part("DER-1/decomposed-is-eq77", "p. 40, App. E.5.4, eq 77",
+             Family(every_token(lambda ell, i: sp.Eq(decomposed_clip(ell, i), eq77(ell, i, threshold))), TOKEN_T)),
+        Part("DER-1/decomposed-no-larger", "p. 40, App. E.5.4",
+             Family(every_token(lambda ell, i: sp.Abs(decomposed_clip(ell, i)) <= sp.Abs(split_clip(ell, i))),
+                    TOKEN_T)),
+        Part("DER-1/strictly-less", "p. 40, App. E.5.4", role="remark",
+             claim=Family(every_token(lambda ell, i: sp.Abs(decomposed_clip(ell, i)) < sp.Abs(split_clip(ell, i))),
+                          TOKEN_T),
+             note="'absolute value strictly less' fails wherever both clips pass ℓ unchanged."),
+        Part("DER-1/eq77-to-eq79", "p. 40, App. E.5.4, eqs 77, 79", budget_limit(),
+             crosschecks=[Family(gate_gap, 64)],
+             note="the budgets converge, the gates only pointwise: the gap at log s^(l) = C stays C + ε − |ℓ|."),
+    ]
 
 
-def fbg_components(ell, c_pos, c_neg, eps) -> list[dict]:
-    """G(σ)_(i; l) for both channels of every token, built from the F, K, gates of App. E.5.4, σ = F(r)."""
+def fbg_components(ell, i: int) -> dict:
+    """G(σ)_(i; l) for both channels of token i, from App. E.5.4's F (σ = [lℓ]₊/T), K = 1/T and gates."""
     big_t = len(ell)
-    pos, neg = channel_means(ell)
-    base = {1: (pos, c_pos), -1: (neg, c_neg)}
-    out = []
-    for v in ell:
-        comp = {}
-        for l in (1, -1):
-            sigma = Fraction(max(l * v, 0)) / big_t  # F(r)_(i; l)
-            x, c = base[l]
-            residual = sigma - x / big_t  # σ − K π_E* σ, K = 1/T
-            comp[l] = frac_clip(residual, eps / big_t) + frac_g_agg(x, c, big_t) / big_t  # g_Fiber + K g_Base
-        out.append(comp)
+    out = {}
+    for l, x, c in ((1, *channel_means(ell)[:1], C_POS), (-1, channel_means(ell)[1], C_NEG)):
+        sigma = pos(l * ell[i]) / big_t
+        out[l] = clip(sigma - x / big_t, EPS / big_t) + gagg(x, c, big_t) / big_t  # g_Fiber + K g_Base
     return out
 
 
-def paper_recovery(ell, comps) -> list[Fraction]:
-    """log R(σ)_i = T(σ_(i;+) − σ_(i;−)) (App. E.5.4)."""
-    return [len(ell) * (c[1] - c[-1]) for c in comps]
+def paper_recovery(ell, i: int):
+    """log R(σ)_i = T(σ_(i;+) − σ_(i;−)) applied to G(σ) (App. E.5.4)."""
+    comps = fbg_components(ell, i)
+    return len(ell) * (comps[1] - comps[-1])
 
 
-def check_der2(recovery: Callable = paper_recovery) -> Derivation:
+def own_channel_recovery(ell, i: int):
+    """A recovery map that reads only the token's own sign channel: T l_i G(σ)_(i; l_i)."""
+    comps = fbg_components(ell, i)
+    return len(ell) * sp.Piecewise((comps[1], ell[i] > 0), (-comps[-1], True))
+
+
+def verification_line(scale):
+    """'Verification' (App. E.5.4): clip(lℓ − log s^(l), ±ε) + g_agg(log s^(l)) = scale·G(σ)_(i; l_i)."""
+    def relation(ell, i):
+        x, c = own(ell, i)
+        comps = fbg_components(ell, i)
+        own_comp = sp.Piecewise((comps[1], ell[i] > 0), (comps[-1], True))
+        return sp.Eq(clip(sp.Abs(ell[i]) - x, EPS) + gagg(x, c, len(ell)), scale(len(ell)) * own_comp)
+    return relation
+
+
+@derivation("DER-2", controls={"own-channel recovery": {"recovery": own_channel_recovery}})
+def check_der2(recovery=paper_recovery) -> list[Part]:
     """DER-2: eq 79 against R ∘ G ∘ F built from App. E.5.4's F, K, R and gates."""
-    d = Derivation("DER-2", "Eq 79 fits exactly into the FBG form with the F, K, R and gates of App. E.5.4 "
-                   "('Verification'), so the decomposed objective is R ∘ G ∘ F.", "App. E.5.4")
-    cases = [(ell, i, cp, cn, e) for ell in trajectories((2,)) for cp, cn in BUDGETS for e in EPSILONS
-             for i in range(len(ell))]
-
-    def verification_line(ell, i, cp, cn, eps):
-        l = 1 if ell[i] > 0 else -1
-        _, x, c, _ = own_channel(ell, i, cp, cn)
-        lhs = frac_clip(abs(ell[i]) - x, eps) + frac_g_agg(x, c, len(ell))
-        return lhs == fbg_components(ell, cp, cn, eps)[i][l]
-
-    case = " (case = (ℓ, token, C+, C−, ε))"
-    d.add(search_step("'Verification': clip(lℓ − log s^(l), ±ε) + g_agg(log s^(l)) = G(σ)_(i; l_i) as printed" + case,
-                      cases, verification_line, on_failure="inconsistent",
-                      describe=lambda ell, i, cp, cn, eps: "G(σ)_(i; l_i) = "
-                      f"{fbg_components(ell, cp, cn, eps)[i][1 if ell[i] > 0 else -1]}, a factor 1/T (and the sign l) off"))
-    d.add(search_step("the printed line holds after multiplying G(σ)_(i; l_i) by T (σ carries the 1/T of F)", cases,
-                      lambda ell, i, cp, cn, eps: (frac_clip(abs(ell[i]) - own_channel(ell, i, cp, cn)[1], eps)
-                                                   + frac_g_agg(own_channel(ell, i, cp, cn)[1],
-                                                                own_channel(ell, i, cp, cn)[2], len(ell)))
-                      == len(ell) * fbg_components(ell, cp, cn, eps)[i][1 if ell[i] > 0 else -1], role="support"))
-    d.add(search_step("exp(eq 79) = R ∘ G ∘ F (the objective is in FBG form)" + case, cases,
-                      lambda ell, i, cp, cn, eps: eq79(ell, i, cp, cn, eps)
-                      == recovery(ell, fbg_components(ell, cp, cn, eps))[i],
-                      describe=lambda ell, i, cp, cn, eps: f"eq 79 = {eq79(ell, i, cp, cn, eps)}, log R∘G∘F = "
-                      f"{recovery(ell, fbg_components(ell, cp, cn, eps))[i]}"))
-
-    def agree_when_opposite_small(ell, i, cp, cn, eps):
-        l, _, _, x_opp = own_channel(ell, i, cp, cn)
-        if x_opp > min(eps, cn if l == 1 else cp):
-            return True
-        return eq79(ell, i, cp, cn, eps) == paper_recovery(ell, fbg_components(ell, cp, cn, eps))[i]
-
-    d.add(search_step("they agree whenever the opposite channel is small: log s^(−l) ≤ min(ε, C^(−l))", cases,
-                      agree_when_opposite_small, role="support"))
-    d.summary = ("R reads both channels, so R∘G∘F carries the opposite-channel factor exp(min(log s^(−l), ε) − "
-                 "g_agg(log s^(−l))) that eq 79 lacks; eq 80 is R∘G∘F, not exp(eq 79).")
-    return d
+    return [
+        Part("DER-2/verification-line", "p. 41, App. E.5.4 ('Verification')", role="remark",
+             claim=Family(every_token(verification_line(lambda t: 1)), TOKEN_T),
+             intended=Family(every_token(verification_line(lambda t: t)), TOKEN_T),
+             note="G(σ) carries the 1/T of F: the printed line holds after multiplying G(σ)_(i; l_i) by T."),
+        Part("DER-2/eq79-is-RGF", "p. 41, App. E.5.4",
+             Family(every_token(lambda ell, i: sp.Eq(eq79(ell, i), recovery(ell, i))), TOKEN_T),
+             condition=lambda t: opposite_small(t),
+             note="R reads both channels: R∘G∘F carries the opposite channel's factor that eq 79 lacks."),
+        Part("DER-2/RGF-is-eq7", "p. 42, App. E.5.5",
+             Family(every_token(lambda ell, i: sp.Eq(recovery(ell, i), log_fiberpo_gate(ell, i, C_POS, C_NEG, EPS))),
+                    TOKEN_T)),
+    ]
 
 
-def own_channel_recovery(ell, comps) -> list[Fraction]:
-    """A recovery map that reads only the token's own sign channel: T l_i σ_(i; l_i)."""
-    return [len(ell) * (c[1] if v > 0 else -c[-1]) for v, c in zip(ell, comps)]
+def opposite_within(big_t: int, bounds) -> tuple:
+    """log s^(−l_i) ≤ every bound of the opposite channel, for every token."""
+    ell = variables("ell", big_t, "nonzero")
+    s_pos, s_neg = channel_means(ell)
+    return tuple(sp.Or(sp.And(x > 0, *(s_neg <= b for b in bounds[-1])), sp.And(x < 0, *(s_pos <= b for b in bounds[1])))
+                 for x in ell)
 
 
-CHECKS = (check_der1, check_der2)
+def opposite_small(big_t: int) -> tuple:
+    """log s^(−l_i) ≤ min(ε, C^(−l_i)) for every token: the opposite channel passes both of its gates unchanged."""
+    return opposite_within(big_t, {1: (EPS, C_POS), -1: (EPS, C_NEG)})
+
+
+def opposite_within_budget(big_t: int) -> tuple:
+    """log s^(−l_i) ≤ C^(−l_i) for every token: the opposite channel within its budget."""
+    return opposite_within(big_t, {1: (C_POS,), -1: (C_NEG,)})

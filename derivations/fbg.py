@@ -1,87 +1,104 @@
-"""Fiber Bundle Gating: reflecting condition, zero residual pushforward, first-order agreement (Def 4.3, Thm 4.5)."""
+"""Fiber Bundle Gating: the reflecting condition, the zero residual pushforward, and first-order agreement
+(Def 4.3, Thm 4.5, App. E.4)."""
 
 from __future__ import annotations
 
-from typing import Callable
-
 import sympy as sp
 
-from ._core import Derivation, Step
+from .formula import Family, Part, Statement, derivation, var, variables
 
 TITLE = "Fiber Bundle Gating"
-LENGTHS = (2, 3)  # a bundle over two trajectories with T = 2 and T = 3 tokens (one sign channel; channels are disjoint)
 
 
-def pushforward(fibers: list[int]) -> sp.Matrix:
-    """π_E*: sums a density over each fiber (rows: base points, columns: total-space points)."""
-    cols = sum(fibers)
-    m = sp.zeros(len(fibers), cols)
-    start = 0
-    for b, size in enumerate(fibers):
-        for i in range(start, start + size):
-            m[b, i] = 1
-        start += size
-    return m
+def paper_kernel(big_t: int):
+    """K(i | (τ, l)) = 1/T_τ, the uniform measure on the trajectory's fiber (App. E.5.4)."""
+    return sp.Rational(1, big_t)
 
 
-def kernel(fibers: list[int], weight: Callable[[int, int], sp.Expr]) -> sp.Matrix:
-    """K: reflects a base density to the total space with weight(b, size) on each point of fiber b."""
-    return pushforward(fibers).T * sp.diag(*[weight(b, s) for b, s in enumerate(fibers)])
+def reflecting(weight):
+    """One fiber of T tokens: π_E* ∘ K = id, i.e. Σ_i K(i | b) = 1 (Def 4.3, item 3)."""
+
+    def build(big_t: int) -> Statement:
+        return Statement(sp.Eq(sp.Add(*(weight(big_t) for _ in range(big_t)), evaluate=False), 1, evaluate=False))
+
+    return build
 
 
-def paper_kernel(b: int, size: int) -> sp.Expr:
-    """K(i | (τ, l)) = 1/T_τ, the uniform measure on the trajectory (App. E.5.4)."""
-    return sp.Rational(1, size)
+def zero_residual(weight):
+    """One fiber of T tokens and any density σ on it: π_E*(σ − K π_E* σ) = 0 (Def 4.3, item 3)."""
+
+    def build(big_t: int) -> Statement:
+        sigma = variables("sigma", big_t)
+        total = sum(sigma)
+        return Statement(sp.Eq(sum(s - weight(big_t) * total for s in sigma), 0))
+
+    return build
 
 
-def check_fbg1(weight: Callable[[int, int], sp.Expr] = paper_kernel) -> Derivation:
-    """FBG-1: π_E* ∘ K = id_B and π_E*(σ − K π_E* σ) = 0 for the FiberPO bundle."""
-    d = Derivation("FBG-1", "The kernel K(i|(τ,l)) = 1/T_τ is reflecting, π_E* ∘ K = id_B, so the residual σ − K(π_E*σ) "
-                   "pushes forward to zero.", "Def 4.3, App. E.5.4")
-    fibers = list(LENGTHS)
-    p, k = pushforward(fibers), kernel(fibers, weight)
-    d.add(Step("π_E* K = I (trajectories of length 2 and 3)", p * k == sp.eye(len(fibers)),
-               latex=rf"\pi_{{E*}}K = {sp.latex(p * k)}"))
-    sigma = sp.Matrix(sp.symbols(f"sigma0:{sum(fibers)}", real=True))
-    residual = p * (sigma - k * p * sigma)
-    d.add(Step("π_E*(σ − K π_E* σ) = 0 for a symbolic density σ", sp.simplify(residual) == sp.zeros(len(fibers), 1)))
-    d.summary = "matrix identities with a symbolic density."
-    return d
+@derivation("FBG-1", controls={"kernel 1/(T + 1)": {"weight": lambda big_t: sp.Rational(1, big_t + 1)}})
+def check_fbg1(weight=paper_kernel) -> list[Part]:
+    """FBG-1: the FiberPO kernel is reflecting and the residual pushes forward to zero, every fiber of T ≤ 64 (16 for the residual)."""
+    return [
+        Part("FBG-1/reflecting", "p. 8, Def 4.3 (3); p. 47, App. E.5.4 (K = 1/T_τ)",
+             Family(reflecting(weight), t_max=64)),
+        Part("FBG-1/zero-residual", "p. 8, Def 4.3 (3)", Family(zero_residual(weight), t_max=16)),
+    ]
 
 
-def jacobian_of_gate(k: sp.Matrix, p: sp.Matrix, base_slope: sp.Expr, fiber_slope: sp.Expr) -> sp.Matrix:
-    """dG = K diag(g_Base') π_E* + diag(g_Fiber')(I − K π_E*), the chain rule applied to eq 4."""
-    n_base, n_total = p.shape
-    return k * (base_slope * sp.eye(n_base)) * p + (fiber_slope * sp.eye(n_total)) * (sp.eye(n_total) - k * p)
+def gate_identity(base_slope, fiber_slope, slope_stated: bool):
+    """One fiber of T points, any kernel k (not necessarily reflecting), base gate with value/slope (β₀, β),
+    fiber gate with value/slope (φ₀, φ) at F(1): the identity conditions of Thm 4.5 ⇒ G(σ) = σ and
+    dG = K diag(β) π_E* + diag(φ)(I − K π_E*) = I (App. E.4)."""
+
+    def build(big_t: int) -> Statement:
+        k, sigma = variables("k", big_t), variables("sigma", big_t)
+        beta = var("beta") if not slope_stated else base_slope
+        total = sum(sigma)
+        value = [ki * total + (s - ki * total) for ki, s in zip(k, sigma)]  # identity gates on base and residual
+        jac = [[ki * beta + fiber_slope * ((1 if i == j else 0) - ki) for j in range(big_t)] for i, ki in enumerate(k)]
+        conclusion = sp.And(*(sp.Eq(v, s) for v, s in zip(value, sigma)),
+                            *(sp.Eq(jac[i][j], 1 if i == j else 0) for i in range(big_t) for j in range(big_t)))
+        return Statement(conclusion)
+
+    return build
 
 
-def check_fbg2(base_slope: sp.Expr = sp.Integer(1), fiber_slope: sp.Expr = sp.Integer(1)) -> Derivation:
-    """FBG-2: identity gates at the on-policy density ⇒ G(F(1)) = F(1) and dG = I (Thm 4.5)."""
-    d = Derivation("FBG-2", "If the atomic gates are the identity with unit slope at the on-policy density, the FBG "
-                   "objective agrees with J to first order at θ_old.", "Thm 4.5, App. E.4")
-    fibers = list(LENGTHS)
-    p = pushforward(fibers)
-    k = sp.Matrix(sum(fibers), len(fibers), lambda i, j: sp.Symbol(f"k_{i}{j}"))  # any kernel, reflecting or not
-    dg = jacobian_of_gate(k, p, base_slope, fiber_slope)
-    d.add(Step("dG = K π_E* + (I − K π_E*) = I for unit-slope gates", sp.simplify(dg - sp.eye(sum(fibers))) == sp.zeros(*dg.shape),
-               latex=r"dG = K\,\pi_{E*} + (I - K\pi_{E*}) = I"))
-    sigma = sp.Matrix(sp.symbols(f"s0:{sum(fibers)}", real=True))
-    value = k * (p * sigma) + (sigma - k * p * sigma)
-    d.add(Step("G(σ) = σ for identity gates (value agreement)", sp.simplify(value - sigma) == sp.zeros(*sigma.shape)))
-    d.add(Step("neither identity uses the reflecting condition: the symbolic K above is not reflecting",
-               p * k != sp.eye(len(fibers)), role="support"))
-    ell, big_t = sp.symbols("ell T", positive=True)
-    h = sp.symbols("h", real=True)
-    recovered = [sp.exp(big_t * (sp.Max(s * ell, 0) / big_t - sp.Max(-s * ell, 0) / big_t)) for s in (1, -1)]
-    d.add(Step("R ∘ F = id for F(r)_(i;l) = max(l log r, 0)/T, R(σ)_i = exp(T(σ_(i;+) − σ_(i;−))) (both signs of log r)",
-               sp.simplify(recovered[0] - sp.exp(ell)) == 0 and sp.simplify(recovered[1] - sp.exp(-ell)) == 0,
-               role="support"))
-    d.add(Step("F has a kink at r = 1 (max(ℓ, 0)), so the chain rule of App. E.4 needs F Lipschitz and G differentiable "
-               "at F(1); both hold for FiberPO, whose G is the identity on a neighbourhood of F(1) (FPO-4)",
-               sp.limit(sp.Max(h, 0) / h, h, 0, "+") == 1 and sp.limit(sp.Max(h, 0) / h, h, 0, "-") == 0,
-               role="support"))
-    d.summary = "dG = I symbolically for any kernel; first-order agreement does not need π_E*∘K = id."
-    return d
+def surrogate_gradient(weights) -> Statement:
+    """∇_θ of the expected surrogate E_τ[Σ_t c_τ r_t Â_t] at θ_old against ∇_θ J, for the two-trajectory process:
+    at s₀ 'stop' (prob 1 − p, T = 1, return R₁) or 'go' (prob p, then one forced token, T = 2, return R₂), p = σ(θ);
+    exact advantages Â = Q − V (Â = 0 at the forced token), scores ∂_θ log π = −p ('stop'), 1 − p ('go')."""
+    p, r1, r2 = var("p", "positive"), var("R_1"), var("R_2")
+    c1, c2 = weights(1), weights(2)
+    value = (1 - p) * r1 + p * r2
+    surrogate = (1 - p) * c1 * (-p) * (r1 - value) + p * c2 * (1 - p) * (r2 - value)
+    return Statement(sp.Eq(surrogate, p * (1 - p) * (r2 - r1)), [p < 1])
 
 
-CHECKS = (check_fbg1, check_fbg2)
+def value_gradient() -> Statement:
+    """∂_θ J = p(1 − p)(R₂ − R₁) for J = (1 − p)R₁ + pR₂, p = 1/(1 + e^(−θ)), and the scores used above."""
+    theta, r1, r2 = var("theta"), var("R_1"), var("R_2")
+    p = 1 / (1 + sp.exp(-theta))
+    return Statement(sp.And(sp.Eq(sp.diff((1 - p) * r1 + p * r2, theta), p * (1 - p) * (r2 - r1)),
+                            sp.Eq(sp.diff(sp.log(p), theta), 1 - p), sp.Eq(sp.diff(sp.log(1 - p), theta), -p)))
+
+
+def paper_weights(big_t: int):
+    """μ = 1/T_τ per token (eq 5)."""
+    return sp.Rational(1, big_t)
+
+
+@derivation("FBG-2", controls={"base gate slope 2": {"base_slope": 2},
+                               "unit base slope not stated, unit weights": {"slope_stated": False,
+                                                                            "weights": lambda big_t: 1}})
+def check_fbg2(base_slope=1, fiber_slope=1, slope_stated: bool = True, weights=paper_weights) -> list[Part]:
+    """FBG-2 (Thm 4.5): what App. E.4 proves (the gate is the identity to first order at F(1), for any kernel), and the
+    theorem's conclusion about the true objective with eq 5's 1/T_τ weights (and with weight 1 per token)."""
+    return [
+        Part("FBG-2/gate-identity", "p. 44–45, App. E.4 (G(F(1)) = F(1), dG = I)",
+             Family(gate_identity(base_slope, fiber_slope, slope_stated), t_max=8, shown=2),
+             condition=lambda big_t: [sp.Eq(var("beta"), base_slope)]),
+        Part("FBG-2/true-gradient", "p. 8, Thm 4.5 (∇Ĵ = ∇J at θ_old, Ĵ of eq 5 with μ = 1/T_τ)",
+             surrogate_gradient(weights), support=[value_gradient()]),
+        Part("FBG-2/unit-weights", "p. 8, Thm 4.5 read with weight 1 per token in eq 5",
+             surrogate_gradient(lambda big_t: 1), role="remark"),
+    ]

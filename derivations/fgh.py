@@ -7,17 +7,39 @@ from typing import Callable
 
 import sympy as sp
 
-from ._core import Derivation, Step, frac_clip, frac_g_agg, grid, is_zero, search_step
-from .fbg import pushforward
+import itertools
+
+from .exact import frac_clip, frac_g_agg
+from .formula import Part, Search, Statement, derivation, var
 
 TITLE = "Fibration Gating Hierarchy and FiberPO-Domain"
 FIBERS = ([2], [2, 1], [2, 2, 1])  # B0 ← B1 ← B2 ← B3 = E: fiber sizes of π1, π2, π3 (|B| = 1, 2, 3, 5)
 
 
+def pushforward(fiber_sizes: list[int]) -> sp.Matrix:
+    """π_*: sums each fiber's densities (a 0/1 matrix with one row per base point)."""
+    rows, start = [], 0
+    total = sum(fiber_sizes)
+    for size in fiber_sizes:
+        rows.append([1 if start <= j < start + size else 0 for j in range(total)])
+        start += size
+    return sp.Matrix(rows)
+
+
+def matrix_eq(lhs: sp.Matrix, rhs: sp.Matrix) -> sp.Boolean:
+    """Entrywise equality of two matrices, as one conjunction."""
+    return sp.And(*(sp.Eq(a, b, evaluate=False) for a, b in zip(lhs, rhs)))
+
+
+def densities() -> sp.Matrix:
+    """σ on E (five points)."""
+    return sp.Matrix([var(f"sigma_{i}") for i in range(1, 6)])
+
+
 def hierarchy():
     """Pushforward matrices P_k = π_k* and symbolic kernels K_{k−1}: B_{k−1} → B_k (any entries)."""
     pushes = [pushforward(f) for f in FIBERS]
-    kernels = [sp.Matrix(p.shape[1], p.shape[0], lambda i, j, k=k: sp.Symbol(f"K{k}_{i}{j}"))
+    kernels = [sp.Matrix(p.shape[1], p.shape[0], lambda i, j, k=k: var(f"K{k}_{i}{j}"))
                for k, p in enumerate(pushes)]
     return pushes, kernels
 
@@ -59,83 +81,93 @@ def expanded(sigma, pushes, kernels, gates: Callable = gate) -> sp.Matrix:
     return out
 
 
-def compact(sigma, pushes, kernels, residual: Callable = paper_residual) -> sp.Matrix:
+def compact(sigma, pushes, kernels, residual: Callable = paper_residual, gates: Callable = gate) -> sp.Matrix:
     """Eqs 27–28: Σ_k K_{n←k} G_k(π_{k←n}σ), G_k(σ_k) = g_k(σ_k − K_{k−1}π_k*σ_k)."""
-    out = reflect_from(kernels, 0) * gate(0, push_to(pushes, 0) * sigma)
+    out = reflect_from(kernels, 0) * gates(0, push_to(pushes, 0) * sigma)
     for k in range(1, len(pushes) + 1):
         sigma_k = push_to(pushes, k) * sigma
-        out += reflect_from(kernels, k) * gate(k, residual(sigma_k, kernels[k - 1], pushes[k - 1]))
+        out += reflect_from(kernels, k) * gates(k, residual(sigma_k, kernels[k - 1], pushes[k - 1]))
     return out
 
 
-def check_fgh1(residual: Callable = paper_residual) -> Derivation:
+def doubling(k: int, vec: sp.Matrix) -> sp.Matrix:
+    """Gates g_k(x) = 2x: a concrete pointwise gate, under which a wrong residual shows as a polynomial gap."""
+    return 2 * vec
+
+
+@derivation("FGH-1", controls={"residual with 2K, gates 2x": {"residual": lambda s, k, p: s - 2 * k * p * s,
+                                                              "gates": doubling}})
+def check_fgh1(residual=paper_residual, gates=gate) -> list[Part]:
     """FGH-1: eqs 27–28 = eq 26 for n = 3; n = 1 is the FBG operator eq 4."""
-    d = Derivation("FGH-1", "The compact form (27–28) equals the expanded form (26); for n = 1 it is FBG (4).",
-                   "Def 6.2, Remark 6.3")
     pushes, kernels = hierarchy()
-    sigma = sp.Matrix(sp.symbols("s0:5", real=True))
-    diff = sp.expand(compact(sigma, pushes, kernels, residual) - expanded(sigma, pushes, kernels))
-    d.add(Step("eq 27–28 = eq 26 for a depth-3 hierarchy (|B| = 1, 2, 3, 5), arbitrary kernels and pointwise gates",
-               diff == sp.zeros(*diff.shape)))
+    sigma = densities()
     p1, k0 = pushes[-1], kernels[-1]
     fbg = k0 * gate(0, p1 * sigma) + gate(1, sigma - k0 * p1 * sigma)
-    one_level = expanded(sigma, [p1], [k0])
-    d.add(Step("n = 1: eq 26 is K g_Base(π*σ) + g_Fiber(σ − Kπ*σ) (eq 4)", sp.expand(one_level - fbg) == sp.zeros(5, 1)))
-    d.summary = "both identities hold as exact symbolic matrix identities (they use π_k* π_{k←n}* = π_{k−1←n}*)."
-    return d
+    return [
+        Part("FGH-1/compact-is-expanded", "p. 17, Def 6.2, eqs 26-28",
+             Statement(matrix_eq(compact(sigma, pushes, kernels, residual, gates),
+                                 expanded(sigma, pushes, kernels, gates)), engines=("sympy",)),
+             note="depth-3 hierarchy (|B| = 1, 2, 3, 5), arbitrary kernels, pointwise gates g_k (undefined functions)."),
+        Part("FGH-1/n1-is-FBG", "p. 17, Remark 6.3, eq 4",
+             Statement(matrix_eq(expanded(sigma, [p1], [k0]), fbg), engines=("sympy",))),
+    ]
 
 
-def check_fgh3(slopes: tuple = (1, 1, 1, 1)) -> Derivation:
+@derivation("FGH-3", controls={"one level with slope 2": {"slopes": (1, 2, 1, 1)}})
+def check_fgh3(slopes: tuple = (1, 1, 1, 1)) -> list[Part]:
     """FGH-3: unit-slope gates ⇒ dG = I (telescoping), for any kernels; hence first-order agreement (§6.2)."""
-    d = Derivation("FGH-3", "With identity atomic gates at the on-policy density, the FGH gate has Jacobian I and "
-                   "G(F(1)) = F(1), so FiberPO-Domain agrees with J to first order.", "Sec. 6.2, Thm 4.5")
     pushes, kernels = hierarchy()
     n = len(pushes)
     dg = reflect_from(kernels, 0) * slopes[0] * push_to(pushes, 0)
     for k in range(1, n + 1):
         dg += reflect_from(kernels, k) * slopes[k] * (push_to(pushes, k) - kernels[k - 1] * push_to(pushes, k - 1))
-    d.add(Step("Σ_k K_{n←k} (π_{k←n} − K_{k−1}π_{k−1←n}) + K_{n←0}π_{0←n} telescopes to I (arbitrary kernels)",
-               sp.expand(dg - sp.eye(5)) == sp.zeros(5, 5), latex=r"dG = K_{n\leftarrow n}\pi_{n\leftarrow n*} = I"))
-    sigma = sp.Matrix(sp.symbols("s0:5", real=True))
+    sigma = densities()
     linear = lambda k, v: slopes[k] * v  # noqa: E731  gates equal to the identity near the on-policy point
-    d.add(Step("identity gates give G(σ) = σ", sp.expand(expanded(sigma, pushes, kernels, linear) - sigma) == sp.zeros(5, 1)))
-    d.summary = "telescoping identity; it needs neither the reflecting nor the recovery condition."
-    return d
+    return [
+        Part("FGH-3/telescoping", "p. 18, Sec. 6.2", Statement(matrix_eq(dg, sp.eye(5))),
+             note="Σ_k K_{n←k}(π_{k←n} − K_{k−1}π_{k−1←n}) + K_{n←0}π_{0←n} = I for arbitrary kernels."),
+        Part("FGH-3/identity-gates", "p. 18, Sec. 6.2", Statement(matrix_eq(expanded(sigma, pushes, kernels, linear), sigma))),
+    ]
 
 
-def gated_residual(sigma_k, kernel_prev, push_k):
-    """A mutation: the residual subtracts the *gated* coarser level, so one level's gate enters another's input."""
-    return sigma_k - kernel_prev * gate(9, push_k * sigma_k)
-
-
-def check_fgh4(residual: Callable = paper_residual) -> Derivation:
-    """FGH-4: gate inputs never contain another level's gate; FiberPO-Domain Jacobian block structure."""
-    d = Derivation("FGH-4", "Each level's gate input depends on the densities only, never on another level's gating "
-                   "('independent budgets'); FiberPO-Domain inherits FiberPO's trajectory-block-diagonal Jacobian.",
-                   "Sec. 6.2, eqs 26, 31")
+def level_inputs(residual) -> list:
+    """Every gate input of the hierarchy (eq 26), built with `residual`."""
     pushes, kernels = hierarchy()
-    sigma = sp.Matrix(sp.symbols("s0:5", real=True))
-    inputs = [push_to(pushes, 0) * sigma] + [residual(push_to(pushes, k) * sigma, kernels[k - 1], pushes[k - 1])
-                                             for k in range(1, 4)]
-    free = all(not expr.atoms(sp.core.function.AppliedUndef) for vec in inputs for expr in vec)
-    d.add(Step("no gate input contains an (undefined) gate function: inputs are linear in σ", free))
-    ell = sp.symbols("l1:5", positive=True)  # trajectories τ1, τ2 ∈ g1, τ3 ∈ g2 (domain D1); τ4 ∈ g3 (domain D2)
+    sigma = densities()
+    return [push_to(pushes, 0) * sigma] + [residual(push_to(pushes, k) * sigma, kernels[k - 1], pushes[k - 1])
+                                           for k in range(1, 4)]
+
+
+@derivation("FGH-4", controls={"residual with 2K": {"residual": lambda s, k, p: s - 2 * k * p * s}},
+            positives={"domain gate in pass-through": {"domain_slope": 1}})
+def check_fgh4(residual=paper_residual, domain_slope=None) -> list[Part]:
+    """FGH-4: gate inputs never contain another level's gate; FiberPO-Domain Jacobian block structure."""
+    pushes, kernels = hierarchy()
+    sigma = densities()
+    linear_inputs = [push_to(pushes, 0) * sigma] + [
+        (push_to(pushes, k) - kernels[k - 1] * push_to(pushes, k - 1)) * sigma for k in range(1, 4)]
+    ell = [var(f"ell_{i}", "positive") for i in range(1, 5)]  # τ1, τ2 ∈ g1, τ3 ∈ g2 (domain D1); τ4 ∈ g3 (D2)
     x_g1, x_g2 = (ell[0] + ell[1]) / 2, ell[2]
     x_d1 = (2 * x_g1 + x_g2) / 3  # eq 33: trajectory-weighted
-    c, t_d = sp.symbols("C T_D", positive=True)
-    rollback = lambda x: (t_d + 1) * c - t_d * x  # noqa: E731  g_agg's rollback branch, k = T_D
+    c, t_d = var("C", "positive"), var("T_D", "positive integer")
     pass_through = x_d1 + (x_g1 - x_d1) + (ell[0] - x_g1)
-    domain_rollback = rollback(x_d1) + (x_g1 - x_d1) + (ell[0] - x_g1)
-    d.add(Step("all levels pass-through: log w_τ1 telescopes to log s_τ1, so ∂log w_τ1/∂ℓ_τ' = 0 for τ' ≠ τ1",
-               all(is_zero(sp.diff(pass_through, v)) for v in ell[1:])))
-    d.add(Step("FiberPO-Domain's Jacobian is block-diagonal over trajectories (as Prop 5.3 for FiberPO)",
-               all(is_zero(sp.diff(domain_rollback, v)) for v in ell[1:]), on_failure="holds-with-conditions",
-               evidence=f"domain gate in rollback: ∂log w_τ1/∂ℓ_τ3 = {sp.simplify(sp.diff(domain_rollback, ell[2]))}; "
-                        "block-diagonal over domains always, over trajectories only while domain and group gates pass"))
-    d.add(Step("cross-domain entries vanish in every regime (log w_τ1 never involves ℓ_τ4)",
-               not domain_rollback.has(ell[3]) and not pass_through.has(ell[3])))
-    d.summary = "inputs are independent of other gates; the Jacobian is block-diagonal over domains, not trajectories."
-    return d
+    domain_gate = (t_d + 1) * c - t_d * x_d1 if domain_slope is None else domain_slope * x_d1  # rollback, eq 10
+    domain_rollback = domain_gate + (x_g1 - x_d1) + (ell[0] - x_g1)
+    return [
+        Part("FGH-4/independent-budgets", "p. 18, Sec. 6.2, eq 26",
+             Statement(sp.And(*(matrix_eq(a, b) for a, b in zip(level_inputs(residual), linear_inputs)))),
+             note="each level's input is a fixed linear map of σ, so no level's gating enters another's input."),
+        Part("FGH-4/pass-through-block", "p. 19, eq 31",
+             Statement(sp.And(*(sp.Eq(sp.Derivative(pass_through, v), 0, evaluate=False) for v in ell[1:])),
+                       engines=("sympy",))),
+        Part("FGH-4/domain-block-diagonal", "p. 19, eq 31 (as Prop 5.3)", role="remark",
+             claim=Statement(sp.And(*(sp.Eq(sp.Derivative(domain_rollback, v), 0, evaluate=False) for v in ell[1:])),
+                             engines=("sympy",)),
+             note="in rollback the domain gate couples every trajectory of the domain: block-diagonal over domains only."),
+        Part("FGH-4/cross-domain", "p. 19, eq 31",
+             Statement(sp.And(sp.Eq(sp.Derivative(domain_rollback, ell[3]), 0, evaluate=False),
+                              sp.Eq(sp.Derivative(pass_through, ell[3]), 0, evaluate=False)), engines=("sympy",))),
+    ]
 
 
 DOMAIN_TRAJECTORIES = ((0, 0, 2), (0, 0, 1), (0, 1, 1), (1, 2, 2))  # (domain, group, T_τ) per trajectory
@@ -218,17 +250,14 @@ def domain_from_objects(ell, c_pos, c_neg, eps, kernel0: Callable = trajectory_s
     return [trajs[token_tau[i]][2] * (gated[(i, 1)] - gated[(i, -1)]) for i in range(len(ell))]  # log R
 
 
-def check_fgh2(objects: Callable = domain_from_objects) -> Derivation:
-    """FGH-2 (exact part): eqs 30–33 equal R∘G∘F built from the App. E.7 objects."""
-    d = Derivation("FGH-2", "The FiberPO-Domain closed form (eqs 30–33) equals the n = 3 FGH instance built from the "
-                   "objects of App. E.7.", "eqs 30–33, App. E.7")
+@derivation("FGH-2", controls={"token-share kernel": {"objects": lambda *a: domain_from_objects(
+    *a, kernel0=lambda ng, nd, tg, td: Fraction(tg, td))}})
+def check_fgh2(objects: Callable = domain_from_objects) -> list[Part]:
+    """FGH-2: eqs 30–33 equal R∘G∘F built from the App. E.7 objects (exact rationals, every case)."""
     values = (Fraction(-1, 2), Fraction(1, 20), Fraction(3, 10))
-    cases = [(ell, Fraction(1, 5), Fraction(1, 10), Fraction(1, 20)) for ell in grid(values, 6)]
-    d.add(search_step("closed form = E.7 construction for every token (2 domains, 3 groups, 4 trajectories, 6 tokens; "
-                      "log-ratios in {−1/2, 1/20, 3/10}⁶)", cases,
-                      lambda ell, cp, cn, e: domain_closed_form(ell, cp, cn, e) == objects(ell, cp, cn, e)))
-    d.summary = "exact rational agreement on every case (the numeric check at scale lives with the engine tests)."
-    return d
-
-
-CHECKS = (check_fgh1, check_fgh2, check_fgh3, check_fgh4)
+    budgets = (Fraction(1, 5), Fraction(1, 10), Fraction(1, 20))
+    cases = tuple((ell, *budgets) for ell in itertools.product(values, repeat=6))
+    return [Part("FGH-2/closed-form", "p. 19, eqs 30-33, App. E.7",
+                 Search("2 domains, 3 groups, 4 trajectories, 6 tokens; log-ratios in {−1/2, 1/20, 3/10}⁶; "
+                        "C⁺ = 1/5, C⁻ = 1/10, ε = 1/20", cases,
+                        lambda ell, cp, cn, e: domain_closed_form(ell, cp, cn, e) == objects(ell, cp, cn, e)))]

@@ -1,144 +1,149 @@
-"""TRPO at gamma = 1: surrogate-gap penalty, the TV-TRPO maximizer and radius, the TV estimator (Sec. 2, App. B, D)."""
+"""TRPO at γ = 1: surrogate-gap penalty and radius, the TV-TRPO maximizer, the TRPO region, the TV estimator (§2,
+App. A.3, B, D.2–D.3, D.8)."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import sympy as sp
 
-from ._core import Derivation, Step, fmt, grid, identity_step, is_zero, rationals, search_step
+from .formula import Family, Part, Statement, derivation, var, variables
 
 TITLE = "TRPO at gamma = 1"
-g, A, M, t, T = sp.symbols("gamma A M t T", positive=True)
-PENALTY = 4 * g * A / (1 - g) ** 2  # eq 1 / eq 55 coefficient
-RADIUS = (1 - g) / (8 * g)  # delta_TRPO, eq 76
+gamma, adv_norm, big_m = var("gamma", "positive"), var("A_inf", "positive"), var("M", "nonnegative")
+PENALTY = 4 * gamma * adv_norm / (1 - gamma) ** 2  # eq 1 / eq 55 coefficient of D_TV^max squared
+RADIUS = (1 - gamma) / (8 * gamma)  # δ_TRPO, Lemma B.2, eq 76
+DISCOUNT = [gamma <= 1]  # γ ∈ (0, 1]
 
 
-def _nonnegative_on_unit_interval(expr: sp.Expr) -> bool:
-    """expr(gamma, m) >= 0 for gamma in (0, 1], m in [0, 1], via gamma = 1/(1+a), m = 1/(1+b), a, b >= 0."""
-    a, b = sp.symbols("a b", nonnegative=True)
-    return bool(sp.factor(sp.simplify(expr.subs({g: 1 / (1 + a), M: A / (1 + b)}))).is_nonnegative)
+def reduced_objective(t, penalty=PENALTY):
+    """j(Δ*) on the equalised ray: t M/(1 − γ) − penalty t² (proof of Thm D.3, p. 36)."""
+    return t * big_m / (1 - gamma) - penalty * t**2
 
 
-def _negative_for_gamma_below_one(expr: sp.Expr) -> bool:
-    """expr < 0 for every gamma in (0, 1), via gamma = 1/(1+a), a > 0."""
-    a = sp.symbols("a", positive=True)
-    return bool(sp.simplify(expr.subs(g, 1 / (1 + a))).is_negative)
+T_STAR = (1 - gamma) * big_m / (8 * gamma * adv_norm)  # Thm D.3
 
 
-def maximizer(penalty: sp.Expr = PENALTY) -> sp.Expr:
-    """argmax_t of t M/(1-gamma) - penalty t^2, the reduced TV-TRPO objective on the equalised ray (eq 68, Thm D.3)."""
-    j = t * M / (1 - g) - penalty * t**2
-    return sp.solve(sp.diff(j, t), t)[0]
+@derivation("TRPO-1", controls={"radius not vanishing": {"radius": (2 - gamma) / (8 * gamma)},
+                                "penalty bounded": {"penalty": 4 * gamma * adv_norm}})
+def check_trpo1(radius=RADIUS, penalty=PENALTY) -> list[Part]:
+    """TRPO-1: the penalty diverges and δ_TRPO → 0 as γ → 1⁻ (eq 1, Lemma B.2, Thm 2.1), each as an explicit ε–δ
+    statement; the TV trust region of radius 0 is {π_old}."""
+    big_k, eta = var("K", "positive"), var("eta", "positive")
+    diverges = Statement(penalty >= big_k, [sp.Rational(1, 2) <= gamma, gamma < 1,
+                                            (1 - gamma) ** 2 <= 2 * adv_norm / big_k])
+    vanishes = Statement(radius <= eta, [*DISCOUNT, gamma >= 1 / (1 + 8 * eta)])
+    limit = Statement(sp.Eq(sp.Limit(radius, gamma, 1, "-"), 0))
+    return [
+        Part("TRPO-1/penalty", "p. 2, eq 1; p. 26, eq 55", diverges),
+        Part("TRPO-1/radius", "p. 3, Thm 2.1; p. 26, Lemma B.2", vanishes, crosschecks=[limit]),
+        Part("TRPO-1/tv-region", "p. 3, Thm 2.1 (radius 0)", Family(tv_region_collapses, t_max=6, t_min=2, shown=3, index="k"),
+             role="remark"),
+    ]
 
 
-def check_trpo1(penalty: sp.Expr = PENALTY, radius: sp.Expr = RADIUS) -> Derivation:
-    """TRPO-1: penalty diverges, radius (1-gamma)/(8 gamma) -> 0 as gamma -> 1, TV and KL regions collapse."""
-    d = Derivation("TRPO-1", "The penalty 4γ‖A‖/(1−γ)² diverges and the radius δ_TRPO = (1−γ)/(8γ) → 0 as γ → 1; "
-                   "at γ = 1 the TV and KL trust regions are {π_old}.", "eq 1, Lemma B.2, Thm 2.1")
-    d.add(Step("penalty coefficient diverges as γ → 1⁻", sp.limit(penalty, g, 1, "-") == sp.oo,
-               latex=rf"\lim_{{\gamma\to1^-}} {sp.latex(penalty)} = \infty"))
-    t_star = maximizer(penalty)
-    curvature = sp.diff(t * M / (1 - g) - penalty * t**2, t, 2)
-    d.add(Step("the reduced TV-TRPO objective is concave in t", _negative_for_gamma_below_one(curvature),
-               role="support"))
-    bound = sp.simplify(t_star.subs(M, A))
-    d.add(identity_step("radius = largest maximizer t* over M ≤ ‖A‖ (M = ‖A‖)", bound, radius))
-    d.add(Step("δ_TRPO → 0 as γ → 1 and δ_TRPO = 0 at γ = 1",
-               sp.limit(radius, g, 1, "-") == 0 and radius.subs(g, 1) == 0,
-               latex=rf"\lim_{{\gamma\to1^-}} {sp.latex(radius)} = 0"))
-    x = sp.symbols("x", positive=True)
-    f = x - 1 - sp.log(x)
-    d.add(Step("log x ≤ x − 1 with equality only at x = 1 (f(1) = 0, f'(1) = 0, f'' = 1/x² > 0)",
-               f.subs(x, 1) == 0 and sp.diff(f, x).subs(x, 1) == 0 and bool(sp.diff(f, x, 2).is_positive),
-               latex=rf"f(x) = {sp.latex(f)} \ge 0", role="support"))
-    p = sp.symbols("p1:4", positive=True)
-    q = sp.symbols("q1:4", positive=True)
-    kl = sum(pi * sp.log(pi / qi) for pi, qi in zip(p, q))
-    gibbs = sum(pi * f.subs(x, qi / pi) for pi, qi in zip(p, q))
-    on_simplex = {p[2]: 1 - p[0] - p[1], q[2]: 1 - q[0] - q[1]}
-    d.add(Step("KL(p‖q) = Σ p f(q/p) on the simplex, so KL ≥ 0 with equality iff p = q: the KL region of radius 0 is {π_old}",
-               is_zero(sp.expand_log((kl - gibbs).subs(on_simplex), force=True)),
-               latex=r"\mathrm{KL}(p\|q) = \sum_a p_a f(q_a/p_a)"))
-    d.summary = f"t* = {t_star}; δ_TRPO = {radius} → 0 as γ → 1 (SymPy limits); KL region collapses (Gibbs)."
-    return d
+def tv_region_collapses(k: int) -> Statement:
+    """k actions: π_old, π on the simplex with D_TV = ½Σ|π_old − π| ≤ 0 ⇒ π = π_old (eq 34)."""
+    p, q = variables("p", k, "nonnegative"), variables("q", k, "nonnegative")
+    tv = sp.Rational(1, 2) * sum(sp.Abs(a - b) for a, b in zip(p, q))
+    return Statement(sp.And(*(sp.Eq(a, b) for a, b in zip(p, q))),
+                     [sp.Eq(sum(p), 1), sp.Eq(sum(q), 1), tv <= 0])
 
 
-def check_trpo2(penalty: sp.Expr = PENALTY) -> Derivation:
-    """TRPO-2: Thm D.3, Δ* = t* Δ̂* with t* = (1-gamma) M / (8 gamma ‖A‖), per-state TV equalised."""
-    d = Derivation("TRPO-2", "The sample-based TV-TRPO maximizer is Δ* = t*Δ̂* with t* = (1−γ)M/(8γ‖Â‖∞); "
-                   "the per-state TV is equalised across states with M(s) > 0.", "Thm D.3")
-    ts, tmax, w, ms = sp.symbols("t_s t_max w_s M_s", positive=True)
-    j_state = w * ts * ms / (1 - g)
-    d.add(Step("for a fixed max-TV t, j increases with every t_s ≤ t where M(s) > 0 (∂j/∂t_s = w_s M(s)/(1−γ) > 0), "
-               "so the optimum sets t_s = t", bool(sp.simplify(sp.diff(j_state, ts) * (1 - g)).is_positive),
-               latex=rf"\partial_{{t_s}} j = {sp.latex(sp.diff(j_state, ts))}"))
-    d.add(identity_step("exchange step: moving state s from t(s) to (t(s) + t)/2 raises its term by (t − t(s))M(s)/2",
-                        ((ts + tmax) / 2 - ts) * ms, (tmax - ts) * ms / 2))
-    d.add(identity_step("argmax of t M/(1−γ) − 4γ‖A‖t²/(1−γ)² is t* = (1−γ)M/(8γ‖A‖)",
-                        maximizer(penalty), (1 - g) * M / (8 * g * A)))
-    y = rationals(-4, 4, 4)
-    a_vals = rationals(-2, 2, 2)
-
-    def per_state_value_bounded(y1, y2, a1, a2, a3):
-        """Σ y A ≤ (T_s/2)(max A − min A) when Σ y = 0 (probability constraint), Σ|y| = T_s."""
-        ys = (y1, y2, -y1 - y2)
-        ts_ = sum(abs(v) for v in ys)
-        adv = (a1, a2, a3)
-        return sum(v * a for v, a in zip(ys, adv)) <= ts_ / 2 * (max(adv) - min(adv))
-
-    d.add(search_step("per-state maximum (69) M(s) = T_s(max Â − min Â)/2 (never exceeded; attained at the "
-                      "two extreme actions)", (ys + aa for ys in grid(y, 2) for aa in grid(a_vals, 3)),
-                      per_state_value_bounded, role="support"))
-    d.summary = "t* solved symbolically from the concave quadratic; equalisation by monotonicity in t_s."
-    return d
+@derivation("TRPO-2", controls={"penalty halved": {"penalty": 2 * gamma * adv_norm / (1 - gamma) ** 2}})
+def check_trpo2(penalty=PENALTY) -> list[Part]:
+    """TRPO-2 (Thm D.3): t* maximises the reduced objective; the exchange step of the proof equalises per-state TV."""
+    t = var("t", "nonnegative")
+    maximiser = Statement(reduced_objective(t, penalty) <= reduced_objective(T_STAR, penalty), [gamma < 1])
+    t_s, m_s = var("t_s", "nonnegative"), var("M_s", "positive")
+    exchange = Statement((t_s + t) / 2 * m_s > t_s * m_s, [t > t_s])
+    return [
+        Part("TRPO-2/maximizer", "p. 35–36, Thm D.3", maximiser),
+        Part("TRPO-2/equalised", "p. 36, proof of Thm D.3 (Δ** raises j)", exchange),
+    ]
 
 
-def check_trpo3(radius: sp.Expr = RADIUS) -> Derivation:
-    """TRPO-3: M ≤ ‖A‖ (D.2), δ_APC ≤ δ_TRPO (D.11), updates inside the TRPO region (D.12)."""
-    d = Derivation("TRPO-3", "M ≤ ‖Â‖∞ (Lemma D.2); δ_APC ≤ δ_TRPO (Lemma D.11); the TV-TRPO/APC-Obj update lies in "
-                   "B^TV-TR_δTRPO with D^max_TV(π_old‖π_new) = t* (Lemma D.12).", "Lemmas D.2, D.11, D.12")
-    adv = rationals(-3, 3, 2)
-    d.add(search_step("M(s)/T_s = (max Â − min Â)/2 ≤ ‖Â‖∞ for every state, hence M ≤ ‖Â‖∞",
-                      grid(adv, 3), lambda a1, a2, a3: (max(a1, a2, a3) - min(a1, a2, a3)) / 2
-                      <= max(abs(a1), abs(a2), abs(a3))))
-    delta_72 = (1 - g) * M / (8 * g * A)
-    delta_main = (1 - g) ** 2 * M / (8 * g * A * T)
-    d.add(Step("δ_APC (eq 72) ≤ δ_TRPO for γ ∈ (0,1], 0 ≤ M ≤ ‖A‖", _nonnegative_on_unit_interval(radius - delta_72),
-               latex=rf"{sp.latex(radius)} - {sp.latex(delta_72)} \ge 0"))
-    d.add(Step("δ_APC (main text, p. 5) ≤ δ_TRPO as well (T ≥ 1)",
-               _nonnegative_on_unit_interval((radius - delta_main).subs(T, 1 + sp.Symbol("c", nonnegative=True)))))
-    p, x = sp.Rational(1, 2), sp.symbols("x", positive=True)
-    estimator = p * x + p * x  # D̂_TV (eq 39) of Δ = (x, -x) sampled at exact frequencies (1/2, 1/2)
-    population = sp.Rational(1, 2) * (p * x + p * x)  # D_TV (eq 34/37)
-    d.add(Step("D^max_TV(π_old‖π_new) = t* (Lemma D.12): with Δ* at D̂_TV = t*, the population TV (eq 34) is t*/2, "
-               "and unsampled states are unconstrained; the inclusion holds (t*/2 ≤ δ_TRPO) on sampled states",
-               is_zero(estimator - population), on_failure="holds-with-conditions",
-               evidence=f"two actions at frequencies (1/2, 1/2), Δ = (x, −x): D̂_TV = {estimator}, D_TV = {population}"))
-    d.summary = "D.2 and D.11 hold for both δ_APC definitions; D.12's equality is off by the factor 1/2 of eq 34."
-    return d
+def per_state_bound(k: int) -> Statement:
+    """One state, k actions with sample weights n_a > 0 and |Â_a| ≤ ‖Â‖∞: Σ n Δ Â ≤ ‖Â‖∞ Σ n|Δ|, so at D̂_TV(s, Δ) = 1
+    (Σ n|Δ| = T_s, eq 69) M(s)/T_s ≤ ‖Â‖∞ (proof of Lemma D.2)."""
+    n, delta, a = variables("n", k, "positive"), variables("Delta", k), variables("A", k)
+    return Statement(sum(ni * di * ai for ni, di, ai in zip(n, delta, a))
+                     <= adv_norm * sum(ni * sp.Abs(di) for ni, di in zip(n, delta)),
+                     [sp.Abs(ai) <= adv_norm for ai in a])
 
 
-def check_trpo4(estimator_scale: sp.Expr = sp.Integer(1)) -> Derivation:
-    """TRPO-4: E[D̂_TV(s)] (eq 39, scale 1) against D_TV(s) = ½ Σ|π_old − π| (eqs 34, 37) and the penalties of 55/67."""
-    d = Derivation("TRPO-4", "The TV estimator D̂_TV(s) = (1/T_s)Σ n|r−1| (eq 39) estimates D_TV(s) = ½Σ|π_old−π| "
-                   "(eqs 34, 37), so the penalty of eq 67 is the one of eq 55.", "eqs 34, 37, 39, 48, 55, 67")
-    p = sp.symbols("p1:4", positive=True)
-    q = sp.symbols("q1:4", positive=True)
-    d.add(identity_step("E_{a∼π_old}|r−1| = Σ|π_old − π| (ratio form, factor out π_old)",
-                        sum(pi * sp.Abs(qi / pi - 1) for pi, qi in zip(p, q)), sum(sp.Abs(qi - pi) for pi, qi in zip(p, q)),
-                        role="support"))
-    p0, q0 = (Fraction(1, 2), Fraction(1, 2)), (Fraction(3, 4), Fraction(1, 4))
-    expected_estimator = estimator_scale * sum(pi * abs(qi / pi - 1) for pi, qi in zip(p0, q0))
-    tv = Fraction(1, 2) * sum(abs(qi - pi) for pi, qi in zip(p0, q0))
-    d.add(Step("E[D̂_TV(s)] at exact sampling frequencies equals D_TV(s)", expected_estimator == tv,
-               on_failure="inconsistent", latex=r"\mathbb E[\hat D_{TV}(s)] = \sum_a |\pi_{old}-\pi| = 2 D_{TV}(s)",
-               evidence=f"π_old = {fmt(p0)}, π = {fmt(q0)}: E[D̂_TV] = {expected_estimator}, D_TV = {tv}"))
-    d.add(Step("the eq-67 penalty c·D̂_TV² equals the eq-55 penalty c·D_TV² in expectation",
-               expected_estimator**2 == tv**2, on_failure="inconsistent",
-               evidence=f"ratio {fmt(Fraction(expected_estimator**2) / tv**2)} (penalty ×4; radius in D_TV units t*/2)"))
-    d.summary = "eq 39 (and 42, 48, 51) drop the ½ of eqs 34/37/46: D̂_TV estimates 2·D_TV."
-    return d
+def aggregate_bound(k: int) -> Statement:
+    """M = E_w[M(s)/T_s] ≤ ‖Â‖∞ when every M(s)/T_s ≤ ‖Â‖∞ (k states, weights Γ(s)/Γ; Lemma D.2)."""
+    w, m = variables("w", k, "nonnegative"), variables("m", k)
+    return Statement(sum(wi * mi for wi, mi in zip(w, m)) <= adv_norm,
+                     [sp.Eq(sum(w), 1), *(mi <= adv_norm for mi in m)])
 
 
-CHECKS = (check_trpo1, check_trpo2, check_trpo3, check_trpo4)
+def region_inclusion(radius) -> Family:
+    """Lemma D.12 at k actions: π_new in B^TV-TR_δTRPO at a sampled state s (exact frequencies p, (65), D̂_TV(s) ≤ t*
+    ≤ δ_TRPO) and at a state s' of the same policy update, with D_TV = ½Σ π_old|r − 1| (eq 37)."""
+
+    def build(k: int) -> Statement:
+        p, r = variables("p", k, "positive"), variables("r", k, "nonnegative")
+        p2, r2 = variables("pp", k, "positive"), variables("rr", k, "nonnegative")
+        bound = var("tstar", "nonnegative")
+        tv_hat = sum(pi * sp.Abs(ri - 1) for pi, ri in zip(p, r))  # eq 39 at exact frequencies n/T_s = p
+        tv = sp.Rational(1, 2) * tv_hat  # eq 37
+        tv2 = sp.Rational(1, 2) * sum(pi * sp.Abs(ri - 1) for pi, ri in zip(p2, r2))
+        hyps = [*DISCOUNT, sp.Eq(sum(p), 1), sp.Eq(sum(p2), 1),
+                sp.Eq(sum(pi * ri for pi, ri in zip(p, r)), 1), sp.Eq(sum(pi * ri for pi, ri in zip(p2, r2)), 1),
+                tv_hat <= bound, bound <= radius]
+        return Statement(sp.And(tv <= RADIUS, tv2 <= RADIUS), hyps)
+
+    return Family(build, t_max=3, t_min=2, shown=2, index="k")
+
+
+@derivation("TRPO-3", controls={"radius halved in D.11": {"radius": (1 - gamma) / (16 * gamma)}})
+def check_trpo3(radius=RADIUS) -> list[Part]:
+    """TRPO-3: M ≤ ‖Â‖∞ (Lemma D.2), δ_APC ≤ δ_TRPO (Lemma D.11), the update inside B^TV-TR_δTRPO (Lemma D.12)."""
+    delta_72 = (1 - gamma) * big_m / (8 * gamma * adv_norm)
+    big_t = var("T", "positive integer")
+    delta_main = (1 - gamma) ** 2 * big_m / (8 * gamma * adv_norm * big_t)
+    lemma_d11 = Statement(delta_72 <= radius, [*DISCOUNT, big_m <= adv_norm])
+    inclusion = region_inclusion(radius)
+    return [
+        Part("TRPO-3/D.2", "p. 35, Lemma D.2", Family(per_state_bound, t_max=3, shown=2, index="k"),
+             support=[Family(aggregate_bound, t_max=3, shown=2, index="k")]),
+        Part("TRPO-3/D.11", "p. 40, Lemma D.11 (δ of eq 72)", lemma_d11),
+        Part("TRPO-3/D.11-main-text", "p. 5, Def 3.2 δ in Lemma D.11", Statement(delta_main <= radius,
+                                                                                 [*DISCOUNT, big_m <= adv_norm]),
+             role="remark"),
+        Part("TRPO-3/D.12", "p. 41, Lemma D.12", inclusion,
+             condition=lambda k: [sum(pi * sp.Abs(ri - 1) for pi, ri in zip(variables("pp", k, "positive"),
+                                                                             variables("rr", k, "nonnegative")))
+                                  <= var("tstar", "nonnegative")]),
+        Part("TRPO-3/D.12-equality", "p. 41, proof of Lemma D.12 (D^max_TV = t*, via Thm D.3's D̂^max_TV = t*)",
+             Family(lambda k: estimator_matches(k, 1), t_max=3, t_min=2, shown=2, index="k"), role="remark",
+             conflict="Thm D.3 gives D̂_TV(s) = t* (eq 39); at exact frequencies D_TV(s) = D̂_TV(s)/2 (TRPO-4)"),
+    ]
+
+
+def estimator_matches(k: int, scale) -> Statement:
+    """k actions sampled at exact frequencies p: D̂_TV(s) (eq 39, times `scale`) = D_TV(s) = ½Σ|π_old − π| (eq 34)."""
+    p, q = variables("p", k, "positive"), variables("q", k, "nonnegative")
+    tv_hat = scale * sum(pi * sp.Abs(qi / pi - 1) for pi, qi in zip(p, q))
+    tv = sp.Rational(1, 2) * sum(sp.Abs(pi - qi) for pi, qi in zip(p, q))
+    return Statement(sp.Eq(tv_hat, tv), [sp.Eq(sum(p), 1), sp.Eq(sum(q), 1)])
+
+
+def ratio_form(k: int, half) -> Statement:
+    """The ratio form (37): ½Σ|π_old − π| = half·Σ π_old|r − 1| with r = π/π_old (k actions)."""
+    p, q = variables("p", k, "positive"), variables("q", k, "nonnegative")
+    return Statement(sp.Eq(sp.Rational(1, 2) * sum(sp.Abs(pi - qi) for pi, qi in zip(p, q)),
+                           half * sum(pi * sp.Abs(qi / pi - 1) for pi, qi in zip(p, q))))
+
+
+@derivation("TRPO-4", controls={"ratio form without ½": {"half": sp.Integer(1)}})
+def check_trpo4(scale=sp.Integer(1), half=sp.Rational(1, 2)) -> list[Part]:
+    """TRPO-4: E[D̂_TV(s)] (eq 39) against D_TV(s) (eqs 34, 37), and the penalty of eq 67 against eq 55."""
+    conflict = ("eq 34/37: D_TV(s) = ½Σ_a|π_old − π| = ½E|r − 1|; eq 39: D̂_TV(s) = (1/T_s)Σ n|r − 1|, whose mean is "
+                "E|r − 1| = 2D_TV(s); eq 67 puts D̂_TV^max where eq 55 has D_TV^max (penalty ×4, radius t* in "
+                "D̂ units = 2× in D_TV units), while App. D (eqs 57–75, Thm D.10) is built on eq 39 as written")
+    return [
+        Part("TRPO-4/eq37", "p. 23, eq 37", Family(lambda k: ratio_form(k, half), t_max=4, t_min=2, shown=2, index="k")),
+        Part("TRPO-4/eq39", "p. 23, eq 39 vs eqs 34, 37; eq 67 vs eq 55",
+             Family(lambda k: estimator_matches(k, scale), t_max=4, t_min=2, shown=2, index="k"), conflict=conflict),
+    ]

@@ -365,21 +365,21 @@ Contents: <a href="#claims">claims</a>{' · <a href="#audit">audit</a>' if audit
     return out
 
 
-def short_evidence(evidence: str, status: str, width: int = 160) -> str:
-    """The evidence of the producer that set the row's status, cut to `width`, safe in a Markdown cell."""
-    parts = evidence.split(" || ")
-    deciding = next((part for part in parts if part.split("]", 1)[0].endswith(f": {status}")), parts[0])
-    deciding = deciding if len(deciding) <= width else deciding[: width - 1] + "…"
-    return deciding.replace("|", "\\|").replace("\n", " ")
+def substatement_summary(row: dict, width: int = 220) -> str:
+    """Each sub-statement of a row with its role, status and engines, cut to `width`, safe in a Markdown cell."""
+    text = "; ".join(f"{s['id'].split('/', 1)[-1]} ({s['role']}): {s['status']}" + (f" [{s['engine']}]" if s["engine"]
+                                                                                     else "")
+                     for s in row.get("substatements", [])) or row["evidence"]
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def readme_claims_table(claims: list[dict]) -> str:
-    """The README's claims table (id, claim, status, evidence), generated from the ledger rows."""
-    lines = [CLAIMS_START, "| id | claim (source) | status | evidence (of the deciding check) |", "|---|---|---|---|"]
+    """The README's claims table (id, claim, row status, sub-statements), generated from the ledger rows."""
+    lines = [CLAIMS_START, "| id | claim (source) | status | sub-statements: status [engines] |", "|---|---|---|---|"]
     for row in claims:
         claim = f"{row.get('claim', '')} ({row.get('source', '')})".replace("|", "\\|")
-        evidence = short_evidence(row["evidence"], row["status"])
-        lines.append(f"| {row['id']} | {claim} | **{row['status']}** | {evidence} |")
+        lines.append(f"| {row['id']} | {claim} | **{row['status']}** | {substatement_summary(row)} |")
     return "\n".join(lines + [CLAIMS_END])
 
 

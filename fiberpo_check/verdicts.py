@@ -37,6 +37,12 @@ class Status(str, Enum):
     VERIFIED_EXHAUSTIVELY = "verified-exhaustively"
     PROVED = "proved"
 
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
     @property
     def severity(self) -> int:
         """0 for the worst status; larger is better."""
@@ -178,6 +184,37 @@ class SubStatement:
         return combine(self.outcomes)
 
 
+def outcome_text(outcome: Outcome) -> str:
+    """One outcome as evidence text, rendered from its fields and measurements (nothing typed beside them)."""
+    parts = [f"{decide(outcome).value} ({outcome.method}; {outcome.engine}; {outcome.domain})"]
+    for label, value in (("counterexample", outcome.counterexample), ("condition", outcome.condition),
+                         ("error", outcome.error), ("conflict", outcome.conflict)):
+        if value:
+            parts.append(f"{label}: {value}")
+    if outcome.condition:
+        parts.append(f"holds under the condition: {outcome.condition_holds}")
+    if outcome.intended is not None:
+        parts.append(f"intended reading: {outcome_text(outcome.intended)}")
+    if outcome.contrast is not None:
+        c = outcome.contrast
+        parts.append(f"{c.metric}: {c.estimate:.4g} [{c.ci_low:.4g}, {c.ci_high:.4g}], p = {c.p_value:.3g}, "
+                     f"claimed sign {c.claimed_sign:+d}, {c.scale}, budgets matched: {c.matched_budgets}")
+    if outcome.measurements:
+        parts.append(", ".join(f"{k} = {format_measurement(v)}" for k, v in sorted(outcome.measurements.items())))
+    return "; ".join(parts)
+
+
+def format_measurement(value) -> str:
+    """A measurement for evidence text: floats to 4 significant digits, sequences element-wise, dicts by key."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {format_measurement(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, bool) or not isinstance(value, (float, list, tuple)):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "[" + ", ".join(format_measurement(v) for v in value) + "]"
+
+
 def row_status(substatements) -> Status:
     """A claim's row status: the worst status among its 'result' sub-statements (remarks keep their own status and
     are shown beside the row, never folded into it); remarks decide only when a claim has no result."""
@@ -234,12 +271,19 @@ def write_verdicts(path: Path, verdicts: list[Verdict]) -> Path:
 
 
 def read_verdicts(paths: list[Path]) -> list[Verdict]:
-    """All verdicts found in the given files (missing files are skipped; the stored status is recomputed)."""
+    """All verdicts found in the given files (missing files are skipped; the stored status is recomputed).
+
+    A record in the format before sub-statements (a typed `status`, no `substatements`) is kept with no
+    sub-statements, so it counts as not-yet-checked: its stored status is never trusted."""
     found = []
     for path in paths:
         if path.exists():
             for row in json.loads(path.read_text()):
-                row.pop("status", None)
+                stored = row.pop("status", None)
+                if "substatements" not in row:
+                    row = {"id": row["id"], "producer": row.get("producer", path.stem), "substatements": [],
+                           "evidence": f"record in the format before sub-statements (stored status {stored!r} not "
+                                       f"recomputed): rerun its producer ({path.name})"}
                 found.append(Verdict(**row))
     return found
 

@@ -25,8 +25,8 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from derivations import apc
-from derivations._core import render_md
+from derivations.build import OUT
+from fiberpo_check.verdicts import DERIVATION_VERDICTS, read_verdicts, substatement_from_dict
 from fiberpo_check.objectives.apc import apc_gate, apc_regime, delta_appendix, delta_main_text
 from fiberpo_check.plots.style import paper_style
 
@@ -36,8 +36,7 @@ QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 # ## The symbolic derivations (APC-1 … APC-5)
 
 # %%
-derivations = [check() for check in apc.CHECKS]
-display(Markdown(render_md("APC-Obj", derivations)))
+display(Markdown((OUT / "apc.md").read_text()))  # written by `make derivations`
 
 # %% [markdown]
 # ## The three regimes on one state
@@ -89,5 +88,6 @@ for gamma in (0.5, 0.9, 0.99):
 # ## Verdicts
 
 # %%
-for d in derivations:
-    print(f"{d.claim_id:7s} {d.status:22s} {d.verdict().evidence[:150]}")
+for v in read_verdicts([DERIVATION_VERDICTS]):  # written by `make derivations`
+    if v.id.startswith("APC-"):
+        print(f"{v.id:7s} {v.status.value:22s}", "; ".join(f"{s.id}: {s.status.value}" for s in map(substatement_from_dict, v.substatements)))

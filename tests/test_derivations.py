@@ -1,148 +1,177 @@
-"""Derivations: paper verdicts, a negative control per check that flips its verdict, and up-to-date output."""
+"""Derivation machinery: statements, both provers and their agreement, exact counterexamples, the FPO/FGH/DER
+verdicts and controls, the exact gates against the torch engine, and LaTeX that compiles from any folder."""
 
 from __future__ import annotations
 
-import functools
+import itertools
+import shutil
+import subprocess
 from fractions import Fraction
 
 import pytest
 import sympy as sp
-from hypothesis import given, settings
-from hypothesis import strategies as st
+import torch
 
-from derivations import GROUPS, apc, der, fbg, fgh, fpo, rgf, trpo
-from derivations._core import Derivation, DerivationError, Step, fiber_log_gate
-from derivations.build import OUT, build
-from fiberpo_check.cli import derivations as derivations_cli
+from derivations import der, fgh, fpo
+from derivations.build import OUT, PREAMBLE
+from derivations.exact import fiber_log_gate
+from derivations.formula import Family, Part, Statement, log_fiberpo_gate, unfold, var, variables
+from derivations.provers import (DerivationError, ProverDisagreement, check_part, decide, evaluate,
+                                 is_counterexample, substatements)
+from fiberpo_check import fiberpo_gate
+from fiberpo_check.verdicts import Status, row_status
 
-g = trpo.g
+x = var("x")
 
-# (check, mutated ingredients, verdict with the paper's ingredients, verdict with the mutation)
-CONTROLS = [
-    (trpo.check_trpo1, {"radius": (1 - g) / (4 * g)}, "proved", "refuted"),
-    (trpo.check_trpo2, {"penalty": 2 * g * trpo.A / (1 - g) ** 2}, "proved", "refuted"),
-    (trpo.check_trpo3, {"radius": (1 - g) / (16 * g)}, "holds-with-conditions", "refuted"),
-    (trpo.check_trpo4, {"estimator_scale": sp.Rational(1, 2)}, "inconsistent", "proved"),
-    (apc.check_apc1, {"main": apc.DELTA_EQ72}, "inconsistent", "proved"),
-    (apc.check_apc2, {"kronecker": False}, "proved", "refuted"),
-    (apc.check_apc3, {"centered": False}, "proved", "refuted"),
-    (apc.check_apc4, {"bound": lambda u, ts, d_tv, delta: ts * delta}, "verified-numerically", "refuted"),
-    (apc.check_apc5, {"rollback_condition": lambda x, ts, d_tv, delta: x > d_tv - delta}, "proved", "refuted"),
-    (rgf.check_rgf2, {"tv_scale": Fraction(1, 2)}, "refuted", "holds-with-conditions"),
-    (rgf.check_rgf3, {"delta_claimed": Fraction(14, 100)}, "holds-with-conditions", "refuted"),
-    (fbg.check_fbg1, {"weight": lambda b, size: sp.Rational(1, size + 1)}, "proved", "refuted"),
-    (fbg.check_fbg2, {"base_slope": sp.Integer(2)}, "proved", "refuted"),
-    (der.check_der1, {"strict": False, "lengths": (1,)}, "refuted", "approximate"),
-    (der.check_der2, {"recovery": der.own_channel_recovery}, "refuted", "inconsistent"),
-    (fpo.check_fpo1, {"v_sign": -1}, "holds-with-conditions", "refuted"),
-    (fpo.check_fpo2, {"slopes": lambda t: {"P": 1, "R": t, "Z": 0}}, "holds-with-conditions", "refuted"),
-    (fpo.check_fpo4, {"radius": lambda *a: 2 * fpo.identity_radius(*a)}, "verified-numerically", "refuted"),
-    (fpo.check_fpo5, {"slopes": lambda t: {"P": 1, "R": -2, "Z": 0}}, "holds-with-conditions", "proved"),
-    (fpo.check_fpo6, {"rollback": lambda x, c, k: (k + 1) * c + k * x}, "holds-with-conditions", "refuted"),
-    (fpo.check_fpo8, {"second_order": sp.Integer(1)}, "approximate", "refuted"),
-    (fpo.check_fpo9, {"lengths": (1,)}, "refuted", "verified-numerically"),
-    (fgh.check_fgh1, {"residual": lambda s, k, p: s - 2 * k * p * s}, "proved", "refuted"),
-    (fgh.check_fgh2, {"objects": functools.partial(fgh.domain_from_objects, kernel0=lambda ng, nd, tg, td: Fraction(tg, td))},
-     "verified-numerically", "refuted"),
-    (fgh.check_fgh3, {"slopes": (1, 2, 1, 1)}, "proved", "refuted"),
-    (fgh.check_fgh4, {"residual": fgh.gated_residual}, "holds-with-conditions", "refuted"),
+
+def test_z3_counterexample_is_minimised_and_exact():
+    decision = decide(Statement(x <= 0, (x > sp.Rational(1, 3),)))
+    assert decision.counterexample[1] == "x = 1"
+
+
+def test_family_reports_the_smallest_t():
+    def statement(big_t):  # false exactly from T = 3 on: T·x ≤ 2 under 0 < x ≤ 1
+        return Statement(big_t * x <= 2, (x > 0, x <= 1))
+
+    decision = decide(Family(statement, 6))
+    assert decision.counterexample[0] == 3 and decision.counterexample[1] == "x = 1"
+
+
+def test_sympy_and_z3_must_agree(monkeypatch):
+    monkeypatch.setattr("derivations.provers.sympy_decide", lambda statement: "proved")
+    with pytest.raises(ProverDisagreement):
+        decide(Statement(sp.Eq(x, 2 * x)))
+
+
+def test_both_engines_prove_an_identity():
+    decision = decide(Statement(sp.Eq(sp.Abs(x) ** 2, x**2, evaluate=False)))
+    assert set(decision.proved) == {"sympy", "z3"} and decision.counterexample is None
+
+
+def test_exact_evaluator_checks_a_counterexample_independently():
+    statement = Statement(sp.Eq(sp.Abs(x), x))
+    assert is_counterexample(statement, {x: Fraction(-1)}) and not is_counterexample(statement, {x: Fraction(2)})
+
+
+def test_failing_support_step_breaks_the_build():
+    part = Part("X-1/p", "p. 0", Statement(sp.Eq(x, x)), support=[Statement(sp.Eq(x, 2 * x))])
+    with pytest.raises(DerivationError, match="X-1/p"):
+        check_part(part)
+
+
+def test_statement_domain_is_part_of_the_proof():
+    positive = var("y", "positive")
+    assert decide(Statement(sp.Abs(positive) > 0)).counterexample is None
+    assert decide(Statement(sp.Abs(x) > 0)).counterexample is not None
+
+
+def test_fpo1_l1_counterexample_is_at_t3():
+    """The step that once read 'G-I and L-I ⇒ G = r' as proved: with L-I as defined (max |u_i| < ε), false at T = 3."""
+    part = next(p for p in fpo.check_fpo1() if p.id == "FPO-1/L-I")
+    (outcome,) = check_part(part).outcomes
+    assert outcome.counterexample.startswith("T = 3:") and outcome.condition_holds
+    assert check_part(part).substatement().status is Status.HOLDS_WITH_CONDITIONS
+
+
+PAPER = {  # row status with the paper's ingredients
+    fpo.check_fpo2: Status.PROVED, fpo.check_fpo4: Status.PROVED, fpo.check_fpo5: Status.HOLDS_WITH_CONDITIONS,
+    fpo.check_fpo8: Status.APPROXIMATE, fpo.check_fpo9: Status.REFUTED, fgh.check_fgh1: Status.PROVED,
+    fgh.check_fgh2: Status.VERIFIED_EXHAUSTIVELY, fgh.check_fgh3: Status.PROVED, fgh.check_fgh4: Status.PROVED,
+}
+MUTATED = [
+    (fpo.check_fpo2, {"gamma_slope": fpo.rollback_slope_times}, Status.REFUTED),
+    (fpo.check_fpo4, {"scale": 2}, Status.REFUTED),
+    (fpo.check_fpo5, {"gamma_slope": fpo.rollback_slope_times, "condition": False}, Status.REFUTED),
+    (fpo.check_fpo8, {"second_order": sp.Integer(1)}, Status.REFUTED),
+    (fgh.check_fgh1, {"residual": lambda s, k, p: s - 2 * k * p * s, "gates": fgh.doubling}, Status.REFUTED),
+    (fgh.check_fgh3, {"slopes": (1, 2, 1, 1)}, Status.REFUTED),
+    (fgh.check_fgh4, {"residual": lambda s, k, p: s - 2 * k * p * s}, Status.REFUTED),
 ]
 
 
-@functools.lru_cache(maxsize=None)
-def paper_run(check) -> Derivation:
-    """The check with the paper's ingredients (run once per session)."""
-    return check()
+@pytest.mark.parametrize("check", list(PAPER), ids=lambda c: c.__name__)
+def test_paper_status(check):
+    assert row_status(substatements(check())) is PAPER[check]
 
 
-@pytest.mark.parametrize("check, mutation, paper, mutated", CONTROLS, ids=[c[0].__name__ for c in CONTROLS])
-def test_negative_control_flips_verdict(check, mutation, paper, mutated):
-    assert paper_run(check).status == paper
-    assert check(**mutation).status == mutated
+@pytest.mark.parametrize("check, mutation, status", MUTATED, ids=[m[0].__name__ for m in MUTATED])
+def test_mutated_ingredients_refute(check, mutation, status):
+    assert row_status(substatements(check(**mutation))) is status
 
 
-def test_every_symbolic_claim_has_a_control():
-    from fiberpo_check.claims import CLAIMS
-
-    symbolic = {c.id for c in CLAIMS if "symbolic" in c.kind}
-    controlled = {paper_run(check).claim_id for check, *_ in CONTROLS}
-    assert symbolic <= controlled
-
-
-def test_der1_eq77_identity_flips_with_wrong_budget():
-    step = "the decomposed clip equals eq 77"
-    wrong = der.check_der1(threshold=lambda t, c, e, a: (t * c - (e - a)) / t)
-    assert [s.holds for s in paper_run(der.check_der1).steps if s.text.startswith(step)] == [True]
-    assert [s.holds for s in wrong.steps if s.text.startswith(step)] == [False]
+@pytest.mark.slow
+@pytest.mark.parametrize("check, status", [(fpo.check_fpo1, Status.HOLDS_WITH_CONDITIONS),
+                                           (fpo.check_fpo6, Status.PROVED),
+                                           (der.check_der1, Status.REFUTED),
+                                           (der.check_der2, Status.HOLDS_WITH_CONDITIONS)],
+                         ids=lambda c: getattr(c, "__name__", str(c)))
+def test_slow_paper_status(check, status):
+    assert row_status(substatements(check())) is status
 
 
-def test_refutations_carry_counterexamples():
-    for check in (der.check_der1, fpo.check_fpo9, rgf.check_rgf2):
-        verdict = paper_run(check).verdict()
-        assert verdict.status == "refuted" and "fails:" in verdict.evidence
+def test_fpo2_remark_is_not_folded_into_the_row():
+    subs = substatements(fpo.check_fpo2())
+    by_id = {s.id: s for s in subs}
+    assert by_id["FPO-2/eq20"].status is Status.PROVED
+    assert by_id["FPO-2/L-III-shortcut"].role == "remark"
+    assert by_id["FPO-2/L-III-shortcut"].status is Status.HOLDS_WITH_CONDITIONS
 
 
-def test_failing_support_step_breaks_the_build(monkeypatch, capsys):
-    d = Derivation("X-1", "statement", "source")
-    with pytest.raises(DerivationError, match="X-1"):
-        d.add(Step("our lemma", False, role="support"))
-
-    def broken(out=None):
-        raise DerivationError("FPO-2: supporting step failed: chain rule")
-
-    monkeypatch.setattr("derivations.build.build", broken)
-    assert derivations_cli.main([]) == 1
-    assert "FPO-2" in capsys.readouterr().err
+# ---------------------------------------------------------------- item 7: exact gates against the torch engine
 
 
-def test_committed_output_is_current(tmp_path):
-    build(tmp_path, log=lambda line: None)
-    produced = sorted(p.name for p in tmp_path.iterdir())
-    assert produced == sorted(p.name for p in OUT.iterdir() if p.suffix in (".tex", ".md", ".json"))
-    stale = [name for name in produced if (tmp_path / name).read_text() != (OUT / name).read_text()]
-    assert not stale, f"derivations/out is stale, run `make derivations`: {stale}"
-    assert len(produced) == 2 * len(GROUPS) + 2
+def regime_cases():
+    """(ℓ, C⁺, C⁻, ε) covering every base regime pair (P, R, Z per channel), saturated and free fiber clips, ℓ = 0."""
+    values = (Fraction(-3, 4), Fraction(-1, 8), Fraction(0), Fraction(1, 8), Fraction(3, 4))
+    for ell in itertools.product(values, repeat=3):
+        pos = sum(max(v, 0) for v in ell) / 3
+        neg = sum(max(-v, 0) for v in ell) / 3
+        for r_pos, r_neg in itertools.product("PRZ", repeat=2):
+            budget = {"P": lambda s: s + 1, "R": lambda s: s * Fraction(8, 9), "Z": lambda s: s / 2}
+            if (pos == 0 and r_pos != "P") or (neg == 0 and r_neg != "P"):
+                continue
+            for eps in (Fraction(1, 64), Fraction(2)):
+                yield ell, budget[r_pos](pos), budget[r_neg](neg), eps, (r_pos, r_neg)
 
 
-def test_latex_is_ascii_with_balanced_braces():
+def test_exact_gates_match_the_torch_engine():
+    seen, ell_syms = set(), variables("ell", 3)
+    c_pos, c_neg, eps_sym = var("C_+", "positive"), var("C_-", "positive"), var("epsilon", "positive")
+    formulas = [unfold(log_fiberpo_gate(ell_syms, i, c_pos, c_neg, eps_sym)) for i in range(3)]
+    rows, params = [], []
+    for ell, cp, cn, eps, regimes in regime_cases():
+        exact = fiber_log_gate(ell, cp, cn, eps)
+        point = {**dict(zip(ell_syms, ell)), c_pos: cp, c_neg: cn, eps_sym: eps}
+        assert [evaluate(f, point) for f in formulas] == exact  # the formula objects and the exact gates agree
+        seen.add((*regimes, eps))
+        rows.append(exact)
+        params.append((ell, cp, cn, eps))
+    assert len(seen) == 18  # every base regime pair, with saturated and free fiber clips
+    for (ell, cp, cn, eps), exact in zip(params, rows):
+        log_ratio = torch.tensor([[float(v) for v in ell]], dtype=torch.float64)
+        gate = fiberpo_gate(log_ratio, torch.ones_like(log_ratio), c_pos=float(cp), c_neg=float(cn), eps=float(eps))
+        assert torch.allclose(gate.log(), torch.tensor([[float(v) for v in exact]], dtype=torch.float64),
+                              rtol=0, atol=1e-12), (ell, cp, cn, eps)
+
+
+# ---------------------------------------------------------------- LaTeX (issue 15)
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not on the PATH")
+def test_all_tex_compiles_from_another_folder(tmp_path):
+    doc = tmp_path / "paper.tex"
+    doc.write_text(PREAMBLE + "\n\\begin{document}\nSee \\ref{deriv:FPO-2}.\n\\input{" + str(OUT / "all.tex")
+                   + "}\n\\end{document}\n")
+    for _ in range(2):
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "paper.tex"], cwd=tmp_path, capture_output=True,
+                             text=True)
+    log = (tmp_path / "paper.log").read_text(errors="replace")
+    assert run.returncode == 0 and "! " not in log, log[-3000:]
+    assert "Overfull" not in log, [line for line in log.splitlines() if "Overfull" in line][:5]
+    assert "FPO-2" in subprocess.run(["pdftotext", "paper.pdf", "-"], cwd=tmp_path, capture_output=True,
+                                     text=True).stdout.split("See")[1][:20] if shutil.which("pdftotext") else True
+
+
+def test_latex_is_ascii():
     for tex in OUT.glob("*.tex"):
-        text = tex.read_text()
-        assert text.isascii(), tex.name
-        depth = 0
-        for ch in text.replace("\\{", "").replace("\\}", ""):
-            depth += (ch == "{") - (ch == "}")
-            assert depth >= 0, tex.name
-        assert depth == 0, tex.name
-
-
-rational = st.fractions(min_value=-3, max_value=3, max_denominator=12)
-
-
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(st.lists(st.tuples(rational, st.integers(1, 3)), min_size=2, max_size=6),
-       st.fractions(min_value=Fraction(1, 50), max_value=2, max_denominator=50))
-def test_retraction_property_search(pairs, delta):
-    """Lemma D.9 beyond the exhaustive grid: up to 6 actions, multiplicities 1-3, random exact u and δ."""
-    us, ns = [u for u, _ in pairs], [n for _, n in pairs]
-    us[-1] = -sum(n * u for n, u in zip(ns[:-1], us[:-1])) / ns[-1]  # probability constraint (65)
-    before, after = apc.retraction_tv(tuple(us), tuple(ns), delta)
-    assert after < delta if before > delta else after <= delta
-
-
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(st.lists(st.fractions(min_value=-1, max_value=1, max_denominator=40).filter(lambda v: v != 0), min_size=1,
-                max_size=5), st.sampled_from(der.BUDGETS), st.sampled_from(der.EPSILONS))
-def test_eq77_rewrite_property_search(ell, budgets, eps):
-    """The decomposed clip equals eq 77 on random exact trajectories (DER-1's exact rewrite)."""
-    for i in range(len(ell)):
-        assert der.decomposed_clip(tuple(ell), i, *budgets, eps) == der.eq77(tuple(ell), i, *budgets, eps)
-
-
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(st.integers(1, 6), st.lists(st.fractions(min_value=-1, max_value=1, max_denominator=30), min_size=6, max_size=6))
-def test_identity_ball_property_search(length, scaled):
-    """G = r exactly inside the FPO-4 ball on random exact points of random length."""
-    c_pos, c_neg, eps = Fraction(1, 5), Fraction(1, 10), Fraction(1, 20)
-    rho = fpo.identity_radius(length, c_pos, c_neg, eps)
-    ell = [rho * v for v in scaled[:length]]
-    assert fiber_log_gate(tuple(ell), c_pos, c_neg, eps) == ell
+        assert tex.read_text().isascii(), tex.name

@@ -194,10 +194,11 @@ def identity_defect(log_ratio: Tensor, mask: Tensor, hyper: GateHyper) -> float:
 
 
 def identity_radius_check(
-    length: int, hyper: GateHyper, *, rel: float = 1e-6, n_random: int = 256, seed: int = 0
+    length: int, hyper: GateHyper, *, rel: float = 1e-6, n_random: int = 256, seed: int = 0, scale: float = 1.0
 ) -> dict:
-    """G = r on random and extremal points just inside the radius, and G != r on an extremal point just outside."""
-    rho = identity_radius(torch.tensor([length]), hyper)
+    """G = r on random and extremal points just inside `scale` × the radius, and G != r on an extremal point just
+    outside (scale 1: the claimed radius; a negative control scales it)."""
+    rho = scale * identity_radius(torch.tensor([length]), hyper)
     gen = torch.Generator().manual_seed(seed)
     inside_random = rho * (1 - rel) * (2 * torch.rand(n_random, length, generator=gen, dtype=torch.float64) - 1)
     inside_extremal, mask = extremal_batch(length, rho * (1 - rel))

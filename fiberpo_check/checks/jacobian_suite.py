@@ -126,8 +126,12 @@ def scaling_exponent(rows: list[dict]) -> float:
 
 
 def scale_separation_rows(hyper: GateHyper, lengths: tuple[int, ...] = (4, 16, 64, 256), *,
-                          seed: int = 0) -> list[dict]:
-    """Size of the self term (a) and the coupling term (b) of eq 20 as T grows, per base regime (Prop 5.5)."""
+                          seed: int = 0, coupling_scale: str = "1/T") -> list[dict]:
+    """Size of the self term (a) and the coupling term (b) of eq 20 as T grows, per base regime (Prop 5.5).
+
+    coupling_scale "1" drops the 1/T weight of (b) (a negative control of the scaling check)."""
+    if coupling_scale not in ("1/T", "1"):
+        raise ValueError(f"coupling_scale: {coupling_scale!r} must be '1/T' or '1'")
     rows = []
     for regime in ("pass", "rollback", "zeroed"):
         for length in lengths:
@@ -136,7 +140,7 @@ def scale_separation_rows(hyper: GateHyper, lengths: tuple[int, ...] = (4, 16, 6
             jac = fiberpo_log_jacobian(log_ratio, mask, c_pos=hyper.c_pos, c_neg=hyper.c_neg, eps=hyper.eps)
             parts = hyper.parts(log_ratio, mask)
             self_term = torch.diag_embed(masked((parts.same_sign.abs() <= hyper.eps).to(jac.dtype), mask))
-            coupling = jac - self_term
+            coupling = (jac - self_term) * (length if coupling_scale == "1" else 1)
             rows.append({"regime": regime, "T": length, "self_max": float(self_term.abs().max()),
                          "coupling_entry_max": float(coupling.abs().max()),
                          "coupling_entry_max_times_T": float(coupling.abs().max()) * length,

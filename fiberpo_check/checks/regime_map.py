@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import torch
 from torch import Tensor
 
+from ..check_registry import register
 from ..gates import g_agg, gate_regime
 from ..objectives.fiberpo import fiberpo_parts
+from ..verdicts import Outcome, SubStatement
+from . import regime_exact
+from .jacobian_checks import float_outcome, substatement
+from .presets import PRODUCER, SMALL
 
 GLOBAL_REGIMES = ("G-I", "G-II,r", "G-II", "G-III,r", "G-III")
+FIG4_EPS = Fraction(1, 25)  # the fiber clip ε of Fig 4
 
 
 def global_regime(regime_pos: Tensor, regime_neg: Tensor) -> Tensor:
@@ -59,7 +68,7 @@ def regime_facts(c_pos: float = 0.20, c_neg: float = 0.10, k: float = 2.0, gate=
     }
 
 
-def drift_clip_rows(*, length: int = 10, eps: float = 0.04, c_pos: float = 0.12, c_neg: float = 0.05,
+def drift_clip_rows(*, length: int = 10, eps: float = float(FIG4_EPS), c_pos: float = 0.12, c_neg: float = 0.05,
                     n_draws: int = 200, seed: int = 0) -> list[dict]:
     """Fig 4 drift r_i = 1 + t D_i, sign(D) = sign(A): PPO/GRPO clip fraction vs FiberPO fiber-clip fraction."""
     gen = torch.Generator().manual_seed(seed)
@@ -78,3 +87,112 @@ def drift_clip_rows(*, length: int = 10, eps: float = 0.04, c_pos: float = 0.12,
             rows.append({"t": float(t), "draw": draw, "ppo_clip_frac": float(ppo_clipped[draw]),
                          "fiber_clip_frac": float(fiber_clipped[draw])})
     return rows
+
+
+# ---------------------------------------------------------------- registered checks of FPO-7 and FPO-10
+
+
+def no_zeroing(x, c, k):
+    """A mutated g_agg that keeps rolling back past (1 + 1/k)C instead of zeroing (a negative control)."""
+    return torch.where(x.abs() <= c, x, torch.sign(x) * (k + 1) * c - k * x)
+
+
+def reduced(direction: tuple[int, int]) -> tuple[int, int]:
+    """A ray direction in lowest terms."""
+    divisor = math.gcd(*direction) or 1
+    return direction[0] // divisor, direction[1] // divisor
+
+
+def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool = True) -> list[SubStatement]:
+    """FPO-7: G-I and G-III identities (z3, every k ≤ K_MAX), the five regimes and the |log w| pattern along rays
+    (exact rationals, Fig 2b budgets), with the float64 grid of Fig 2b as a cross-check."""
+    fig = regime_exact.FIG2B
+    facts = regime_facts(float(fig["c_pos"]), float(fig["c_neg"]), float(fig["k"]),
+                         gate=g_agg if zeroing else no_zeroing)
+    if sink is not None:
+        sink.update(facts=facts)
+    mutant = "" if zeroing else " (g_agg without zeroing)"
+    grid = f"401 × 401 float64 grid of Fig 2b{mutant}"
+    subs = []
+    for regime, part_id in (("G-I", "FPO-7/G-I"), ("G-III", "FPO-7/G-III")):
+        found = regime_exact.z3_regime_identity(regime, zeroing)
+        witness = ""
+        if not found["proved"]:
+            x, y, c_pos, c_neg = found["point"]
+            value = regime_exact.frac_log_w(x, y, c_pos, c_neg, found["k"], zeroing)
+            if value == (x - y if regime == "G-I" else 0):
+                raise RuntimeError(f"FPO-7/{regime}: z3's counterexample {found} holds in exact rationals")
+            witness = (f"k = {found['k']}, C⁺ = {c_pos}, C⁻ = {c_neg}, log s⁺ = {x}, log s⁻ = {y}: log w = {value} "
+                       "(re-evaluated in exact rationals)")
+        float_gap = facts["g1_is_ratio_gap"] if regime == "G-I" else facts["g3_log_w_max"]
+        subs.append(substatement(part_id, Outcome(
+            "proof", "z3", f"every C± > 0, every aggregate in {regime}, every integer k ≤ {regime_exact.K_MAX}"
+            f"{mutant}", holds=found["proved"], counterexample=witness), float_outcome(
+            grid, float_gap == 0, f"max deviation {float_gap:.3g} on the grid", max_deviation=float_gap)))
+    witnesses = regime_exact.regime_witnesses(**fig)
+    missing = [r for r in regime_exact.REGIMES if r not in witnesses]
+    subs.append(substatement("FPO-7/five-regimes", Outcome(
+        "proof", "exact-rationals", f"exhibited points of the Fig 2b plane (C⁺ = {fig['c_pos']}, C⁻ = "
+        f"{fig['c_neg']}, k = {fig['k']})", holds=not missing,
+        counterexample=f"no point of {missing} on the grid" if missing else "",
+        measurements={"witnesses": {r: [str(v) for v in point] for r, point in witnesses.items()}}),
+        float_outcome(grid, len(facts["regimes_present"]) == len(regime_exact.REGIMES),
+                      f"regimes present: {facts['regimes_present']}", regimes_present=facts["regimes_present"])))
+    rays = sorted({reduced(d) for d in regime_exact.ray_family()})
+    violations = {d: regime_exact.pattern_violation(regime_exact.ray_profile(d, **fig, zeroing=zeroing))
+                  for d in rays}
+    ordered = [d for d in rays if regime_exact.smaller_channel_gated_first(d, fig["c_pos"], fig["c_neg"], fig["k"])]
+    failing = [d for d in rays if violations[d]]
+    first = min(failing, key=lambda d: (0 in d, max(d), d)) if failing else None
+    subs.append(substatement("FPO-7/rise-peak-decline", Outcome(
+        "exhaustive", "exact-rationals", f"{len(rays)} rays ρ(12, m), ρ(m, 12), m = 0..12, of the Fig 2b plane{mutant}, every "
+        "breakpoint, zero crossing and piece of |log w|", holds=not failing,
+        counterexample=f"ray (log s⁺, log s⁻) = ρ{first}: {violations[first]}" if first else "",
+        condition="" if not failing else "the channel with the smaller aggregate is fully gated before the other "
+        "reaches its budget (the order of Fig 2b's diagonal)",
+        condition_holds=None if not failing else not any(violations[d] for d in ordered),
+        measurements={"rays": len(rays), "rays_violating": len(failing), "rays_with_condition": len(ordered)})))
+    return subs
+
+
+def drift_check(preset: dict = SMALL, sink: dict | None = None, share: Fraction = Fraction(1, 2),
+                mutant_clip: bool = False) -> list[SubStatement]:
+    """FPO-10: the fiber clip of a token within ε of its same-sign mean never binds (z3); PPO/GRPO clip more than
+    `share` of the tokens whenever log s± > ε (z3 search, exact re-evaluation; float64 Fig 4 drift family)."""
+    eps = FIG4_EPS
+    found = regime_exact.z3_majority_counterexample(eps, FPO10_T_MAX, share)
+    witness = ""
+    if found is not None:
+        ell = regime_exact.simplest_majority_counterexample(eps, len(found), share) or found
+        exact = regime_exact.frac_majority(ell, eps)
+        if not (exact["log_s_pos"] > eps and exact["log_s_neg"] > eps and exact["clipped"] <= share * len(ell)):
+            raise RuntimeError(f"FPO-10: z3's counterexample {ell} is not one in exact rationals")
+        witness = (f"T = {exact['tokens']}, ε = {eps}, ℓ = ({', '.join(map(str, ell))}): log s⁺ = "
+                   f"{exact['log_s_pos']}, log s⁻ = {exact['log_s_neg']} > ε, yet {exact['clipped']} of "
+                   f"{exact['tokens']} tokens have |ℓ| > ε")
+    drift = drift_clip_rows()
+    rate = sum(r["ppo_clip_frac"] > share for r in drift) / len(drift)
+    if sink is not None:
+        sink.update(drift_instances=len(drift), ppo_majority_rate=rate,
+                    fiber_fewer_rate=sum(r["fiber_clip_frac"] < r["ppo_clip_frac"] for r in drift) / len(drift))
+    binding = regime_exact.z3_fiber_pass(FPO10_T_MAX, mutant_clip)
+    return [
+        substatement("FPO-10/fiber-pass", Outcome(
+            "proof", "z3", f"every ℓ ∈ ℝ^T, ε > 0, every T ≤ {FPO10_T_MAX}"
+            + (" (fiber clip at ±ε/2)" if mutant_clip else ""), holds=binding is None,
+            counterexample="" if binding is None else (
+                f"ℓ = ({', '.join(map(str, binding[:-1]))}), ε = {binding[-1]}: a token with |u_i| ≤ ε is clipped"))),
+        substatement("FPO-10/ppo-majority", Outcome(
+            "proof", "z3", f"every ℓ ∈ ℝ^T with log s± > ε = {eps}, every T ≤ {FPO10_T_MAX}; more than {share} of the "
+            "tokens", holds=found is None, counterexample=witness), float_outcome(
+            f"Fig 4 drift family: {len(drift)} (draw, t) instances with both log s± > ε", rate == 1,
+            f"holds on {rate:.0%} of the instances", rate=rate)),
+    ]
+
+
+FPO10_T_MAX = 8
+register("FPO-7", PRODUCER, "base_weight_regimes",
+         controls={"no_zeroing": lambda: regime_check(zeroing=False)})(regime_check)
+register("FPO-10", PRODUCER, "clip_counts_under_drift",
+         controls={"fiber_clip_at_half_eps": lambda: drift_check(mutant_clip=True)},
+         positives={"at_least_one_token": lambda: drift_check(share=Fraction(0))})(drift_check)

@@ -1,13 +1,26 @@
-"""RGF-1: the RGF forms (E, mu, G) of PPO, GRPO and GSPO (App. C.4) equal the standard losses."""
+"""RGF-1: the RGF forms (E, mu, G) of PPO, GRPO and GSPO (App. C.4) equal the standard losses.
+
+The registered check reports, per method, the SymPy and z3 proofs of rgf_exact.py and a float64 cross-check of the
+package's implementation (`surrogate`) against the losses as usually written, on ragged random batches.
+"""
 
 from __future__ import annotations
 
+import sympy as sp
 import torch
 from torch import Tensor
 
 from ..batch import masked
+from ..check_registry import register
 from ..objectives import surrogate
-from ..verdicts import Verdict
+from ..verdicts import Outcome, SubStatement
+from . import rgf_exact
+from .jacobian_checks import substatement
+from .presets import PRODUCER, SMALL
+
+METHODS = ("ppo", "grpo", "gspo")
+HYPER = {"ppo": dict(eps_low=0.2, eps_high=0.28), "grpo": dict(eps_low=0.2, eps_high=0.28),
+         "gspo": dict(eps_low=3e-4, eps_high=4e-4)}
 
 
 def standard_ppo_term(log_ratio: Tensor, adv: Tensor, eps_low: float, eps_high: float) -> Tensor:
@@ -37,24 +50,72 @@ def random_batch(seed: int, batch: int = 16, width: int = 48) -> tuple[Tensor, T
     return log_ratio, adv, mask
 
 
-def rgf_forms_verdict(n_batches: int = 20, rgf=surrogate, tol: float = 1e-12) -> Verdict:
-    """Largest value and gradient gap between each RGF form and its standard loss over random batches."""
-    hyper = {"ppo": dict(eps_low=0.2, eps_high=0.28), "grpo": dict(eps_low=0.2, eps_high=0.28),
-             "gspo": dict(eps_low=3e-4, eps_high=4e-4)}
-    gaps = dict.fromkeys(hyper, 0.0)
+def float_gaps(n_batches: int, rgf=surrogate) -> dict[str, float]:
+    """Largest value and gradient gap between each RGF form (`rgf`) and its standard loss over random batches."""
+    gaps = dict.fromkeys(HYPER, 0.0)
     for seed in range(n_batches):
         log_ratio, adv, mask = random_batch(seed)
-        for method, kw in hyper.items():
+        for method, kw in HYPER.items():
             lp_rgf = log_ratio.clone().requires_grad_()
             lp_std = log_ratio.clone().requires_grad_()
             rgf_value = rgf(method, lp_rgf, torch.zeros_like(log_ratio), adv, mask, **kw)
-            std_value = standard_losses(lp_std, adv, mask, (0.2, 0.28), (3e-4, 4e-4))[method]
+            std_value = standard_losses(lp_std, adv, mask, tuple(HYPER["ppo"].values()),
+                                        tuple(HYPER["gspo"].values()))[method]
             difference = rgf_value - std_value
             difference.backward()
             gradient_gap = (lp_rgf.grad + lp_std.grad)[mask].abs().max()
-            gap = max(abs(difference.item()), gradient_gap.item())
-            gaps[method] = max(gaps[method], gap)
-    ok = all(gap < tol for gap in gaps.values())
-    evidence = (f"{n_batches} ragged float64 batches with every clip engaged; largest value/gradient gap "
-                + ", ".join(f"{m}: {g:.1e}" for m, g in gaps.items()))
-    return Verdict("RGF-1", "verified-numerically" if ok else "refuted", evidence, "verify", {"max_gap": gaps})
+            gaps[method] = max(gaps[method], abs(difference.item()), gradient_gap.item())
+    return gaps
+
+
+def unsigned_gate(ratio, eps, sign):
+    """A mutated G_PPO without the sign factors: min(clip(r, 1 ± ε), r) (a negative control)."""
+    return sp.Min(rgf_exact.sym_clip(ratio, eps), ratio)
+
+
+def rgf_forms_check(preset: dict = SMALL, sink: dict | None = None, rgf=surrogate, gate=rgf_exact.paper_gate,
+                    tol: float = 1e-12) -> list[SubStatement]:
+    """RGF-1 per method: SymPy (every T) and z3 (T ≤ Z3_TOKENS) proofs of App. C.4, and the float64 cross-check."""
+    signed = gate is rgf_exact.paper_gate
+    symbolic = rgf_exact.sympy_identity(gate)
+    solver = rgf_exact.z3_identity(rgf_exact.Z3_TOKENS, signed=signed)
+    n_batches = 4 if preset is SMALL else 20
+    gaps = float_gaps(n_batches, rgf)
+    if sink is not None:
+        sink.update(max_gap=gaps)
+    subs = []
+    for method in METHODS:
+        if (not symbolic[method]) != solver[method]:
+            raise RuntimeError(f"RGF-1/{method}: SymPy (proved: {not symbolic[method]}) and z3 (proved: "
+                               f"{solver[method]}) disagree")
+        witness = next((text for region in symbolic[method]
+                        if (text := rgf_exact.counterexample(region, signed))), "")
+        per = "per trajectory (S = Σ Â_t)" if method == "gspo" else "per token"
+        subs.append(substatement(f"RGF-1/{method}",
+            Outcome("proof", "sympy", f"{per}: every region of r > 0 and sign of Â, ε ∈ (0, 1); every T (same "
+                    "weights μ on both sides)", holds=not symbolic[method], counterexample=witness,
+                    measurements={"failing_cases": sorted(symbolic[method])}),
+            Outcome("proof", "z3", f"every r > 0, Â real, ε ∈ (0, 1); T ≤ {rgf_exact.Z3_TOKENS} tokens",
+                    holds=solver[method], counterexample="" if solver[method] else witness),
+            Outcome("float", "float64 (torch)", f"{n_batches} ragged random batches, every clip engaged; "
+                    f"hyper-parameters {HYPER[method]}", holds=gaps[method] < tol,
+                    counterexample="" if gaps[method] < tol else f"value/gradient gap {gaps[method]:.3g}",
+                    measurements={"max_gap": gaps[method]})))
+    return subs
+
+
+def grpo_with_ppo_weights(method, *args, **kw):
+    """A mutated RGF family: GRPO computed with PPO's weights (a negative control)."""
+    return surrogate("ppo" if method == "grpo" else method, *args, **kw)
+
+
+def without_min(method, *args, **kw):
+    """A mutated RGF family without the PPO min (App. C.5's form, not C.4's; a negative control)."""
+    return surrogate(method, *args, **kw, use_min=False)
+
+
+register("RGF-1", PRODUCER, "rgf_forms", controls={
+    "unsigned_gate": lambda: rgf_forms_check(gate=unsigned_gate),
+    "grpo_with_ppo_weights": lambda: rgf_forms_check(rgf=grpo_with_ppo_weights),
+    "without_min": lambda: rgf_forms_check(rgf=without_min),
+})(rgf_forms_check)

@@ -1,4 +1,5 @@
-"""`python -m fiberpo_check derivations`: run the SymPy derivations, print their times, write derivations/out/."""
+"""`python -m fiberpo_check derivations`: prove every derivation with SymPy and z3, print which engine proved what on
+which domain and the time per claim, and write derivations/out/."""
 
 from __future__ import annotations
 
@@ -11,24 +12,26 @@ from ..verdicts import ROOT
 
 
 def main(argv: list[str]) -> int:
-    """Exit 0 when every derivation ran (a refuted paper claim is a result); 1 when our own machinery broke."""
+    """Exit 0 when every derivation ran (a refuted paper claim is a result); 1 when our own machinery broke,
+    including a disagreement between SymPy and z3."""
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check derivations", description=__doc__)
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: derivations/out)")
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: min(2, CPUs))")
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from derivations._core import DerivationError
     from derivations.build import OUT, build
+    from derivations.provers import DerivationError
 
     start = time.perf_counter()
     try:
-        derivations = build(args.out or OUT)
+        verdicts = build(args.out or OUT, workers=args.workers)
     except DerivationError as error:
         print(f"derivation machinery failed: {error}", file=sys.stderr)
         return 1
     counts: dict[str, int] = {}
-    for d in derivations:
-        counts[d.status] = counts.get(d.status, 0) + 1
+    for v in verdicts:
+        counts[v.status.value] = counts.get(v.status.value, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    print(f"{len(derivations)} claims in {time.perf_counter() - start:.1f} s: {summary}")
+    print(f"{len(verdicts)} claims in {time.perf_counter() - start:.1f} s: {summary}")
     return 0

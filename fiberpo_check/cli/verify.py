@@ -1,6 +1,7 @@
 """`python -m fiberpo_check verify [--preset quick|default|full] [--device D] [--dtype T]`: the numeric checks.
 
-Writes results/verify/*.json|csv and results/verdicts/verify.json (FPO-2..5, FPO-7, FPO-10, FGH-2..4, EMP-1, EMP-2).
+Writes results/verify/*.json|csv and results/verdicts/verify.json: every check registered by the `verify` producer
+(FPO-2..5, FPO-7, FPO-10, FGH-2..4, RGF-1, and the exact-enumeration checks registered beside them).
 """
 
 from __future__ import annotations
@@ -40,6 +41,6 @@ def main(argv: list[str]) -> int:
     path = write_verdicts(RESULT_VERDICTS / "verify.json", verdicts)
     print()
     for v in verdicts:
-        print(f"  {v.id:<7} {v.status:<22} {v.evidence[:110]}...")
+        print(f"  {v.id:<7} {v.status.value:<30} {v.evidence[:100]}...")
     print(f"\nverdicts: {path}\nresults:  {RESULTS}/  ({time.perf_counter() - started:.0f} s)")
     return 0

@@ -33,14 +33,12 @@ def cached(
     """
     out_dir = out_dir or RESULT_DIR
     path = out_dir / f"{name}-{config_hash(config if key is None else key)}.json"
-    if path.exists():
-        result = json.loads(path.read_text())
-    else:
-        result = {"name": name, **compute()}
+    if not path.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=1, sort_keys=True, default=float) + "\n")
+        tmp.write_text(json.dumps({"name": name, **compute()}, indent=1, sort_keys=True, default=float) + "\n")
         tmp.replace(path)
+    result = json.loads(path.read_text())  # a fresh result is read back too: same key order as a cached one
     if preset is not None:
         pointer = {"path": path.name, "config": config, "preset": preset}
         pointer_path(name, preset, out_dir).write_text(json.dumps(pointer, default=str) + "\n")

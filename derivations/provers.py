@@ -1,0 +1,430 @@
+"""The two provers of a Statement (SymPy and z3), their agreement, and counterexamples checked in exact rationals.
+
+`check_part(part)` proves a Part's claim with every engine that applies: z3 (linear real arithmetic; the gates are
+piecewise linear) on each T ≤ t_max of a Family and on its symbolic form where it manages, SymPy where
+simplification decides the formula. When both decide the same statement they must agree, else
+ProverDisagreement stops the build. A z3 model is minimised (smallest T first, then smallest common denominator,
+then smallest numerators) and re-evaluated by `evaluate`, an exact-rational evaluator that shares no code with
+either prover, before it is reported. The result is a CheckedPart: the Part with its verdict-engine Outcomes.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from functools import reduce
+
+import sympy as sp
+import z3
+
+from fiberpo_check.verdicts import Outcome, SubStatement
+
+from .formula import Family, Part, Search, Statement, domain_of, unfold
+
+Z3_TIMEOUT_MS = 20_000
+
+
+class DerivationError(RuntimeError):
+    """Our own machinery broke (a support step failed, a counterexample did not re-evaluate): the build fails."""
+
+
+class ProverDisagreement(DerivationError):
+    """SymPy and z3 decided the same statement differently."""
+
+
+class NotInLogic(ValueError):
+    """The formula uses something outside the prover's logic (exp, log, an undefined function, a limit)."""
+
+
+# ---------------------------------------------------------------- the independent exact evaluator
+
+
+def evaluate(expr, point: dict):
+    """The value of an (unfolded) SymPy expression or formula at exact rationals, by direct recursion."""
+    ev = lambda e: evaluate(e, point)  # noqa: E731
+    if isinstance(expr, sp.Symbol):
+        return point[expr]
+    if isinstance(expr, (sp.Integer, sp.Rational)):
+        return Fraction(int(expr.p), int(expr.q))
+    if expr is sp.true or expr is sp.false:
+        return bool(expr)
+    head, args = type(expr), expr.args
+    if head is sp.Add:
+        return sum((ev(a) for a in args), Fraction(0))
+    if head is sp.Mul:
+        return reduce(operator.mul, (ev(a) for a in args), Fraction(1))
+    if head is sp.Pow and args[1].is_Integer:
+        return ev(args[0]) ** int(args[1])
+    if head is sp.Min:
+        return min(ev(a) for a in args)
+    if head is sp.Max:
+        return max(ev(a) for a in args)
+    if head is sp.Abs:
+        return abs(ev(args[0]))
+    if head is sp.Piecewise:
+        return next(ev(value) for value, cond in args if ev(cond))
+    relations = {sp.Eq: operator.eq, sp.Ne: operator.ne, sp.Lt: operator.lt, sp.Le: operator.le,
+                 sp.Gt: operator.gt, sp.Ge: operator.ge}
+    if head in relations:
+        return relations[head](ev(args[0]), ev(args[1]))
+    if head is sp.And:
+        return all(ev(a) for a in args)
+    if head is sp.Or:
+        return any(ev(a) for a in args)
+    if head is sp.Not:
+        return not ev(args[0])
+    if head is sp.Implies:
+        return (not ev(args[0])) or ev(args[1])
+    if head is sp.ITE:
+        return ev(args[1]) if ev(args[0]) else ev(args[2])
+    raise NotInLogic(f"evaluate: no exact rule for {head.__name__}")
+
+
+def in_domain(symbol: sp.Symbol, value: Fraction) -> bool:
+    """value lies in the domain declared for symbol."""
+    return {"real": True, "positive": value > 0, "nonnegative": value >= 0, "nonzero": value != 0,
+            "positive integer": value >= 1 and value.denominator == 1}[domain_of(symbol)]
+
+
+def is_counterexample(statement: Statement, point: dict) -> bool:
+    """Every variable in its domain, every hypothesis true, the conclusion false: exactly."""
+    return (all(in_domain(s, point[s]) for s in statement.variables)
+            and all(evaluate(unfold(h), point) for h in statement.hypotheses)
+            and not evaluate(unfold(statement.conclusion), point))
+
+
+# ---------------------------------------------------------------- z3
+
+
+def to_z3(expr, env: dict):
+    """Translate an unfolded SymPy formula into z3 (raises NotInLogic outside arithmetic with min/max/abs/cases)."""
+    tr = lambda e: to_z3(e, env)  # noqa: E731
+    if isinstance(expr, sp.Symbol):
+        return env[expr]
+    if isinstance(expr, (sp.Integer, sp.Rational)):
+        return z3.RealVal(f"{expr.p}/{expr.q}")
+    if expr is sp.true or expr is sp.false:
+        return z3.BoolVal(bool(expr))
+    head, args = type(expr), expr.args
+    if head is sp.Add:
+        return z3.Sum(*map(tr, args))
+    if head is sp.Mul:
+        return reduce(operator.mul, map(tr, args))
+    if head is sp.Pow and args[1].is_Integer:
+        base, n = tr(args[0]), int(args[1])
+        power = reduce(operator.mul, [base] * abs(n)) if n else z3.RealVal(1)
+        return 1 / power if n < 0 else power
+    if head in (sp.Min, sp.Max):
+        pick = operator.le if head is sp.Min else operator.ge
+        return reduce(lambda a, b: z3.If(pick(a, b), a, b), map(tr, args))
+    if head is sp.Abs:
+        x = tr(args[0])
+        return z3.If(x >= 0, x, -x)
+    if head is sp.Piecewise:
+        out = tr(args[-1][0])
+        for value, cond in reversed(args[:-1]):
+            out = z3.If(tr(cond), tr(value), out)
+        return out
+    relations = {sp.Eq: operator.eq, sp.Ne: operator.ne, sp.Lt: operator.lt, sp.Le: operator.le,
+                 sp.Gt: operator.gt, sp.Ge: operator.ge}
+    if head in relations:
+        return relations[head](tr(args[0]), tr(args[1]))
+    logic = {sp.And: z3.And, sp.Or: z3.Or, sp.Not: z3.Not, sp.Implies: z3.Implies, sp.ITE: z3.If}
+    if head in logic:
+        return logic[head](*map(tr, args))
+    raise NotInLogic(f"z3: no translation for {head.__name__}")
+
+
+def z3_problem(statement: Statement) -> tuple[list, dict]:
+    """(constraints whose models are counterexamples, variable map): domains ∧ hypotheses ∧ ¬conclusion."""
+    env = {s: (z3.Int if s.is_integer else z3.Real)(s.name) for s in statement.variables}
+    constraints = []
+    for s, x in env.items():
+        domain = domain_of(s)
+        constraints += {"real": [], "positive": [x > 0], "nonnegative": [x >= 0], "nonzero": [x != 0],
+                        "positive integer": [x >= 1]}[domain]
+    constraints += [to_z3(unfold(h), env) for h in statement.hypotheses]
+    constraints.append(z3.Not(to_z3(unfold(statement.conclusion), env)))
+    return constraints, env
+
+
+def z3_solve(constraints, timeout_ms: int = Z3_TIMEOUT_MS):
+    """(z3 result, model or None)."""
+    solver = z3.Then("simplify", "elim-term-ite", "solve-eqs", "smt").solver()  # case splits as LRA atoms
+    solver.set("timeout", timeout_ms)
+    solver.add(*constraints)
+    result = solver.check()
+    return result, (solver.model() if result == z3.sat else None)
+
+
+def model_point(model, env: dict) -> dict:
+    """Exact rationals of a z3 model (variables the model leaves free take 1, a value in every domain)."""
+    point = {}
+    for s, x in env.items():
+        value = model.eval(x, model_completion=True)
+        point[s] = Fraction(value.as_long()) if s.is_integer else Fraction(value.numerator_as_long(),
+                                                                          value.denominator_as_long())
+    return point
+
+
+def minimise(constraints, env: dict, point: dict, max_denominator: int = 12) -> dict:
+    """The counterexample with the smallest common denominator (up to max_denominator), then the smallest numerators
+    z3's optimiser finds within its time limit; the unminimised point when neither step answers."""
+    reals = [s for s in env if not s.is_integer]
+    for den in range(1, max_denominator + 1):
+        numerators = {s: z3.Int(f"num_{s.name}") for s in reals}
+        scaled = [env[s] * den == z3.ToReal(numerators[s]) for s in reals]
+        result, model = z3_solve([*constraints, *scaled], timeout_ms=1_000)
+        if result != z3.sat:
+            continue
+        opt = z3.Optimize()
+        opt.set("timeout", 1_000)
+        opt.add(*constraints, *scaled)
+        opt.minimize(z3.Sum(*[z3.If(n >= 0, n, -n) for n in numerators.values()]) if numerators else z3.IntVal(0))
+        return model_point(opt.model() if opt.check() == z3.sat else model, env)
+    return point
+
+
+def fmt_point(point: dict) -> str:
+    """'ℓ_1 = -2, ε = 1': the variables as the text prints them, in name order."""
+    from .render import plain_formula
+
+    return ", ".join(f"{plain_formula(s)} = {point[s]}" for s in sorted(point, key=lambda s: s.name))
+
+
+def z3_decide(statement: Statement, timeout_ms: int = Z3_TIMEOUT_MS):
+    """('proved', None) | ('counterexample', minimised exact point) | ('unknown', None); raises NotInLogic."""
+    if "z3" not in statement.engines:
+        raise NotInLogic("z3: not among the statement's engines")
+    constraints, env = z3_problem(statement)
+    result, model = z3_solve(constraints, timeout_ms)
+    if result == z3.unsat:
+        return "proved", None
+    if result != z3.sat:
+        return "unknown", None
+    point = minimise(constraints, env, model_point(model, env))
+    if not is_counterexample(statement, point):
+        raise DerivationError(f"z3 counterexample {fmt_point(point)} does not re-evaluate as one in exact rationals")
+    return "counterexample", point
+
+
+# ---------------------------------------------------------------- SymPy
+
+
+SIGNS = {sp.Gt: ("is_positive", 1), sp.Ge: ("is_nonnegative", 1), sp.Lt: ("is_positive", -1),
+         sp.Le: ("is_nonnegative", -1)}  # an inequality holds when this property of ±(lhs − rhs) is True
+
+
+def sympy_decide(statement: Statement) -> str:
+    """'proved' | 'disproved' | 'unknown' | 'n/a': SymPy decides an equation (or a conjunction of equations) by
+    simplifying lhs − rhs under the variables' assumptions and the hypotheses; anything else is 'n/a'."""
+    conclusion = statement.conclusion
+    equations = conclusion.args if isinstance(conclusion, sp.And) else (conclusion,)
+    signs = tuple(SIGNS) if not statement.variables else (sp.Gt,)  # ground inequalities are decided exactly
+    if "sympy" not in statement.engines or not all(isinstance(e, (sp.Eq, *signs)) for e in equations):
+        return "n/a"
+    assumptions = sp.And(*statement.hypotheses)
+    if assumptions is not sp.true and unfold(assumptions).has(sp.Piecewise, sp.Min, sp.Max):
+        return "n/a"  # refine() does not decide case splits under hypotheses; z3 does
+    verdicts = set()
+    for eq in equations:
+        gap = sp.simplify(unfold(eq.lhs - eq.rhs).doit())
+        if assumptions is not sp.true:
+            gap = sp.simplify(sp.refine(gap, assumptions))
+        if isinstance(eq, tuple(SIGNS)):
+            verdicts.add({True: "proved", False: "disproved"}.get(getattr(SIGNS[type(eq)][1] * gap,
+                                                                          SIGNS[type(eq)][0]), "unknown"))
+            continue
+        nonzero_polynomial = (not statement.hypotheses and gap.is_polynomial(*statement.variables)
+                              and sp.expand(gap) != 0)  # a nonzero polynomial is not identically zero
+        verdicts.add("proved" if gap == 0 else "disproved" if gap.is_zero is False or nonzero_polynomial else "unknown")
+    return "disproved" if "disproved" in verdicts else "unknown" if "unknown" in verdicts else "proved"
+
+
+def sympy_witness(statement: Statement) -> str:
+    """The exact sides of the relations SymPy disproved, at the first point 1, 2, 3 (every variable alike) where the
+    hypotheses hold and the conclusion fails in exact SymPy arithmetic (no point needed when there are no variables)."""
+    relations = statement.conclusion.args if isinstance(statement.conclusion, sp.And) else (statement.conclusion,)
+    for value in (1, 2, 3):
+        point = {s: sp.Integer(value) for s in statement.variables}
+        at = lambda e: sp.simplify(unfold(e).subs(point).doit())  # noqa: E731
+        if not all(at(h) is sp.true for h in statement.hypotheses):
+            continue
+        sides = [(at(r.lhs), r, at(r.rhs)) for r in relations]
+        failing = [f"{lhs} {'≠' if isinstance(r, sp.Eq) else 'violates ' + r.rel_op} {rhs}" for lhs, r, rhs in sides
+                   if type(r)(lhs, rhs) is not sp.true]
+        if failing:
+            return (f"every variable = {value}: " if point else "") + "; ".join(failing)
+    raise DerivationError(f"SymPy disproves {statement.conclusion} but gives no exact point; state it for z3")
+
+
+# ---------------------------------------------------------------- families, agreement, outcomes
+
+
+@dataclass
+class Decision:
+    """What the engines found on one claim: per engine, the domain decided and the result."""
+
+    proved: dict  # engine -> domain text where it proved the statement
+    counterexample: tuple | None  # (T or None, exact point, engine)
+    unknown: list  # (engine, domain) left undecided
+
+
+def instances(claim: Statement | Family) -> list[tuple[int | None, Statement]]:
+    """(T, statement) for each member of a family; (None, statement) for a single statement."""
+    if isinstance(claim, Statement):
+        return [(None, claim)]
+    return [(t, claim.build(t)) for t in range(claim.t_min, claim.t_max + 1)]
+
+
+def t_domain(claim: Family) -> str:
+    """'all T ≤ 64' or '2 ≤ T ≤ 64'."""
+    i = claim.index
+    return f"all {i} ≤ {claim.t_max}" if claim.t_min == 1 else f"{claim.t_min} ≤ {i} ≤ {claim.t_max}"
+
+
+def decide(claim: Statement | Family) -> Decision:
+    """Run z3 and SymPy on the claim, require agreement, and report the smallest counterexample."""
+    proved, unknown, counter = {}, [], None
+    sympy_target = claim.symbolic if isinstance(claim, Family) else claim
+    sympy_result = sympy_decide(sympy_target) if sympy_target is not None else "n/a"
+    sympy_domain = claim.symbolic_domain if isinstance(claim, Family) else "the stated domain"
+    try:
+        z3_all = True
+        for t, statement in instances(claim):
+            result, point = z3_decide(statement)
+            if result == "counterexample":
+                counter, z3_all = (t, fmt_point(point) or sympy_witness(statement), "z3"), False
+                break
+            if result == "unknown":
+                unknown.append(("z3", f"T = {t}"))
+                z3_all = False
+                break
+        if z3_all:
+            proved["z3"] = t_domain(claim) if isinstance(claim, Family) else "the stated domain"
+        if isinstance(claim, Family) and claim.symbolic is not None and counter is None:
+            result, point = z3_decide(claim.symbolic, timeout_ms=5_000)
+            if result == "proved":
+                proved["z3"] = claim.symbolic_domain
+            elif result == "counterexample":
+                counter = (None, fmt_point(point), "z3")
+    except NotInLogic:
+        pass
+    if sympy_result == "proved":
+        if counter is not None:
+            raise ProverDisagreement(f"SymPy proves {sympy_target.conclusion} but z3 has the counterexample "
+                                     f"{counter[1]}")
+        proved["sympy"] = sympy_domain
+    elif sympy_result == "disproved" and "z3" in proved:
+        raise ProverDisagreement(f"SymPy disproves {sympy_target.conclusion} which z3 proves on {proved['z3']}")
+    elif sympy_result == "disproved" and counter is None:
+        counter = (None, sympy_witness(sympy_target), "SymPy")
+    elif sympy_result == "unknown":
+        unknown.append(("sympy", sympy_domain))
+    return Decision(proved, counter, unknown)
+
+
+def proof_domain(decision: Decision) -> str:
+    """'SymPy, all T; z3, all T ≤ 64' when both engines proved, else the one engine's domain."""
+    names = {"z3": "z3", "sympy": "SymPy"}
+    if len(decision.proved) == 1:
+        return next(iter(decision.proved.values()))
+    return "; ".join(f"{names[e]}, {d}" for e, d in sorted(decision.proved.items()))
+
+
+def counterexample_text(decision: Decision, index: str = "T") -> str:
+    """The minimised exact counterexample, with its T (or the family's other index)."""
+    t, point, engine = decision.counterexample
+    checked = "re-evaluated exactly" if engine == "z3" else "exact closed form"
+    return (f"{index} = {t}: " if t is not None else "") + point + f" (found by {engine}, {checked})"
+
+
+def outcome_of(claim, condition=()) -> tuple[Outcome, Decision]:
+    """The Outcome of one claim (proved / counterexample, and the condition checked when it fails)."""
+    if isinstance(claim, Search):
+        return exhaustive(claim), None
+    decision = decide(claim)
+    if decision.proved and decision.counterexample is None:
+        return Outcome("proof", "+".join(sorted(decision.proved)), proof_domain(decision), True,
+                       error=_error(claim)), decision
+    if decision.counterexample is None:
+        undecided = ", ".join(f"{e} ({d})" for e, d in decision.unknown) or "no engine applies"
+        raise DerivationError(f"undecided: {undecided}")
+    engine = "sympy" if decision.counterexample[2] == "SymPy" else "z3"
+    domain = t_domain(claim) if isinstance(claim, Family) else "the stated domain"
+    index = claim.index if isinstance(claim, Family) else "T"
+    outcome = Outcome("proof", engine, domain, False, counterexample=counterexample_text(decision, index))
+    if condition:
+        conditioned = _with_condition(claim, condition)
+        held, _ = outcome_of(conditioned)
+        from .render import plain_hypotheses
+
+        outcome = Outcome("proof", engine, domain, False, counterexample=outcome.counterexample,
+                          condition=plain_hypotheses(condition, claim), condition_holds=held.holds)
+    return outcome, decision
+
+
+def _error(claim) -> str:
+    """The stated error order of an approximate statement."""
+    return (claim.symbolic or claim.build(claim.t_min)).error if isinstance(claim, Family) else claim.error
+
+
+def _with_condition(claim, condition):
+    """The claim with extra hypotheses (condition: statements' hypotheses, or a function T -> hypotheses)."""
+    if isinstance(claim, Family):
+        return Family(lambda t: claim.build(t).assuming(condition(t)), claim.t_max, claim.t_min, None, claim.shown)
+    if callable(condition):
+        raise ValueError("condition: a function of T only goes with a Family")
+    return claim.assuming(condition)
+
+
+def exhaustive(search: Search) -> Outcome:
+    """Check the predicate on every case in exact arithmetic: 'verified-exhaustively' or the first counterexample."""
+    for n, case in enumerate(search.cases, start=1):
+        if not search.predicate(*case):
+            shown = ", ".join(str(c) if not isinstance(c, tuple) else "(" + ", ".join(map(str, c)) + ")" for c in case)
+            extra = f": {search.describe(*case)}" if search.describe else ""
+            return Outcome("exhaustive", "exact-rationals", search.family, False, counterexample=f"({shown}){extra}",
+                           measurements={"cases checked": n})
+    return Outcome("exhaustive", "exact-rationals", search.family, True, measurements={"cases": len(search.cases)})
+
+
+@dataclass
+class CheckedPart:
+    """A Part with the outcomes its claim and cross-checks reached (support steps have all been proved)."""
+
+    part: Part
+    outcomes: tuple
+
+    def substatement(self) -> SubStatement:
+        """The verdict engine's record of this sub-statement (text rendered from the claim's formula)."""
+        from .render import plain
+
+        return SubStatement(self.part.id, plain(self.part.claim), self.part.source, self.outcomes, self.part.role)
+
+
+def check_part(part: Part) -> CheckedPart:
+    """Prove the part's support steps (each must hold), then decide its claim and cross-checks."""
+    try:
+        return _check_part(part)
+    except DerivationError as error:
+        raise DerivationError(f"{part.id}: {error}") from error
+
+
+def _check_part(part: Part) -> CheckedPart:
+    """check_part without the part's name on errors."""
+    for step in part.support:
+        held, _ = outcome_of(step)
+        if not held.holds:
+            raise DerivationError(f"{part.id}: supporting step failed: {held.counterexample}")
+    main, _ = outcome_of(part.claim, part.condition)
+    if not main.holds and (part.conflict or part.intended is not None):
+        intended = outcome_of(part.intended)[0] if part.intended is not None else None
+        main = replace(main, conflict=part.conflict, intended=intended)
+    return CheckedPart(part, (main, *(outcome_of(c)[0] for c in part.crosschecks)))
+
+
+def substatements(parts: list[Part]) -> list[SubStatement]:
+    """SubStatements of a claim's parts (what a registered check returns)."""
+    return [check_part(p).substatement() for p in parts]

@@ -1,0 +1,88 @@
+"""Item 4: every registered check can fail. Each control reaches a negative status, each positive a positive one,
+and no check's reachable statuses (its real status on the small preset, its controls', its positives') are one.
+
+The numeric and exact checks of `fiberpo_check.checks` run in the default suite (about a minute on 2 cores); the
+derivations' checks run their provers on every T up to their bound (minutes), so their cases are marked slow."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import derivations
+from fiberpo_check import check_registry
+from fiberpo_check.checks.verify_suite import register_all
+from fiberpo_check.verdicts import NEGATIVE, Outcome, Status, SubStatement, worst
+
+
+def import_every_producer() -> tuple[list[check_registry.Check], dict[str, str]]:
+    """Import every module that registers checks (numeric checks, derivations); all registered checks, and the
+    modules that failed to import (reported by test_every_producer_imports, so the other checks still run)."""
+    register_all()
+    failed = {}
+    for module in pkgutil.iter_modules(derivations.__path__):
+        try:
+            importlib.import_module(f"derivations.{module.name}")
+        except Exception as error:  # noqa: BLE001 - re-raised as a test failure below
+            failed[module.name] = repr(error)
+    return check_registry.checks(), failed
+
+
+CHECKS, IMPORT_ERRORS = import_every_producer()
+
+
+def test_every_producer_imports():
+    assert not IMPORT_ERRORS, IMPORT_ERRORS
+
+
+def status_of(substatements: list[SubStatement]) -> Status:
+    """The most severe status among a run's sub-statements (remarks included: a control may target one)."""
+    assert substatements, "a check returned no sub-statement"
+    return worst(s.status for s in substatements)
+
+
+def test_every_producer_registered_its_checks():
+    claims = {(c.producer, c.claim_id) for c in CHECKS}
+    assert {("verify", claim) for claim in ("FPO-2", "FPO-3", "FPO-7", "FPO-10", "FGH-4", "RGF-1")} <= claims
+    assert any(producer == "derivations" for producer, _ in claims)
+
+
+def as_param(check: check_registry.Check):
+    """A pytest parameter per check; the derivations' (prover runs over every T) are slow."""
+    marks = [pytest.mark.slow] if check.producer == "derivations" else []
+    return pytest.param(check, marks=marks, id=f"{check.claim_id}:{check.producer}:{check.name}")
+
+
+@pytest.mark.parametrize("check", [as_param(c) for c in CHECKS])
+def test_check_can_fail(check):
+    assert check.controls, f"{check.name}: no negative control"
+    reached = {status_of(check.run())}
+    for name, control in sorted(check.controls.items()):
+        status = status_of(control())
+        assert status in NEGATIVE, f"control {name} of {check.name} reached {status.value}"
+        reached.add(status)
+    for name, positive in sorted(check.positives.items()):
+        status = status_of(positive())
+        assert status.positive, f"positive {name} of {check.name} reached {status.value}"
+        reached.add(status)
+    assert len(reached) > 1, f"{check.name} reaches only {[s.value for s in reached]}"
+
+
+def test_a_check_whose_control_passes_is_caught():
+    """The test above would fail on a check that cannot fail: its control comes out as its real run does."""
+    holds = Outcome("proof", "sympy", "all T", holds=True)
+    sub = [SubStatement("X-1/a", "a", "p. 1", (holds,))]
+    fake = check_registry.Check("X-1", "test", "cannot_fail", lambda: sub, {"mutant": lambda: sub})
+    assert status_of(fake.controls["mutant"]()) not in NEGATIVE
+    assert len({status_of(fake.run()), status_of(fake.controls["mutant"]())}) == 1
+
+
+def test_run_checks_pools_substatements_of_one_claim():
+    proved = Outcome("proof", "z3", "T ≤ 4", holds=True)
+    bad = Outcome("float", "float64", "grid", holds=False, counterexample="gap 1")
+    first = check_registry.Check("X-2", "test", "a", lambda: [SubStatement("X-2/s", "s", "p. 2", (proved,))])
+    second = check_registry.Check("X-2", "test", "b", lambda: [SubStatement("X-2/s", "s", "p. 2", (bad,))])
+    [verdict] = check_registry.run_checks([first, second], say=lambda line: None)
+    assert verdict.status is Status.REFUTED and len(verdict.substatements[0]["outcomes"]) == 2

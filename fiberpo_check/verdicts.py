@@ -204,6 +204,12 @@ def outcome_text(outcome: Outcome) -> str:
     return "; ".join(parts)
 
 
+def substatements_text(substatements) -> str:
+    """Evidence text of sub-statements: each id with its status, then the text of every outcome."""
+    return " | ".join(f"{sub.id} [{sub.status.value}]: " + "; ".join(outcome_text(o) for o in sub.outcomes)
+                      for sub in substatements)
+
+
 def format_measurement(value) -> str:
     """A measurement for evidence text: floats to 4 significant digits, sequences element-wise, dicts by key."""
     if isinstance(value, dict):

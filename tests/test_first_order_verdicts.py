@@ -6,9 +6,10 @@ from fiberpo_check.check_registry import checks
 from fiberpo_check.checks import first_order_exact as exact
 from fiberpo_check.checks.first_order_verdicts import (
     better,
+    emp1_check,
+    emp2_check,
     emp1_substatements,
     emp2_substatements,
-    first_order_verdicts,
     interpolate,
     paired,
     quick_settings,
@@ -71,7 +72,9 @@ def test_registered_controls_reach_negative_statuses():
     assert found[("EMP-2", "fiberpo-ascends-minus-J")] == [Status.NOT_SUPPORTED]
 
 
-def test_first_order_verdicts_writes_and_returns_both(tmp_path):
-    verdicts = first_order_verdicts({"first_order": quick_settings()}, "cpu", None, tmp_path, lambda _: None)
-    assert [v.id for v in verdicts] == ["EMP-1", "EMP-2"]
-    assert (tmp_path / "first_order_directions.json").exists()
+def test_checks_fill_their_sinks_for_the_figures():
+    emp1_sink, emp2_sink = {}, {}
+    emp1 = emp1_check({"first_order": "quick"}, sink=emp1_sink)
+    emp2 = emp2_check({"first_order": "quick"}, sink=emp2_sink)
+    assert [s.id for s in emp1][0].startswith("EMP-1/") and [s.id for s in emp2][0] == "EMP-2/direction"
+    assert emp1_sink["second_order"] and set(emp2_sink) == {"matched", "rows", "contrasts"}

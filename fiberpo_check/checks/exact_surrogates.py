@@ -17,43 +17,36 @@ from torch.func import vmap
 
 from ..aggregation import MODES, aggregate
 from ..envs.tree_policy import TreePolicy, token_advantages, token_log_probs, trajectory_probs, true_objective
-from ..objectives.apc import apc_gate
 from ..gates import clip_sym
-from ..objectives.fiberpo import fiberpo_gate, fiberpo_parts
-from ..objectives.fiberpo_domain import fiberpo_domain_gate
-from ..objectives.gspo import gspo_gate
-from ..objectives.ppo import ppo_gate
+from ..objectives import REGISTRY, RGFMethod
+from ..objectives.fiberpo import FIBERPO_HYPER, fiberpo_parts
 
 ADVANTAGES = ("trajectory", "token")
 
-# Each method's own weights mu (App. C.4): PPO and APC-Obj average over tokens, the others over trajectories.
-NATIVE_MODE = {
-    "identity": "seq-mean-token-mean",
-    "ppo": "token-mean",
-    "grpo": "seq-mean-token-mean",
-    "gspo": "seq-mean-token-mean",
-    "apc": "token-mean",
-    "fiberpo": "seq-mean-token-mean",
-    "fiberpo_domain": "seq-mean-token-mean",
-    "fiberpo_cutoff": "seq-mean-token-mean",
+RELAXED_APC_DELTA = 0.1  # relaxed: the TRPO radius (1-gamma)/(8 gamma) is 0 at gamma = 1
+
+
+def fiberpo_cutoff_gate(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float, eps: float) -> Tensor:
+    """FiberPO with the base gate g_agg replaced by the plain cut-off clip(x, +-C): no rollback band (ablation)."""
+    parts = fiberpo_parts(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps)
+    base = clip_sym(parts.log_s_pos, c_pos) - clip_sym(parts.log_s_neg, c_neg)
+    return torch.exp(base[:, None] + parts.log_gate - parts.base_log_weight[:, None])
+
+
+# The registered methods whose gates act within a prompt group, plus the linear surrogate (G = r) and the cut-off
+# ablation; each with its own weights mu (App. C.4).
+GATES = {
+    "identity": RGFMethod("identity", "linear surrogate", lambda log_ratio, adv, mask: torch.exp(log_ratio),
+                          "seq-mean-token-mean"),
+    **{name: REGISTRY[name] for name in ("ppo", "grpo", "gspo", "apc", "fiberpo", "fiberpo_domain")},
+    "fiberpo_cutoff": RGFMethod("fiberpo_cutoff", "FiberPO, cut-off base gate",
+                                lambda log_ratio, adv, mask, **hyper: fiberpo_cutoff_gate(log_ratio, mask, **hyper),
+                                "seq-mean-token-mean", FIBERPO_HYPER),
 }
-METHODS = tuple(NATIVE_MODE)
-DEFAULT_HYPER = {
-    "ppo": {"eps_low": 0.2},
-    "grpo": {"eps_low": 0.2},
-    "gspo": {"eps_low": 3e-4, "eps_high": 4e-4},
-    "apc": {"delta": 0.1},  # relaxed: the TRPO radius (1-gamma)/(8 gamma) is 0 at gamma = 1
-    "fiberpo": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
-    "fiberpo_domain": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
-    "fiberpo_cutoff": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
-}
-# One radius 0.2 for every method's clip / budget, so that update directions compare at equal looseness.
-MATCHED_HYPER = {
-    "gspo": {"eps_low": 0.2, "eps_high": 0.2},
-    "apc": {"delta": 0.2},
-    "fiberpo": {"c_pos": 0.2, "c_neg": 0.2, "eps": 0.2},
-    "fiberpo_domain": {"c_pos": 0.2, "c_neg": 0.2, "eps": 0.2},
-}
+NATIVE_MODE = {name: rgf.native_mode for name, rgf in GATES.items()}
+METHODS = tuple(GATES)
+DEFAULT_HYPER = {name: {**rgf.defaults, **({"delta": RELAXED_APC_DELTA} if name == "apc" else {})}
+                 for name, rgf in GATES.items()}
 
 
 @dataclass(frozen=True)
@@ -116,32 +109,14 @@ def single_batches(tree: TreePolicy, theta_old: Tensor) -> PairBatches:
                        adv, rows, tree.states + rows[:, None] * tree.n_states, group=1)
 
 
-def fiberpo_cutoff_gate(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float, eps: float) -> Tensor:
-    """FiberPO with the base gate g_agg replaced by the plain cut-off clip(x, +-C): no rollback band (ablation)."""
-    parts = fiberpo_parts(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps)
-    base = clip_sym(parts.log_s_pos, c_pos) - clip_sym(parts.log_s_neg, c_neg)
-    return torch.exp(base[:, None] + parts.log_gate - parts.base_log_weight[:, None])
-
-
 def gated_ratios(method: str, log_ratio: Tensor, batches: PairBatches, hyper: dict | None = None) -> Tensor:
     """Per-token G(r) of `method` on the stacked pairs; `identity` is G = r (the linear surrogate)."""
     if method not in METHODS:
         raise ValueError(f"method: {method!r} is not one of {METHODS}")
-    hyper = {**DEFAULT_HYPER.get(method, {}), **(hyper or {})}
-    mask, adv = batches.mask, batches.advantages
-    if method == "identity":
-        return torch.exp(log_ratio)
-    if method in ("ppo", "grpo"):
-        return ppo_gate(log_ratio, adv, **hyper)
-    if method == "gspo":
-        return gspo_gate(log_ratio, adv, mask, **hyper)
-    if method == "apc":
-        return apc_gate(log_ratio, mask, state_ids=batches.state_ids, **hyper)
-    if method == "fiberpo":
-        return fiberpo_gate(log_ratio, mask, **hyper)
-    if method == "fiberpo_cutoff":
-        return fiberpo_cutoff_gate(log_ratio, mask, **hyper)
-    return fiberpo_domain_gate(log_ratio, mask, batches.pair_ids, batches.pair_ids, **hyper)
+    rgf = GATES[method]
+    ids = {"state_ids": batches.state_ids, "group_ids": batches.pair_ids, "domain_ids": batches.pair_ids}
+    return rgf.gate(log_ratio, batches.advantages, batches.mask, **{name: ids[name] for name in rgf.ids},
+                    **{**DEFAULT_HYPER[method], **(hyper or {})})
 
 
 def expected_surrogate(method: str, theta: Tensor, batches: PairBatches, mode: str | None = None,

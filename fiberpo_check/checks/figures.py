@@ -7,12 +7,14 @@ import csv
 import hashlib
 import json
 import math
-from collections import defaultdict
 from pathlib import Path
 
 from ..plots.registry import pick_preset, register
 from ..plots.style import FIGURE_DIR, METHOD_COLORS, Provenance, method_label, new_figure, paper_style, save_figure
 from .verify_suite import PRESETS, RESULTS
+
+# the sink files `verify` writes for the checks these figures draw (results/verify/<claim>_<check>.json)
+EMP1_FILE, EMP2_FILE, EQ20_FILE = "EMP-1_emp1_check.json", "EMP-2_emp2_check.json", "FPO-2_eq20_probes.json"
 
 
 def number_or_text(value: str):
@@ -59,7 +61,7 @@ def stored(files: list[str], preset: str, allow_other: bool, results_dir: Path |
           needs="verify", claims=("FBG-2", "EMP-1"))
 def draw_first_order_gap(out_dir: Path = FIGURE_DIR, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Log-log gap between true and surrogate improvement along a random logit direction (Thm 4.5)."""
-    (first_order,), provenance = stored(["first_order.json"], preset, allow_other)
+    (first_order,), provenance = stored([EMP1_FILE], preset, allow_other)
     rows = first_order["second_order"]
     with paper_style():
         fig, ax = new_figure("one-column-tall")
@@ -74,43 +76,28 @@ def draw_first_order_gap(out_dir: Path = FIGURE_DIR, preset: str = "default", al
         ax.set_ylabel("|ΔJ − ΔĴ|")
         ax.set_title("solid: weights 1 (fitted slope); dashed: 1/T_τ", fontsize=7)
         fig.legend(loc="outside lower center", ncol=3, fontsize=6, frameon=False)
-        return save_figure(fig, "first_order_gap", {"source": "results/verify/first_order.json"}, 0, out_dir,
+        return save_figure(fig, "first_order_gap", {"source": f"results/verify/{EMP1_FILE}"}, 0, out_dir,
                            provenance)
 
 
-def mean_by(rows: list[dict], key: str) -> dict[str, tuple[list[float], list[float]]]:
-    """Per method, x = mean `key`-grouped drift (or epoch) and y = mean cosine over directions (NaN skipped)."""
-    groups = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        if row["weights"] == "native" and row["cosine"] == row["cosine"]:
-            groups[row["method"]][row[key]].append((row["drift"] if key == "scale" else row[key], row["cosine"]))
-    out = {}
-    for method, by_x in groups.items():
-        xs = sorted(by_x)
-        out[method] = ([sum(p[0] for p in by_x[x]) / len(by_x[x]) for x in xs],
-                       [sum(p[1] for p in by_x[x]) / len(by_x[x]) for x in xs])
-    return out
-
-
-@register("update_direction_cosine", "cos(grad E J_hat, grad J) off-policy: random directions and multi-epoch paths",
-          needs="verify", claims=("EMP-2",))
+@register("update_direction_cosine", "EMP-2: mean path cosine cos(grad E J_hat, grad J) per problem, at budgets "
+          "matched by measured drift", needs="verify", claims=("EMP-2",))
 def draw_update_direction(out_dir: Path = FIGURE_DIR, preset: str = "default", allow_other: bool = False) -> list[Path]:
-    """Cosine between each surrogate's exact expected gradient and grad J at default budgets (EMP-2)."""
-    (directions, paths), provenance = stored(["cosines_default.csv", "update_paths_default.csv"], preset, allow_other)
+    """Per method, each problem's mean path cosine (dots) and the mean over problems (bar), as `verify` stored them."""
+    (emp2,), provenance = stored([EMP2_FILE], preset, allow_other)
+    rows = emp2["rows"]
     with paper_style():
-        fig, (left, right) = new_figure("two-column", ncols=2)
-        for method, (x, y) in mean_by(directions, "scale").items():
-            left.plot(x, y, color=METHOD_COLORS.get(method, "#000000"), label=method_label(method))
-        for method, (x, y) in mean_by(paths, "epoch").items():
-            right.plot(x, y, marker=".", ms=3, color=METHOD_COLORS.get(method, "#000000"), label=method_label(method))
-        left.set(xlabel="drift E[mean_t |log r|] along random directions", title="(a) random directions")
-        right.set(xlabel="epoch (normalised ascent steps on E Ĵ, θ_old fixed)", title="(b) multi-epoch update paths")
-        for ax in (left, right):
-            ax.set_ylabel("cos(∇EĴ, ∇J)")
-            ax.axhline(0, color="#cccccc", lw=0.8)
-        handles, labels = left.get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside right center", fontsize=6, frameon=False)
-        config = {"source": "results/verify/cosines_default.csv, update_paths_default.csv", "budgets": "default"}
+        fig, ax = new_figure("one-column")
+        for x, (method, problems) in enumerate(rows.items()):
+            cosines = [r["cosine"] for r in problems]
+            color = METHOD_COLORS.get(method, "#000000")
+            ax.scatter([x] * len(cosines), cosines, s=6, color=color, alpha=0.5, lw=0)
+            ax.hlines(sum(cosines) / len(cosines), x - 0.3, x + 0.3, color=color, lw=2)
+        ax.set_xticks(range(len(rows)), [method_label(m) for m in rows], fontsize=6)
+        ax.set(ylabel="mean path cos(∇EĴ, ∇J)", xlabel=f"{len(next(iter(rows.values())))} enumerable problems, "
+               f"drift matched to {emp2['matched']['target']:.3f}")
+        ax.axhline(0, color="#cccccc", lw=0.8)
+        config = {"source": f"results/verify/{EMP2_FILE}", "metric": "mean path cosine, paired across problems"}
         return save_figure(fig, "update_direction_cosine", config, 0, out_dir, provenance)
 
 
@@ -118,7 +105,7 @@ def draw_update_direction(out_dir: Path = FIGURE_DIR, preset: str = "default", a
           "by `verify` (log-log slope in the title)", needs="verify", claims=("FPO-2", "FPO-3"))
 def draw_probe_scaling(out_dir: Path = FIGURE_DIR, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Tokens vs seconds of the probe suite exactly as `verify` timed and stored them (nothing re-timed here)."""
-    (rows, jacobian), provenance = stored(["jacobian_scaling.csv", "jacobian.json"], preset, allow_other)
+    (rows, jacobian), provenance = stored(["jacobian_scaling.csv", EQ20_FILE], preset, allow_other)
     slope = jacobian["scaling_exponent"]
     tokens, seconds = [r["tokens"] for r in rows], [r["seconds"] for r in rows]
     with paper_style():

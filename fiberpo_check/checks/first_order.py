@@ -9,11 +9,10 @@ import torch
 from torch import Tensor
 
 from ..aggregation import MODES
-from ..envs.tree_policy import TreePolicy, token_log_probs, trajectory_probs
+from ..envs.tree_policy import TreePolicy, trajectory_probs
 from .exact_surrogates import (
     ADVANTAGES,
     METHODS,
-    NATIVE_MODE,
     PairBatches,
     expected_surrogate,
     pair_batches,
@@ -87,66 +86,6 @@ def second_order_rows(tree: TreePolicy, theta_old: Tensor, *, steps: tuple[float
                 small = [(a, gap) for a, gap in zip(steps, gaps) if a <= fit_below]
                 rows.append({"method": method, "mode": mode, "advantage": advantage, "steps": list(steps),
                              "gaps": gaps, "slope": loglog_slope([a for a, _ in small], [g for _, g in small])})
-    return rows
-
-
-def mean_abs_log_ratio(batches: PairBatches, theta: Tensor) -> float:
-    """Drift E_{tau ~ pi_old}[(1/T) sum_t |log r_t|] of theta from theta_old."""
-    tree = batches.tree
-    with torch.no_grad():
-        drift = (token_log_probs(tree, theta) - token_log_probs(tree, batches.theta_old)).abs().sum(-1) / tree.lengths
-        return float((trajectory_probs(tree, batches.theta_old) * drift).sum())
-
-
-def direction_cosine_rows(tree: TreePolicy, theta_old: Tensor, *, scales: tuple[float, ...] | None = None,
-                          n_directions: int = 4, modes: tuple[str | None, ...] = (None, "seq-mean-token-sum"),
-                          methods=METHODS, advantage: str = "trajectory", seed: int = 0,
-                          budgets: dict[str, dict] | None = None) -> list[dict]:
-    """cos(grad E J_hat_m(theta), grad J(theta)) as theta = theta_old + a d moves off-policy along random d.
-
-    `budgets` overrides hyperparameters per method (default: exact_surrogates.DEFAULT_HYPER)."""
-    budgets = budgets or {}
-    scales = scales or tuple(0.1 * k for k in range(16))
-    batches = pair_batches(tree, theta_old, advantage)
-    rows = []
-    for index in range(n_directions):
-        direction = random_direction(theta_old, seed + index)
-        for scale in scales:
-            theta = theta_old + scale * direction
-            _, true_grad = value_and_gradient(lambda th: true_gain(batches, th), theta)
-            drift = mean_abs_log_ratio(batches, theta)
-            for mode in modes:
-                for method in methods:
-                    _, grad = value_and_gradient(
-                        lambda th: expected_surrogate(method, th, batches, mode, budgets.get(method)), theta)
-                    rows.append({"direction": index, "scale": scale, "drift": drift, "method": method,
-                                 "mode": mode or NATIVE_MODE[method], "weights": "native" if mode is None else mode,
-                                 "cosine": cosine(grad, true_grad), "grad_norm": float(grad.norm())})
-    return rows
-
-
-def update_path_rows(tree: TreePolicy, theta_old: Tensor, *, epochs: int = 30, step: float = 0.05,
-                     modes: tuple[str | None, ...] = (None, "seq-mean-token-sum"), methods=METHODS,
-                     advantage: str = "trajectory", budgets: dict[str, dict] | None = None) -> list[dict]:
-    """Multi-epoch normalised-gradient ascent on each E J_hat_m with theta_old fixed; cosine and true gain per epoch."""
-    budgets = budgets or {}
-    batches = pair_batches(tree, theta_old, advantage)
-    rows = []
-    for mode in modes:
-        for method in methods:
-            theta = theta_old.clone()
-            for epoch in range(epochs + 1):
-                _, grad = value_and_gradient(
-                    lambda th: expected_surrogate(method, th, batches, mode, budgets.get(method)), theta)
-                _, true_grad = value_and_gradient(lambda th: true_gain(batches, th), theta)
-                rows.append({"method": method, "mode": mode or NATIVE_MODE[method],
-                             "weights": "native" if mode is None else mode, "epoch": epoch,
-                             "cosine": cosine(grad, true_grad), "true_gain": float(true_gain(batches, theta)),
-                             "drift": mean_abs_log_ratio(batches, theta)})
-                norm = float(grad.norm())
-                if norm == 0:
-                    continue
-                theta = theta + step * grad / norm
     return rows
 
 

@@ -3,23 +3,20 @@ named metric over many enumerable problems at drift-matched budgets, with a roll
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import torch
 from scipy import stats
 
 from ..check_registry import register
-from ..evidence import render_evidence
 from ..envs.tree_policy import build_tree, random_logits
-from ..verdicts import Outcome, SubStatement, Verdict, make_verdict
+from ..verdicts import Outcome, SubStatement
 from . import first_order_exact as exact
 from .exact_surrogates import expected_surrogate, pair_batches, single_batches, value_and_gradient
-from .first_order import ascent_path
+from .first_order import ascent_path, second_order_rows
 
 PRODUCER = "verify"
 CROSS_CHECK_TOL = 1e-10  # float64 autodiff gradient against the exact rational one (relative)
@@ -245,33 +242,33 @@ def quick_settings() -> dict:
     return dict(FIRST_ORDER_PRESETS["quick"])
 
 
+def settings_of(preset: dict | None) -> dict:
+    """The EMP-1/EMP-2 sizes named by a verify preset's 'first_order' entry (default: quick)."""
+    return FIRST_ORDER_PRESETS[(preset or {}).get("first_order", "quick")]
+
+
 @register("EMP-1", PRODUCER, controls={
     "exact-weights-replaced-by-1/T": lambda: emp1_substatements(quick_settings(), condition=("paper", "token")),
 })
-def emp1_check(settings: dict) -> list[SubStatement]:
-    """EMP-1's sub-statements."""
+def emp1_check(preset: dict | None = None, sink: dict | None = None) -> list[SubStatement]:
+    """EMP-1's sub-statements; the sink gets the float64 second-order gap along a random direction (for its figure)."""
+    settings = settings_of(preset)
+    if sink is not None:
+        tree = build_tree(*settings["cross_check"], seed=0)
+        sink.update(second_order=second_order_rows(tree, random_logits(tree, seed=1)))
     return emp1_substatements(settings)
 
 
 @register("EMP-2", PRODUCER, controls={
     "fiberpo-ascends-minus-J": lambda: emp2_substatements(quick_settings(), say=lambda _: None,
                                                           sign={"fiberpo": -1.0})[0],
+}, positives={
+    "rivals-ascend-minus-J": lambda: emp2_substatements(quick_settings(), say=lambda _: None,
+                                                        sign={"ppo": -1.0, "gspo": -1.0})[0],
 })
-def emp2_check(settings: dict, say=print) -> list[SubStatement]:
-    """EMP-2's sub-statements."""
-    return emp2_substatements(settings, say)[0]
-
-
-def first_order_verdicts(preset_cfg: dict, device: str, dtype: torch.dtype, out_dir: Path, say) -> list[Verdict]:
-    """EMP-1 and EMP-2; `preset_cfg['first_order']` (default: FIRST_ORDER_PRESETS['default']) sizes them. Exact
-    enumeration runs in float64 on CPU whatever `device`/`dtype` (its claims are about exact agreement)."""
-    settings = preset_cfg.get("first_order", FIRST_ORDER_PRESETS["default"])
-    say("EMP-1: first-order agreement with J in exact rationals")
-    emp1 = emp1_check(settings)
-    emp2, data = emp2_substatements(settings, say)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "first_order_directions.json").write_text(
-        json.dumps({k: data[k] for k in ("matched", "contrasts", "rows")}, indent=1, sort_keys=True, default=float)
-        + "\n")
-    return [make_verdict("EMP-1", PRODUCER, emp1, render_evidence(emp1)),
-            make_verdict("EMP-2", PRODUCER, emp2, render_evidence(emp2))]
+def emp2_check(preset: dict | None = None, sink: dict | None = None) -> list[SubStatement]:
+    """EMP-2's sub-statements; the sink gets the matched budgets, per-problem path cosines and the contrasts."""
+    subs, data = emp2_substatements(settings_of(preset))
+    if sink is not None:
+        sink.update(data)
+    return subs

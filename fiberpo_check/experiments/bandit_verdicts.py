@@ -6,8 +6,7 @@ import numpy as np
 import sympy
 
 from ..check_registry import register
-from ..evidence import render_evidence
-from ..verdicts import Outcome, SubStatement, Verdict, make_verdict
+from ..verdicts import Outcome, SubStatement, Verdict, make_verdict, substatements_text
 from .stats import t_interval
 
 PRODUCER = "experiments"
@@ -218,21 +217,28 @@ def control_summary(gammas: tuple[float, ...] = (0.05, 0.9), radius_scale: int =
     return bandit_summary({**bandit_experiment.run(cfg), "config": cfg})
 
 
+def identical_training(summary: dict) -> dict:
+    """A summary whose exact-maximiser training contrast is exactly zero (both objectives gave the same returns)."""
+    zero = {"mean": 0.0, "low": 0.0, "high": 0.0}
+    same = {"relative": zero, "mean_return": zero, "max_abs_return_gap": 0.0}
+    return {**summary, "contrasts": {"apc_exact": same}}
+
+
 @register("APC-6", PRODUCER, controls={
     "apc-at-twice-the-radius": lambda: apc6_substatements(control_summary(radius_scale=2)),
     "gamma-0.05-closed-form-off-simplex": lambda: apc6_substatements(control_summary(gammas=(0.05,))),
 })
-def apc6_check(summary: dict) -> list[SubStatement]:
-    """APC-6's sub-statements from a bandit summary."""
-    return apc6_substatements(summary)
+def apc6_check(summary: dict | None = None) -> list[SubStatement]:
+    """APC-6's sub-statements from a bandit summary (default: the tiny run of control_summary, unmutated)."""
+    return apc6_substatements(summary or control_summary())
 
 
 @register("EMP-3", PRODUCER, controls={
     "apc-trained-at-twice-the-radius": lambda: emp3_substatements(control_summary(radius_scale=2)),
-})
-def emp3_check(summary: dict) -> list[SubStatement]:
-    """EMP-3's sub-statements from a bandit summary."""
-    return emp3_substatements(summary)
+}, positives={"identical-returns": lambda: emp3_substatements(identical_training(control_summary()))})
+def emp3_check(summary: dict | None = None) -> list[SubStatement]:
+    """EMP-3's sub-statements from a bandit summary (default: the tiny run of control_summary, unmutated)."""
+    return emp3_substatements(summary or control_summary())
 
 
 def bandit_verdicts(summary: dict) -> list[Verdict]:
@@ -240,5 +246,5 @@ def bandit_verdicts(summary: dict) -> list[Verdict]:
     found = []
     for claim, check in (("APC-6", apc6_check), ("EMP-3", emp3_check)):
         subs = check(summary)
-        found.append(make_verdict(claim, PRODUCER, subs, render_evidence(subs), {"summary_keys": sorted(summary)}))
+        found.append(make_verdict(claim, PRODUCER, subs, substatements_text(subs), {"summary_keys": sorted(summary)}))
     return found

@@ -11,7 +11,7 @@ import math
 from dataclasses import replace
 
 from ..check_registry import register
-from ..verdicts import Contrast, Outcome, SubStatement, Verdict, decide, make_verdict
+from ..verdicts import Contrast, Outcome, SubStatement, Verdict, make_verdict, substatements_text
 
 PRODUCER = "experiments"
 JOYAI = "JoyAI-LLM Flash report (arXiv 2604.03044) §3.3"
@@ -61,7 +61,7 @@ def contrast_outcome(row: dict, claimed_sign: int, metric: str, scale: str, matc
 @register("EMP-4", PRODUCER, controls={
     "no effect anywhere": lambda: emp4(synthetic_report(0)),
     "every effect reversed": lambda: emp4(synthetic_report(-1)),
-})
+}, positives={"every effect as claimed": lambda: emp4(synthetic_report(1))})
 def emp4(report: dict) -> list[SubStatement]:
     """The JoyAI pattern, one paired contrast per published statement (stress runs for collapse and stability)."""
     contrasts, scale = report["contrasts"], report["scale"]
@@ -104,23 +104,8 @@ def lm_verdicts(report: dict) -> list[Verdict]:
     for claim_id, check, details in (("EMP-4", emp4, {"contrasts": report["contrasts"], "scale": report["scale"]}),
                                      ("RGF-3", rgf3, {"rgf3": report["rgf3"], "scale": report["scale"]})):
         substatements = check(report)
-        found.append(make_verdict(claim_id, PRODUCER, substatements, evidence(substatements), details))
+        found.append(make_verdict(claim_id, PRODUCER, substatements, substatements_text(substatements), details))
     return found
-
-
-def evidence(substatements: list[SubStatement]) -> str:
-    """One sentence per sub-statement rendered from its outcomes' contrasts and measurements."""
-    parts = []
-    for sub in substatements:
-        for outcome in sub.outcomes:
-            c, m = outcome.contrast, outcome.measurements
-            detect = "none" if c.detectable_effect is None else f"{c.detectable_effect:.3g}"
-            extra = (f"; mean TV {m['mean_tv']:.4g} vs bound {m['bound']:.4g}, max {m['max_tv']:.4g}, "
-                     f"{100 * m['within_frac']:.0f}% of updates within" if "bound" in m else "")
-            parts.append(f"{sub.id} [{decide(outcome).value}]: {c.metric} = {c.estimate:.4g} "
-                         f"[{c.ci_low:.4g}, {c.ci_high:.4g}], p = {c.p_value:.3g} ({m['test']}, n = {m['n']}), "
-                         f"detectable effect {detect}{extra}; {c.scale}")
-    return " | ".join(parts)
 
 
 # ---------------------------------------------------------------- synthetic reports for the negative controls

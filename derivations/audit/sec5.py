@@ -126,9 +126,9 @@ ROWS = [
     row("5", 16, "Property 5.3", "J(G)_ij = 0 whenever τ_i ≠ τ_j: block-diagonal over trajectories", "assertion",
         claims=("FPO-3",), link="FPO-3/block-diagonal"),
     row("5", 17, "Property 5.4", "at r• = 1 the Jacobian reduces to 1[i = j]/r_j, the identity gating", "assertion",
-        claims=("FPO-4",), link="FPO-4/identity"),
+        claims=("FPO-4",), link="FPO-4/identity-ball"),
     row("5", 17, "Property 5.5", "term (a) is O(1); term (b) is weighted by 1/T_τ", "assertion", claims=("FPO-5",),
-        link="FPO-5/scale-separation"),
+        link="FPO-5/coupling"),
     row("5", 17, "p17-a1", "in the near-on-policy regime the local gradient dominates", "assertion",
         claims=("FPO-5",), link="FPO-5"),
     row("5", 16, "p16-fn4", "footnote 4: a canonical parametrization leads to sparse ∂z_k/∂θ and minimal "

@@ -151,9 +151,10 @@ def z3_problem(statement: Statement) -> tuple[list, dict]:
 
 def z3_solve(constraints, timeout_ms: int = Z3_TIMEOUT_MS):
     """(z3 result, model or None)."""
-    solver = z3.Then("simplify", "elim-term-ite", "solve-eqs", "smt").solver()  # case splits as LRA atoms
+    ctx = z3.Context()  # a fresh context: the search does not depend on what this process solved before
+    solver = z3.Then("simplify", "elim-term-ite", "solve-eqs", "smt", ctx=ctx).solver()  # case splits as LRA atoms
     solver.set("timeout", timeout_ms)
-    solver.add(*constraints)
+    solver.add(*[c.translate(ctx) for c in constraints])
     result = solver.check()
     return result, (solver.model() if result == z3.sat else None)
 
@@ -162,7 +163,7 @@ def model_point(model, env: dict) -> dict:
     """Exact rationals of a z3 model (variables the model leaves free take 1, a value in every domain)."""
     point = {}
     for s, x in env.items():
-        value = model.eval(x, model_completion=True)
+        value = model.eval(x.translate(model.ctx), model_completion=True)
         point[s] = Fraction(value.as_long()) if s.is_integer else Fraction(value.numerator_as_long(),
                                                                           value.denominator_as_long())
     return point
@@ -170,7 +171,8 @@ def model_point(model, env: dict) -> dict:
 
 def minimise(constraints, env: dict, point: dict, max_denominator: int = 12) -> dict:
     """The counterexample with the smallest common denominator (up to max_denominator), then the smallest numerators
-    z3's optimiser finds within its time limit; the unminimised point when neither step answers."""
+    (sum of magnitudes, ties broken lexicographically in variable-name order, non-negative first), so the point does
+    not depend on the solver's history; the unminimised point when neither step answers within its time limit."""
     reals = [s for s in env if not s.is_integer]
     for den in range(1, max_denominator + 1):
         numerators = {s: z3.Int(f"num_{s.name}") for s in reals}
@@ -178,10 +180,16 @@ def minimise(constraints, env: dict, point: dict, max_denominator: int = 12) -> 
         result, model = z3_solve([*constraints, *scaled], timeout_ms=1_000)
         if result != z3.sat:
             continue
-        opt = z3.Optimize()
-        opt.set("timeout", 1_000)
-        opt.add(*constraints, *scaled)
-        opt.minimize(z3.Sum(*[z3.If(n >= 0, n, -n) for n in numerators.values()]) if numerators else z3.IntVal(0))
+        ctx = z3.Context()
+        opt = z3.Optimize(ctx=ctx)
+        opt.set("timeout", 5_000)
+        opt.add(*[c.translate(ctx) for c in (*constraints, *scaled)])
+        numerators = {s: n.translate(ctx) for s, n in numerators.items()}
+        magnitude = {s: z3.If(n >= 0, n, -n) for s, n in numerators.items()}
+        opt.minimize(z3.Sum(*magnitude.values()) if numerators else z3.IntVal(0))
+        for s in sorted(numerators, key=lambda s: s.name):  # ties broken in name order: smaller |value|, then >= 0
+            opt.minimize(magnitude[s])
+            opt.maximize(numerators[s])
         return model_point(opt.model() if opt.check() == z3.sat else model, env)
     return point
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
+from ..checks.exact_surrogates import GATES
+from ..objectives import REGISTRY
 from ..verdicts import ROOT
 
 FIGURE_DIR = ROOT / "figures"
@@ -33,19 +35,11 @@ METHOD_COLORS = {
     "tv_trpo": "#56B4E9",
     "fiberpo": "#0072B2",
     "fiberpo_domain": "#009E73",
+    "fiberpo_cutoff": "#56B4E9",
     "true": "#000000",
 }
 
-METHOD_NAMES = {
-    "ppo": "PPO",
-    "grpo": "GRPO",
-    "gspo": "GSPO",
-    "apc": "APC-Obj",
-    "tv_trpo": "TV-TRPO",
-    "fiberpo": "FiberPO",
-    "fiberpo_domain": "FiberPO-Domain",
-    "true": "true J",
-}
+METHOD_NAMES = {name: rgf.label for name, rgf in {**REGISTRY, **GATES}.items()} | {"true": "true J"}
 HYPER_SYMBOLS = {"c_pos": "C⁺", "c_neg": "C⁻", "eps": "ε", "eps_low": "ε", "eps_high": "ε_high", "delta": "δ"}
 
 

@@ -10,6 +10,7 @@ import z3
 
 from fiberpo_check.verdicts import Outcome
 
+from ..exact import frac_clip
 from ..formula import Family, Search, Statement, clip, var, variables
 from ._base import Finding, agree, check, proved, row, typo, under_condition
 
@@ -84,12 +85,6 @@ ROWS = [
 def tv(u, counts) -> Fraction:
     """D̂_TV(s, u) = (1/T_s) Σ_a n_a |u_a| (eq 39)."""
     return sum(n * abs(x) for n, x in zip(counts, u)) / sum(counts)
-
-
-def frac_clip(x: Fraction, bound: Fraction) -> Fraction:
-    """clip(x, −B⁺, B⁺)."""
-    b = max(bound, Fraction(0))
-    return min(max(x, -b), b)
 
 
 def gate(u, counts, radius) -> list[Fraction]:

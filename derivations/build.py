@@ -13,14 +13,15 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from fiberpo_check.verdicts import make_verdict, write_verdicts
+from fiberpo_check.paths import DERIVATIONS_OUT
+from fiberpo_check.verification.verdicts import make_verdict, write_verdicts
 
 from . import GROUPS, audit
 from .formula import DERIVATIONS
 from .provers import check_part
 from .render import NOTATION, claim_md, claim_tex, tex_text
 
-OUT = Path(__file__).resolve().parent / "out"
+OUT = DERIVATIONS_OUT
 PRODUCER = "derivations"
 PREAMBLE = r"\documentclass{article}\usepackage{amsmath,amssymb}"
 

@@ -17,17 +17,17 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .aggregation import Normalizers, aggregate, row_weights
-from .batch import Hierarchy, check_finite, check_mask, check_positive, check_token_tensor, loss_inputs
-from .fast_fiberpo import (
+from fiberpo_check.engine.aggregation import Normalizers, aggregate, row_weights
+from fiberpo_check.engine.batch import Hierarchy, check_finite, check_mask, check_positive, check_token_tensor, loss_inputs
+from fiberpo_check.engine.fast_fiberpo import (
     FiberStats,
     HierarchyBase,
     TrajectoryBase,
     fiber_objective,
 )
-from .gates import gate_regime
-from .objectives.fiberpo import FIBERPO_HYPER
-from .objectives.fiberpo_domain import level_budgets
+from fiberpo_check.engine.gates import gate_regime
+from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER
+from fiberpo_check.engine.objectives.fiberpo_domain import level_budgets
 
 DEFAULTS = {**{f"fiberpo_{name}": value for name, value in FIBERPO_HYPER.items()}, "fiberpo_compile": False}
 

@@ -26,8 +26,8 @@ import torch
 from IPython.display import Markdown, display
 
 from derivations.build import OUT
-from fiberpo_check.verdicts import DERIVATION_VERDICTS, read_verdicts, substatement_from_dict
-from fiberpo_check.objectives.apc import apc_gate, apc_regime, delta_appendix, delta_main_text
+from fiberpo_check.verification.verdicts import DERIVATION_VERDICTS, read_verdicts, substatement_from_dict
+from fiberpo_check.engine.objectives.apc import apc_gate, apc_regime, delta_appendix, delta_main_text
 from fiberpo_check.plots.style import paper_style
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"

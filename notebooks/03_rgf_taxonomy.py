@@ -28,9 +28,9 @@ import matplotlib.pyplot as plt
 import torch
 
 import fiberpo_check as fc
-from fiberpo_check.objectives.fiberpo import fiberpo_parts
-from fiberpo_check.objectives.gspo import gspo_gate
-from fiberpo_check.objectives.ppo import ppo_gate
+from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
+from fiberpo_check.engine.objectives.gspo import gspo_gate
+from fiberpo_check.engine.objectives.ppo import ppo_gate
 from fiberpo_check.plots.style import METHOD_COLORS, paper_style
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"

@@ -16,7 +16,7 @@
 # $1/T_\tau$ (FPO-2); it is block-diagonal over trajectories (FPO-3, Prop 5.3); at $r \equiv 1$ it is the
 # identity (FPO-4, Prop 5.4); and the coupling is $O(1/T)$ against an $O(1)$ local term (FPO-5, Prop 5.5).
 #
-# Below, the closed form of eq 20 (`fiberpo_check.jacobian`) is compared with autograd on batches built to
+# Below, the closed form of eq 20 (`fiberpo_check.engine.jacobian`) is compared with autograd on batches built to
 # visit every regime of both base-gate channels and of the fiber clip.
 
 # %%
@@ -25,10 +25,10 @@ import os
 import matplotlib.pyplot as plt
 import torch
 
-from fiberpo_check.checks.probe_batches import mixed_regime_batch, random_lengths
-from fiberpo_check.gates import gate_regime
-from fiberpo_check.jacobian import fiberpo_jacobian, fiberpo_log_jacobian
-from fiberpo_check.objectives.fiberpo import fiberpo_gate, fiberpo_parts
+from fiberpo_check.verification.checks.probe_batches import mixed_regime_batch, random_lengths
+from fiberpo_check.engine.gates import gate_regime
+from fiberpo_check.engine.jacobian import fiberpo_jacobian, fiberpo_log_jacobian
+from fiberpo_check.engine.objectives.fiberpo import fiberpo_gate, fiberpo_parts
 from fiberpo_check.plots.style import paper_style
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"

@@ -27,10 +27,10 @@ import matplotlib.pyplot as plt
 import torch
 
 from fiberpo_check import fiberpo_domain_gate
-from fiberpo_check.fibration import check_reflecting, gated_ratios, recovery_defect
-from fiberpo_check.fibration_objects import fiberpo_domain_instance
-from fiberpo_check.gates import gate_regime
-from fiberpo_check.objectives.fiberpo_domain import fiberpo_domain_parts
+from fiberpo_check.engine.fibration import check_reflecting, gated_ratios, recovery_defect
+from fiberpo_check.engine.fibration_objects import fiberpo_domain_instance
+from fiberpo_check.engine.gates import gate_regime
+from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts
 from fiberpo_check.plots.style import PALETTE, paper_style
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"

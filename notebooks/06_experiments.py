@@ -26,11 +26,11 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fiberpo_check.experiments.cache import RESULT_DIR, config_hash
-from fiberpo_check.experiments.experiment_verdicts import compute
-from fiberpo_check.experiments.presets import preset
-from fiberpo_check.experiments.runner import ANALYSIS_KEYS, raw_results
-from fiberpo_check.experiments.summaries import bandit_summary, lm_report
+from fiberpo_check.empirical.experiments.cache import RESULT_DIR, config_hash
+from fiberpo_check.empirical.experiments.experiment_verdicts import compute
+from fiberpo_check.empirical.experiments.presets import preset
+from fiberpo_check.empirical.experiments.runner import ANALYSIS_KEYS, raw_results
+from fiberpo_check.empirical.experiments.summaries import bandit_summary, lm_report
 from fiberpo_check.plots.style import paper_style
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fiberpo_check import surrogate
-from fiberpo_check.gates import hard_clip
-from fiberpo_check.objectives.apc import apc_gate, apc_regime, delta_appendix, delta_main_text, objective
-from fiberpo_check.objectives.tv_trpo import TabularSample, tv_trpo_maximizer
+from fiberpo_check.engine.gates import hard_clip
+from fiberpo_check.engine.objectives.apc import apc_gate, apc_regime, delta_appendix, delta_main_text, objective
+from fiberpo_check.engine.objectives.tv_trpo import TabularSample, tv_trpo_maximizer
 
 
 def one_state(deviations: list[float]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

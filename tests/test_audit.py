@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from derivations.audit import ALIASES, CHECKS, catalogue, row_of
-from fiberpo_check import audit
-from fiberpo_check.verdicts import NEGATIVE, Outcome, Status, combine
+from fiberpo_check.verification import audit
+from fiberpo_check.verification.verdicts import NEGATIVE, Outcome, Status, combine
 
 PAPER_TEXT = Path("/work/shared/reference/fiberpo-2603.08239v1.txt")
 NAMED = re.compile(r"\b(Theorem|Lemma|Proposition|Property|Claim|Remark|Definition) ([A-E]\.)?\d+(\.\d+)?")
@@ -110,7 +110,7 @@ def test_no_claim_is_more_positive_than_its_rows():
     negative status (uses the committed derivations/out/audit.json and the current verdict files)."""
     if not audit.AUDIT_JSON.exists():
         pytest.skip("run `python -m fiberpo_check derivations` first")
-    from fiberpo_check import ledger
+    from fiberpo_check.verification import ledger
 
     ledger_rows = ledger.rows()
     table = audit.rows(ledger_rows=ledger_rows)

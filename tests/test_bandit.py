@@ -7,15 +7,15 @@ import pytest
 import torch
 
 from fiberpo_check import surrogate
-from fiberpo_check.check_registry import checks
-from fiberpo_check.envs.bandit import ContextualBandit, identity_bandit, rational_sample
-from fiberpo_check.experiments.bandit_experiment import minimal_counterexample, old_policy
-from fiberpo_check.experiments.bandit_verdicts import control_summary, llm_regime_outcome
-from fiberpo_check.objectives.tv_trpo import TabularSample
-from fiberpo_check.training.bandit_exact import apc_maximum, apc_state_gain, closed_form, tv_trpo_maximum
-from fiberpo_check.training.bandit_iteration import IterationConfig, policy_iteration
-from fiberpo_check.training.bandit_updates import apc_objective, apc_state_gains, first_order_path, tv_trpo_update
-from fiberpo_check.verdicts import Status
+from fiberpo_check.verification.check_registry import checks
+from fiberpo_check.empirical.envs.bandit import ContextualBandit, identity_bandit, rational_sample
+from fiberpo_check.empirical.experiments.bandit_experiment import minimal_counterexample, old_policy
+from fiberpo_check.empirical.experiments.bandit_verdicts import control_summary, llm_regime_outcome
+from fiberpo_check.engine.objectives.tv_trpo import TabularSample
+from fiberpo_check.empirical.training.bandit_exact import apc_maximum, apc_state_gain, closed_form, tv_trpo_maximum
+from fiberpo_check.empirical.training.bandit_iteration import IterationConfig, policy_iteration
+from fiberpo_check.empirical.training.bandit_updates import apc_objective, apc_state_gains, first_order_path, tv_trpo_update
+from fiberpo_check.verification.verdicts import Status
 
 torch.set_num_threads(1)
 
@@ -127,7 +127,7 @@ def test_llm_regime_is_proved():
 
 
 def test_apc6_and_emp3_statuses_follow_the_exact_maximisers():
-    from fiberpo_check.experiments.bandit_verdicts import apc6_check, emp3_check
+    from fiberpo_check.empirical.experiments.bandit_verdicts import apc6_check, emp3_check
 
     kept = control_summary(gammas=(0.9,))
     subs = {s.id: s.status for s in apc6_check(kept)}

@@ -1,7 +1,7 @@
 """Item 4: every registered check can fail. Each control reaches a negative status, each positive a positive one,
 and no check's reachable statuses (its real status on the small preset, its controls', its positives') are one.
 
-The numeric and exact checks of `fiberpo_check.checks` run in the default suite (about a minute on 2 cores); the
+The numeric and exact checks of `fiberpo_check.verification.checks` run in the default suite (about a minute on 2 cores); the
 derivations' checks run their provers on every T up to their bound (minutes), so their cases are marked slow."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pkgutil
 import pytest
 
 import derivations
-from fiberpo_check import check_registry
-from fiberpo_check.checks.verify_suite import register_all
-from fiberpo_check.verdicts import NEGATIVE, Outcome, Status, SubStatement, row_status, worst
+from fiberpo_check.verification import check_registry
+from fiberpo_check.verification.checks.verify_suite import register_all
+from fiberpo_check.verification.verdicts import NEGATIVE, Outcome, Status, SubStatement, row_status, worst
 
 
 def import_every_producer() -> tuple[list[check_registry.Check], dict[str, str]]:
@@ -24,7 +24,7 @@ def import_every_producer() -> tuple[list[check_registry.Check], dict[str, str]]
     register_all()
     failed = {}
     for name in ("bandit_verdicts", "lm_verdicts"):
-        importlib.import_module(f"fiberpo_check.experiments.{name}")
+        importlib.import_module(f"fiberpo_check.empirical.experiments.{name}")
     for module in pkgutil.iter_modules(derivations.__path__):
         try:
             importlib.import_module(f"derivations.{module.name}")

@@ -5,10 +5,10 @@ import pytest
 import torch
 
 import fiberpo_check as fc
-from fiberpo_check.conform import build_checker, check_conformance, conforms
-from fiberpo_check.conform_probes import probe_families
-from fiberpo_check.conform_report import deviation_profile, format_table
-from fiberpo_check.conform_variants import (
+from fiberpo_check.verification.conform import build_checker, check_conformance, conforms
+from fiberpo_check.verification.conform_probes import probe_families
+from fiberpo_check.verification.conform_report import deviation_profile, format_table
+from fiberpo_check.verification.conform_variants import (
     CLIP_VARIANTS,
     NATIVE_MODE,
     ClipGate,

@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("trl", reason="TRL is not installed (optional extra 'trl': pip install -e '.[trl]')")
 
-from fiberpo_check import conform_adapters  # noqa: E402
-from fiberpo_check.conform import build_checker  # noqa: E402
-from fiberpo_check.conform_report import deviation_profile  # noqa: E402
+from fiberpo_check.verification import conform_adapters  # noqa: E402
+from fiberpo_check.verification.conform import build_checker  # noqa: E402
+from fiberpo_check.verification.conform_report import deviation_profile  # noqa: E402
 
 LEAK = "NaN, +inf, -inf padding leaks into the loss (mask multiplied in, not selected)"
 EMPTY_ROWS = "seq-mean normalisers count fully masked rows"

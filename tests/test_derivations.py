@@ -19,7 +19,7 @@ from derivations.formula import Family, Part, Statement, log_fiberpo_gate, unfol
 from derivations.provers import (DerivationError, ProverDisagreement, check_part, decide, evaluate,
                                  is_counterexample, substatements)
 from fiberpo_check import fiberpo_gate
-from fiberpo_check.verdicts import Status, row_status
+from fiberpo_check.verification.verdicts import Status, row_status
 
 x = var("x")
 

@@ -9,9 +9,9 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch.nn.parallel import DistributedDataParallel
 
-from fiberpo_check.aggregation import MODES
-from fiberpo_check.distributed import context_from_shard
-from fiberpo_check.microbatch import METHODS
+from fiberpo_check.engine.aggregation import MODES
+from fiberpo_check.engine.distributed import context_from_shard
+from fiberpo_check.engine.microbatch import METHODS
 from tests.test_microbatch import HYPER, hierarchical_batch, reference_loss, rows_of
 
 WORLD_SIZE = 3

@@ -4,19 +4,19 @@ import json
 
 import pytest
 
-from fiberpo_check.experiments import cache, runner
-from fiberpo_check.check_registry import checks
-from fiberpo_check.experiments.lm_verdicts import emp4, rgf3, synthetic_report, synthetic_rgf3
-from fiberpo_check.experiments.presets import preset
-from fiberpo_check.experiments.stats import (
+from fiberpo_check.empirical.experiments import cache, runner
+from fiberpo_check.verification.check_registry import checks
+from fiberpo_check.empirical.experiments.lm_verdicts import emp4, rgf3, synthetic_report, synthetic_rgf3
+from fiberpo_check.empirical.experiments.presets import preset
+from fiberpo_check.empirical.experiments.stats import (
     bootstrap_interval,
     detectable_effect,
     paired_contrast,
     paired_sign_contrast,
     t_interval,
 )
-from fiberpo_check.experiments.summaries import paired, stability, tokens_to_threshold
-from fiberpo_check.verdicts import Status, row_status
+from fiberpo_check.empirical.experiments.summaries import paired, stability, tokens_to_threshold
+from fiberpo_check.verification.verdicts import Status, row_status
 
 
 def test_config_hash_is_stable_and_sensitive():

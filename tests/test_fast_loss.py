@@ -3,17 +3,17 @@
 import pytest
 import torch
 
-from fiberpo_check.aggregation import MODES, Normalizers, aggregate, row_weights
-from fiberpo_check.batch import Hierarchy
-from fiberpo_check.fast_fiberpo import (
+from fiberpo_check.engine.aggregation import MODES, Normalizers, aggregate, row_weights
+from fiberpo_check.engine.batch import Hierarchy
+from fiberpo_check.engine.fast_fiberpo import (
     FiberStats,
     HierarchyBase,
     TrajectoryBase,
     fiber_objective,
 )
-from fiberpo_check.gates import gate_regime
-from fiberpo_check.objectives.fiberpo import fiberpo_parts
-from fiberpo_check.objectives.fiberpo_domain import fiberpo_domain_parts, level_budgets
+from fiberpo_check.engine.gates import gate_regime
+from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
+from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts, level_budgets
 
 C_POS, C_NEG, EPS = 0.12, 0.08, 0.02
 LENGTHS = [4, 4, 4, 4, 7, 1, 9, 0, 6, 5]

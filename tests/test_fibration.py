@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fiberpo_check import fiberpo_domain_gate, fiberpo_gate
-from fiberpo_check.batch import Hierarchy
-from fiberpo_check.fibration import (
+from fiberpo_check.engine.batch import Hierarchy
+from fiberpo_check.engine.fibration import (
     Fibration,
     FibrationGatingHierarchy,
     GatingInstance,
@@ -24,7 +24,7 @@ from fiberpo_check.fibration import (
     recovery_defect,
     reflecting_defect,
 )
-from fiberpo_check.fibration_objects import (
+from fiberpo_check.engine.fibration_objects import (
     aggregate_gate,
     channel_budget,
     fiberpo_domain_instance,
@@ -32,9 +32,9 @@ from fiberpo_check.fibration_objects import (
     signed,
     token_structure,
 )
-from fiberpo_check.gates import clip_sym, g_agg, gate_regime
-from fiberpo_check.objectives.fiberpo import fiberpo_parts
-from fiberpo_check.objectives.fiberpo_domain import level_inputs
+from fiberpo_check.engine.gates import clip_sym, g_agg, gate_regime
+from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
+from fiberpo_check.engine.objectives.fiberpo_domain import level_inputs
 
 TOL = dict(rtol=1e-12, atol=1e-12)
 

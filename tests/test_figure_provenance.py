@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from fiberpo_check.experiments import cache
+from fiberpo_check.empirical.experiments import cache
 from fiberpo_check.plots import experiment_figures as ef
 from fiberpo_check.plots import paper_figures as pf
 from fiberpo_check.plots.registry import PresetMismatch
@@ -50,7 +50,7 @@ def test_sidecar_records_preset_data_hash_and_dirty_tree(tmp_path):
 
 
 def test_figures_command_exits_3_when_the_presets_results_are_missing(tmp_path, monkeypatch, capsys):
-    from fiberpo_check.checks import figures as check_figures
+    from fiberpo_check.verification.checks import figures as check_figures
     from fiberpo_check.cli import figures as figures_cli
 
     monkeypatch.setattr(cache, "RESULT_DIR", tmp_path / "experiments")

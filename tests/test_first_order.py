@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from fiberpo_check.checks import first_order, regime_map
-from fiberpo_check.checks.exact_surrogates import expected_surrogate, pair_batches, single_batches, value_and_gradient
-from fiberpo_check.envs.tree_policy import (
+from fiberpo_check.verification.checks import first_order, regime_map
+from fiberpo_check.verification.checks.exact_surrogates import expected_surrogate, pair_batches, single_batches, value_and_gradient
+from fiberpo_check.empirical.envs.tree_policy import (
     build_tree,
     random_logits,
     token_advantages,
@@ -132,7 +132,7 @@ def test_drift_clip_counts():
 
 @pytest.mark.slow
 def test_verify_quick_preset_produces_every_verdict(tmp_path):
-    from fiberpo_check.checks.verify_suite import run_verify
+    from fiberpo_check.verification.checks.verify_suite import run_verify
 
     verdicts = run_verify("quick", out_dir=tmp_path, say=lambda line: None)
     ids = {"FPO-2", "FPO-3", "FPO-4", "FPO-5", "FPO-7", "FPO-10", "FGH-2", "FGH-3", "FGH-4", "EMP-1", "EMP-2", "RGF-1"}

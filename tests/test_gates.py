@@ -4,7 +4,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fiberpo_check.gates import clip_sym, g_agg, g_agg_slope, gate_regime, hard_clip, logclip, safe_ratio
+from fiberpo_check.engine.gates import clip_sym, g_agg, g_agg_slope, gate_regime, hard_clip, logclip, safe_ratio
 
 finite = st.floats(-2.0, 2.0, allow_nan=False)
 

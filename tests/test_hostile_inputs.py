@@ -6,12 +6,13 @@ import pytest
 import torch
 
 import fiberpo_check as fc
-from fiberpo_check.gates import gate_regime
+from fiberpo_check.engine.gates import gate_regime
 from fiberpo_check.losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain
-from fiberpo_check.microbatch import METHODS as CONTEXT_METHODS
-from fiberpo_check.microbatch import BatchContext
-from fiberpo_check.objectives import METHODS
-from fiberpo_check.objectives.fiberpo_domain import fiberpo_domain_parts
+from fiberpo_check.engine.microbatch import METHODS as CONTEXT_METHODS
+from fiberpo_check.engine.microbatch import BatchContext
+from fiberpo_check.engine.objectives import METHODS
+from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
+from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts
 from tests.batches import ragged_batch
 from tests.textbook import fiberpo_row
 
@@ -212,7 +213,7 @@ def test_length_one_trajectory_has_rollback_slope_one():
     c = GATE["c_pos"]
     log_ratio = torch.tensor([[1.5 * c]], dtype=torch.float64)  # inside the k = 1 rollback window (C, 2C)
     mask = torch.ones_like(log_ratio, dtype=torch.bool)
-    parts = fc.objectives.fiberpo.fiberpo_parts(log_ratio, mask, **GATE)
+    parts = fiberpo_parts(log_ratio, mask, **GATE)
     assert int(gate_regime(parts.log_s_pos, c, parts.lengths)) == 1
     gate = fc.fiberpo_gate(log_ratio, mask, **GATE)
     assert abs(float(gate) - math.exp(2 * c - 1.5 * c)) < 1e-15

@@ -2,9 +2,9 @@
 
 import torch
 
-from fiberpo_check.gates import g_agg_slope
-from fiberpo_check.jacobian import fiberpo_jacobian, fiberpo_log_jacobian
-from fiberpo_check.objectives.fiberpo import fiberpo_gate
+from fiberpo_check.engine.gates import g_agg_slope
+from fiberpo_check.engine.jacobian import fiberpo_jacobian, fiberpo_log_jacobian
+from fiberpo_check.engine.objectives.fiberpo import fiberpo_gate
 from tests.test_objectives import HYPER, regime_batch
 
 

@@ -4,8 +4,8 @@
 import pytest
 import torch
 
-from fiberpo_check.checks import jacobian_suite
-from fiberpo_check.checks.jacobian_probes import (
+from fiberpo_check.verification.checks import jacobian_suite
+from fiberpo_check.verification.checks.jacobian_probes import (
     GateHyper,
     autograd_jvp,
     autograd_vjp,
@@ -20,14 +20,14 @@ from fiberpo_check.checks.jacobian_probes import (
     log_gate_map,
     random_tangent,
 )
-from fiberpo_check.checks.mutants import MUTANTS, mutant_map
-from fiberpo_check.checks.probe_batches import (
+from fiberpo_check.verification.checks.mutants import MUTANTS, mutant_map
+from fiberpo_check.verification.checks.probe_batches import (
     aggregate_in_regime,
     mixed_regime_batch,
     random_lengths,
     regime_batch,
 )
-from fiberpo_check.gates import gate_regime
+from fiberpo_check.engine.gates import gate_regime
 
 HYPER = GateHyper()
 
@@ -149,7 +149,7 @@ def test_one_million_tokens_probe_suite():
 
 
 def test_hierarchy_checks_measure_what_their_outcomes_say():
-    from fiberpo_check.checks import hierarchy_checks
+    from fiberpo_check.verification.checks import hierarchy_checks
 
     [engine] = hierarchy_checks.engine_check()
     assert engine.outcomes[0].holds and engine.outcomes[0].measurements["compact_gap"] <= 1e-12

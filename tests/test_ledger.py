@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from fiberpo_check import ledger
-from fiberpo_check.claims import CLAIMS, part
+from fiberpo_check.verification import ledger
+from fiberpo_check.verification.claims import CLAIMS, part
 from fiberpo_check.cli import ledger as ledger_cli
-from fiberpo_check.verdicts import Outcome, SubStatement, make_verdict, read_verdicts, write_verdicts
+from fiberpo_check.verification.verdicts import Outcome, SubStatement, make_verdict, read_verdicts, write_verdicts
 
 PROOF = Outcome("proof", "sympy", "all T", holds=True)
 FLOAT_OK = Outcome("float", "float64", "random batches", holds=True)
@@ -99,7 +99,7 @@ def test_cli_table(capsys):
 
 def test_a_fresh_experiment_result_has_the_key_order_of_a_cached_one(tmp_path):
     """Item 8: evidence rendered from a fresh run lists runs in the order a second run reads from the cache."""
-    from fiberpo_check.experiments.cache import cached
+    from fiberpo_check.empirical.experiments.cache import cached
 
     def compute():
         return {"runs": {"z-run": 1.0, "a-run": (2, 3)}}

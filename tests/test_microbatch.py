@@ -8,13 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fiberpo_check as fc
-from fiberpo_check.aggregation import MODES, Normalizers, aggregate
-from fiberpo_check.gates import gate_regime
-from fiberpo_check.microbatch import METHODS, BatchContext
-from fiberpo_check.objectives.apc import apc_gate, apc_regime
-from fiberpo_check.objectives.fiberpo_domain import fiberpo_domain_parts
-from fiberpo_check.objectives.gspo import gspo_gate
-from fiberpo_check.objectives.ppo import ppo_gate
+from fiberpo_check.engine.aggregation import MODES, Normalizers, aggregate
+from fiberpo_check.engine.gates import gate_regime
+from fiberpo_check.engine.microbatch import METHODS, BatchContext
+from fiberpo_check.engine.objectives.apc import apc_gate, apc_regime
+from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts
+from fiberpo_check.engine.objectives.gspo import gspo_gate
+from fiberpo_check.engine.objectives.ppo import ppo_gate
 
 HYPER = {"gspo": dict(eps_low=0.02, eps_high=0.03), "apc": dict(delta=0.1)}  # GSPO's 3e-4 band zeroes most grads
 GATE = dict(c_pos=0.12, c_neg=0.08, eps=0.02)  # the context's defaults, spelled out for the reference

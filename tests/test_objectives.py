@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fiberpo_check as fc
-from fiberpo_check.gates import gate_regime
-from fiberpo_check.objectives.fiberpo import fiberpo_parts
+from fiberpo_check.engine.gates import gate_regime
+from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
 from tests.batches import ragged_batch
 from tests.textbook import fiberpo_row, g_agg_scalar, ppo_term
 

@@ -4,10 +4,10 @@ import pytest
 import torch
 
 import fiberpo_check as fc
-from fiberpo_check.aggregation import aggregate
-from fiberpo_check.microbatch import METHODS as CONTEXT_METHODS
-from fiberpo_check.objectives import METHODS, REGISTRY, RGFMethod, method
-from fiberpo_check.objectives.registry import register_method
+from fiberpo_check.engine.aggregation import aggregate
+from fiberpo_check.engine.microbatch import METHODS as CONTEXT_METHODS
+from fiberpo_check.engine.objectives import METHODS, REGISTRY, RGFMethod, method
+from fiberpo_check.engine.objectives.registry import register_method
 
 
 def test_paper_methods_are_registered_in_paper_order():

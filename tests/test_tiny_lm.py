@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from fiberpo_check.envs.tiny_lm.model import GPT, GPTConfig, KVCache
-from fiberpo_check.envs.tiny_lm.tasks import (
+from fiberpo_check.empirical.envs.tiny_lm.model import GPT, GPTConfig, KVCache
+from fiberpo_check.empirical.envs.tiny_lm.tasks import (
     DOMAINS,
     VOCAB,
     TaskConfig,
@@ -17,9 +17,9 @@ from fiberpo_check.envs.tiny_lm.tasks import (
     rewards,
     sample_problems,
 )
-from fiberpo_check.training.lm_pretrain import PretrainConfig, pretrain
-from fiberpo_check.training.lm_rl import RLConfig, group_advantages, train
-from fiberpo_check.training.lm_rollout import generate
+from fiberpo_check.empirical.training.lm_pretrain import PretrainConfig, pretrain
+from fiberpo_check.empirical.training.lm_rl import RLConfig, group_advantages, train
+from fiberpo_check.empirical.training.lm_rollout import generate
 
 torch.set_num_threads(1)
 TASK = TaskConfig(min_len=3, max_len=12)

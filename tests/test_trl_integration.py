@@ -12,11 +12,11 @@ from datasets import Dataset  # noqa: E402
 from tokenizers import Tokenizer, models, pre_tokenizers  # noqa: E402
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast  # noqa: E402
 
-from fiberpo_check.aggregation import Normalizers, aggregate  # noqa: E402
-from fiberpo_check.batch import Hierarchy  # noqa: E402
+from fiberpo_check.engine.aggregation import Normalizers, aggregate  # noqa: E402
+from fiberpo_check.engine.batch import Hierarchy  # noqa: E402
 from fiberpo_check.integrations.trl import FiberPOConfig, FiberPOGRPOTrainer  # noqa: E402
-from fiberpo_check.objectives.fiberpo import fiberpo_parts  # noqa: E402
-from fiberpo_check.objectives.fiberpo_domain import fiberpo_domain_parts  # noqa: E402
+from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts  # noqa: E402
+from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts  # noqa: E402
 
 WORDS = ["[PAD]", "[EOS]", "[UNK]"] + [f"w{i}" for i in range(29)]
 

@@ -8,8 +8,8 @@ import torch
 from scipy.optimize import linprog
 
 from fiberpo_check import surrogate
-from fiberpo_check.objectives.apc import delta_main_text
-from fiberpo_check.objectives.tv_trpo import (
+from fiberpo_check.engine.objectives.apc import delta_main_text
+from fiberpo_check.engine.objectives.tv_trpo import (
     TabularSample,
     objective,
     penalty_coefficient,

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import fiberpo_check as fc
-from fiberpo_check.batch import pad_packed, unpad
+from fiberpo_check.engine.batch import pad_packed, unpad
 
 HYPER = dict(c_pos=0.12, c_neg=0.08, eps=0.03)
 

@@ -151,7 +151,7 @@ def test_real_verl_agg_loss_is_the_engine_aggregate(info):
     """verl 0.9.1's agg_loss and the checker's expected aggregation agree on every mode the checker checks."""
     from verl.trainer.ppo.core_algos import agg_loss
 
-    from fiberpo_check.aggregation import MODES, aggregate
+    from fiberpo_check.engine.aggregation import MODES, aggregate
     from fiberpo_check.losses import normalizers
 
     gen = torch.Generator().manual_seed(0)
@@ -168,7 +168,7 @@ def verl_fiberpo_with_verls_agg_loss(old_log_prob, log_prob, advantages, respons
     """A FiberPO loss that aggregates with verl's own agg_loss (as a verl user writes it), [B, T] advantages."""
     from verl.trainer.ppo.core_algos import agg_loss
 
-    from fiberpo_check.conform_variants import fiber_gate, reference_log_gate
+    from fiberpo_check.verification.conform_variants import fiber_gate, reference_log_gate
 
     mask = response_mask.bool()
     log_ratio = torch.where(mask, log_prob - old_log_prob, 0.0)
@@ -181,8 +181,8 @@ def verl_fiberpo_with_verls_agg_loss(old_log_prob, log_prob, advantages, respons
 
 @requires_verl
 def test_real_verl_a_loss_calling_verls_agg_loss_conforms():
-    from fiberpo_check.conform import check_conformance, conforms
-    from fiberpo_check.conform_report import format_table
+    from fiberpo_check.verification.conform import check_conformance, conforms
+    from fiberpo_check.verification.conform_report import format_table
 
     results = check_conformance(verl_fiberpo_with_verls_agg_loss, "fiberpo")
     assert conforms(results), format_table(results)
@@ -209,10 +209,10 @@ def test_real_verl_registered_losses_against_their_definitions(name, variant):
     """verl's registered losses, looked up with get_policy_loss_fn; each deviation found is recorded here."""
     from verl.trainer.ppo.core_algos import get_policy_loss_fn
 
-    from fiberpo_check.conform import build_checker
-    from fiberpo_check.conform_adapters import verl_actor_config
-    from fiberpo_check.conform_report import deviation_profile
-    from fiberpo_check.conform_settings import Settings
+    from fiberpo_check.verification.conform import build_checker
+    from fiberpo_check.verification.conform_adapters import verl_actor_config
+    from fiberpo_check.verification.conform_report import deviation_profile
+    from fiberpo_check.verification.conform_settings import Settings
 
     checker = build_checker(get_policy_loss_fn(name), variant, settings=Settings(factory=verl_actor_config))
     results = checker.run()
@@ -226,9 +226,9 @@ def test_real_verl_vanilla_is_dual_clip_ppo():
     """With the dual clip configured (clip_ratio_c = 3, verl's default), vanilla is PPO; only padding leaks remain."""
     from verl.trainer.ppo.core_algos import get_policy_loss_fn
 
-    from fiberpo_check.conform import check_conformance
-    from fiberpo_check.conform_adapters import verl_actor_config
-    from fiberpo_check.conform_settings import Settings
+    from fiberpo_check.verification.conform import check_conformance
+    from fiberpo_check.verification.conform_adapters import verl_actor_config
+    from fiberpo_check.verification.conform_settings import Settings
 
     settings = Settings(hyper={"clip_ratio_c": 3.0}, factory=verl_actor_config)
     results = check_conformance(get_policy_loss_fn("vanilla"), "ppo", settings=settings)

@@ -6,17 +6,17 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from fiberpo_check.aggregation import aggregate
-from fiberpo_check.batch import masked
-from fiberpo_check.checks.jacobian_probes import GateHyper
-from fiberpo_check.checks.mutants import (
+from fiberpo_check.engine.aggregation import aggregate
+from fiberpo_check.engine.batch import masked
+from fiberpo_check.verification.checks.jacobian_probes import GateHyper
+from fiberpo_check.verification.checks.mutants import (
     batch_pooled_aggregates,
     detached_aggregates,
     missing_opposite_factor,
     unit_rollback_slope,
 )
-from fiberpo_check.checks.probe_batches import hierarchy_ids
-from fiberpo_check.conform_variants import (
+from fiberpo_check.verification.checks.probe_batches import hierarchy_ids
+from fiberpo_check.verification.conform_variants import (
     ClipGate,
     clamped,
     clip_loss,
@@ -28,9 +28,9 @@ from fiberpo_check.conform_variants import (
     sign_zero_log_gate,
     with_config,
 )
-from fiberpo_check.gates import clip_sym, g_agg, hard_clip
+from fiberpo_check.engine.gates import clip_sym, g_agg, hard_clip
 from fiberpo_check.losses import compute_policy_loss_fiberpo, config_value, normalizers
-from fiberpo_check.objectives.fiberpo import (
+from fiberpo_check.engine.objectives.fiberpo import (
     base_log_weight,
     channel_aggregates,
     fiber_arguments,

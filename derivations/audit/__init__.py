@@ -7,7 +7,7 @@ import importlib
 import time
 from pathlib import Path
 
-from fiberpo_check import audit as table
+from fiberpo_check.verification import audit as table
 
 from ._base import CHECKS
 

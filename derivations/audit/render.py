@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from fiberpo_check.audit import SECTIONS, coverage, coverage_text
+from fiberpo_check.verification.audit import SECTIONS, coverage, coverage_text
 
 from ..render import COMBINING, TEXT_ESCAPES, TEXT_MATH
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..verdicts import ROOT
+from fiberpo_check.paths import ROOT
 
 
 def steps(preset: str) -> list[list[str]]:
@@ -25,7 +25,7 @@ def steps(preset: str) -> list[list[str]]:
 
 def main(argv: list[str]) -> int:
     """Run every step, stop at the first failure, and print where each output is."""
-    from ..__main__ import main as dispatch
+    from fiberpo_check.__main__ import main as dispatch
 
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check all", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
-from ..bench import MODES, SHAPES, rl_tokens_per_second, run_bench
-from ..experiments.presets import PRESETS, preset
+from fiberpo_check.empirical.bench import MODES, SHAPES, rl_tokens_per_second, run_bench
+from fiberpo_check.empirical.experiments.presets import PRESETS, preset
 
 TARGETS = {"ratio_vs_grpo": 1.25, "peak_mem_ratio": 1.5}  # eager memory target; compiled: time only
 

@@ -8,8 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-from ..verdicts import ROOT
-
 
 def main(argv: list[str]) -> int:
     """Exit 0 when every derivation ran (a refuted paper claim is a result); 1 when our own machinery broke,
@@ -18,8 +16,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: derivations/out)")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: min(2, CPUs))")
     args = parser.parse_args(argv)
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     from derivations.build import OUT, build
     from derivations.provers import DerivationError
 

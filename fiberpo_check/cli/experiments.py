@@ -6,8 +6,8 @@ import argparse
 
 import torch
 
-from ..experiments.presets import PRESETS
-from ..experiments.runner import SUMMARY_PATH, VERDICT_PATH, run_preset
+from fiberpo_check.empirical.experiments.presets import PRESETS
+from fiberpo_check.empirical.experiments.runner import SUMMARY_PATH, VERDICT_PATH, run_preset
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

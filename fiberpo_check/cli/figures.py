@@ -12,9 +12,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..experiments.presets import PRESETS
-from ..plots.registry import PresetMismatch, draw, load_all
-from ..plots.style import FIGURE_DIR, use_headless_backend
+from fiberpo_check.empirical.experiments.presets import PRESETS
+from fiberpo_check.plots.registry import PresetMismatch, draw, load_all
+from fiberpo_check.plots.style import FIGURE_DIR, use_headless_backend
 
 REFUSED = 3  # exit status when a figure's results come from another preset (or are missing)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import audit, ledger
+from fiberpo_check.verification import audit, ledger
 
 
 def table_text(table: list[dict], width: int = 90) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..notebooks import HTML_DIR, run_all
+from fiberpo_check.verification.notebooks import HTML_DIR, run_all
 
 
 def main(argv: list[str]) -> int:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..plots.style import FIGURE_DIR
-from ..report import REPORT_DIR, update_readme, write_report
+from fiberpo_check.plots.style import FIGURE_DIR
+from fiberpo_check.verification.report import REPORT_DIR, update_readme, write_report
 
 
 def main(argv: list[str]) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..losses import DEFAULTS, compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain
+from fiberpo_check.losses import DEFAULTS, compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain
 
 LOSS_MODES = {"fiberpo": compute_policy_loss_fiberpo, "fiberpo_domain": compute_policy_loss_fiberpo_domain}
 

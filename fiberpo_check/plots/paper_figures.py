@@ -8,12 +8,12 @@ import numpy as np
 import torch
 from matplotlib.colors import TwoSlopeNorm
 
-from ..checks.regime_map import global_regime
-from ..gates import g_agg, gate_regime
-from ..objectives.fiberpo import base_log_weight, channel_aggregates, fiber_arguments, fiber_log_residual
-from ..objectives.grpo import objective as grpo_objective
-from .registry import register
-from .style import METHOD_COLORS, PALETTE, new_figure, paper_style, save_figure
+from fiberpo_check.verification.checks.regime_map import global_regime
+from fiberpo_check.engine.gates import g_agg, gate_regime
+from fiberpo_check.engine.objectives.fiberpo import base_log_weight, channel_aggregates, fiber_arguments, fiber_log_residual
+from fiberpo_check.engine.objectives.grpo import objective as grpo_objective
+from fiberpo_check.plots.registry import register
+from fiberpo_check.plots.style import METHOD_COLORS, PALETTE, new_figure, paper_style, save_figure
 
 FIG2A = {"c": 0.15, "k": 3}
 FIG2B = {"c_pos": 0.20, "c_neg": 0.10, "k": 2}

@@ -14,11 +14,11 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
-from ..checks.exact_surrogates import GATES
-from ..objectives import REGISTRY
-from ..verdicts import ROOT
+from fiberpo_check.verification.checks.exact_surrogates import GATES
+from fiberpo_check.engine.objectives import REGISTRY
+from fiberpo_check.paths import FIGURES, SOURCE
 
-FIGURE_DIR = ROOT / "figures"
+FIGURE_DIR = FIGURES
 
 # Widths in inches of one column and of a full two-column page (NeurIPS/ICML-like); fonts below are 7-8 pt at 100%.
 SIZES = {"one-column": (3.4, 2.5), "one-column-tall": (3.4, 3.2), "two-column": (7.0, 2.8),
@@ -94,7 +94,7 @@ def use_headless_backend() -> None:
 def git(*args: str) -> str | None:
     """Output of `git ARGS` in the toolkit's checkout, or None outside one."""
     try:
-        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+        out = subprocess.run(["git", *args], cwd=SOURCE, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip()

@@ -1,0 +1,1 @@
+"""The empirical side: environments, training loops, experiments, benchmarks."""

@@ -1,9 +1,0 @@
-"""GRPO in RGF form: the PPO gate with trajectory-normalised weights 1/(|Tj| T_tau) (App. C.4)."""
-
-from __future__ import annotations
-
-from .ppo import PPO, PPO_HYPER
-from .registry import RGFMethod, register_method
-
-GRPO = register_method(RGFMethod("grpo", "GRPO", PPO.gate, native_mode="seq-mean-token-mean", defaults=PPO_HYPER))
-objective = GRPO.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_PPO(r)_i A_i (App. C.4, C.5.2)

@@ -1,0 +1,198 @@
+"""Global regimes of the base weight (§5.1, Fig 2b) and clip counts under trajectory drift (§5.2, Fig 4)."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import torch
+from torch import Tensor
+
+from fiberpo_check.verification.check_registry import register
+from fiberpo_check.engine.gates import g_agg, gate_regime
+from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
+from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.verification.checks import regime_exact
+from fiberpo_check.verification.checks.jacobian_checks import float_outcome, substatement
+from fiberpo_check.verification.checks.presets import PRODUCER, SMALL
+
+GLOBAL_REGIMES = ("G-I", "G-II,r", "G-II", "G-III,r", "G-III")
+FIG4_EPS = Fraction(1, 25)  # the fiber clip ε of Fig 4
+
+
+def global_regime(regime_pos: Tensor, regime_neg: Tensor) -> Tensor:
+    """Index into GLOBAL_REGIMES from the two channel regimes (0 pass, 1 rollback, 2 zeroed) (§5.1)."""
+    past = (regime_pos > 0).long() + (regime_neg > 0).long()
+    one_past = torch.where(torch.maximum(regime_pos, regime_neg) == 2, 2, 1)
+    both_past = torch.where((regime_pos == 2) & (regime_neg == 2), 4, 3)
+    return torch.where(past == 0, 0, torch.where(past == 1, one_past, both_past))
+
+
+def base_weight_grid(c_pos: float, c_neg: float, k: float, *, extent: float = 0.4, n: int = 401, gate=g_agg) -> dict:
+    """log w = gate(log s+) - gate(log s-) and the global regime on a grid of (log s+, log s-) >= 0 (eq 8)."""
+    axis = torch.linspace(0, extent, n, dtype=torch.float64)
+    s_pos, s_neg = torch.meshgrid(axis, axis, indexing="ij")
+    log_w = gate(s_pos, c_pos, k) - gate(s_neg, c_neg, k)
+    regime = global_regime(gate_regime(s_pos, c_pos, k), gate_regime(s_neg, c_neg, k))
+    return {"s_pos": s_pos, "s_neg": s_neg, "log_w": log_w, "regime": regime}
+
+
+def regime_facts(c_pos: float = 0.20, c_neg: float = 0.10, k: float = 2.0, gate=g_agg) -> dict:
+    """Five regimes present; G-I is the plain IS ratio; G-III gives w = 1; |log w| rises then falls along rays."""
+    grid = base_weight_grid(c_pos, c_neg, k, gate=gate)
+    regime, log_w = grid["regime"], grid["log_w"]
+    present = [name for index, name in enumerate(GLOBAL_REGIMES) if bool((regime == index).any())]
+    g1 = regime == 0
+    g3 = regime == 4
+    unimodal, non_monotone = [], []
+    for angle in torch.linspace(0.15, 1.42, 12, dtype=torch.float64):
+        reach = 1.2 * (1 + 1 / k) * max(c_pos / float(torch.cos(angle)), c_neg / float(torch.sin(angle)))
+        ray = torch.linspace(0, reach, 4001, dtype=torch.float64)
+        along = (gate(ray * torch.cos(angle), c_pos, k) - gate(ray * torch.sin(angle), c_neg, k)).abs()
+        peak = int(along.argmax())
+        rises = bool((along[1 : peak + 1] - along[:peak] >= -1e-15).all())
+        falls = bool((along[peak + 1 :] - along[peak:-1] <= 1e-15).all())
+        non_monotone.append(0 < peak < ray.numel() - 1 and float(along[-1]) == 0.0)
+        unimodal.append(rises and falls and non_monotone[-1])
+    ray = torch.linspace(0, 1.2 * (1 + 1 / k) * max(c_pos, c_neg), 4001, dtype=torch.float64)
+    diagonal = global_regime(gate_regime(ray, c_pos, k), gate_regime(ray, c_neg, k))
+    visited = [GLOBAL_REGIMES[int(i)] for i in torch.unique_consecutive(diagonal)]
+    return {
+        "regimes_present": present,
+        "g1_is_ratio_gap": float((log_w[g1] - (grid["s_pos"] - grid["s_neg"])[g1]).abs().max()),
+        "g3_log_w_max": float(log_w[g3].abs().max()) if bool(g3.any()) else float("nan"),
+        "rays_non_monotone": sum(non_monotone),
+        "rays_single_peak": sum(unimodal),
+        "rays": len(unimodal),
+        "diagonal_sequence": visited,
+    }
+
+
+def drift_clip_rows(*, length: int = 10, eps: float = float(FIG4_EPS), c_pos: float = 0.12, c_neg: float = 0.05,
+                    n_draws: int = 200, seed: int = 0) -> list[dict]:
+    """Fig 4 drift r_i = 1 + t D_i, sign(D) = sign(A): PPO/GRPO clip fraction vs FiberPO fiber-clip fraction."""
+    gen = torch.Generator().manual_seed(seed)
+    signs = torch.where(torch.rand(n_draws, length, generator=gen) < 0.5, 1.0, -1.0).to(torch.float64)
+    sizes = torch.exp(0.5 * torch.randn(n_draws, length, generator=gen, dtype=torch.float64))
+    mask = torch.ones(n_draws, length, dtype=torch.bool)
+    rows = []
+    for t in torch.linspace(0.01, 0.6, 60, dtype=torch.float64):
+        ratio = 1 + t * signs * sizes / sizes.abs().max(dim=-1, keepdim=True).values
+        log_ratio = torch.log(ratio.clamp(min=1e-6))
+        parts = fiberpo_parts(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps)
+        ppo_clipped = ((ratio > 1 + eps) | (ratio < 1 - eps)).double().mean(-1)
+        fiber_clipped = (parts.same_sign.abs() > eps).double().mean(-1)
+        both_drifted = (parts.log_s_pos > eps) & (parts.log_s_neg > eps)
+        for draw in both_drifted.nonzero().flatten().tolist():
+            rows.append({"t": float(t), "draw": draw, "ppo_clip_frac": float(ppo_clipped[draw]),
+                         "fiber_clip_frac": float(fiber_clipped[draw])})
+    return rows
+
+
+# ---------------------------------------------------------------- registered checks of FPO-7 and FPO-10
+
+
+def no_zeroing(x, c, k):
+    """A mutated g_agg that keeps rolling back past (1 + 1/k)C instead of zeroing (a negative control)."""
+    return torch.where(x.abs() <= c, x, torch.sign(x) * (k + 1) * c - k * x)
+
+
+def reduced(direction: tuple[int, int]) -> tuple[int, int]:
+    """A ray direction in lowest terms."""
+    divisor = math.gcd(*direction) or 1
+    return direction[0] // divisor, direction[1] // divisor
+
+
+def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool = True) -> list[SubStatement]:
+    """FPO-7: G-I and G-III identities (z3, every k ≤ K_MAX), the five regimes and the |log w| pattern along rays
+    (exact rationals, Fig 2b budgets), with the float64 grid of Fig 2b as a cross-check."""
+    fig = regime_exact.FIG2B
+    facts = regime_facts(float(fig["c_pos"]), float(fig["c_neg"]), float(fig["k"]),
+                         gate=g_agg if zeroing else no_zeroing)
+    if sink is not None:
+        sink.update(facts=facts)
+    mutant = "" if zeroing else " (g_agg without zeroing)"
+    grid = f"401 × 401 float64 grid of Fig 2b{mutant}"
+    subs = []
+    for regime, part_id in (("G-I", "FPO-7/G-I"), ("G-III", "FPO-7/G-III")):
+        found = regime_exact.z3_regime_identity(regime, zeroing)
+        witness = ""
+        if not found["proved"]:
+            x, y, c_pos, c_neg = found["point"]
+            value = regime_exact.frac_log_w(x, y, c_pos, c_neg, found["k"], zeroing)
+            if value == (x - y if regime == "G-I" else 0):
+                raise RuntimeError(f"FPO-7/{regime}: z3's counterexample {found} holds in exact rationals")
+            witness = (f"k = {found['k']}, C⁺ = {c_pos}, C⁻ = {c_neg}, log s⁺ = {x}, log s⁻ = {y}: log w = {value} "
+                       "(re-evaluated in exact rationals)")
+        float_gap = facts["g1_is_ratio_gap"] if regime == "G-I" else facts["g3_log_w_max"]
+        subs.append(substatement(part_id, Outcome(
+            "proof", "z3", f"every C± > 0, every aggregate in {regime}, every integer k ≤ {regime_exact.K_MAX}"
+            f"{mutant}", holds=found["proved"], counterexample=witness), float_outcome(
+            grid, float_gap == 0, f"max deviation {float_gap:.3g} on the grid", max_deviation=float_gap)))
+    witnesses = regime_exact.regime_witnesses(**fig)
+    missing = [r for r in regime_exact.REGIMES if r not in witnesses]
+    subs.append(substatement("FPO-7/five-regimes", Outcome(
+        "proof", "exact-rationals", f"exhibited points of the Fig 2b plane (C⁺ = {fig['c_pos']}, C⁻ = "
+        f"{fig['c_neg']}, k = {fig['k']})", holds=not missing,
+        counterexample=f"no point of {missing} on the grid" if missing else "",
+        measurements={"witnesses": {r: [str(v) for v in point] for r, point in witnesses.items()}}),
+        float_outcome(grid, len(facts["regimes_present"]) == len(regime_exact.REGIMES),
+                      f"regimes present: {facts['regimes_present']}", regimes_present=facts["regimes_present"])))
+    rays = sorted({reduced(d) for d in regime_exact.ray_family()})
+    violations = {d: regime_exact.pattern_violation(regime_exact.ray_profile(d, **fig, zeroing=zeroing))
+                  for d in rays}
+    ordered = [d for d in rays if regime_exact.smaller_channel_gated_first(d, fig["c_pos"], fig["c_neg"], fig["k"])]
+    failing = [d for d in rays if violations[d]]
+    first = min(failing, key=lambda d: (0 in d, max(d), d)) if failing else None
+    subs.append(substatement("FPO-7/rise-peak-decline", Outcome(
+        "exhaustive", "exact-rationals", f"{len(rays)} rays ρ(12, m), ρ(m, 12), m = 0..12, of the Fig 2b plane{mutant}, every "
+        "breakpoint, zero crossing and piece of |log w|", holds=not failing,
+        counterexample=f"ray (log s⁺, log s⁻) = ρ{first}: {violations[first]}" if first else "",
+        condition="" if not failing else "the channel with the smaller aggregate is fully gated before the other "
+        "reaches its budget (the order of Fig 2b's diagonal)",
+        condition_holds=None if not failing else not any(violations[d] for d in ordered),
+        measurements={"rays": len(rays), "rays_violating": len(failing), "rays_with_condition": len(ordered)})))
+    return subs
+
+
+def drift_check(preset: dict = SMALL, sink: dict | None = None, share: Fraction = Fraction(1, 2),
+                mutant_clip: bool = False) -> list[SubStatement]:
+    """FPO-10: the fiber clip of a token within ε of its same-sign mean never binds (z3); PPO/GRPO clip more than
+    `share` of the tokens whenever log s± > ε (z3 search, exact re-evaluation; float64 Fig 4 drift family)."""
+    eps = FIG4_EPS
+    found = regime_exact.z3_majority_counterexample(eps, FPO10_T_MAX, share)
+    witness = ""
+    if found is not None:
+        ell = regime_exact.simplest_majority_counterexample(eps, len(found), share) or found
+        exact = regime_exact.frac_majority(ell, eps)
+        if not (exact["log_s_pos"] > eps and exact["log_s_neg"] > eps and exact["clipped"] <= share * len(ell)):
+            raise RuntimeError(f"FPO-10: z3's counterexample {ell} is not one in exact rationals")
+        witness = (f"T = {exact['tokens']}, ε = {eps}, ℓ = ({', '.join(map(str, ell))}): log s⁺ = "
+                   f"{exact['log_s_pos']}, log s⁻ = {exact['log_s_neg']} > ε, yet {exact['clipped']} of "
+                   f"{exact['tokens']} tokens have |ℓ| > ε")
+    drift = drift_clip_rows()
+    rate = sum(r["ppo_clip_frac"] > share for r in drift) / len(drift)
+    if sink is not None:
+        sink.update(drift_instances=len(drift), ppo_majority_rate=rate,
+                    fiber_fewer_rate=sum(r["fiber_clip_frac"] < r["ppo_clip_frac"] for r in drift) / len(drift))
+    binding = regime_exact.z3_fiber_pass(FPO10_T_MAX, mutant_clip)
+    return [
+        substatement("FPO-10/fiber-pass", Outcome(
+            "proof", "z3", f"every ℓ ∈ ℝ^T, ε > 0, every T ≤ {FPO10_T_MAX}"
+            + (" (fiber clip at ±ε/2)" if mutant_clip else ""), holds=binding is None,
+            counterexample="" if binding is None else (
+                f"ℓ = ({', '.join(map(str, binding[:-1]))}), ε = {binding[-1]}: a token with |u_i| ≤ ε is clipped"))),
+        substatement("FPO-10/ppo-majority", Outcome(
+            "proof", "z3", f"every ℓ ∈ ℝ^T with log s± > ε = {eps}, every T ≤ {FPO10_T_MAX}; more than {share} of the "
+            "tokens", holds=found is None, counterexample=witness), float_outcome(
+            f"Fig 4 drift family: {len(drift)} (draw, t) instances with both log s± > ε", rate == 1,
+            f"holds on {rate:.0%} of the instances", rate=rate)),
+    ]
+
+
+FPO10_T_MAX = 8
+register("FPO-7", PRODUCER, "base_weight_regimes",
+         controls={"no_zeroing": lambda: regime_check(zeroing=False)})(regime_check)
+register("FPO-10", PRODUCER, "clip_counts_under_drift",
+         controls={"fiber_clip_at_half_eps": lambda: drift_check(mutant_clip=True)},
+         positives={"at_least_one_token": lambda: drift_check(share=Fraction(0))})(drift_check)

@@ -1,0 +1,153 @@
+"""The claims ledger: one row per SPEC claim, merging every producer's verdicts for that id by sub-statement.
+
+Merge rule. Each producer's verdict on a claim lists sub-statements (`claims.PARTS` names them: `FPO-2/eq20`, ...),
+each with the outcomes it found. The ledger pools, per sub-statement id, the outcomes of every producer (a SymPy
+proof from the derivations and a float64 cross-check from `verify` of `FPO-2/eq20` become one sub-statement with two
+outcomes) and decides it with `verdicts.combine`: the worst negative outcome wins (one exact counterexample refutes
+whatever else passed); otherwise the strongest positive (proved > verified-exhaustively > reproduced-in-miniature >
+supported-under-metric); a float64 outcome that holds supports nothing by itself, so a sub-statement with only float
+evidence stays not-yet-checked.
+
+Row rule (`verdicts.row_status`). A row's status is the worst status among its sub-statements of role "result" (the
+theorem or proposition itself); a remark (a side assertion the check also covers) keeps its own status and is shown
+beside the row, never folded into it, so "eq 20 is right; the L-III shortcut is not" reads as `proved` with a
+refuted remark. Sub-statements no producer reported count as not-yet-checked and do not lower a row; a row with no
+reported sub-statement is not-yet-checked. The evidence lists every sub-statement with its outcomes and every
+producer's own evidence, so nothing is hidden by the merge.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fiberpo_check.paths import REPORTS
+from fiberpo_check.verification.claims import CLAIMS, PART_BY_ID, Claim, parts_of
+from fiberpo_check.verification.verdicts import (
+    Status,
+    SubStatement,
+    Verdict,
+    all_verdict_files,
+    decide,
+    outcome_text,
+    read_verdicts,
+    row_status,
+    substatement_from_dict,
+)
+
+
+
+def verdict_order(verdict: Verdict) -> tuple[str, str]:
+    """Sort key of verdicts: producer, then content, so reading order (fresh or from a cache) never shows."""
+    return verdict.producer, json.dumps([verdict.substatements, verdict.evidence], sort_keys=True, default=float)
+
+
+def merged_substatements(claim: Claim, verdicts: list[Verdict]) -> list[tuple[SubStatement, list[str], list[str]]]:
+    """The claim's sub-statements, each with the outcomes of every producer pooled, who reported it, and the
+    producers' own texts where they differ from the listed one (e.g. a formula rendered by a prover).
+
+    Text, source and role of a listed id come from claims.py; order: the listed parts of the claim (claims.PARTS
+    order), then unlisted ids in sorted order."""
+    pooled: dict[str, list] = {}
+    reporters: dict[str, list[str]] = {}
+    first: dict[str, SubStatement] = {}
+    checked: dict[str, list[str]] = {}
+    for verdict in sorted(verdicts, key=verdict_order):
+        for row in verdict.substatements:
+            sub = substatement_from_dict(row)
+            first.setdefault(sub.id, sub)
+            pooled.setdefault(sub.id, []).extend(sub.outcomes)
+            if verdict.producer not in reporters.setdefault(sub.id, []):
+                reporters[sub.id].append(verdict.producer)
+            if sub.text not in checked.setdefault(sub.id, []):
+                checked[sub.id].append(sub.text)
+    listed = [p.id for p in parts_of(claim.id)]
+    merged = []
+    for sub_id in listed + sorted(set(pooled) - set(listed)):
+        known = PART_BY_ID.get(sub_id)
+        text, source, role = (known.text, known.source, known.role) if known else (
+            first[sub_id].text, first[sub_id].source, first[sub_id].role)
+        merged.append((SubStatement(sub_id, text, source, tuple(pooled.get(sub_id, ())), role),
+                       reporters.get(sub_id, []), [t for t in checked.get(sub_id, []) if t != text]))
+    return merged
+
+
+def substatement_row(sub: SubStatement, producers: list[str], checked: list[str]) -> dict:
+    """A sub-statement as a ledger dict: its status, the engines/domains of the outcomes that decided it, and the
+    producers' texts of the checked formula (`checked`) where they differ from the listed statement."""
+    status = sub.status
+    deciding = [o for o in sub.outcomes if decide(o) is status] or list(sub.outcomes)
+    evidence = " | ".join(outcome_text(o) for o in sub.outcomes) or "no check has reported yet"
+    return {"id": sub.id, "text": sub.text, "source": sub.source, "role": sub.role, "status": status.value,
+            "engine": ", ".join(sorted({o.engine for o in deciding})),
+            "domain": "; ".join(sorted({o.domain for o in deciding})),
+            "evidence": evidence, "producers": producers, "checked": checked}
+
+
+def row(claim: Claim, verdicts: list[Verdict]) -> dict:
+    """One ledger row: id, claim, source, kind, row status, evidence, producers and sub-statements."""
+    mine = sorted((v for v in verdicts if v.id == claim.id), key=verdict_order)
+    merged = merged_substatements(claim, mine)
+    status = row_status(sub for sub, _, _ in merged) if merged else Status.NOT_YET_CHECKED
+    evidence = " || ".join(f"[{v.producer}: {v.status.value}] {v.evidence}" for v in mine)
+    return {"id": claim.id, "claim": claim.text, "source": claim.source, "kind": claim.kind,
+            "status": status.value, "evidence": evidence or "no check has reported yet",
+            "producers": [v.producer for v in mine],
+            "substatements": [substatement_row(*merged_row) for merged_row in merged]}
+
+
+def rows(verdicts: list[Verdict] | None = None) -> list[dict]:
+    """Every SPEC claim in SPEC order, plus a row per unknown id a producer reported (kind 'unknown claim id')."""
+    verdicts = read_verdicts(all_verdict_files()) if verdicts is None else verdicts
+    table = [row(claim, verdicts) for claim in CLAIMS]
+    known = {claim.id for claim in CLAIMS}
+    for unknown in sorted({v.id for v in verdicts} - known):
+        table.append(row(Claim(unknown, "", "", "unknown claim id"), verdicts))
+    return table
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(table: list[dict]) -> str:
+    """The ledger as a Markdown report: the row table, then every claim's sub-statements with their statuses."""
+    counts: dict[str, int] = {}
+    for r in table:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    lines = ["<!-- generated by `python -m fiberpo_check ledger --write`; do not edit -->", "# Claims ledger", "",
+             "Status counts: " + ", ".join(f"{s}: {n}" for s, n in sorted(counts.items())), "",
+             "Row status: the worst status of the claim's 'result' sub-statements; remarks keep their own status "
+             "(rule in `fiberpo_check/ledger.py`).", "",
+             "| id | source | kind | status | sub-statements |", "|---|---|---|---|---|"]
+    for r in table:
+        subs = "; ".join(f"{s['id']} ({s['role']}): {s['status']}" for s in r["substatements"]) or "none reported"
+        lines.append("| " + " | ".join(cell(c) for c in (r["id"], r["source"], r["kind"], f"**{r['status']}**",
+                                                          subs)) + " |")
+    for r in table:
+        lines += ["", f"## {r['id']}: {r['status']}", "", f"{r['claim']} ({r['source']}; {r['kind']})", ""]
+        if r["substatements"]:
+            lines += ["| sub-statement | role | source | status | engine | domain | evidence |",
+                      "|---|---|---|---|---|---|---|"]
+            lines += ["| " + " | ".join(cell(s[k]) for k in ("id", "role", "source", "status", "engine", "domain"))
+                      + " | " + cell(" ".join([s["evidence"], *(f"Checked as: {t}" for t in s["checked"])])) + " |"
+                      for s in r["substatements"]]
+            lines.append("")
+        lines.append(f"Producers: {cell(r['evidence'])}")
+    return "\n".join(lines) + "\n"
+
+
+def serialise(table: list[dict]) -> str:
+    """claims.json text: deterministic (sorted keys, fixed indent)."""
+    return json.dumps(table, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write(table: list[dict], folder: Path | None = None) -> list[Path]:
+    """Write claims.md and claims.json into folder (default reports/)."""
+    folder = REPORTS if folder is None else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    md, js = folder / "claims.md", folder / "claims.json"
+    md.write_text(markdown(table))
+    js.write_text(serialise(table))
+    return [md, js]

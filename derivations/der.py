@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .formula import (Family, Part, Statement, channel_means, clip, derivation, gagg, log_fiberpo_gate, pos, signed,
-                      var, variables)
+from .formula import (
+    Family,
+    Part,
+    Statement,
+    channel_means,
+    clip,
+    derivation,
+    gagg,
+    log_fiberpo_gate,
+    pos,
+    signed,
+    var,
+    variables,
+)
 
 EPS, C_POS, C_NEG = var("epsilon", "positive"), var("C_+", "positive"), var("C_-", "positive")
 TOKEN_T = 2  # z3 decides the per-token statements for every T up to here within the build's time budget

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from typing import Callable
 
 import sympy as sp
-
-import itertools
 
 from .exact import frac_clip, frac_g_agg
 from .formula import Part, Search, Statement, derivation, var

@@ -6,9 +6,28 @@ import itertools
 
 import sympy as sp
 
-from .formula import (Family, Part, Search, Statement, channel_means, clip, derivation, fiber_residuals, gagg,
-                      log_fiberpo_gate, log_gated_residual, logs, mean, pos, resid_u, resid_v, signed, var,
-                      variables, when)
+from .formula import (
+    Family,
+    Part,
+    Search,
+    Statement,
+    channel_means,
+    clip,
+    derivation,
+    fiber_residuals,
+    gagg,
+    log_fiberpo_gate,
+    log_gated_residual,
+    logs,
+    mean,
+    pos,
+    resid_u,
+    resid_v,
+    signed,
+    var,
+    variables,
+    when,
+)
 
 EPS, C_POS, C_NEG = var("epsilon", "positive"), var("C_+", "positive"), var("C_-", "positive")
 TOKEN_T = 3  # z3 decides the per-token statements for every T up to here within the build's time budget

@@ -18,7 +18,14 @@ import torch
 from torch import Tensor
 
 from fiberpo_check.engine.aggregation import Normalizers, aggregate, row_weights
-from fiberpo_check.engine.batch import Hierarchy, check_finite, check_mask, check_positive, check_token_tensor, loss_inputs
+from fiberpo_check.engine.batch import (
+    Hierarchy,
+    check_finite,
+    check_mask,
+    check_positive,
+    check_token_tensor,
+    loss_inputs,
+)
 from fiberpo_check.engine.fast_fiberpo import (
     FiberStats,
     HierarchyBase,

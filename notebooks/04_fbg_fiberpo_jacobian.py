@@ -25,11 +25,11 @@ import os
 import matplotlib.pyplot as plt
 import torch
 
-from fiberpo_check.verification.checks.probe_batches import mixed_regime_batch, random_lengths
 from fiberpo_check.engine.gates import gate_regime
 from fiberpo_check.engine.jacobian import fiberpo_jacobian, fiberpo_log_jacobian
 from fiberpo_check.engine.objectives.fiberpo import fiberpo_gate, fiberpo_parts
 from fiberpo_check.plots.style import paper_style
+from fiberpo_check.verification.checks.probe_batches import mixed_regime_batch, random_lengths
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 HYPER = dict(c_pos=0.12, c_neg=0.08, eps=0.03)

@@ -2,8 +2,8 @@
 
 import json
 
-from fiberpo_check.empirical.bench import run_bench
 from fiberpo_check.cli.bench import main
+from fiberpo_check.empirical.bench import run_bench
 
 FIELDS = {"name", "shape", "mode", "ms", "ratio_vs_grpo", "peak_mem_ratio", "x_floor"}
 

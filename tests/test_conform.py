@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from fiberpo_check.cli import conform as conform_cli
+from fiberpo_check.losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain
 from fiberpo_check.verification.conform import PROPERTIES, check_conformance, conforms, load_loss
 from fiberpo_check.verification.conform_probes import LONG_LENGTHS, interleaved_hierarchy, probe_families
 from fiberpo_check.verification.conform_report import format_table
 from fiberpo_check.verification.conform_settings import Settings, parse_budget
 from fiberpo_check.verification.conform_variants import fiber_loss, reference_loss
-from fiberpo_check.losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain
 from tests.wrong_losses import RIGHT_LOSSES, WRONG_LOSSES, per_sign_eps_loss, raises_on_long_rows, shared_budget_loss
 
 

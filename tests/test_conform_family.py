@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import fiberpo_check as fc
+from fiberpo_check.losses import compute_policy_loss_grpo
 from fiberpo_check.verification.conform import build_checker, check_conformance, conforms
 from fiberpo_check.verification.conform_probes import probe_families
 from fiberpo_check.verification.conform_report import deviation_profile, format_table
@@ -20,7 +21,6 @@ from fiberpo_check.verification.conform_variants import (
     reference_loss,
     with_config,
 )
-from fiberpo_check.losses import compute_policy_loss_grpo
 from tests.wrong_losses import REFERENCE, per_sign_eps_loss, shared_budget_loss, sign_zero_loss
 
 ENGINE_METHOD = {"ppo": ("ppo", {}), "grpo": ("grpo", {}), "gspo": ("gspo", {}),

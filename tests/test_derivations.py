@@ -16,8 +16,15 @@ from derivations import der, fgh, fpo
 from derivations.build import OUT, PREAMBLE
 from derivations.exact import fiber_log_gate
 from derivations.formula import Family, Part, Statement, log_fiberpo_gate, unfold, var, variables
-from derivations.provers import (DerivationError, ProverDisagreement, check_part, decide, evaluate,
-                                 is_counterexample, substatements)
+from derivations.provers import (
+    DerivationError,
+    ProverDisagreement,
+    check_part,
+    decide,
+    evaluate,
+    is_counterexample,
+    substatements,
+)
 from fiberpo_check import fiberpo_gate
 from fiberpo_check.verification.verdicts import Status, row_status
 

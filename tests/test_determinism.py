@@ -2,9 +2,9 @@
 
 import torch
 
-from fiberpo_check.verification.checks.jacobian_probes import GateHyper, identity_radius_check
-from fiberpo_check.engine.microbatch import BatchContext
 from fiberpo_check.empirical.training.bandit_iteration import IterationConfig, policy_iteration
+from fiberpo_check.engine.microbatch import BatchContext
+from fiberpo_check.verification.checks.jacobian_probes import GateHyper, identity_radius_check
 
 QUICK_BANDIT = IterationConfig(states=4, arms=3, pulls_per_state=8, iterations=3, inner_steps=3)
 

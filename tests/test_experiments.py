@@ -5,7 +5,6 @@ import json
 import pytest
 
 from fiberpo_check.empirical.experiments import cache, runner
-from fiberpo_check.verification.check_registry import checks
 from fiberpo_check.empirical.experiments.lm_verdicts import emp4, rgf3, synthetic_report, synthetic_rgf3
 from fiberpo_check.empirical.experiments.presets import preset
 from fiberpo_check.empirical.experiments.stats import (
@@ -16,6 +15,7 @@ from fiberpo_check.empirical.experiments.stats import (
     t_interval,
 )
 from fiberpo_check.empirical.experiments.summaries import paired, stability, tokens_to_threshold
+from fiberpo_check.verification.check_registry import checks
 from fiberpo_check.verification.verdicts import Status, row_status
 
 

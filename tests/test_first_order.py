@@ -3,8 +3,6 @@
 import pytest
 import torch
 
-from fiberpo_check.verification.checks import first_order, regime_map
-from fiberpo_check.verification.checks.exact_surrogates import expected_surrogate, pair_batches, single_batches, value_and_gradient
 from fiberpo_check.empirical.envs.tree_policy import (
     build_tree,
     random_logits,
@@ -12,6 +10,13 @@ from fiberpo_check.empirical.envs.tree_policy import (
     token_log_probs,
     trajectory_probs,
     true_objective,
+)
+from fiberpo_check.verification.checks import first_order, regime_map
+from fiberpo_check.verification.checks.exact_surrogates import (
+    expected_surrogate,
+    pair_batches,
+    single_batches,
+    value_and_gradient,
 )
 
 

@@ -7,8 +7,8 @@ from fiberpo_check.verification.checks import first_order_exact as exact
 from fiberpo_check.verification.checks.first_order_verdicts import (
     better,
     emp1_check,
-    emp2_check,
     emp1_substatements,
+    emp2_check,
     emp2_substatements,
     interpolate,
     paired,

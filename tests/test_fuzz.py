@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 import fiberpo_check as fc
 from fiberpo_check.engine.aggregation import MODES, Normalizers, aggregate
-from fiberpo_check.losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain
 from fiberpo_check.engine.microbatch import METHODS as CONTEXT_METHODS
 from fiberpo_check.engine.microbatch import BatchContext, TokenBatch, token_gate
 from fiberpo_check.engine.objectives import METHODS
 from fiberpo_check.engine.objectives.apc import apc_gate
+from fiberpo_check.losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain
 
 FUZZ = settings(max_examples=30, deadline=None)
 LOG_RATIOS = st.one_of(st.floats(-30, 30), st.sampled_from([-1e4, 1e4, 0.0, 1e-300, -1e-300]))

@@ -4,6 +4,7 @@
 import pytest
 import torch
 
+from fiberpo_check.engine.gates import gate_regime
 from fiberpo_check.verification.checks import jacobian_suite
 from fiberpo_check.verification.checks.jacobian_probes import (
     GateHyper,
@@ -27,7 +28,6 @@ from fiberpo_check.verification.checks.probe_batches import (
     random_lengths,
     regime_batch,
 )
-from fiberpo_check.engine.gates import gate_regime
 
 HYPER = GateHyper()
 

@@ -6,14 +6,14 @@ import pytest
 import torch
 
 from fiberpo_check.engine.aggregation import aggregate
+from fiberpo_check.engine.objectives import grpo
+from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
+from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts
 from fiberpo_check.losses import (
     compute_policy_loss_fiberpo,
     compute_policy_loss_fiberpo_domain,
     compute_policy_loss_grpo,
 )
-from fiberpo_check.engine.objectives import grpo
-from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
-from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts
 from tests.test_fast_loss import DOMAINS, EPS, GROUPS, regime_batch
 
 CONFIG = {"fiberpo_c_pos": 0.12, "fiberpo_c_neg": 0.08, "fiberpo_eps": EPS}

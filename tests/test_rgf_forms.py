@@ -1,7 +1,12 @@
 """RGF-1: the RGF forms equal the standard losses (SymPy and z3 proofs, float64 cross-check); mutants are refuted."""
 
 from fiberpo_check.verification.checks import rgf_exact
-from fiberpo_check.verification.checks.rgf_forms import grpo_with_ppo_weights, rgf_forms_check, unsigned_gate, without_min
+from fiberpo_check.verification.checks.rgf_forms import (
+    grpo_with_ppo_weights,
+    rgf_forms_check,
+    unsigned_gate,
+    without_min,
+)
 
 
 def statuses(subs):

@@ -14,9 +14,9 @@ from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast 
 
 from fiberpo_check.engine.aggregation import Normalizers, aggregate  # noqa: E402
 from fiberpo_check.engine.batch import Hierarchy  # noqa: E402
-from fiberpo_check.integrations.trl import FiberPOConfig, FiberPOGRPOTrainer  # noqa: E402
 from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts  # noqa: E402
 from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts  # noqa: E402
+from fiberpo_check.integrations.trl import FiberPOConfig, FiberPOGRPOTrainer  # noqa: E402
 
 WORDS = ["[PAD]", "[EOS]", "[UNK]"] + [f"w{i}" for i in range(29)]
 

@@ -8,6 +8,16 @@ from torch import Tensor
 
 from fiberpo_check.engine.aggregation import aggregate
 from fiberpo_check.engine.batch import masked
+from fiberpo_check.engine.gates import clip_sym, g_agg, hard_clip
+from fiberpo_check.engine.objectives.fiberpo import (
+    base_log_weight,
+    channel_aggregates,
+    fiber_arguments,
+    fiber_log_residual,
+    fiberpo_parts,
+    validated,
+)
+from fiberpo_check.losses import compute_policy_loss_fiberpo, config_value, normalizers
 from fiberpo_check.verification.checks.jacobian_probes import GateHyper
 from fiberpo_check.verification.checks.mutants import (
     batch_pooled_aggregates,
@@ -27,16 +37,6 @@ from fiberpo_check.verification.conform_variants import (
     reference_loss,
     sign_zero_log_gate,
     with_config,
-)
-from fiberpo_check.engine.gates import clip_sym, g_agg, hard_clip
-from fiberpo_check.losses import compute_policy_loss_fiberpo, config_value, normalizers
-from fiberpo_check.engine.objectives.fiberpo import (
-    base_log_weight,
-    channel_aggregates,
-    fiber_arguments,
-    fiber_log_residual,
-    fiberpo_parts,
-    validated,
 )
 
 REFERENCE = reference_loss("fiberpo")

@@ -6,8 +6,7 @@ import sympy as sp
 
 from fiberpo_check.verification.verdicts import Outcome
 
-from ..formula import (Family, Search, Statement, clip, fiber_residuals, gagg,
-                       log_gated_residual, mean, var, variables)
+from ..formula import Family, Search, Statement, clip, fiber_residuals, gagg, log_gated_residual, mean, var, variables
 from ._base import Finding, check, expansion, on_grid, proved, row, under_condition
 
 UNPLOTTED = "describes the plotted configuration of Fig 4 (T = 10, k = 32, ε = 0.04, C⁺ = 0.12, C⁻ = 0.05)"

@@ -11,12 +11,18 @@ import json
 import sys
 from dataclasses import asdict
 
+from fiberpo_check.cli.device_options import DTYPES, add_device_options, parse_or_status, resolve_device
 from fiberpo_check.engine.aggregation import MODES
 from fiberpo_check.verification.conform import PROPERTIES, PropertyResult, build_checker, conforms, load_loss
-from fiberpo_check.verification.conform_report import deviation_profile, dump_writer, format_profile, format_table, profile_json
+from fiberpo_check.verification.conform_report import (
+    deviation_profile,
+    dump_writer,
+    format_profile,
+    format_table,
+    profile_json,
+)
 from fiberpo_check.verification.conform_settings import Settings, parse_assignments, parse_budget
 from fiberpo_check.verification.conform_variants import VARIANTS
-from fiberpo_check.cli.device_options import DTYPES, add_device_options, parse_or_status, resolve_device
 
 
 def parser() -> argparse.ArgumentParser:

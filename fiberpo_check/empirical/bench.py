@@ -20,9 +20,13 @@ from torch import Tensor
 from torch.profiler import profile
 
 from fiberpo_check.empirical.envs.tiny_lm.tasks import TaskConfig
-from fiberpo_check.losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain, compute_policy_loss_grpo
 from fiberpo_check.empirical.training.lm_pretrain import PretrainConfig, pretrain
 from fiberpo_check.empirical.training.lm_rl import RLConfig, train
+from fiberpo_check.losses import (
+    compute_policy_loss_fiberpo,
+    compute_policy_loss_fiberpo_domain,
+    compute_policy_loss_grpo,
+)
 
 LOSSES = {
     "grpo": compute_policy_loss_grpo,

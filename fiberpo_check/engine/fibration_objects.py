@@ -12,7 +12,14 @@ import torch
 from torch import Tensor
 
 from fiberpo_check.engine.batch import Hierarchy, check_mask, check_positive, segment_sum, token_lengths
-from fiberpo_check.engine.fibration import AtomicGate, Fibration, FibrationGatingHierarchy, GatingInstance, MarkovKernel, check_reflecting
+from fiberpo_check.engine.fibration import (
+    AtomicGate,
+    Fibration,
+    FibrationGatingHierarchy,
+    GatingInstance,
+    MarkovKernel,
+    check_reflecting,
+)
 from fiberpo_check.engine.gates import clip_sym, g_agg
 from fiberpo_check.engine.objectives.fiberpo import sign_label
 from fiberpo_check.engine.objectives.fiberpo_domain import level_budgets

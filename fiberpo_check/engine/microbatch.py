@@ -30,7 +30,8 @@ from fiberpo_check.engine.batch import (
     token_lengths,
 )
 from fiberpo_check.engine.gates import ratio_deviation
-from fiberpo_check.engine.objectives import REGISTRY, method as registered_method
+from fiberpo_check.engine.objectives import REGISTRY
+from fiberpo_check.engine.objectives import method as registered_method
 from fiberpo_check.engine.objectives.apc import coupled_clip, padded
 from fiberpo_check.engine.objectives.fiberpo import channel_aggregates, fiber_arguments, fiber_log_residual
 from fiberpo_check.engine.objectives.fiberpo_domain import LevelInputs, channel_gate, level_budgets

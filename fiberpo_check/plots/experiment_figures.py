@@ -10,7 +10,15 @@ import numpy as np
 from fiberpo_check.empirical.experiments.cache import latest, presets_with_results
 from fiberpo_check.empirical.experiments.summaries import bandit_summary, lm_summary, smoothed
 from fiberpo_check.plots.registry import pick_preset, register
-from fiberpo_check.plots.style import METHOD_COLORS, PALETTE, Provenance, method_label, new_figure, paper_style, save_figure
+from fiberpo_check.plots.style import (
+    METHOD_COLORS,
+    PALETTE,
+    Provenance,
+    method_label,
+    new_figure,
+    paper_style,
+    save_figure,
+)
 
 
 def results(name: str, preset: str, allow_other: bool = False) -> dict:

@@ -8,17 +8,22 @@ import numpy as np
 import torch
 from matplotlib.colors import TwoSlopeNorm
 
-from fiberpo_check.verification.checks.regime_map import global_regime
-from fiberpo_check.engine.gates import g_agg, gate_regime
-from fiberpo_check.engine.objectives.fiberpo import base_log_weight, channel_aggregates, fiber_arguments, fiber_log_residual
+from fiberpo_check.engine.gates import g_agg, gate_regime, zeroing_threshold
+from fiberpo_check.engine.objectives.fiberpo import (
+    base_log_weight,
+    channel_aggregates,
+    fiber_arguments,
+    fiber_log_residual,
+)
 from fiberpo_check.engine.objectives.grpo import objective as grpo_objective
 from fiberpo_check.plots.registry import register
 from fiberpo_check.plots.style import METHOD_COLORS, PALETTE, new_figure, paper_style, save_figure
+from fiberpo_check.verification.checks.regime_map import FIG4_CONFIG, global_regime
 
 FIG2A = {"c": 0.15, "k": 3}
 FIG2B = {"c_pos": 0.20, "c_neg": 0.10, "k": 2}
 FIG3 = {"T": 3, "eps": 0.025, "c_pos": 0.15, "c_neg": 0.09, "k": 3, "advantages": [1.0, -0.4, -0.6], "zoom": 0.18}
-FIG4 = {"T": 10, "k": 32, "eps": 0.04, "c_pos": 0.12, "c_neg": 0.05, "seed": 0, "t_max": 4.3}
+FIG4 = {**FIG4_CONFIG, "seed": 0, "t_max": 4.3}
 
 
 def base_log_weight_grid(log_s_pos: np.ndarray, log_s_neg: np.ndarray, c_pos: float, c_neg: float, k: float):
@@ -47,7 +52,7 @@ def draw_fig2a(out_dir: Path) -> list[Path]:
     c, k = FIG2A["c"], FIG2A["k"]
     x = np.linspace(-0.3, 0.3, 1201)
     y = g_agg(torch.as_tensor(x), c, k).numpy()
-    c_star = (1 + 1 / k) * c
+    c_star = zeroing_threshold(c, k)
     with paper_style():
         fig, ax = new_figure("one-column")
         ax.axvspan(-c, c, color=PALETTE[5], alpha=0.12, lw=0, label="pass-through |x| ≤ C")
@@ -67,7 +72,7 @@ def draw_fig2a(out_dir: Path) -> list[Path]:
 
 def regime_labels(c_pos: float, c_neg: float, k: float) -> list[tuple[float, float, str]]:
     """Centres of the five global regimes G-I ... G-III in (log s+, log s-) space (Fig 2b)."""
-    sp, sn = (1 + 1 / k) * c_pos, (1 + 1 / k) * c_neg
+    sp, sn = zeroing_threshold(c_pos, k), zeroing_threshold(c_neg, k)
     return [
         (c_pos / 2, c_neg / 2, "G-I"),
         ((c_pos + sp) / 2, c_neg / 2, "G-II,r"),
@@ -91,8 +96,8 @@ def draw_base_weight_map(ax, c_pos: float, c_neg: float, k: float, extent=(0.0, 
     )
     ax.contour(grid_pos, grid_neg, log_w, levels=np.linspace(-limit, limit, 13), colors="k", linewidths=0.2, alpha=0.4)
     for value, star, color, vertical in (
-        (c_pos, (1 + 1 / k) * c_pos, PALETTE[0], True),
-        (c_neg, (1 + 1 / k) * c_neg, PALETTE[1], False),
+        (c_pos, zeroing_threshold(c_pos, k), PALETTE[0], True),
+        (c_neg, zeroing_threshold(c_neg, k), PALETTE[1], False),
     ):
         line = ax.axvline if vertical else ax.axhline
         line(value, color=color, ls="--", lw=0.8)

@@ -14,9 +14,9 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
-from fiberpo_check.verification.checks.exact_surrogates import GATES
 from fiberpo_check.engine.objectives import REGISTRY
 from fiberpo_check.paths import FIGURES, SOURCE
+from fiberpo_check.verification.checks.exact_surrogates import GATES
 
 FIGURE_DIR = FIGURES
 

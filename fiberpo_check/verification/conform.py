@@ -12,12 +12,25 @@ from torch import Tensor
 
 from fiberpo_check.engine.aggregation import MODES, aggregate
 from fiberpo_check.engine.batch import masked
-from fiberpo_check.verification.checks.jacobian_probes import eq20_terms, eq20_vjp
-from fiberpo_check.verification.conform_probes import Probe, constant_trajectory, on_policy_probes, probe_families, rollback_and_zeroing_cases, \
-    variant_config
-from fiberpo_check.verification.conform_settings import Settings
-from fiberpo_check.verification.conform_variants import DUAL_CLIP_VARIANTS, FIBER_VARIANTS, NATIVE_MODE, VARIANTS, config_hyper, reference_loss
 from fiberpo_check.losses import normalizers
+from fiberpo_check.verification.checks.jacobian_probes import eq20_terms, eq20_vjp
+from fiberpo_check.verification.conform_probes import (
+    Probe,
+    constant_trajectory,
+    on_policy_probes,
+    probe_families,
+    rollback_and_zeroing_cases,
+    variant_config,
+)
+from fiberpo_check.verification.conform_settings import Settings
+from fiberpo_check.verification.conform_variants import (
+    DUAL_CLIP_VARIANTS,
+    FIBER_VARIANTS,
+    NATIVE_MODE,
+    VARIANTS,
+    config_hyper,
+    reference_loss,
+)
 
 PROPERTIES = (
     "value", "gradient", "identity_at_on_policy", "block_structure", "eq20", "rollback_slope", "zeroing",

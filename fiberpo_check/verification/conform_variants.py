@@ -18,13 +18,13 @@ from torch import Tensor
 
 from fiberpo_check.engine.aggregation import aggregate
 from fiberpo_check.engine.batch import broadcast_advantages, check_mask, log_ratio_of, masked
-from fiberpo_check.verification.checks.jacobian_probes import GateHyper
-from fiberpo_check.verification.checks.mutants import detached_aggregates
 from fiberpo_check.engine.gates import hard_clip, pessimistic_clip, safe_ratio
-from fiberpo_check.losses import config_value, normalizers
 from fiberpo_check.engine.objectives.fiberpo import fiber_log_residual
 from fiberpo_check.engine.objectives.gspo import gspo_gate, sequence_log_ratio
 from fiberpo_check.engine.objectives.ppo import advantage_sign, ppo_gate
+from fiberpo_check.losses import config_value, normalizers
+from fiberpo_check.verification.checks.jacobian_probes import GateHyper
+from fiberpo_check.verification.checks.mutants import detached_aggregates
 
 FIBER_VARIANTS = ("fiberpo", "fiberpo_domain")
 CLIP_VARIANTS = ("ppo", "grpo", "gspo", "gspo_token", "dapo", "dr_grpo", "cispo")

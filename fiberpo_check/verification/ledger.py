@@ -36,7 +36,6 @@ from fiberpo_check.verification.verdicts import (
 )
 
 
-
 def verdict_order(verdict: Verdict) -> tuple[str, str]:
     """Sort key of verdicts: producer, then content, so reading order (fresh or from a cache) never shows."""
     return verdict.producer, json.dumps([verdict.substatements, verdict.evidence], sort_keys=True, default=float)

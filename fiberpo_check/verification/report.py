@@ -11,9 +11,9 @@ import re
 import struct
 from pathlib import Path
 
+from fiberpo_check.paths import DERIVATIONS_OUT, README, REPORTS, RESULTS
 from fiberpo_check.plots.registry import load_all
 from fiberpo_check.plots.style import FIGURE_DIR, git_commit, git_dirty, package_versions
-from fiberpo_check.paths import DERIVATIONS_OUT, README, REPORTS, RESULTS
 
 REPORT_DIR = REPORTS
 AUDIT_JSON = REPORT_DIR / "audit.json"

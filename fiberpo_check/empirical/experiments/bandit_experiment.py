@@ -8,7 +8,13 @@ from fractions import Fraction
 import torch
 from tqdm import tqdm
 
-from fiberpo_check.empirical.envs.bandit import ContextualBandit, RationalBandit, as_tensor, identity_bandit, rational_sample
+from fiberpo_check.empirical.envs.bandit import (
+    ContextualBandit,
+    RationalBandit,
+    as_tensor,
+    identity_bandit,
+    rational_sample,
+)
 from fiberpo_check.empirical.training.bandit_exact import apc_state_gain, closed_form, paper_radius
 from fiberpo_check.empirical.training.bandit_iteration import IterationConfig, policy_iteration
 from fiberpo_check.empirical.training.bandit_updates import (

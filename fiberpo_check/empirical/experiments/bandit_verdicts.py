@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
+from fiberpo_check.empirical.experiments.stats import t_interval
 from fiberpo_check.verification.check_registry import register
 from fiberpo_check.verification.verdicts import Outcome, SubStatement, Verdict, make_verdict, substatements_text
-from fiberpo_check.empirical.experiments.stats import t_interval
 
 PRODUCER = "experiments"
 EXACT_ENGINE = "exact-rationals (every vertex of APC-Obj's linear pieces over the policy simplex)"

@@ -11,7 +11,14 @@ import math
 from dataclasses import replace
 
 from fiberpo_check.verification.check_registry import register
-from fiberpo_check.verification.verdicts import Contrast, Outcome, SubStatement, Verdict, make_verdict, substatements_text
+from fiberpo_check.verification.verdicts import (
+    Contrast,
+    Outcome,
+    SubStatement,
+    Verdict,
+    make_verdict,
+    substatements_text,
+)
 
 PRODUCER = "experiments"
 JOYAI = "JoyAI-LLM Flash report (arXiv 2604.03044) §3.3"

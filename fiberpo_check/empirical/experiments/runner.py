@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import time
 
-from fiberpo_check.verification.verdicts import RESULT_VERDICTS, write_verdicts
 from fiberpo_check.empirical.experiments import bandit_experiment, lm_experiment
 from fiberpo_check.empirical.experiments.cache import RESULT_DIR, cached
 from fiberpo_check.empirical.experiments.experiment_verdicts import compute
 from fiberpo_check.empirical.experiments.presets import preset
 from fiberpo_check.empirical.experiments.summaries import bandit_summary, lm_report
+from fiberpo_check.verification.verdicts import RESULT_VERDICTS, write_verdicts
 
 SUMMARY_PATH = RESULT_DIR / "summary.json"
 VERDICT_PATH = RESULT_VERDICTS / "experiments.json"

@@ -7,7 +7,12 @@ import math
 import numpy as np
 
 from fiberpo_check.empirical.experiments.bandit_verdicts import bandit_summary  # noqa: F401  (the bandit summary lives beside its verdicts)
-from fiberpo_check.empirical.experiments.stats import bootstrap_interval, paired_contrast, paired_sign_contrast, t_interval
+from fiberpo_check.empirical.experiments.stats import (
+    bootstrap_interval,
+    paired_contrast,
+    paired_sign_contrast,
+    t_interval,
+)
 
 
 def smoothed(values: list[float], window: int) -> np.ndarray:

@@ -9,8 +9,8 @@ import torch
 from torch import Tensor
 
 from fiberpo_check.empirical.envs.bandit import ContextualBandit, rational_sample, tabulate
-from fiberpo_check.engine.objectives import surrogate
 from fiberpo_check.empirical.training.bandit_updates import exact_update
+from fiberpo_check.engine.objectives import surrogate
 
 
 @dataclass(frozen=True)

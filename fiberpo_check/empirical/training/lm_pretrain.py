@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from fiberpo_check.empirical.envs.tiny_lm.model import GPT, GPTConfig
 from fiberpo_check.empirical.envs.tiny_lm.tasks import PAD, VOCAB, TaskConfig, encode, response_mask, sample_problems
-from fiberpo_check.empirical.training.lm_rollout import evaluate, eval_problems, response_logits
+from fiberpo_check.empirical.training.lm_rollout import eval_problems, evaluate, response_logits
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,16 @@ from tqdm import tqdm
 
 from fiberpo_check.empirical.envs.tiny_lm.model import GPT
 from fiberpo_check.empirical.envs.tiny_lm.tasks import DOMAINS, TaskConfig, response_mask, rewards, sample_problems
-from fiberpo_check.engine.objectives import surrogate
 from fiberpo_check.empirical.training.lm_diagnostics import drift_metrics, gate_fractions
-from fiberpo_check.empirical.training.lm_rollout import evaluate, eval_problems, generate, response_logits, token_entropy, token_log_probs
+from fiberpo_check.empirical.training.lm_rollout import (
+    eval_problems,
+    evaluate,
+    generate,
+    response_logits,
+    token_entropy,
+    token_log_probs,
+)
+from fiberpo_check.engine.objectives import surrogate
 
 
 @dataclass(frozen=True)

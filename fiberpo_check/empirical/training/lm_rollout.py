@@ -7,7 +7,15 @@ import torch
 from torch import Tensor
 
 from fiberpo_check.empirical.envs.tiny_lm.model import GPT, KVCache
-from fiberpo_check.empirical.envs.tiny_lm.tasks import DOMAINS, EOS, Problems, TaskConfig, exact_matches, rewards, sample_problems
+from fiberpo_check.empirical.envs.tiny_lm.tasks import (
+    DOMAINS,
+    EOS,
+    Problems,
+    TaskConfig,
+    exact_matches,
+    rewards,
+    sample_problems,
+)
 
 
 @torch.no_grad()

@@ -9,8 +9,15 @@ from torch import Tensor
 
 from fiberpo_check.engine.batch import Hierarchy, check_positive
 from fiberpo_check.engine.gates import g_agg
+from fiberpo_check.engine.objectives.fiberpo import (
+    FIBERPO_HYPER,
+    FiberParts,
+    channel_aggregates,
+    fiber_arguments,
+    fiber_log_residual,
+    validated,
+)
 from fiberpo_check.engine.objectives.registry import RGFMethod, register_method
-from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER, FiberParts, channel_aggregates, fiber_arguments, fiber_log_residual, validated
 
 LEVELS = ("domain", "group", "trajectory")
 

@@ -15,8 +15,14 @@ import torch
 from torch import Tensor
 from torch.func import vmap
 
+from fiberpo_check.empirical.envs.tree_policy import (
+    TreePolicy,
+    token_advantages,
+    token_log_probs,
+    trajectory_probs,
+    true_objective,
+)
 from fiberpo_check.engine.aggregation import MODES, aggregate
-from fiberpo_check.empirical.envs.tree_policy import TreePolicy, token_advantages, token_log_probs, trajectory_probs, true_objective
 from fiberpo_check.engine.gates import clip_sym
 from fiberpo_check.engine.objectives import REGISTRY, RGFMethod
 from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER, fiberpo_parts

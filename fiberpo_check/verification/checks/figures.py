@@ -10,7 +10,15 @@ import math
 from pathlib import Path
 
 from fiberpo_check.plots.registry import pick_preset, register
-from fiberpo_check.plots.style import FIGURE_DIR, METHOD_COLORS, Provenance, method_label, new_figure, paper_style, save_figure
+from fiberpo_check.plots.style import (
+    FIGURE_DIR,
+    METHOD_COLORS,
+    Provenance,
+    method_label,
+    new_figure,
+    paper_style,
+    save_figure,
+)
 from fiberpo_check.verification.checks.verify_suite import PRESETS, RESULTS
 
 # the sink files `verify` writes for the checks these figures draw (results/verify/<claim>_<check>.json)

@@ -11,12 +11,17 @@ import numpy as np
 import torch
 from scipy import stats
 
-from fiberpo_check.verification.check_registry import register
 from fiberpo_check.empirical.envs.tree_policy import build_tree, random_logits
-from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.verification.check_registry import register
 from fiberpo_check.verification.checks import first_order_exact as exact
-from fiberpo_check.verification.checks.exact_surrogates import expected_surrogate, pair_batches, single_batches, value_and_gradient
+from fiberpo_check.verification.checks.exact_surrogates import (
+    expected_surrogate,
+    pair_batches,
+    single_batches,
+    value_and_gradient,
+)
 from fiberpo_check.verification.checks.first_order import ascent_path, second_order_rows
+from fiberpo_check.verification.verdicts import Outcome, SubStatement
 
 PRODUCER = "verify"
 CROSS_CHECK_TOL = 1e-10  # float64 autodiff gradient against the exact rational one (relative)

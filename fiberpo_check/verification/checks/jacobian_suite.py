@@ -21,7 +21,13 @@ from fiberpo_check.verification.checks.jacobian_probes import (
     random_tangent,
     relative_gap,
 )
-from fiberpo_check.verification.checks.probe_batches import REGIMES, hierarchy_ids, mixed_regime_batch, random_lengths, regime_batch
+from fiberpo_check.verification.checks.probe_batches import (
+    REGIMES,
+    hierarchy_ids,
+    mixed_regime_batch,
+    random_lengths,
+    regime_batch,
+)
 
 
 def on_device(log_ratio: Tensor, mask: Tensor, device: str, dtype: torch.dtype) -> tuple[Tensor, Tensor]:

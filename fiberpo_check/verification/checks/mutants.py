@@ -6,7 +6,13 @@ import torch
 from torch import Tensor
 
 from fiberpo_check.engine.batch import masked
-from fiberpo_check.engine.objectives.fiberpo import base_log_weight, channel_aggregates, fiber_arguments, fiber_log_residual, validated
+from fiberpo_check.engine.objectives.fiberpo import (
+    base_log_weight,
+    channel_aggregates,
+    fiber_arguments,
+    fiber_log_residual,
+    validated,
+)
 from fiberpo_check.verification.checks.jacobian_probes import GateHyper, LogGateMap
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from fiberpo_check.engine.gates import zeroing_threshold
+
 REGIMES = ("pass", "rollback", "zeroed")
 
 
@@ -26,7 +28,7 @@ def aggregate_in_regime(regime: str, budget: float, lengths: Tensor, gen: torch.
         return budget * u
     if regime == "rollback":
         return budget * (1 + u / k)
-    return budget * (1 + 1 / k) * (1.1 + u)
+    return zeroing_threshold(budget, k) * (1.1 + u)
 
 
 def batch_with_aggregates(

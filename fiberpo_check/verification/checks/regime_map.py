@@ -8,16 +8,17 @@ from fractions import Fraction
 import torch
 from torch import Tensor
 
-from fiberpo_check.verification.check_registry import register
-from fiberpo_check.engine.gates import g_agg, gate_regime
+from fiberpo_check.engine.gates import g_agg, gate_regime, zeroing_threshold
 from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
-from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.verification.check_registry import register
 from fiberpo_check.verification.checks import regime_exact
 from fiberpo_check.verification.checks.jacobian_checks import float_outcome, substatement
 from fiberpo_check.verification.checks.presets import PRODUCER, SMALL
+from fiberpo_check.verification.verdicts import Outcome, SubStatement
 
 GLOBAL_REGIMES = ("G-I", "G-II,r", "G-II", "G-III,r", "G-III")
-FIG4_EPS = Fraction(1, 25)  # the fiber clip ε of Fig 4
+FIG4_CONFIG = {"T": 10, "k": 32, "eps": 0.04, "c_pos": 0.12, "c_neg": 0.05}  # the configuration plotted in Fig 4
+FIG4_EPS = Fraction(str(FIG4_CONFIG["eps"]))  # its fiber clip ε = 1/25, exact
 
 
 def global_regime(regime_pos: Tensor, regime_neg: Tensor) -> Tensor:
@@ -46,7 +47,7 @@ def regime_facts(c_pos: float = 0.20, c_neg: float = 0.10, k: float = 2.0, gate=
     g3 = regime == 4
     unimodal, non_monotone = [], []
     for angle in torch.linspace(0.15, 1.42, 12, dtype=torch.float64):
-        reach = 1.2 * (1 + 1 / k) * max(c_pos / float(torch.cos(angle)), c_neg / float(torch.sin(angle)))
+        reach = 1.2 * zeroing_threshold(max(c_pos / float(torch.cos(angle)), c_neg / float(torch.sin(angle))), k)
         ray = torch.linspace(0, reach, 4001, dtype=torch.float64)
         along = (gate(ray * torch.cos(angle), c_pos, k) - gate(ray * torch.sin(angle), c_neg, k)).abs()
         peak = int(along.argmax())
@@ -54,7 +55,7 @@ def regime_facts(c_pos: float = 0.20, c_neg: float = 0.10, k: float = 2.0, gate=
         falls = bool((along[peak + 1 :] - along[peak:-1] <= 1e-15).all())
         non_monotone.append(0 < peak < ray.numel() - 1 and float(along[-1]) == 0.0)
         unimodal.append(rises and falls and non_monotone[-1])
-    ray = torch.linspace(0, 1.2 * (1 + 1 / k) * max(c_pos, c_neg), 4001, dtype=torch.float64)
+    ray = torch.linspace(0, 1.2 * zeroing_threshold(max(c_pos, c_neg), k), 4001, dtype=torch.float64)
     diagonal = global_regime(gate_regime(ray, c_pos, k), gate_regime(ray, c_neg, k))
     visited = [GLOBAL_REGIMES[int(i)] for i in torch.unique_consecutive(diagonal)]
     return {
@@ -68,8 +69,9 @@ def regime_facts(c_pos: float = 0.20, c_neg: float = 0.10, k: float = 2.0, gate=
     }
 
 
-def drift_clip_rows(*, length: int = 10, eps: float = float(FIG4_EPS), c_pos: float = 0.12, c_neg: float = 0.05,
-                    n_draws: int = 200, seed: int = 0) -> list[dict]:
+def drift_clip_rows(*, length: int = FIG4_CONFIG["T"], eps: float = FIG4_CONFIG["eps"],
+                    c_pos: float = FIG4_CONFIG["c_pos"], c_neg: float = FIG4_CONFIG["c_neg"], n_draws: int = 200,
+                    seed: int = 0) -> list[dict]:
     """Fig 4 drift r_i = 1 + t D_i, sign(D) = sign(A): PPO/GRPO clip fraction vs FiberPO fiber-clip fraction."""
     gen = torch.Generator().manual_seed(seed)
     signs = torch.where(torch.rand(n_draws, length, generator=gen) < 0.5, 1.0, -1.0).to(torch.float64)

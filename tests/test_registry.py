@@ -47,3 +47,22 @@ def test_defaults_are_read_only_and_names_unique():
         method("fiberpo").defaults["c_pos"] = 1.0
     with pytest.raises(ValueError, match="twice"):
         register_method(RGFMethod("ppo", "PPO", None, None))
+
+
+@pytest.mark.parametrize("name", [n for n in METHODS if REGISTRY[n].clipped is not None])
+def test_registered_clip_indicator_is_off_on_policy_and_on_far_off_policy(name):
+    rgf = method(name)
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 1, 1]], dtype=torch.bool)
+    ids = {"group_ids": torch.tensor([0, 1]), "domain_ids": torch.tensor([0, 0])}
+    needed = {k: ids[k] for k in rgf.ids}
+    on_policy = rgf.clipped(torch.zeros(2, 4, dtype=torch.float64), mask, **needed, **rgf.hyper({}))
+    far = torch.tensor([[0.0, 2.0, -1.0, 0.0], [3.0, -3.0, 1.0, 0.0]], dtype=torch.float64)
+    off_policy = rgf.clipped(far, mask, **needed, **rgf.hyper({}))
+    assert not bool(on_policy.any())
+    assert bool(off_policy[mask].any() if off_policy.dim() == 2 else off_policy.any())
+
+
+def test_every_registered_method_has_a_colour():
+    from fiberpo_check.plots.style import METHOD_COLORS
+
+    assert set(METHODS) <= set(METHOD_COLORS)

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from fiberpo_check.empirical.envs.bandit import ContextualBandit, rational_sample, tabulate
 from fiberpo_check.empirical.training.bandit_updates import exact_update
+from fiberpo_check.engine.objectives import method as rgf_method
 from fiberpo_check.engine.objectives import surrogate
 
 
@@ -37,9 +38,7 @@ def surrogate_step(method: str, logits: Tensor, batch: dict, config: IterationCo
     """New logits after `inner_steps` Adam steps on the method's surrogate, ratios taken against the old policy."""
     old_log_prob = torch.log_softmax(logits, dim=1)[batch["states"], batch["arms"]][:, None].detach()
     mask = torch.ones_like(old_log_prob, dtype=torch.bool)
-    hyper = dict(config.hyper.get(method, {}))
-    if method == "apc":
-        hyper["state_ids"] = batch["states"][:, None]
+    hyper = {**config.hyper.get(method, {}), **{name: batch["states"][:, None] for name in rgf_method(method).ids}}
     theta = logits.clone().requires_grad_(True)
     optimizer = torch.optim.Adam([theta], lr=config.lr)
     for _ in range(config.inner_steps):

@@ -7,8 +7,7 @@ from torch import Tensor
 
 from fiberpo_check.engine.batch import masked
 from fiberpo_check.engine.gates import gate_regime, safe_ratio
-from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
-from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts
+from fiberpo_check.engine.objectives import method
 from fiberpo_check.engine.objectives.gspo import sequence_log_ratio
 
 REGIMES = ("pass", "rollback", "zeroed")  # gate_regime codes 0, 1, 2 of g_agg (eq 10)
@@ -40,33 +39,16 @@ def drift_metrics(new_logits: Tensor, old_logits: Tensor, log_ratio: Tensor, mas
 
 
 @torch.no_grad()
-def gate_fractions(method: str, hyper: dict, log_ratio: Tensor, mask: Tensor) -> dict[str, float]:
-    """Fraction of tokens (GRPO) or trajectories (GSPO) clipped; FiberPO family: fiber-clip fraction of tokens and the
-    fraction of trajectories in each g_agg regime of every base gate (per level and sign channel)."""
-    if method in ("grpo", "ppo"):
-        eps_low = hyper.get("eps_low", 0.2)
-        eps_high = hyper.get("eps_high") or eps_low
-        ratio = safe_ratio(log_ratio)[mask]
-        return {"clip/frac": float(((ratio < 1 - eps_low) | (ratio > 1 + eps_high)).double().mean())}
-    if method == "gspo":
-        s = safe_ratio(sequence_log_ratio(log_ratio, mask))
-        eps_low, eps_high = hyper["eps_low"], hyper.get("eps_high") or hyper["eps_low"]
-        return {"clip/frac": float(((s < 1 - eps_low) | (s > 1 + eps_high)).double().mean())}
-    if method == "fiberpo":
-        parts = fiberpo_parts(log_ratio, mask, c_pos=hyper["c_pos"], c_neg=hyper["c_neg"], eps=hyper["eps"])
-    else:
-        parts = fiberpo_domain_parts(
-            log_ratio,
-            mask,
-            hyper["group_ids"],
-            hyper["domain_ids"],
-            c_pos=hyper["c_pos"],
-            c_neg=hyper["c_neg"],
-            eps=hyper["eps"],
-        )
-    metrics = {"clip/frac": float((parts.same_sign.abs() > hyper["eps"])[mask].double().mean())}
-    for (channel, level), (x, c, k) in parts.base_gates.items():
-        regime = gate_regime(x, c, k)
-        for code, name in enumerate(REGIMES):
-            metrics[f"regime/{level}_{channel}_{name}"] = float((regime == code).double().mean())
+def gate_fractions(method_name: str, hyper: dict, log_ratio: Tensor, mask: Tensor) -> dict[str, float]:
+    """Fraction of tokens (or, for per-trajectory clips, trajectories) the method's trust region clips; FiberPO
+    family: also the fraction of trajectories in each g_agg regime of every base gate (per level and sign channel)."""
+    rgf = method(method_name)
+    ids, hyper = rgf.split(hyper)
+    clipped = rgf.clipped(log_ratio, mask, **ids, **hyper)
+    metrics = {"clip/frac": float((clipped[mask] if clipped.dim() == 2 else clipped).double().mean())}
+    if rgf.parts is not None:
+        for (channel, level), (x, c, k) in rgf.parts(log_ratio, mask, **ids, **hyper).base_gates.items():
+            regime = gate_regime(x, c, k)
+            for code, name in enumerate(REGIMES):
+                metrics[f"regime/{level}_{channel}_{name}"] = float((regime == code).double().mean())
     return metrics

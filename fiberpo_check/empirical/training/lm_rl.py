@@ -22,7 +22,7 @@ from fiberpo_check.empirical.training.lm_rollout import (
     token_entropy,
     token_log_probs,
 )
-from fiberpo_check.engine.objectives import surrogate
+from fiberpo_check.engine.objectives import method, surrogate
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,9 @@ def group_advantages(reward: torch.Tensor, group_size: int) -> torch.Tensor:
 
 
 def method_hyper(config: RLConfig, rows: torch.Tensor, group_ids: torch.Tensor, domain_ids: torch.Tensor) -> dict:
-    """The surrogate's keyword arguments for a (mini)batch of rows; FiberPO-Domain also gets group/domain ids."""
-    hyper = dict(config.hyper)
-    if config.method == "fiberpo_domain":
-        hyper.update(group_ids=group_ids[rows], domain_ids=domain_ids[rows])
-    return hyper
+    """The surrogate's keyword arguments for a (mini)batch of rows, with the id tensors the method needs (registry)."""
+    available = {"group_ids": group_ids[rows], "domain_ids": domain_ids[rows]}
+    return {**config.hyper, **{name: available[name] for name in method(config.method).ids}}
 
 
 def train(

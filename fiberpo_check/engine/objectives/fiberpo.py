@@ -94,5 +94,6 @@ FIBERPO_HYPER = {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}  # the toolkit's def
 
 FIBERPO = register_method(RGFMethod(
     "fiberpo", "FiberPO", lambda log_ratio, advantages, mask, **hyper: fiberpo_gate(log_ratio, mask, **hyper),
-    native_mode="seq-mean-token-mean", defaults=FIBERPO_HYPER))
+    native_mode="seq-mean-token-mean", defaults=FIBERPO_HYPER, parts=fiberpo_parts,
+    clipped=lambda log_ratio, mask, **hyper: fiberpo_parts(log_ratio, mask, **hyper).same_sign.abs() > hyper["eps"]))
 objective = FIBERPO.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_i A_i (eq 6)

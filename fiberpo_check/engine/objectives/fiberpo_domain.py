@@ -102,5 +102,8 @@ def fiberpo_domain_gate(
 FIBERPO_DOMAIN = register_method(RGFMethod(
     "fiberpo_domain", "FiberPO-Domain",
     lambda log_ratio, advantages, mask, **kw: fiberpo_domain_gate(log_ratio, mask, **kw),
-    native_mode="seq-mean-token-mean", defaults=FIBERPO_HYPER, ids=("group_ids", "domain_ids")))
+    native_mode="seq-mean-token-mean", defaults=FIBERPO_HYPER, ids=("group_ids", "domain_ids"),
+    parts=fiberpo_domain_parts,
+    clipped=lambda log_ratio, mask, group_ids, domain_ids, **hyper: fiberpo_domain_parts(
+        log_ratio, mask, group_ids, domain_ids, **hyper).same_sign.abs() > hyper["eps"]))
 objective = FIBERPO_DOMAIN.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_i A_i (eq 30)

@@ -6,7 +6,7 @@ from torch import Tensor
 
 from fiberpo_check.engine.batch import masked
 from fiberpo_check.engine.gates import pessimistic_clip, safe_ratio
-from fiberpo_check.engine.objectives.ppo import advantage_sign
+from fiberpo_check.engine.objectives.ppo import advantage_sign, ratio_clipped
 from fiberpo_check.engine.objectives.registry import RGFMethod, register_method
 
 
@@ -43,6 +43,7 @@ def gspo_gate(
 
 
 GSPO = register_method(RGFMethod(
-    "gspo", "GSPO", gspo_gate, native_mode="seq-mean-token-mean",
-    defaults=GSPO_HYPER))
+    "gspo", "GSPO", gspo_gate, native_mode="seq-mean-token-mean", defaults=GSPO_HYPER,
+    clipped=lambda log_ratio, mask, eps_low, eps_high, use_min, token_level: ratio_clipped(
+        sequence_log_ratio(log_ratio, mask), eps_low, eps_high)))
 objective = GSPO.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_GSPO_tau A_i (App. C.4, C.5.3)

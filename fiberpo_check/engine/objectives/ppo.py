@@ -30,7 +30,14 @@ def ppo_gate(
     return pessimistic_clip(safe_ratio(log_ratio), advantage_sign(advantages), 1 - eps_low, 1 + eps_high, use_min)
 
 
+def ratio_clipped(log_ratio: Tensor, eps_low: float, eps_high: float | None) -> Tensor:
+    """Where r lies outside [1 - eps_low, 1 + eps_high] (eps_high None: eps_low), the PPO clip interval (App. C.4)."""
+    ratio = safe_ratio(log_ratio)
+    return (ratio < 1 - eps_low) | (ratio > 1 + (eps_low if eps_high is None else eps_high))
+
+
 PPO = register_method(RGFMethod(
     "ppo", "PPO", lambda log_ratio, advantages, mask, **hyper: ppo_gate(log_ratio, advantages, **hyper),
-    native_mode="token-mean", defaults=PPO_HYPER))
+    native_mode="token-mean", defaults=PPO_HYPER,
+    clipped=lambda log_ratio, mask, eps_low, eps_high, use_min: ratio_clipped(log_ratio, eps_low, eps_high)))
 objective = PPO.objective  # sum_i (1/T) G_PPO(r)_i A_i over all sampled tokens (App. C.4)

@@ -19,7 +19,9 @@ class RGFMethod:
     """One method as the paper's (E, mu, G): `gate(log_ratio, advantages, mask, **ids, **hyper)` gives G(r) per token
     [B, T]; `native_mode` is the aggregation whose weights are the paper's mu; `defaults` every hyperparameter's
     default (None where there is none); `ids` the id tensors the gate needs; `required` the hyperparameters without a default.
-    `objective_override` replaces the RGF sum for objectives not of that form (TV-TRPO, eq 67)."""
+    `objective_override` replaces the RGF sum for objectives not of that form (TV-TRPO, eq 67). `clipped(log_ratio,
+    mask, **ids, **hyper)` marks where the trust region clips ([B, T] per token, [B] per trajectory); `parts` gives the
+    FiberPO family's intermediates (FiberParts: fiber arguments, base gates per level and channel)."""
 
     name: str
     label: str
@@ -29,6 +31,8 @@ class RGFMethod:
     ids: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     objective_override: Callable[..., Tensor] | None = None
+    clipped: Callable[..., Tensor] | None = None
+    parts: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))

@@ -11,11 +11,11 @@ from torch.nn.parallel import DistributedDataParallel
 
 from fiberpo_check.engine.aggregation import MODES
 from fiberpo_check.engine.distributed import context_from_shard
-from fiberpo_check.engine.microbatch import METHODS
+from fiberpo_check.engine.microbatch import CONTEXT_METHODS
 from tests.test_microbatch import HYPER, hierarchical_batch, reference_loss, rows_of
 
 WORLD_SIZE = 3
-CASES = list(itertools.product(METHODS, MODES))
+CASES = list(itertools.product(CONTEXT_METHODS, MODES))
 
 
 class TabularPolicy(torch.nn.Module):

@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 
 import fiberpo_check as fc
 from fiberpo_check.engine.aggregation import MODES, Normalizers, aggregate
-from fiberpo_check.engine.microbatch import METHODS as CONTEXT_METHODS
-from fiberpo_check.engine.microbatch import BatchContext, TokenBatch, token_gate
+from fiberpo_check.engine.microbatch import CONTEXT_METHODS, BatchContext, TokenBatch, token_gate
 from fiberpo_check.engine.objectives import METHODS
 from fiberpo_check.engine.objectives.apc import apc_gate
 from fiberpo_check.losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain

@@ -7,8 +7,7 @@ import torch
 
 import fiberpo_check as fc
 from fiberpo_check.engine.gates import gate_regime
-from fiberpo_check.engine.microbatch import METHODS as CONTEXT_METHODS
-from fiberpo_check.engine.microbatch import BatchContext
+from fiberpo_check.engine.microbatch import CONTEXT_METHODS, BatchContext
 from fiberpo_check.engine.objectives import METHODS
 from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
 from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import fiberpo_check as fc
 from fiberpo_check.engine.aggregation import MODES, Normalizers, aggregate
 from fiberpo_check.engine.gates import gate_regime
-from fiberpo_check.engine.microbatch import METHODS, BatchContext
+from fiberpo_check.engine.microbatch import CONTEXT_METHODS, BatchContext
 from fiberpo_check.engine.objectives.apc import apc_gate, apc_regime
 from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts
 from fiberpo_check.engine.objectives.gspo import gspo_gate
@@ -129,7 +129,7 @@ def test_test_batch_visits_every_gate_regime():
     assert set(apc_regimes.tolist()) == {0, 1, 2}  # (P), (R), (Z) of eqs 61-63
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", CONTEXT_METHODS)
 def test_whole_batch_context_loss_is_minus_surrogate(method):
     log_prob, old, adv, mask, ids = hierarchical_batch()
     keep = mask.any(dim=-1)
@@ -142,7 +142,7 @@ def test_whole_batch_context_loss_is_minus_surrogate(method):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", CONTEXT_METHODS)
 def test_microbatch_gradients_equal_full_batch_gradient(method, mode):
     grad_gap, loss_gap = split_gap(method, mode, random_chunks(BATCH, 4, seed=1))
     assert grad_gap < 1e-12 and loss_gap < 1e-12

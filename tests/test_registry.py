@@ -5,7 +5,7 @@ import torch
 
 import fiberpo_check as fc
 from fiberpo_check.engine.aggregation import aggregate
-from fiberpo_check.engine.microbatch import METHODS as CONTEXT_METHODS
+from fiberpo_check.engine.microbatch import CONTEXT_METHODS
 from fiberpo_check.engine.objectives import METHODS, REGISTRY, RGFMethod, method
 from fiberpo_check.engine.objectives.registry import register_method
 

@@ -110,7 +110,7 @@ class FiberStats:
     ratio_sum: Tensor  # sum of r_i = exp(log r_i) (log r clamped to +-20) over valid tokens
 
 
-def channel_log_means(log_ratio: Tensor, mask: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+def fused_channel_aggregates(log_ratio: Tensor, mask: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
     """log s+- = (sum |log r| +- sum log r) / (2 T) per row over the valid tokens (eq 9)."""
     masked = torch.where(mask, log_ratio, 0)
     total, absolute = masked.sum(dim=-1), masked.abs().sum(dim=-1)
@@ -122,7 +122,7 @@ def row_select(labels: Tensor, negative: Tensor, positive: Tensor) -> Tensor:
     return torch.addcmul(negative, labels, positive - negative)
 
 
-def token_gate(log_ratio, advantages, mask, log_s_pos: Tensor, log_s_neg: Tensor, eps: float):
+def fused_token_terms(log_ratio, advantages, mask, log_s_pos: Tensor, log_s_neg: Tensor, eps: float):
     """h / (mu w_base) = A r~ per token (eqs 14-16) with its free part (|u| <= eps), the labels 1[l = +1], seven row sums.
 
     log s+- are [B, 1]; l u = log r - (log s+ or -log s-) and log r~ = clip(l u) - clip(v), v the opposite
@@ -152,8 +152,8 @@ def token_gradient(free_part: Tensor, labels: Tensor, mask: Tensor, row_pos: Ten
 def fiber_forward(log_prob, old_log_prob, advantages, mask, row_weight, lengths, base_fn, eps: float):
     """J, what the backward needs (free A r~, labels, per-row quantities [8, B]) and the FiberStats rows [6, B]."""
     log_ratio = log_prob - old_log_prob  # arbitrary where masked: every use below selects by the mask
-    log_s_pos, log_s_neg = channel_log_means(log_ratio, mask, lengths)
-    free_part, labels, sums = token_gate(log_ratio, advantages, mask, log_s_pos[:, None], log_s_neg[:, None], eps)
+    log_s_pos, log_s_neg = fused_channel_aggregates(log_ratio, mask, lengths)
+    free_part, labels, sums = fused_token_terms(log_ratio, advantages, mask, log_s_pos[:, None], log_s_neg[:, None], eps)
     base = base_fn(log_s_pos, log_s_neg)
     row_scale = row_weight * torch.exp(base)  # mu w_base: h = row_scale * A r~
     sum_all, sum_free, sum_pos, sum_free_pos = sums[:4] * row_scale

@@ -36,7 +36,7 @@ from fiberpo_check.engine.objectives.apc import coupled_clip, padded
 from fiberpo_check.engine.objectives.fiberpo import channel_aggregates, fiber_arguments, fiber_log_residual
 from fiberpo_check.engine.objectives.fiberpo_domain import LevelInputs, channel_gate, level_budgets
 
-METHODS = tuple(name for name, rgf in REGISTRY.items() if rgf.gate is not None)  # those with a per-token gate
+CONTEXT_METHODS = tuple(name for name, rgf in REGISTRY.items() if rgf.gate is not None)  # those with a per-token gate
 CHANNELS = (("c_pos", 1.0), ("c_neg", -1.0))  # budget name and sign of each channel in log w_base (eq 31)
 
 
@@ -94,7 +94,7 @@ def known_index(name: str, ids: Tensor, keys: Tensor) -> Tensor:
     return index
 
 
-def channel_log_means(batch: TokenBatch) -> Tensor:
+def stacked_channel_aggregates(batch: TokenBatch) -> Tensor:
     """Per-trajectory (log s+, log s-) as a [b, 2] tensor (eq 9)."""
     lengths = token_lengths(batch.mask, batch.log_ratio.dtype)
     return torch.stack(channel_aggregates(batch.log_ratio, batch.mask, lengths), dim=-1)
@@ -135,14 +135,14 @@ class DomainCoupling:
     def contributions(self, batch: TokenBatch) -> Tensor:
         """(log s+, log s-, 1, T_tau) of each trajectory, listed once per segment it feeds."""
         lengths = token_lengths(batch.mask, batch.log_ratio.dtype)[:, None]
-        per_trajectory = torch.cat((channel_log_means(batch), torch.ones_like(lengths), lengths), dim=-1)
+        per_trajectory = torch.cat((stacked_channel_aggregates(batch), torch.ones_like(lengths), lengths), dim=-1)
         return per_trajectory.repeat(2, 1)
 
     def gate(self, batch: TokenBatch, segments: Tensor, sums: Tensor, hyper: dict) -> Tensor:
         """G_i of FiberPO-Domain with group/domain means and token counts from whole-batch `sums` (eqs 30-33)."""
         group, domain = sums[segments].chunk(2)  # [b, 4] rows: sum log s+, sum log s-, trajectories, tokens
         g_mean, d_mean = group[:, :2] / group[:, 2:3], domain[:, :2] / domain[:, 2:3]
-        log_s, lengths = channel_log_means(batch), token_lengths(batch.mask, batch.log_ratio.dtype)
+        log_s, lengths = stacked_channel_aggregates(batch), token_lengths(batch.mask, batch.log_ratio.dtype)
         counts = {"domain": domain[:, 3], "group": group[:, 3], "trajectory": lengths}
         base = sum(
             sign
@@ -199,7 +199,7 @@ def token_gate(method: str, batch: TokenBatch, hyper: dict) -> Tensor:
     return registered_method(method).gate(batch.log_ratio, batch.advantages, batch.mask, **hyper)
 
 
-def method_hyper(method: str, hyper: dict) -> dict:
+def gated_hyper(method: str, hyper: dict) -> dict:
     """The method's default hyperparameters overridden by `hyper` (methods with a per-token gate only)."""
     rgf = registered_method(method)
     if rgf.gate is None:
@@ -261,7 +261,7 @@ class BatchContext:
         **hyper,
     ) -> "BatchContext":
         """Pass 1 on the whole batch (or this process's shard with a `collective`); no gradient is recorded."""
-        hyper = method_hyper(method, hyper)
+        hyper = gated_hyper(method, hyper)
         mode = loss_agg_mode or registered_method(method).native_mode
         if mode not in MODES:
             raise ValueError(f"loss_agg_mode: {mode!r} is not one of {MODES}")

@@ -58,7 +58,7 @@ class Status(str, Enum):
 POSITIVE = frozenset({Status.SUPPORTED, Status.REPRODUCED, Status.VERIFIED_EXHAUSTIVELY, Status.PROVED})
 NEGATIVE = frozenset(s for s in Status if s not in POSITIVE and s is not Status.NOT_YET_CHECKED)
 MATH_METHODS = ("proof", "exhaustive", "float")
-METHODS = (*MATH_METHODS, "empirical", "metric")
+OUTCOME_METHODS = (*MATH_METHODS, "empirical", "metric")
 ALPHA = 0.05  # significance level of empirical contrasts
 
 
@@ -117,8 +117,8 @@ class Outcome:
     measurements: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method: {self.method!r} is not one of {METHODS}")
+        if self.method not in OUTCOME_METHODS:
+            raise ValueError(f"method: {self.method!r} is not one of {OUTCOME_METHODS}")
         if (self.method == "empirical") != (self.contrast is not None):
             raise ValueError("contrast: required for method 'empirical' and only there")
         if self.method != "empirical" and self.holds is None:

@@ -50,7 +50,7 @@ GATES = {
                                 "seq-mean-token-mean", FIBERPO_HYPER),
 }
 NATIVE_MODE = {name: rgf.native_mode for name, rgf in GATES.items()}
-METHODS = tuple(GATES)
+EXACT_METHODS = tuple(GATES)
 DEFAULT_HYPER = {name: {**rgf.defaults, **({"delta": RELAXED_APC_DELTA} if name == "apc" else {})}
                  for name, rgf in GATES.items()}
 
@@ -117,8 +117,8 @@ def single_batches(tree: TreePolicy, theta_old: Tensor) -> PairBatches:
 
 def gated_ratios(method: str, log_ratio: Tensor, batches: PairBatches, hyper: dict | None = None) -> Tensor:
     """Per-token G(r) of `method` on the stacked pairs; `identity` is G = r (the linear surrogate)."""
-    if method not in METHODS:
-        raise ValueError(f"method: {method!r} is not one of {METHODS}")
+    if method not in EXACT_METHODS:
+        raise ValueError(f"method: {method!r} is not one of {EXACT_METHODS}")
     rgf = GATES[method]
     ids = {"state_ids": batches.state_ids, "group_ids": batches.pair_ids, "domain_ids": batches.pair_ids}
     return rgf.gate(log_ratio, batches.advantages, batches.mask, **{name: ids[name] for name in rgf.ids},
@@ -128,8 +128,8 @@ def gated_ratios(method: str, log_ratio: Tensor, batches: PairBatches, hyper: di
 def expected_surrogate(method: str, theta: Tensor, batches: PairBatches, mode: str | None = None,
                        hyper: dict | None = None) -> Tensor:
     """E_{pairs ~ pi_old}[J_hat(theta | theta_old)] with the given aggregation mode (default: the method's own)."""
-    if method not in METHODS:
-        raise ValueError(f"method: {method!r} is not one of {METHODS}")
+    if method not in EXACT_METHODS:
+        raise ValueError(f"method: {method!r} is not one of {EXACT_METHODS}")
     mode = mode or NATIVE_MODE[method]
     if mode not in MODES:
         raise ValueError(f"mode: {mode!r} is not one of {MODES}")

@@ -12,7 +12,7 @@ from fiberpo_check.empirical.envs.tree_policy import TreePolicy, trajectory_prob
 from fiberpo_check.engine.aggregation import MODES
 from fiberpo_check.verification.checks.exact_surrogates import (
     ADVANTAGES,
-    METHODS,
+    EXACT_METHODS,
     PairBatches,
     expected_surrogate,
     pair_batches,
@@ -27,7 +27,7 @@ def cosine(a: Tensor, b: Tensor) -> float:
     return float((a * b).sum()) / norm if norm > 0 else float("nan")
 
 
-def agreement_rows(tree: TreePolicy, theta_old: Tensor, methods=METHODS, modes=MODES) -> list[dict]:
+def agreement_rows(tree: TreePolicy, theta_old: Tensor, methods=EXACT_METHODS, modes=MODES) -> list[dict]:
     """At theta_old, per method x mode x advantage kind: gaps to the identity-gated surrogate and to J (Thm 4.5)."""
     rows = []
     for advantage in ADVANTAGES:
@@ -69,7 +69,7 @@ def random_direction(theta_old: Tensor, seed: int) -> Tensor:
 def second_order_rows(tree: TreePolicy, theta_old: Tensor, *, steps: tuple[float, ...] | None = None,
                       setups: tuple[tuple[str, str], ...] = (("seq-mean-token-sum", "trajectory"),
                                                              ("seq-mean-token-mean", "trajectory")),
-                      methods=METHODS, seed: int = 0, fit_below: float = 1e-2) -> list[dict]:
+                      methods=EXACT_METHODS, seed: int = 0, fit_below: float = 1e-2) -> list[dict]:
     """|[J(theta) - J(theta_old)] - [J_hat(theta) - J_hat(theta_old)]| along theta_old + a d, and its log-log slope
     fitted on the steps <= `fit_below` (the asymptotic regime; larger steps leave the gates' identity ball)."""
     steps = steps or tuple(10.0 ** (-4 + 3 * k / 9) for k in range(10))

@@ -18,7 +18,7 @@ from fiberpo_check.verification.checks.jacobian_checks import substatement
 from fiberpo_check.verification.checks.presets import PRODUCER, SMALL
 from fiberpo_check.verification.verdicts import Outcome, SubStatement
 
-METHODS = ("ppo", "grpo", "gspo")
+TEXTBOOK_METHODS = ("ppo", "grpo", "gspo")
 HYPER = {"ppo": dict(eps_low=0.2, eps_high=0.28), "grpo": dict(eps_low=0.2, eps_high=0.28),
          "gspo": dict(eps_low=3e-4, eps_high=4e-4)}
 
@@ -84,7 +84,7 @@ def rgf_forms_check(preset: dict = SMALL, sink: dict | None = None, rgf=surrogat
     if sink is not None:
         sink.update(max_gap=gaps)
     subs = []
-    for method in METHODS:
+    for method in TEXTBOOK_METHODS:
         if (not symbolic[method]) != solver[method]:
             raise RuntimeError(f"RGF-1/{method}: SymPy (proved: {not symbolic[method]}) and z3 (proved: "
                                f"{solver[method]}) disagree")

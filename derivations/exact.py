@@ -11,11 +11,11 @@ def frac_clip(x: Fraction, bound: Fraction) -> Fraction:
     return min(max(x, -b), b)
 
 
-def frac_g_agg(x: Fraction, c: Fraction, k) -> Fraction:
-    """g_agg(x, C, k) (eq 10)."""
+def frac_g_agg(x: Fraction, c: Fraction, k, zeroing: bool = True) -> Fraction:
+    """g_agg(x, C, k) (eq 10); zeroing=False keeps the rollback line forever (a negative control's mutant)."""
     if abs(x) <= c:
         return x
-    if abs(x) < (1 + Fraction(1) / k) * c:
+    if abs(x) < (1 + Fraction(1) / k) * c or not zeroing:
         return (1 if x > 0 else -1) * (k + 1) * c - k * x
     return Fraction(0)
 

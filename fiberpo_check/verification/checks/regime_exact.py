@@ -12,18 +12,11 @@ from itertools import product
 
 import z3
 
+from derivations.exact import frac_channel_means, frac_g_agg
+
 K_MAX = 16  # z3 proves the regime identities for every integer slope k = T_τ ≤ K_MAX
 FIG2B = {"c_pos": Fraction(1, 5), "c_neg": Fraction(1, 10), "k": 2}
 REGIMES = ("G-I", "G-II,r", "G-II", "G-III,r", "G-III")
-
-
-def frac_g_agg(x: Fraction, c: Fraction, k: int, zeroing: bool = True) -> Fraction:
-    """g_agg(x, C, k) in exact rationals (eq 10); zeroing=False keeps the rollback line forever (a mutant)."""
-    if abs(x) <= c:
-        return x
-    if abs(x) < (1 + Fraction(1, k)) * c or not zeroing:
-        return (1 if x > 0 else -1) * (k + 1) * c - k * x
-    return Fraction(0)
 
 
 def channel_regime(x: Fraction, c: Fraction, k: int) -> int:
@@ -155,9 +148,9 @@ def z3_majority_counterexample(eps: Fraction, t_max: int, share: Fraction = Frac
 
 def frac_majority(ell: list[Fraction], eps: Fraction) -> dict:
     """log s±, and the count of tokens past ±ε, recomputed in exact rationals (eq 9)."""
-    length = len(ell)
-    return {"log_s_pos": sum(max(x, 0) for x in ell) / length, "log_s_neg": sum(max(-x, 0) for x in ell) / length,
-            "clipped": sum(abs(x) > eps for x in ell), "tokens": length}
+    log_s_pos, log_s_neg = frac_channel_means(tuple(ell))
+    return {"log_s_pos": log_s_pos, "log_s_neg": log_s_neg, "clipped": sum(abs(x) > eps for x in ell),
+            "tokens": len(ell)}
 
 
 def simplest_majority_counterexample(eps: Fraction, length: int, share: Fraction) -> list[Fraction] | None:

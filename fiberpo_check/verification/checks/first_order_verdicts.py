@@ -12,6 +12,7 @@ import torch
 from scipy import stats
 
 from fiberpo_check.empirical.envs.tree_policy import build_tree, random_logits
+from fiberpo_check.empirical.experiments.stats import paired_contrast
 from fiberpo_check.verification.check_registry import register
 from fiberpo_check.verification.checks import first_order_exact as exact
 from fiberpo_check.verification.checks.exact_surrogates import (
@@ -173,17 +174,10 @@ def interpolate(grid: list[tuple[float, float]], target: float) -> float:
 
 
 def paired(a: list[float], b: list[float]) -> dict:
-    """Paired difference a - b over problems: mean, t 95% interval, paired t-test and Wilcoxon p-values, and the
-    smallest mean difference detectable with 80% power at alpha = 0.05 ((t_0.975 + t_0.8) x standard error)."""
-    d = np.asarray(a) - np.asarray(b)
-    error = float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.inf
-    half = float(stats.t.ppf(0.975, len(d) - 1)) * error if len(d) > 1 else math.inf
-    nonzero = d[d != 0]
-    return {"estimate": float(d.mean()), "ci_low": float(d.mean()) - half, "ci_high": float(d.mean()) + half,
-            "detectable": float(stats.t.ppf(0.975, len(d) - 1) + stats.t.ppf(0.8, len(d) - 1)) * error
-            if len(d) > 1 else math.inf,
-            "p_value": float(stats.ttest_rel(a, b).pvalue) if len(d) > 1 and d.std() > 0 else 1.0,
-            "wilcoxon_p": float(stats.wilcoxon(nonzero).pvalue) if len(nonzero) > 1 else 1.0, "n": len(d)}
+    """Paired difference a - b over problems (paired t: mean, 95% interval, p, detectable effect) with the Wilcoxon
+    signed-rank p beside it."""
+    nonzero = (np.asarray(a) - np.asarray(b))[np.asarray(a) != np.asarray(b)]
+    return {**paired_contrast(a, b), "wilcoxon_p": float(stats.wilcoxon(nonzero).pvalue) if len(nonzero) > 1 else 1.0}
 
 
 def better(contrast: dict) -> bool:

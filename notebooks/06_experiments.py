@@ -76,11 +76,11 @@ else:
 # With (66) exact and (65) only approximate, the two updates differ; the gap shrinks with pulls per state.
 
 # %%
-sampled = bandit["sampled"]
+sampled = bandit.sampled
 sizes = sorted(sampled, key=int)
-mean = np.array([sampled[n]["dist_closed_form"]["mean"] for n in sizes])
-low = np.array([sampled[n]["dist_closed_form"]["low"] for n in sizes])
-high = np.array([sampled[n]["dist_closed_form"]["high"] for n in sizes])
+mean = np.array([sampled[n].dist_closed_form.mean for n in sizes])
+low = np.array([sampled[n].dist_closed_form.low for n in sizes])
+high = np.array([sampled[n].dist_closed_form.high for n in sizes])
 for n, m, lo, hi in zip(sizes, mean, low, high):
     print(f"{int(n):5d} pulls/state: distance {m:.3f} [{lo:.3f}, {hi:.3f}]")
 with paper_style():

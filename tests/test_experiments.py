@@ -14,7 +14,7 @@ from fiberpo_check.empirical.experiments.stats import (
     paired_sign_contrast,
     t_interval,
 )
-from fiberpo_check.empirical.experiments.summaries import paired, stability, tokens_to_threshold
+from fiberpo_check.empirical.experiments.summaries import SeedMetrics, paired, stability, tokens_to_threshold
 from fiberpo_check.verification.check_registry import checks
 from fiberpo_check.verification.verdicts import Status, row_status
 
@@ -43,10 +43,10 @@ def test_cache_reuses_results(tmp_path):
 
 def test_intervals():
     interval = t_interval([1.0, 2.0, 3.0])
-    assert interval["mean"] == 2.0 and interval["low"] == pytest.approx(2 - 4.302653 / 3**0.5 * 1.0, rel=1e-5)
+    assert interval.mean == 2.0 and interval.low == pytest.approx(2 - 4.302653 / 3**0.5 * 1.0, rel=1e-5)
     boot = bootstrap_interval([1.0, None, 3.0])
-    assert boot["missing"] == 1 and boot["mean"] is None
-    assert bootstrap_interval([2.0, 2.0])["low"] == 2.0
+    assert boot.missing == 1 and boot.mean is None
+    assert bootstrap_interval([2.0, 2.0]).low == 2.0
 
 
 def history(rewards, entropy=1.0, ratio=1.0):
@@ -71,25 +71,28 @@ def test_tokens_to_threshold_and_stability():
     assert tokens_to_threshold(runs, 0.9, 1) is None
     assert tokens_to_threshold(runs, 0.31, 2) == 400  # smoothed: (0.2 + 0.4) / 2 < 0.31 at step 2
     assert tokens_to_threshold(history([0.5, 0.0, 0.0]), 0.4, 2) is None  # no full window reaches it
-    assert stability(runs, 1)["reward_gain"] == pytest.approx(0.4)
+    assert stability(runs, 1).reward_gain == pytest.approx(0.4)
 
 
 def test_paired_statistics():
     contrast = paired_contrast([1.0, 2.0, 3.0, 4.0, 5.5], [0.0, 1.0, 2.5, 3.0, 4.0])
-    assert contrast["estimate"] == pytest.approx(1.0) and contrast["ci_low"] > 0 and contrast["p_value"] < 0.01
+    assert contrast.estimate == pytest.approx(1.0) and contrast.ci_low > 0 and contrast.p_value < 0.01
     assert detectable_effect(1.0, 5) == pytest.approx(1.68, abs=0.01)  # standardised effect at n = 5, power 0.8
     assert detectable_effect(1.0, 30) < detectable_effect(1.0, 5)
     # five collapses against none cannot be significant with an exact two-sided sign test; six can
-    assert paired_sign_contrast([1] * 5, [0] * 5)["p_value"] > 0.05
-    assert paired_sign_contrast([1] * 5, [0] * 5)["detectable_effect"] is None
-    assert paired_sign_contrast([1] * 6, [0] * 6)["p_value"] < 0.05
+    assert paired_sign_contrast([1] * 5, [0] * 5).p_value > 0.05
+    assert paired_sign_contrast([1] * 5, [0] * 5).detectable_effect is None
+    assert paired_sign_contrast([1] * 6, [0] * 6).p_value < 0.05
 
 
 def test_tokens_contrast_ties_runs_that_never_reach_the_threshold():
-    first = {"0": {"tokens": 500.0, "reached": False}, "1": {"tokens": 300.0, "reached": True}}
-    second = {"0": {"tokens": 510.0, "reached": False}, "1": {"tokens": 400.0, "reached": False}}
+    def seed(tokens, reached):
+        return SeedMetrics(tokens, reached, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+    first = {"0": seed(500.0, False), "1": seed(300.0, True)}
+    second = {"0": seed(510.0, False), "1": seed(400.0, False)}
     seeds = {"fiberpo": first, "grpo": second}
-    assert paired("tokens", seeds, ("fiberpo", "grpo"))["estimate"] == pytest.approx((0 - 100) / 2)
+    assert paired("tokens", seeds, ("fiberpo", "grpo")).contrast.estimate == pytest.approx((0 - 100) / 2)
 
 
 def test_emp4_and_rgf3_follow_the_contrasts():

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from fiberpo_check.empirical.experiments.cache import latest, presets_with_results
+from fiberpo_check.empirical.experiments.stats import Interval
 from fiberpo_check.empirical.experiments.summaries import bandit_summary, lm_summary, smoothed
 from fiberpo_check.plots.registry import pick_preset, register
 from fiberpo_check.plots.style import (
@@ -53,10 +54,10 @@ def band(ax, x, runs: np.ndarray, color: str, label: str) -> None:
     ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.2, lw=0)
 
 
-def errorbar_points(ax, xs, intervals: list[dict], color: str, label: str, marker: str, ls: str = "-") -> None:
+def errorbar_points(ax, xs, intervals: list[Interval], color: str, label: str, marker: str, ls: str = "-") -> None:
     """Means with their confidence intervals as error bars (joined by `ls`; 'none' for categories)."""
-    means = np.array([i["mean"] for i in intervals])
-    err = np.array([[i["mean"] - i["low"], i["high"] - i["mean"]] for i in intervals]).T
+    means = np.array([i.mean for i in intervals])
+    err = np.array([[i.mean - i.low, i.high - i.mean] for i in intervals]).T
     ax.errorbar(xs, means, yerr=err, color=color, marker=marker, ms=3, lw=1, capsize=2, label=label, ls=ls)
 
 
@@ -76,17 +77,18 @@ def draw_bandit_distances(out_dir: Path, preset: str = "default", allow_other: b
     summary = bandit_summary(raw)
     with paper_style():
         fig, (ax_a, ax_b) = new_figure("two-column", ncols=2)
-        radii = summary["identity"]["integer"]
+        radii = summary.identity["integer"]
         xs = np.arange(len(radii))
         for offset, key, color, label in ((-0.1, "apc_is_closed_form", PALETTE[0], "APC-Obj argmax = Thm D.3"),
                                           (0.1, "closed_form_policy", PALETTE[1], "Thm D.3 update is a policy")):
-            ax_a.scatter(xs + offset, [r[key] / r["cases"] for r in radii.values()], color=color, s=14, label=label)
+            ax_a.scatter(xs + offset, [getattr(r, key) / r.cases for r in radii.values()], color=color, s=14,
+                         label=label)
         ax_a.set_xticks(xs, [radius_tick(r) for r in radii], fontsize=6)
         ax_a.set(xlabel="trust-region radius δ (the paper's, at γ; or relaxed)", ylabel="share of bandits",
                  ylim=(-0.05, 1.05), title="(a) (65)-(66) exact, exact maximisers")
         ax_a.legend(frameon=False, fontsize=6)
-        pulls = [int(p) for p in summary["sampled"]]
-        errorbar_points(ax_b, pulls, [summary["sampled"][str(p)]["dist_closed_form"] for p in pulls],
+        pulls = [int(p) for p in summary.sampled]
+        errorbar_points(ax_b, pulls, [summary.sampled[str(p)].dist_closed_form for p in pulls],
                         METHOD_COLORS["apc"], "exact APC-Obj maximiser vs Thm D.3", "o")
         ax_b.set(xscale="log", xlabel="pulls per state", ylabel="relative distance",
                  title=f"(b) sampled bandit, δ = {raw['config']['sample_delta']}")
@@ -184,23 +186,22 @@ def draw_lm_tokens(out_dir: Path, preset: str = "default", allow_other: bool = F
     with paper_style():
         fig, ax = new_figure("one-column-tall")
         for y, name in enumerate(names):
-            ttt = summary[name]["tokens_to_threshold"]
-            color = METHOD_COLORS.get(summary[name]["method"], "k")
-            reached = [v for v in summary[name]["tokens_to_threshold_per_seed"] if v is not None]
-            if ttt["mean"] is not None:
-                ax.barh(y, ttt["mean"], color=color, alpha=0.6)
+            ttt = summary[name].tokens_to_threshold
+            color = METHOD_COLORS.get(summary[name].method, "k")
+            reached = [v for v in summary[name].tokens_to_threshold_per_seed if v is not None]
+            if ttt.mean is not None:
+                ax.barh(y, ttt.mean, color=color, alpha=0.6)
                 ax.errorbar(
-                    ttt["mean"],
+                    ttt.mean,
                     y,
-                    xerr=[[ttt["mean"] - ttt["low"]], [ttt["high"] - ttt["mean"]]],
+                    xerr=[[ttt.mean - ttt.low], [ttt.high - ttt.mean]],
                     color="k",
                     capsize=2,
                     lw=0.8,
                 )
             ax.scatter(reached, [y] * len(reached), color="k", s=6, zorder=3)
-            missing = ttt["missing"]
-            if missing:
-                ax.text(1.01, y, f"{missing}/{ttt['n']} never", fontsize=6, va="center",
+            if ttt.missing:
+                ax.text(1.01, y, f"{ttt.missing}/{ttt.n} never", fontsize=6, va="center",
                         transform=ax.get_yaxis_transform())
         labels = variant_labels(names, raw["config"]["variants"])
         ax.set_yticks(range(len(names)), [labels[name] for name in names], fontsize=6)

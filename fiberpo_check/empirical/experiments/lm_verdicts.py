@@ -8,8 +8,10 @@ miniature never refutes a claim made at 48B scale: the worst it can say is oppos
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import asdict, replace
 
+from fiberpo_check.empirical.experiments.stats import PairedContrast
+from fiberpo_check.empirical.experiments.summaries import LMReport, LMScale, Rgf3Row, RunContrast
 from fiberpo_check.verification.check_registry import register
 from fiberpo_check.verification.verdicts import (
     Contrast,
@@ -40,44 +42,35 @@ EMP4_STATEMENTS = (
 )
 
 
-def matched(scale: dict, runs: list[str]) -> bool:
-    """The two runs' mean per-update drifts lie within the calibration tolerance of each other."""
-    drifts = [scale["run_drift"][name] for name in runs]
-    return max(drifts) / min(drifts) <= scale["tolerance"]
-
-
-def scale_text(scale: dict, runs: list[str]) -> str:
+def scale_text(scale: LMScale, runs: tuple[str, ...]) -> str:
     """Parameters, mean/max response length, seeds, steps and whether the budgets were matched by measured drift."""
     stress = runs[0].startswith("stress/")
-    steps = f"{scale['stress_steps']} stress steps" if stress else f"{scale['steps']} steps"
-    drift = ", ".join(f"{name} {scale['run_drift'][name]:.3g}" for name in runs)
-    return (f"{scale['parameters'] / 1e3:.0f}k params, response mean {scale['mean_response']:.0f} / max "
-            f"{scale['max_response']} tokens, {scale['seeds']} seeds, {steps}, budgets matched by drift: "
-            f"{'yes' if matched(scale, runs) else 'no'} (TV/update {drift})")
+    steps = f"{scale.stress_steps} stress steps" if stress else f"{scale.steps} steps"
+    drift = ", ".join(f"{name} {scale.run_drift[name]:.3g}" for name in runs)
+    return (f"{scale.parameters / 1e3:.0f}k params, response mean {scale.mean_response:.0f} / max "
+            f"{scale.max_response} tokens, {scale.seeds} seeds, {steps}, budgets matched by drift: "
+            f"{'yes' if scale.matched(runs) else 'no'} (TV/update {drift})")
 
 
-def contrast_outcome(row: dict, claimed_sign: int, metric: str, scale: str, matched: bool) -> Outcome:
-    """An empirical Outcome of one paired contrast row (stats.paired_contrast / paired_sign_contrast)."""
-    contrast = Contrast(metric, claimed_sign, row["estimate"], row["ci_low"], row["ci_high"], row["p_value"], scale,
-                        matched, row["detectable_effect"])
-    return Outcome("empirical", "training", scale, contrast=contrast,
-                   measurements={k: row[k] for k in ("estimate", "ci_low", "ci_high", "p_value", "n", "test",
-                                                     "detectable_effect")})
+def contrast_outcome(row: PairedContrast, claimed_sign: int, metric: str, scale: str, matched: bool) -> Outcome:
+    """An empirical Outcome of one paired contrast (stats.paired_contrast / paired_sign_contrast)."""
+    contrast = Contrast(metric, claimed_sign, row.estimate, row.ci_low, row.ci_high, row.p_value, scale, matched,
+                        row.detectable_effect)
+    return Outcome("empirical", "training", scale, contrast=contrast, measurements=asdict(row))
 
 
 @register("EMP-4", PRODUCER, controls={
     "no effect anywhere": lambda: emp4(synthetic_report(0)),
     "every effect reversed": lambda: emp4(synthetic_report(-1)),
 }, positives={"every effect as claimed": lambda: emp4(synthetic_report(1))})
-def emp4(report: dict) -> list[SubStatement]:
+def emp4(report: LMReport) -> list[SubStatement]:
     """The JoyAI pattern, one paired contrast per published statement (stress runs for collapse and stability)."""
-    contrasts, scale = report["contrasts"], report["scale"]
     found = []
     for key, sub_id, role, sign, metric, text in EMP4_STATEMENTS:
-        row = contrasts[key]
-        stress = " (stress runs)" if row["runs"][0].startswith("stress/") else ""
-        where = scale_text(scale, row["runs"])
-        outcome = contrast_outcome(row, sign, metric + stress, where, matched(scale, row["runs"]))
+        row = report.contrasts[key]
+        stress = " (stress runs)" if row.runs[0].startswith("stress/") else ""
+        where = scale_text(report.scale, row.runs)
+        outcome = contrast_outcome(row.contrast, sign, metric + stress, where, report.scale.matched(row.runs))
         found.append(SubStatement(sub_id, text, JOYAI, (outcome,), role))
     return found
 
@@ -86,30 +79,33 @@ def emp4(report: dict) -> list[SubStatement]:
     "TV above the bound": lambda: rgf3(synthetic_rgf3(+1)),
     "TV indistinguishable from the bound": lambda: rgf3(synthetic_rgf3(0)),
 })
-def rgf3(report: dict) -> list[SubStatement]:
+def rgf3(report: LMReport) -> list[SubStatement]:
     """Claim 3.5 measured: per learning rate, the per-seed mean of (trajectory-normalised TV per update - sqrt(eps/2))
     of GSPO without the min; claimed below the bound at every learning rate."""
-    scale = report["scale"]
+    scale = report.scale
     outcomes = []
-    for name, row in report["rgf3"].items():
-        where = (f"{scale['parameters'] / 1e3:.0f}k params, response mean {scale['mean_response']:.0f} / max "
-                 f"{scale['max_response']} tokens, GSPO without min, lr {row['lr']:g}, {row['seeds']} seeds, "
-                 f"{row['updates']} updates")
-        outcome = contrast_outcome(row["excess"], -1, "mean trajectory TV per update - sqrt(eps/2)", where, True)
+    for row in report.rgf3.values():
+        where = (f"{scale.parameters / 1e3:.0f}k params, response mean {scale.mean_response:.0f} / max "
+                 f"{scale.max_response} tokens, GSPO without min, lr {row.lr:g}, {row.seeds} seeds, "
+                 f"{row.updates} updates")
+        outcome = contrast_outcome(row.excess, -1, "mean trajectory TV per update - sqrt(eps/2)", where, True)
         outcomes.append(replace(outcome, measurements={
-            **outcome.measurements, **{k: row[k] for k in ("lr", "bound", "mean_tv", "max_tv", "within_frac")}}))
-    eps = next(iter(report["rgf3"].values()))["bound"] ** 2 * 2 if report["rgf3"] else float("nan")
+            **outcome.measurements, "lr": row.lr, "bound": row.bound, "mean_tv": row.mean_tv, "max_tv": row.max_tv,
+            "within_frac": row.within_frac}))
+    eps = next(iter(report.rgf3.values())).bound ** 2 * 2 if report.rgf3 else float("nan")
     text = (f"GSPO (without the min) keeps the trajectory-normalised average TV per update "
             f"D_TV^(tj) <= delta ~ sqrt(eps/2) = {math.sqrt(eps / 2):.4g} at eps = {eps:g}")
     return [SubStatement("RGF-3/claim-3.5-measured", text, "p. 5, Claim 3.5; p. 32, App. C.6; D^(tj)_TV: p. 24, eq 45",
                          tuple(outcomes))]
 
 
-def lm_verdicts(report: dict) -> list[Verdict]:
+def lm_verdicts(report: LMReport) -> list[Verdict]:
     """The EMP-4 and RGF-3 verdicts of a tiny-LM report, with their evidence and the report's numbers as details."""
     found = []
-    for claim_id, check, details in (("EMP-4", emp4, {"contrasts": report["contrasts"], "scale": report["scale"]}),
-                                     ("RGF-3", rgf3, {"rgf3": report["rgf3"], "scale": report["scale"]})):
+    scale = asdict(report.scale)
+    for claim_id, check, details in (
+            ("EMP-4", emp4, {"contrasts": {k: asdict(v) for k, v in report.contrasts.items()}, "scale": scale}),
+            ("RGF-3", rgf3, {"rgf3": {k: asdict(v) for k, v in report.rgf3.items()}, "scale": scale})):
         substatements = check(report)
         found.append(make_verdict(claim_id, PRODUCER, substatements, substatements_text(substatements), details))
     return found
@@ -118,27 +114,27 @@ def lm_verdicts(report: dict) -> list[Verdict]:
 # ---------------------------------------------------------------- synthetic reports for the negative controls
 
 
-def synthetic_row(sign: int, claimed: int) -> dict:
+def synthetic_row(sign: int, claimed: int) -> PairedContrast:
     """A decided paired contrast agreeing (sign = +1) or disagreeing (-1) with the claim, or no effect (0)."""
     estimate = sign * claimed * 1.0
     low, high, p = (estimate - 0.2, estimate + 0.2, 0.001) if sign else (-1.0, 1.0, 0.9)
-    return {"estimate": estimate, "ci_low": low, "ci_high": high, "p_value": p, "n": 5, "test": "paired t",
-            "detectable_effect": 0.5, "runs": ["fiberpo", "grpo"]}
+    return PairedContrast(estimate, low, high, p, 5, "paired t", 0.5)
 
 
-SYNTHETIC_SCALE = {"parameters": 1e5, "mean_response": 33.0, "max_response": 58, "seeds": 5, "steps": 30,
-                   "stress_steps": 20, "tolerance": 1.5, "run_drift": {"grpo": 0.01, "fiberpo": 0.011}}
+SYNTHETIC_SCALE = LMScale(parameters=100_000, mean_response=33.0, max_response=58, seeds=5, steps=30, stress_steps=20,
+                          tolerance=1.5, run_drift={"grpo": 0.01, "fiberpo": 0.011})
 
 
-def synthetic_report(sign: int) -> dict:
+def synthetic_report(sign: int, rgf3_rows: dict | None = None) -> LMReport:
     """An EMP-4 report whose every contrast agrees with the pattern (+1), contradicts it (-1) or shows nothing (0)."""
-    contrasts = {key: synthetic_row(sign, claimed) for key, _, _, claimed, _, _ in EMP4_STATEMENTS}
-    return {"contrasts": {**contrasts, "runs": {"stress": True}}, "scale": SYNTHETIC_SCALE}
+    contrasts = {key: RunContrast(key, ("fiberpo", "grpo"), synthetic_row(sign, claimed))
+                 for key, _, _, claimed, _, _ in EMP4_STATEMENTS}
+    return LMReport({}, contrasts, rgf3_rows or {}, SYNTHETIC_SCALE, {}, {})
 
 
-def synthetic_rgf3(sign: int) -> dict:
+def synthetic_rgf3(sign: int) -> LMReport:
     """An RGF-3 report whose TV lies below (sign = -1), above (+1) or indistinguishably near (0) the bound."""
     bound = math.sqrt(4e-4 / 2)
-    row = {"lr": 3e-4, "bound": bound, "mean_tv": bound * (1 + 0.5 * sign), "max_tv": 2 * bound, "within_frac": 0.5,
-           "excess": synthetic_row(sign, 1), "seeds": 5, "updates": 50}
-    return {"rgf3": {"rgf3/lr0.0003": row}, "scale": SYNTHETIC_SCALE}
+    row = Rgf3Row(lr=3e-4, bound=bound, mean_tv=bound * (1 + 0.5 * sign), max_tv=2 * bound, within_frac=0.5,
+                  excess=synthetic_row(sign, 1), seeds=5, updates=50)
+    return synthetic_report(0, {"rgf3/lr0.0003": row})

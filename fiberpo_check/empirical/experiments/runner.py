@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 import time
 
 from fiberpo_check.empirical.experiments import bandit_experiment, lm_experiment
@@ -43,12 +44,12 @@ def run_preset(
         start = time.perf_counter()
         bandit = bandit_summary(raw_results("bandit", cfg["bandit"], preset=pointer))
         timings["bandit_s"] = time.perf_counter() - start
-        summary["bandit"] = bandit
+        summary["bandit"] = asdict(bandit)
     if "lm" in only:
         start = time.perf_counter()
         lm = lm_report(raw_results("lm", cfg["lm"], device, preset=pointer), cfg["lm"])
         timings["lm_s"] = time.perf_counter() - start
-        summary["lm"] = lm
+        summary["lm"] = asdict(lm)
     verdicts = compute(bandit, lm)
     for verdict in verdicts:  # a verdict names the preset it came from (quick numbers are plumbing, not evidence)
         verdict.evidence = f"[{name} preset] {verdict.evidence}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 import torch
@@ -177,7 +177,7 @@ def paired(a: list[float], b: list[float]) -> dict:
     """Paired difference a - b over problems (paired t: mean, 95% interval, p, detectable effect) with the Wilcoxon
     signed-rank p beside it."""
     nonzero = (np.asarray(a) - np.asarray(b))[np.asarray(a) != np.asarray(b)]
-    return {**paired_contrast(a, b), "wilcoxon_p": float(stats.wilcoxon(nonzero).pvalue) if len(nonzero) > 1 else 1.0}
+    return {**asdict(paired_contrast(a, b)), "wilcoxon_p": float(stats.wilcoxon(nonzero).pvalue) if len(nonzero) > 1 else 1.0}
 
 
 def better(contrast: dict) -> bool:

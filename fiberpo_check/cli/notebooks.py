@@ -5,9 +5,10 @@ in a fresh kernel and save each with its outputs and inline plots as .ipynb and 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from fiberpo_check.verification.notebooks import HTML_DIR, run_all
+from fiberpo_check.verification.notebooks import HTML_DIR, NOTEBOOK_DIR, notebook_paths, run_all
 
 
 def main(argv: list[str]) -> int:
@@ -18,5 +19,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=HTML_DIR,
                         help="folder for the executed .ipynb and .html files (default: reports/notebooks/)")
     args = parser.parse_args(argv)
+    if not notebook_paths():
+        print(f"no notebooks under {NOTEBOOK_DIR}: run from a checkout (the output root is $FIBERPO_CHECK_ROOT, else "
+              "the working directory)", file=sys.stderr)
+        return 2
     run_all(quick=args.quick, out_dir=args.out)
     return 0

@@ -1,0 +1,39 @@
+"""A non-editable install: the package and `derivations` install beside each other, and the CLI run from another
+folder writes its outputs under that folder (paths.py), never into the installed tree."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {p.relative_to(folder) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_installed_cli_writes_under_the_working_directory(tmp_path):
+    site, work = tmp_path / "site", tmp_path / "work"
+    work.mkdir()
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--target", str(site), str(REPO)], check=True, cwd=tmp_path, capture_output=True)
+    installed = files_under(site)
+    assert any(p.parts[0] == "derivations" for p in installed)
+    env = {**os.environ, "PYTHONPATH": str(site), "MPLBACKEND": "Agg"}
+    env.pop("FIBERPO_CHECK_ROOT", None)
+
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, *args], cwd=work, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    where = run("-c", "import fiberpo_check, derivations.build as b, fiberpo_check.paths as p; "
+                      "print(fiberpo_check.__file__); print(b.OUT); print(p.ROOT)").split()
+    assert Path(where[0]).is_relative_to(site)
+    assert Path(where[1]) == work.resolve() / "derivations" / "out" and Path(where[2]) == work.resolve()
+    run("-m", "fiberpo_check", "figures", "--only", "fig2a_g_agg")
+    run("-m", "fiberpo_check", "ledger", "--write")
+    written = files_under(work)
+    assert Path("figures/fig2a_g_agg.pdf") in written and Path("reports/claims.json") in written
+    assert all("__pycache__" in p.parts for p in files_under(site) - installed)  # nothing written into the install

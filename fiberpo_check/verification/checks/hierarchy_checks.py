@@ -11,6 +11,7 @@ from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_gate, 
 from fiberpo_check.verification.check_registry import register
 from fiberpo_check.verification.checks import jacobian_suite
 from fiberpo_check.verification.checks.jacobian_checks import NEAR, float_outcome, substatement
+from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER
 from fiberpo_check.verification.checks.jacobian_probes import (
     GateHyper,
     extremal_batch,
@@ -24,7 +25,7 @@ from fiberpo_check.verification.checks.probe_batches import hierarchy_ids, mixed
 from fiberpo_check.verification.verdicts import SubStatement
 
 N_TRAJ, MAX_LEN, GROUP_SIZE, GROUPS_PER_DOMAIN, SEED = 24, 16, 3, 2, 3
-BUDGETS = {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}
+BUDGETS = FIBERPO_HYPER
 PER_LEVEL = {"domain": 0.2, "group": 0.1, "trajectory": 0.05}
 BATCH = (f"{N_TRAJ} trajectories (T ≤ {MAX_LEN}) in groups of {GROUP_SIZE}, {GROUPS_PER_DOMAIN} groups per domain, "
          "mixed base regimes")

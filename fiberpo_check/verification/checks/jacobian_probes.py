@@ -11,7 +11,7 @@ from torch.func import jvp, vjp
 
 from fiberpo_check.engine.batch import masked
 from fiberpo_check.engine.gates import g_agg_slope
-from fiberpo_check.engine.objectives.fiberpo import FiberParts, fiberpo_parts
+from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER, FiberParts, fiberpo_parts
 from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts
 
 LogGateMap = Callable[[Tensor], Tensor]
@@ -21,9 +21,9 @@ LogGateMap = Callable[[Tensor], Tensor]
 class GateHyper:
     """FiberPO budgets and fiber clip (eqs 8, 16); `group_ids`/`domain_ids` select FiberPO-Domain (eq 31)."""
 
-    c_pos: float = 0.12
-    c_neg: float = 0.08
-    eps: float = 0.02
+    c_pos: float = FIBERPO_HYPER["c_pos"]
+    c_neg: float = FIBERPO_HYPER["c_neg"]
+    eps: float = FIBERPO_HYPER["eps"]
     group_ids: Tensor | None = None
     domain_ids: Tensor | None = None
 

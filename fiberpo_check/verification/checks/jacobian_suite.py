@@ -11,6 +11,7 @@ from torch.func import jacrev
 from fiberpo_check.engine.batch import Hierarchy, masked
 from fiberpo_check.engine.gates import g_agg_slope
 from fiberpo_check.engine.jacobian import fiberpo_log_jacobian
+from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER
 from fiberpo_check.verification.checks.jacobian_probes import (
     GateHyper,
     autograd_jvp,
@@ -195,11 +196,11 @@ def domain_structure_rows(*, n_traj: int = 12, max_len: int = 6, group_size: int
     """FiberPO-Domain Jacobian structure: leaks at trajectory/group/domain partitions and the predicted coupling."""
     group_ids, domain_ids = hierarchy_ids(n_traj, group_size, groups_per_domain)
     lengths = random_lengths(n_traj, max_len, seed=seed)
-    log_ratio, mask = mixed_regime_batch(lengths, c_pos=0.12, c_neg=0.08, seed=seed)
+    log_ratio, mask = mixed_regime_batch(lengths, c_pos=FIBERPO_HYPER["c_pos"], c_neg=FIBERPO_HYPER["c_neg"], seed=seed)
     rows = []
     for name, budget in DOMAIN_SCENARIOS.items():
-        hyper = GateHyper(c_pos=budget or 0.12, c_neg=budget or 0.08, eps=eps, group_ids=group_ids,
-                          domain_ids=domain_ids)
+        hyper = GateHyper(c_pos=budget or FIBERPO_HYPER["c_pos"], c_neg=budget or FIBERPO_HYPER["c_neg"], eps=eps,
+                          group_ids=group_ids, domain_ids=domain_ids)
         fn = log_gate_map(mask, hyper)
         dense = dense_log_jacobian(log_ratio, mask, fn)
         off = dense * (1 - torch.eye(n_traj, dtype=dense.dtype))[:, None, :, None]

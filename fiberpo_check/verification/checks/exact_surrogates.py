@@ -44,7 +44,7 @@ def fiberpo_cutoff_gate(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg:
 GATES = {
     "identity": RGFMethod("identity", "linear surrogate", lambda log_ratio, adv, mask: torch.exp(log_ratio),
                           "seq-mean-token-mean"),
-    **{name: REGISTRY[name] for name in ("ppo", "grpo", "gspo", "apc", "fiberpo", "fiberpo_domain")},
+    **{name: rgf for name, rgf in REGISTRY.items() if rgf.gate is not None},
     "fiberpo_cutoff": RGFMethod("fiberpo_cutoff", "FiberPO, cut-off base gate",
                                 lambda log_ratio, adv, mask, **hyper: fiberpo_cutoff_gate(log_ratio, mask, **hyper),
                                 "seq-mean-token-mean", FIBERPO_HYPER),

@@ -62,6 +62,8 @@ def test_true_gradient_is_matched_only_by_unit_weights(agreement):
                 assert abs(row["value_offset"]) < 1e-14
         elif row["mode"] == "seq-mean-token-sum-norm":
             assert row["cosine_vs_true"] > 1 - 1e-12 and row["norm_ratio_vs_true"] == pytest.approx(1 / 3)
+        elif row["mode"] == "token-sum":  # unit weights times the row count: the direction of grad J
+            assert row["cosine_vs_true"] > 1 - 1e-12 and row["norm_ratio_vs_true"] > 1
         else:  # negative control: 1/T_tau and 1/(sum T) weights are not proportional to grad J
             assert row["cosine_vs_true"] < 1 - 1e-4
 

@@ -9,7 +9,7 @@ from torch import Tensor
 
 from fiberpo_check.engine.batch import masked
 
-MODES = ("seq-mean-token-mean", "token-mean", "seq-mean-token-sum", "seq-mean-token-sum-norm")
+MODES = ("seq-mean-token-mean", "token-mean", "seq-mean-token-sum", "seq-mean-token-sum-norm", "token-sum")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ def row_weights(mask: Tensor, lengths: Tensor, mode: str, norm: Normalizers | No
         weight = torch.where(non_empty, 1 / lengths.clamp(min=1), 0) / n_seq
     elif mode == "seq-mean-token-sum":
         weight = torch.ones_like(lengths) / n_seq
+    elif mode == "token-sum":
+        weight = torch.ones_like(lengths)
     else:
         scale = norm.loss_scale_factor if norm.loss_scale_factor is not None else mask.shape[-1]
         weight = torch.ones_like(lengths) / (n_seq * scale)

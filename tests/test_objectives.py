@@ -181,3 +181,16 @@ def test_fiberpo_domain_per_level_budgets_default_to_shared():
 def test_surrogate_rejects_unknown_method():
     with pytest.raises(ValueError, match="method"):
         fc.surrogate("trpo2", torch.zeros(1, 1), torch.zeros(1, 1), torch.zeros(1), torch.ones(1, 1))
+
+
+def test_gspo_token_takes_the_min_per_token_with_that_tokens_advantage_sign():
+    from fiberpo_check.engine.objectives.gspo import gspo_gate
+
+    log_ratio = torch.full((1, 2), 0.5, dtype=torch.float64)  # s = e^0.5, far above 1 + eps
+    mask = torch.ones(1, 2, dtype=torch.bool)
+    advantages = torch.tensor([[1.0, -3.0]], dtype=torch.float64)
+    token = gspo_gate(log_ratio, advantages, mask, eps_low=0.2, eps_high=0.2, token_level=True)
+    sequence = gspo_gate(log_ratio, advantages, mask, eps_low=0.2, eps_high=0.2)
+    s = math.exp(0.5)
+    assert token[0].tolist() == pytest.approx([1.2, s])  # A > 0: clipped; A < 0: the pessimistic min keeps s
+    assert sequence[0].tolist() == pytest.approx([s, s])  # one sign per trajectory: sum A < 0

@@ -81,8 +81,6 @@ def make_probe(family: str, name: str, log_ratio: Tensor, mask: Tensor, variant:
         old_log_prob = -0.1 - 3 * torch.rand(shape, generator=gen, dtype=torch.float64)
     rows = torch.randn(shape[0], generator=gen, dtype=torch.float64)
     advantages = torch.randn(shape, generator=gen, dtype=torch.float64) if token_advantages else rows[:, None]
-    if token_advantages and variant == "gspo_token":  # GSPO-token: token magnitudes, one sign per trajectory
-        advantages = advantages.abs() * rows.sign()[:, None]
     advantages = torch.where(mask, advantages.expand(shape), 0.0)
     log_prob = torch.where(mask, old_log_prob + log_ratio, old_log_prob)
 

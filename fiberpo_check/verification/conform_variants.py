@@ -20,8 +20,8 @@ from fiberpo_check.engine.aggregation import aggregate
 from fiberpo_check.engine.batch import broadcast_advantages, check_mask, log_ratio_of, masked
 from fiberpo_check.engine.gates import hard_clip, pessimistic_clip, safe_ratio
 from fiberpo_check.engine.objectives.fiberpo import fiber_log_residual
-from fiberpo_check.engine.objectives.gspo import gspo_gate, sequence_log_ratio
-from fiberpo_check.engine.objectives.ppo import advantage_sign, ppo_gate
+from fiberpo_check.engine.objectives.gspo import gspo_gate, gspo_sign, sequence_log_ratio
+from fiberpo_check.engine.objectives.ppo import ppo_gate
 from fiberpo_check.losses import config_value, normalizers
 from fiberpo_check.verification.checks.jacobian_probes import GateHyper
 from fiberpo_check.verification.checks.mutants import detached_aggregates
@@ -146,8 +146,8 @@ def clamped_gspo_gate(log_ratio: Tensor, adv: Tensor, mask: Tensor, low: float, 
     """GSPO's gate (App. C.4) with log s_tau clamped at `limit` from above before exp (a deviation model)."""
     log_s = sequence_log_ratio(log_ratio, mask)[:, None]
     log_s = log_s.detach() + log_ratio - log_ratio.detach() if token_level else log_s.expand_as(log_ratio)
-    sign = advantage_sign(masked(adv, mask).sum(dim=-1, keepdim=True)).expand_as(log_ratio)
-    return pessimistic_clip(torch.exp(log_s.clamp(max=limit)), sign, 1 - low, 1 + high, True)
+    return pessimistic_clip(torch.exp(log_s.clamp(max=limit)), gspo_sign(adv, mask, token_level), 1 - low, 1 + high,
+                            True)
 
 
 def clip_loss(spec: ClipGate) -> Callable:

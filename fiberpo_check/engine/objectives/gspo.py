@@ -18,6 +18,14 @@ def sequence_log_ratio(log_ratio: Tensor, mask: Tensor) -> Tensor:
 GSPO_HYPER = {"eps_low": 3e-4, "eps_high": 4e-4, "use_min": True, "token_level": False}  # Remark 3.6's budget
 
 
+def gspo_sign(advantages: Tensor, mask: Tensor, token_level: bool) -> Tensor:
+    """The sign of the pessimistic min, [B, T]: l_tau = sign(sum_t A) per trajectory (App. C.4), or per token for
+    GSPO-token (GSPO paper, eq 9)."""
+    if token_level:
+        return advantage_sign(advantages).expand(mask.shape)
+    return advantage_sign(masked(advantages, mask).sum(dim=-1, keepdim=True)).expand(mask.shape)
+
+
 def gspo_gate(
     log_ratio: Tensor,
     advantages: Tensor,
@@ -30,16 +38,14 @@ def gspo_gate(
 ) -> Tensor:
     """G_GSPO = l_tau min(clip(s_tau, 1 +- eps) l_tau, s_tau l_tau), l_tau = sign(sum_t A) (App. C.4).
 
-    token_level=True is GSPO-token: s_i = sg[s_tau] r_i / sg[r_i], equal in value, per-token gradient.
+    token_level=True is GSPO-token (GSPO paper, eq 9): s_i = sg[s_tau] r_i / sg[r_i], equal in value, per-token
+    gradient, and the min taken per token with that token's advantage sign.
     """
     eps_high = eps_low if eps_high is None else eps_high
     log_s = sequence_log_ratio(log_ratio, mask)[:, None]
-    if token_level:
-        log_s = log_s.detach() + log_ratio - log_ratio.detach()
-    else:
-        log_s = log_s.expand_as(log_ratio)
-    sign = advantage_sign(masked(advantages, mask).sum(dim=-1, keepdim=True)).expand_as(log_ratio)
-    return pessimistic_clip(safe_ratio(log_s), sign, 1 - eps_low, 1 + eps_high, use_min)
+    log_s = log_s.detach() + log_ratio - log_ratio.detach() if token_level else log_s.expand_as(log_ratio)
+    return pessimistic_clip(safe_ratio(log_s), gspo_sign(advantages, mask, token_level), 1 - eps_low, 1 + eps_high,
+                            use_min)
 
 
 GSPO = register_method(RGFMethod(

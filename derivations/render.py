@@ -128,7 +128,7 @@ SUBSCRIPTED = re.compile(r"([A-Za-zℓεγδσΔ])_([0-9a-z+\-]+)")
 
 def tex_text(text: str) -> str:
     """Running text as ASCII LaTeX: specials escaped, Unicode symbols and subscripted names (ℓ_1, C_+) as math,
-    combining accents kept."""
+    combining accents kept, the sign of a negative number a minus rather than a hyphen."""
     pieces = SUBSCRIPTED.split(text)
     if len(pieces) > 1:
         out = []
@@ -137,8 +137,10 @@ def tex_text(text: str) -> str:
             out.append(tex_text(pieces[k]) + rf"\ensuremath{{{stem}_{{{pieces[k + 2]}}}}}")
         return "".join(out) + tex_text(pieces[-1])
     out: list[str] = []
-    for ch in text:
-        if ch in COMBINING and out:
+    for i, ch in enumerate(text):
+        if ch == "-" and text[i + 1 : i + 2].isdigit() and not text[i - 1 : i].isalnum():  # a negative number
+            out.append(r"\ensuremath{-}")
+        elif ch in COMBINING and out:
             out[-1] = rf"\ensuremath{{{COMBINING[ch]}{{{out[-1]}}}}}"
         elif ch in TEXT_MATH:
             out.append(rf"\ensuremath{{{TEXT_MATH[ch]}}}")

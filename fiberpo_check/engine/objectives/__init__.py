@@ -5,10 +5,9 @@ from __future__ import annotations
 from torch import Tensor
 
 from fiberpo_check.engine.batch import loss_inputs
-
-# isort: off
-from fiberpo_check.engine.objectives import ppo, grpo, gspo, apc, tv_trpo, fiberpo, fiberpo_domain  # noqa: F401  (each registers its method, in paper order)
-# isort: on
+from fiberpo_check.engine.objectives import (  # noqa: F401, I001  (each registers its method, in paper order)
+    ppo, grpo, gspo, apc, tv_trpo, fiberpo, fiberpo_domain,
+)
 from fiberpo_check.engine.objectives.registry import REGISTRY, RGFMethod, method
 
 METHODS = tuple(REGISTRY)  # every registered method name, in paper order

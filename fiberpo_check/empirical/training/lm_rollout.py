@@ -26,17 +26,19 @@ def generate(
     max_new: int,
     temperature: float = 1.0,
     use_cache: bool = True,
-) -> Tensor:
-    """Up to `max_new` response tokens per prompt, [B, L] with L <= max_new (stops once every row has emitted '.').
+) -> tuple[Tensor, Tensor]:
+    """Up to `max_new` response tokens per prompt, [B, L] with L <= max_new (stops once every row has emitted '.'),
+    and the float32 logits they were sampled from, [B, L, V] (the rollout policy at every response position).
 
     Sampled with `gen` (greedy when gen is None). use_cache=True decodes incrementally with a KV cache; False
     recomputes the whole prefix for every token (the same tokens, quadratic cost; kept as the benchmark baseline).
     """
     cache = KVCache() if use_cache else None
-    seq, step_input = prompts, prompts
+    seq, step_input, steps = prompts, prompts, []
     ended = torch.zeros(len(prompts), dtype=torch.bool, device=prompts.device)
     for _ in range(max_new):
         logits = model(step_input, cache)[:, -1].float()
+        steps.append(logits)
         if gen is None:
             token = logits.argmax(dim=-1, keepdim=True)
         else:
@@ -47,7 +49,7 @@ def generate(
         ended |= token[:, 0] == EOS
         if bool(ended.all()):
             break
-    return seq[:, prompts.shape[1] :]
+    return seq[:, prompts.shape[1] :], torch.stack(steps, dim=1)
 
 
 def response_logits(model: GPT, prompts: Tensor, responses: Tensor) -> Tensor:
@@ -70,7 +72,7 @@ def token_entropy(logits: Tensor) -> Tensor:
 @torch.no_grad()
 def evaluate(model: GPT, problems: Problems, task: TaskConfig) -> dict[str, float]:
     """Greedy reward (per-position credit) per domain and overall, and the exact-match rate, on a fixed set."""
-    responses = generate(model, problems.prompts, None, task.max_answer).cpu()
+    responses = generate(model, problems.prompts, None, task.max_answer)[0].cpu()
     credit, exact = rewards(responses, problems.answers), exact_matches(responses, problems.answers)
     scores = {f"acc/{name}": float(credit[problems.domains == i].mean()) for i, name in enumerate(DOMAINS)}
     scores["acc/mean"] = float(credit.mean())

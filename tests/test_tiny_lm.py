@@ -59,19 +59,22 @@ def test_cached_and_recomputed_generation_give_the_same_tokens(greedy):
     assert torch.allclose(runs[0][1], runs[1][1], atol=1e-5)
 
 
-def test_generation_logits_are_the_teacher_forced_rollout_policy():
-    """The cached generation's logits give the rollout log-probs: equal to a teacher-forced pass to float32 rounding,
-    so a first minibatch (before any update) has every IS ratio 1."""
+@pytest.mark.parametrize("temperature", [1.0, 1.5])
+def test_generation_logits_are_the_teacher_forced_rollout_policy(temperature):
+    """The cached generation's logits (/ temperature) give the rollout log-probs: equal to a teacher-forced pass to
+    float32 rounding, so a first minibatch (before any update) has every IS ratio 1."""
     torch.manual_seed(0)
     model = GPT(GPTConfig(len(VOCAB), TASK.block_size))
     prompts = sample_problems(4, TASK, torch.Generator().manual_seed(1)).prompts
-    responses, logits = generate(model, prompts, torch.Generator().manual_seed(7), TASK.max_answer)
+    responses, logits = generate(model, prompts, torch.Generator().manual_seed(7), TASK.max_answer, temperature)
     assert logits.shape == (*responses.shape, len(VOCAB)) and logits.dtype == torch.float32
-    forced = response_logits(model, prompts, responses)
+    forced = response_logits(model, prompts, responses, temperature)
     assert torch.allclose(logits, forced, atol=1e-5, rtol=0)
+    assert not torch.allclose(logits, response_logits(model, prompts, responses, 2 * temperature), atol=1e-3)
     mask, rows = response_mask(responses), torch.tensor([0, 3, 5, 6])
     width = int(mask[rows].sum(dim=1).max())  # the loop's minibatch cut after the longest response
-    ratio = (token_log_probs(response_logits(model, prompts[rows], responses[rows, :width]), responses[rows, :width])
+    taken = responses[rows, :width]
+    ratio = (token_log_probs(response_logits(model, prompts[rows], taken, temperature), taken)
              - token_log_probs(logits, responses)[rows, :width]).exp()
     assert torch.allclose(ratio[mask[rows, :width]], torch.ones(()), atol=1e-5, rtol=0)
 

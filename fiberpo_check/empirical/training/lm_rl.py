@@ -38,7 +38,7 @@ class RLConfig:
     minibatches: int = 4
     lr: float = 1e-3
     max_grad_norm: float = 1.0
-    temperature: float = 1.0
+    temperature: float = 1.0  # the policy is softmax(logits / temperature): rollouts, ratios and diagnostics alike
     eval_every: int = 5  # 0: no held-out evaluation
     eval_per_domain: int = 64
     # The benchmark baseline, the loop as it was before: generation recomputes the whole prefix per token, the rollout
@@ -86,7 +86,7 @@ def train(
         )
         if config.previous_loop:  # the rollout policy's logits recomputed by a teacher-forced pass
             with torch.no_grad():
-                old_logits = response_logits(policy, prompts, responses)
+                old_logits = response_logits(policy, prompts, responses, config.temperature)
         mask = response_mask(responses)
         reward = rewards(responses.cpu(), answers).to(device)
         advantages = group_advantages(reward, config.group_size)
@@ -101,7 +101,7 @@ def train(
                 # (the previous loop computed them).
                 width = mask.shape[1] if config.previous_loop else int(mask[rows].sum(dim=1).max())
                 taken = responses[rows, :width]
-                log_prob = token_log_probs(response_logits(policy, prompts[rows], taken), taken)
+                log_prob = token_log_probs(response_logits(policy, prompts[rows], taken, config.temperature), taken)
                 objective = surrogate(
                     config.method,
                     log_prob,
@@ -117,7 +117,7 @@ def train(
 
         # Diagnostics: drift of the updated policy from the rollout policy on the rollout batch.
         with torch.no_grad():
-            new_logits = response_logits(policy, prompts, responses)
+            new_logits = response_logits(policy, prompts, responses, config.temperature)
         log_ratio = torch.where(mask, token_log_probs(new_logits, responses) - old_log_prob, 0.0)
         row = {
             "step": step,

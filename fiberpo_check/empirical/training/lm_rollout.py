@@ -28,7 +28,7 @@ def generate(
     use_cache: bool = True,
 ) -> tuple[Tensor, Tensor]:
     """Up to `max_new` response tokens per prompt, [B, L] with L <= max_new (stops once every row has emitted '.'),
-    and the float32 logits they were sampled from, [B, L, V] (the rollout policy at every response position).
+    and the float32 logits / temperature they were sampled from, [B, L, V] (the rollout policy at every position).
 
     Sampled with `gen` (greedy when gen is None). use_cache=True decodes incrementally with a KV cache; False
     recomputes the whole prefix for every token (the same tokens, quadratic cost; kept as the benchmark baseline).
@@ -37,12 +37,12 @@ def generate(
     seq, step_input, steps = prompts, prompts, []
     ended = torch.zeros(len(prompts), dtype=torch.bool, device=prompts.device)
     for _ in range(max_new):
-        logits = model(step_input, cache)[:, -1].float()
+        logits = model(step_input, cache)[:, -1].float() / temperature
         steps.append(logits)
         if gen is None:
             token = logits.argmax(dim=-1, keepdim=True)
         else:
-            probs = torch.softmax(logits / temperature, dim=-1).cpu()  # CPU generator: same draws on every device
+            probs = torch.softmax(logits, dim=-1).cpu()  # CPU generator: same draws on every device
             token = torch.multinomial(probs, 1, generator=gen).to(seq.device)
         seq = torch.cat([seq, token], dim=1)
         step_input = token if use_cache else seq
@@ -52,10 +52,10 @@ def generate(
     return seq[:, prompts.shape[1] :], torch.stack(steps, dim=1)
 
 
-def response_logits(model: GPT, prompts: Tensor, responses: Tensor) -> Tensor:
-    """Float32 logits predicting each response token, [B, L, V]."""
+def response_logits(model: GPT, prompts: Tensor, responses: Tensor, temperature: float = 1.0) -> Tensor:
+    """Float32 logits / temperature predicting each response token, [B, L, V] (the policy softmax(logits / T))."""
     seq = torch.cat([prompts, responses], dim=1)
-    return model(seq[:, :-1])[:, prompts.shape[1] - 1 :].float()
+    return model(seq[:, :-1])[:, prompts.shape[1] - 1 :].float() / temperature
 
 
 def token_log_probs(logits: Tensor, responses: Tensor) -> Tensor:

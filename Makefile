@@ -49,6 +49,7 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(FC) bench
+	$(FC) bench --lm
 
 clean:
 	rm -rf $(VENV) results reports .pytest_cache .hypothesis

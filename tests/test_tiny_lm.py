@@ -17,9 +17,10 @@ from fiberpo_check.empirical.envs.tiny_lm.tasks import (
     rewards,
     sample_problems,
 )
+from fiberpo_check.empirical.bench import same_history
 from fiberpo_check.empirical.training.lm_pretrain import PretrainConfig, pretrain
 from fiberpo_check.empirical.training.lm_rl import RLConfig, group_advantages, train
-from fiberpo_check.empirical.training.lm_rollout import generate
+from fiberpo_check.empirical.training.lm_rollout import generate, response_logits, token_log_probs
 
 torch.set_num_threads(1)
 TASK = TaskConfig(min_len=3, max_len=12)
@@ -54,7 +55,28 @@ def test_cached_and_recomputed_generation_give_the_same_tokens(greedy):
         generate(model, prompts, None if greedy else torch.Generator().manual_seed(7), TASK.max_answer, use_cache=c)
         for c in (True, False)
     ]
-    assert runs[0].shape[1] <= TASK.max_answer and torch.equal(runs[0], runs[1])
+    assert runs[0][0].shape[1] <= TASK.max_answer and torch.equal(runs[0][0], runs[1][0])
+    assert torch.allclose(runs[0][1], runs[1][1], atol=1e-5)
+
+
+@pytest.mark.parametrize("temperature", [1.0, 1.5])
+def test_generation_logits_are_the_teacher_forced_rollout_policy(temperature):
+    """The cached generation's logits (/ temperature) give the rollout log-probs: equal to a teacher-forced pass to
+    float32 rounding, so a first minibatch (before any update) has every IS ratio 1."""
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(len(VOCAB), TASK.block_size))
+    prompts = sample_problems(4, TASK, torch.Generator().manual_seed(1)).prompts
+    responses, logits = generate(model, prompts, torch.Generator().manual_seed(7), TASK.max_answer, temperature)
+    assert logits.shape == (*responses.shape, len(VOCAB)) and logits.dtype == torch.float32
+    forced = response_logits(model, prompts, responses, temperature)
+    assert torch.allclose(logits, forced, atol=1e-5, rtol=0)
+    assert not torch.allclose(logits, response_logits(model, prompts, responses, 2 * temperature), atol=1e-3)
+    mask, rows = response_mask(responses), torch.tensor([0, 3, 5, 6])
+    width = int(mask[rows].sum(dim=1).max())  # the loop's minibatch cut after the longest response
+    taken = responses[rows, :width]
+    ratio = (token_log_probs(response_logits(model, prompts[rows], taken, temperature), taken)
+             - token_log_probs(logits, responses)[rows, :width]).exp()
+    assert torch.allclose(ratio[mask[rows, :width]], torch.ones(()), atol=1e-5, rtol=0)
 
 
 def test_answers_are_long_and_vary_several_fold():
@@ -140,9 +162,14 @@ def test_rl_loop_logs_named_diagnostics(pretrained, method, hyper):
             assert sum(fractions) == pytest.approx(1.0)
 
 
-def test_rl_is_deterministic_and_the_cache_changes_nothing(pretrained):
+def test_rl_is_deterministic_and_the_previous_loop_gives_the_same_run(pretrained):
     model, _ = pretrained
-    config = rl_config("fiberpo", {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02})
+    config = rl_config("fiberpo", {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}, epochs=2, steps=3)
     first = train(model, config, TASK, seed=3, progress=False)
     assert first == train(model, config, TASK, seed=3, progress=False)
-    assert first == train(model, rl_config("fiberpo", config.hyper, use_cache=False), TASK, seed=3, progress=False)
+    previous = train(model, rl_config("fiberpo", config.hyper, epochs=2, steps=3, previous_loop=True), TASK, seed=3,
+                     progress=False)
+    assert same_history(first, previous)  # float32 rounding apart, the same run
+    assert first[-1]["drift/tv_tj"] > 1e-4  # the updates moved the policy, so agreeing histories say something
+    changed = train(model, rl_config("fiberpo", config.hyper, epochs=2, steps=3, lr=3e-3), TASK, seed=3, progress=False)
+    assert not same_history(first, changed)  # the comparison does see a different run

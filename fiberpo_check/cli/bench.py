@@ -1,7 +1,7 @@
 """`python -m fiberpo_check bench`: FiberPO / FiberPO-Domain loss cost against GRPO; writes results/bench.json.
 
-`bench --lm [--preset default]`: tiny-LM RL tokens/s with KV-cached generation against full-prefix recompute, on the
-preset's task and model; writes results/bench_lm.json."""
+`bench --lm [--preset default]`: tiny-LM RL tokens/s of the loop against the previous loop (full-prefix recompute,
+separate rollout log-prob pass), on the preset's task and model; writes results/bench_lm.json."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (compilation happens here)")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1: stable on shared cores)")
     parser.add_argument("--out", type=Path, default=None, help="results/bench.json (results/bench_lm.json with --lm)")
-    parser.add_argument("--lm", action="store_true", help="tiny-LM RL tokens/s: KV cache against full recompute")
+    parser.add_argument("--lm", action="store_true", help="tiny-LM RL tokens/s: the loop against the previous loop")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default", help="LM preset of --lm")
     parser.add_argument("--steps", type=int, default=2, help="RL steps per timed round of --lm")
     args = parser.parse_args(argv)
@@ -84,11 +84,18 @@ def main_lm(args: argparse.Namespace) -> int:
         raise SystemExit("--repeats, --threads and --steps must be >= 1")
     torch.set_num_threads(args.threads)
     row = rl_tokens_per_second(preset(args.preset)["lm"], args.steps, args.repeats, args.warmup)
-    print(f"tiny-LM RL, {row['parameters']} parameters, mean response {row['mean_response_length']:.1f} tokens, "
-          f"{row['rl_tokens']} tokens per round")
-    print(f"{'generation':<22} {'tokens/s':>10}")
-    print(f"{'full-prefix recompute':<22} {row['tokens_per_s_recompute']:>10.1f}")
-    print(f"{'KV cache':<22} {row['tokens_per_s_cached']:>10.1f}   x{row['speedup']:.2f} (median per-round ratio)")
+    print(f"tiny-LM RL ({args.preset} preset), {row['parameters']} parameters, {args.steps} FiberPO steps per round, "
+          f"mean response {row['mean_response_length']:.1f} tokens, {row['rl_tokens']} tokens per round")
+    print("previous loop: full-prefix recompute per generated token, a teacher-forced pass for the rollout log-probs, "
+          "minibatches padded to the batch's longest response, "
+          "tensor-by-tensor Adam")
+    print("new loop:      KV-cached generation whose logits give the rollout log-probs, minibatches cut after their "
+          "longest response, fused Adam")
+    print(f"{'loop':<15} {'tokens/s':>10}")
+    print(f"{'previous':<15} {row['tokens_per_s_previous']:>10.1f}")
+    print(f"{'new':<15} {row['tokens_per_s_new']:>10.1f}   x{row['speedup']:.2f} (median per-round ratio, "
+          f"{row['rounds']} rounds)")
+    print(f"same histories (float32 tolerance): {row['same_run']}; load average {os.getloadavg()[0]:.1f}")
     out = args.out or Path("results/bench_lm.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"torch": torch.__version__, "threads": torch.get_num_threads(), "preset": args.preset,

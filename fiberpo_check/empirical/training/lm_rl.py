@@ -38,10 +38,14 @@ class RLConfig:
     minibatches: int = 4
     lr: float = 1e-3
     max_grad_norm: float = 1.0
-    temperature: float = 1.0
+    temperature: float = 1.0  # the policy is softmax(logits / temperature): rollouts, ratios and diagnostics alike
     eval_every: int = 5  # 0: no held-out evaluation
     eval_per_domain: int = 64
-    use_cache: bool = True  # KV-cached generation; False recomputes the prefix per token (benchmark baseline)
+    # The benchmark baseline, the loop as it was before: generation recomputes the whole prefix per token, the rollout
+    # policy's logits come from a separate teacher-forced pass, minibatches keep the batch's padding, Adam runs tensor
+    # by tensor. False: KV-cached generation hands over the logits it sampled from, minibatches are cut after their
+    # longest response, fused Adam.
+    previous_loop: bool = False
 
 
 def group_advantages(reward: torch.Tensor, group_size: int) -> torch.Tensor:
@@ -64,8 +68,8 @@ def train(
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     policy = copy.deepcopy(model).to(device)
-    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
-    held_out = eval_problems(config.eval_per_domain, task, seed).to(device)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr, fused=not config.previous_loop)
+    held_out = eval_problems(config.eval_per_domain, task, seed).to(device) if config.eval_every else None
     history, tokens = [], 0
     bar = tqdm(range(config.steps), desc=f"{config.method} seed {seed}", disable=not progress, leave=False)
     for step in bar:
@@ -75,12 +79,15 @@ def train(
         answers = [a for a in problems.answers for _ in range(config.group_size)]
         domain_ids = problems.domains.repeat_interleave(config.group_size, 0).to(device)
         group_ids = torch.arange(len(problems.answers), device=device).repeat_interleave(config.group_size)
-        responses = generate(policy, prompts, gen, task.max_answer, config.temperature, config.use_cache)
+        responses, old_logits = generate(
+            policy, prompts, gen, task.max_answer, config.temperature, use_cache=not config.previous_loop
+        )
+        if config.previous_loop:  # the rollout policy's logits recomputed by a teacher-forced pass
+            with torch.no_grad():
+                old_logits = response_logits(policy, prompts, responses, config.temperature)
         mask = response_mask(responses)
         reward = rewards(responses.cpu(), answers).to(device)
         advantages = group_advantages(reward, config.group_size)
-        with torch.no_grad():
-            old_logits = response_logits(policy, prompts, responses)
         old_log_prob = token_log_probs(old_logits, responses)
         tokens += int(mask.sum())
 
@@ -88,13 +95,17 @@ def train(
         grad_norms = []
         for _ in range(config.epochs):
             for rows in torch.randperm(len(answers), generator=gen).to(device).chunk(config.minibatches):
-                log_prob = token_log_probs(response_logits(policy, prompts[rows], responses[rows]), responses[rows])
+                # Causal model: cutting the columns after the minibatch's longest response changes no kept logit
+                # (the previous loop computed them).
+                width = mask.shape[1] if config.previous_loop else int(mask[rows].sum(dim=1).max())
+                taken = responses[rows, :width]
+                log_prob = token_log_probs(response_logits(policy, prompts[rows], taken, config.temperature), taken)
                 objective = surrogate(
                     config.method,
                     log_prob,
-                    old_log_prob[rows],
+                    old_log_prob[rows, :width],
                     advantages[rows],
-                    mask[rows],
+                    mask[rows, :width],
                     **method_hyper(config, rows, group_ids, domain_ids),
                 )
                 optimizer.zero_grad()
@@ -104,7 +115,7 @@ def train(
 
         # Diagnostics: drift of the updated policy from the rollout policy on the rollout batch.
         with torch.no_grad():
-            new_logits = response_logits(policy, prompts, responses)
+            new_logits = response_logits(policy, prompts, responses, config.temperature)
         log_ratio = torch.where(mask, token_log_probs(new_logits, responses) - old_log_prob, 0.0)
         row = {
             "step": step,

@@ -26,34 +26,36 @@ def generate(
     max_new: int,
     temperature: float = 1.0,
     use_cache: bool = True,
-) -> Tensor:
-    """Up to `max_new` response tokens per prompt, [B, L] with L <= max_new (stops once every row has emitted '.').
+) -> tuple[Tensor, Tensor]:
+    """Up to `max_new` response tokens per prompt, [B, L] with L <= max_new (stops once every row has emitted '.'),
+    and the float32 logits / temperature they were sampled from, [B, L, V] (the rollout policy at every position).
 
     Sampled with `gen` (greedy when gen is None). use_cache=True decodes incrementally with a KV cache; False
     recomputes the whole prefix for every token (the same tokens, quadratic cost; kept as the benchmark baseline).
     """
     cache = KVCache() if use_cache else None
-    seq, step_input = prompts, prompts
+    seq, step_input, steps = prompts, prompts, []
     ended = torch.zeros(len(prompts), dtype=torch.bool, device=prompts.device)
     for _ in range(max_new):
-        logits = model(step_input, cache)[:, -1].float()
+        logits = model(step_input, cache)[:, -1].float() / temperature
+        steps.append(logits)
         if gen is None:
             token = logits.argmax(dim=-1, keepdim=True)
         else:
-            probs = torch.softmax(logits / temperature, dim=-1).cpu()  # CPU generator: same draws on every device
+            probs = torch.softmax(logits, dim=-1).cpu()  # CPU generator: same draws on every device
             token = torch.multinomial(probs, 1, generator=gen).to(seq.device)
         seq = torch.cat([seq, token], dim=1)
         step_input = token if use_cache else seq
         ended |= token[:, 0] == EOS
         if bool(ended.all()):
             break
-    return seq[:, prompts.shape[1] :]
+    return seq[:, prompts.shape[1] :], torch.stack(steps, dim=1)
 
 
-def response_logits(model: GPT, prompts: Tensor, responses: Tensor) -> Tensor:
-    """Float32 logits predicting each response token, [B, L, V]."""
+def response_logits(model: GPT, prompts: Tensor, responses: Tensor, temperature: float = 1.0) -> Tensor:
+    """Float32 logits / temperature predicting each response token, [B, L, V] (the policy softmax(logits / T))."""
     seq = torch.cat([prompts, responses], dim=1)
-    return model(seq[:, :-1])[:, prompts.shape[1] - 1 :].float()
+    return model(seq[:, :-1])[:, prompts.shape[1] - 1 :].float() / temperature
 
 
 def token_log_probs(logits: Tensor, responses: Tensor) -> Tensor:
@@ -70,7 +72,7 @@ def token_entropy(logits: Tensor) -> Tensor:
 @torch.no_grad()
 def evaluate(model: GPT, problems: Problems, task: TaskConfig) -> dict[str, float]:
     """Greedy reward (per-position credit) per domain and overall, and the exact-match rate, on a fixed set."""
-    responses = generate(model, problems.prompts, None, task.max_answer).cpu()
+    responses = generate(model, problems.prompts, None, task.max_answer)[0].cpu()
     credit, exact = rewards(responses, problems.answers), exact_matches(responses, problems.answers)
     scores = {f"acc/{name}": float(credit[problems.domains == i].mean()) for i, name in enumerate(DOMAINS)}
     scores["acc/mean"] = float(credit.mean())

@@ -23,6 +23,7 @@ from torch.profiler import profile
 from fiberpo_check.empirical.envs.tiny_lm.tasks import TaskConfig
 from fiberpo_check.empirical.training.lm_pretrain import PretrainConfig, pretrain
 from fiberpo_check.empirical.training.lm_rl import RLConfig, train
+from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER
 from fiberpo_check.losses import (
     compute_policy_loss_fiberpo,
     compute_policy_loss_fiberpo_domain,
@@ -172,7 +173,7 @@ def rl_tokens_per_second(lm: dict, steps: int = 2, repeats: int = 3, warmup: int
     task = TaskConfig(**lm["task"])
     model, scores = pretrain(PretrainConfig(**lm["pretrain"]), task, seed=0, progress=False)
     settings = {**lm["rl"], "steps": steps, "eval_every": 0}
-    hyper = {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}
+    hyper = dict(FIBERPO_HYPER)
     histories = {}
 
     def step(previous_loop: bool) -> Callable[[], None]:

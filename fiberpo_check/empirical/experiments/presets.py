@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 
+from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER
+
 BANDIT_METHODS = {
     "ppo": {"eps_low": 0.2},
     "grpo": {"eps_low": 0.2},
     "gspo": {"eps_low": 3e-4, "eps_high": 4e-4},
-    "fiberpo": {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02},
+    "fiberpo": dict(FIBERPO_HYPER),
     "apc": {"delta": 0.1},
     "tv_trpo": {"delta": 0.1},
 }

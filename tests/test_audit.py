@@ -120,3 +120,22 @@ def test_no_claim_is_more_positive_than_its_rows():
         if Status(claim["status"]).positive and floor in NEGATIVE:
             offending.append((claim["id"], claim["status"], floor.value, audit.audit_rows(table)[claim["id"]]))
     assert offending == []
+
+
+def test_ledger_write_renders_the_audit_with_the_statuses_reported_since(monkeypatch, tmp_path):
+    """`derivations` runs before `verify` and the experiments, so a linked row first reads not-yet-checked; `ledger
+    --write` (the step after every producer) renders the audit and the errata again from the current ledger."""
+    if not audit.AUDIT_JSON.exists():
+        pytest.skip("run `python -m fiberpo_check derivations` first")
+    import derivations.audit as audit_package
+    from fiberpo_check.cli import ledger as ledger_cli
+    from fiberpo_check.verification import ledger
+
+    rendered = []
+    monkeypatch.setattr(ledger, "write", lambda table: [])
+    monkeypatch.setattr(audit_package, "render", lambda rows: rendered.append(rows))
+    assert ledger_cli.main(["--write"]) == 0
+    linked = {row["link"]: row["status"] for row in rendered[0] if row["link"]}
+    statuses = {sub["id"]: sub["status"] for claim in ledger.rows() for sub in claim["substatements"]}
+    assert linked and all(linked[link] == statuses.get(link, linked[link]) for link in linked)
+    assert linked.get("FPO-10/ppo-majority", "refuted") == "refuted"  # a verify-produced sub-statement, when present

@@ -59,16 +59,23 @@ def run(log=print) -> list[dict]:
 def build(out: Path, log=print) -> list[dict]:
     """Write audit.json, audit.tex and audit.md into `out`, and docs/errata.md when `out` is derivations/out (a build
     into another folder leaves the repository's errata alone); return the audit table."""
-    from .render import audit_md, audit_tex
-
     start = time.perf_counter()
     log("audit: every numbered equation and stated result (issue 16)")
     records = run(log)
     table.write(records, out / "audit.json")
-    rows = table.rows(records)
+    rows = render(table.rows(records), out)
+    log(f"  {'total':<18} {time.perf_counter() - start:6.2f} s")
+    return rows
+
+
+def render(rows: list[dict], out: Path = table.AUDIT_JSON.parent) -> list[dict]:
+    """Write audit.tex and audit.md into `out`, and docs/errata.md when `out` is derivations/out. Rows linked to a
+    ledger sub-statement carry its status as it stands now, so `ledger --write` renders again once every producer
+    has reported."""
+    from .render import audit_md, audit_tex
+
     (out / "audit.tex").write_text(audit_tex(rows))
     (out / "audit.md").write_text(audit_md(rows))
     if out.resolve() == table.AUDIT_JSON.parent.resolve():
         table.write_errata(rows)
-    log(f"  {'total':<18} {time.perf_counter() - start:6.2f} s")
     return rows

@@ -133,7 +133,7 @@ def test_ledger_write_renders_the_audit_with_the_statuses_reported_since(monkeyp
 
     rendered = []
     monkeypatch.setattr(ledger, "write", lambda table: [])
-    monkeypatch.setattr(audit_package, "render", lambda rows: rendered.append(rows))
+    monkeypatch.setattr(audit_package, "write_rendered", lambda rows: rendered.append(rows))
     assert ledger_cli.main(["--write"]) == 0
     linked = {row["link"]: row["status"] for row in rendered[0] if row["link"]}
     statuses = {sub["id"]: sub["status"] for claim in ledger.rows() for sub in claim["substatements"]}

@@ -63,12 +63,12 @@ def build(out: Path, log=print) -> list[dict]:
     log("audit: every numbered equation and stated result (issue 16)")
     records = run(log)
     table.write(records, out / "audit.json")
-    rows = render(table.rows(records), out)
+    rows = write_rendered(table.rows(records), out)
     log(f"  {'total':<18} {time.perf_counter() - start:6.2f} s")
     return rows
 
 
-def render(rows: list[dict], out: Path = table.AUDIT_JSON.parent) -> list[dict]:
+def write_rendered(rows: list[dict], out: Path = table.AUDIT_JSON.parent) -> list[dict]:
     """Write audit.tex and audit.md into `out`, and docs/errata.md when `out` is derivations/out. Rows linked to a
     ledger sub-statement carry its status as it stands now, so `ledger --write` renders again once every producer
     has reported."""

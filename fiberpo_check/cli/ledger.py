@@ -37,8 +37,8 @@ def main(argv: list[str]) -> int:
         for path in ledger.write(table):
             print(f"wrote {path}")
         if audit.AUDIT_JSON.exists():  # linked audit rows take the statuses every producer has reported by now
-            from derivations.audit import render
+            from derivations.audit import write_rendered
 
-            render(audit.rows(ledger_rows=table))
+            write_rendered(audit.rows(ledger_rows=table))
             print(f"wrote {audit.AUDIT_JSON.parent}/audit.{{md,tex}} and {audit.ERRATA}")
     return 0

@@ -1,4 +1,4 @@
-"""The equation-level audit (issue 16): the catalogue is complete, every check can fail, claims are bounded by their rows."""
+"""The equation-level audit: the catalogue is complete, every check can fail, claims are bounded by their rows."""
 
 from __future__ import annotations
 

@@ -161,7 +161,7 @@ def test_exact_gates_match_the_torch_engine():
                               rtol=0, atol=1e-12), (ell, cp, cn, eps)
 
 
-# ---------------------------------------------------------------- LaTeX (issue 15)
+# ---------------------------------------------------------------- LaTeX
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not on the PATH")

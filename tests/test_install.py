@@ -2,6 +2,7 @@
 folder writes its outputs under that folder (paths.py), never into the installed tree."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +14,22 @@ def files_under(folder: Path) -> set[Path]:
     return {p.relative_to(folder) for p in folder.rglob("*") if p.is_file()}
 
 
+def source_copy(folder: Path) -> Path:
+    """The files a build reads, copied (a build writes build/ beside its sources; the checkout stays untouched)."""
+    skip = shutil.ignore_patterns("__pycache__", "out")
+    for name in ("fiberpo_check", "derivations"):
+        shutil.copytree(REPO / name, folder / name, ignore=skip)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, folder / name)
+    return folder
+
+
 def test_installed_cli_writes_under_the_working_directory(tmp_path):
     site, work = tmp_path / "site", tmp_path / "work"
     work.mkdir()
+    source = source_copy(tmp_path / "source")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(site), str(REPO)], check=True, cwd=tmp_path, capture_output=True)
+                    "--target", str(site), str(source)], check=True, cwd=tmp_path, capture_output=True)
     installed = files_under(site)
     assert any(p.parts[0] == "derivations" for p in installed)
     env = {**os.environ, "PYTHONPATH": str(site), "MPLBACKEND": "Agg"}

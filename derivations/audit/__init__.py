@@ -1,4 +1,4 @@
-"""The equation-level audit of the paper (issue 16): one module per section or appendix, each with its rows and
+"""The equation-level audit of the paper: one module per section or appendix, each with its rows and
 their checks; `build` runs every check and writes derivations/out/audit.{json,tex,md} and docs/errata.md."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def build(out: Path, log=print) -> list[dict]:
     """Write audit.json, audit.tex and audit.md into `out`, and docs/errata.md when `out` is derivations/out (a build
     into another folder leaves the repository's errata alone); return the audit table."""
     start = time.perf_counter()
-    log("audit: every numbered equation and stated result (issue 16)")
+    log("audit: every numbered equation and stated result")
     records = run(log)
     table.write(records, out / "audit.json")
     rows = write_rendered(table.rows(records), out)

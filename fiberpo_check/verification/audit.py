@@ -1,4 +1,4 @@
-"""The equation-level audit (issue 16): one row per numbered equation, stated result and quantitative assertion.
+"""The equation-level audit: one row per numbered equation, stated result and quantitative assertion.
 
 The rows and their checks live in `derivations/audit/` (one module per section or appendix of the paper); the
 derivations build writes what the checks found to `derivations/out/audit.json`. This module reads that file back:

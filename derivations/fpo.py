@@ -237,6 +237,13 @@ def identity_ball(big_t: int, scale=1) -> Statement:
                      identity_radius_hypotheses(ell, big_t, scale))
 
 
+def on_policy_identity(big_t: int) -> Statement:
+    """At r ≡ 1 (every ℓ_i = 0) log G_i = 0 = ℓ_i: G = r (Property 5.4)."""
+    ell = variables("ell", big_t)
+    return Statement(sp.And(*(sp.Eq(log_fiberpo_gate(ell, i, C_POS, C_NEG, EPS), x) for i, x in enumerate(ell))),
+                     tuple(sp.Eq(x, 0) for x in ell))
+
+
 def ball_is_largest(big_t: int) -> Statement:
     """For every radius ρ' > min(C⁺, C⁻, εT/(T−1)) a point of the ρ'-ball has G ≠ r: (ρ',…,ρ'), (−ρ',…,−ρ') or
     (ρ', 0, …, 0)."""
@@ -250,6 +257,10 @@ def ball_is_largest(big_t: int) -> Statement:
 def check_fpo4(scale=1) -> list[Part]:
     """FPO-4: G = r on the ball (hence J = I at r = 1, Prop 5.4) and on no larger ball."""
     return [
+        Part("FPO-4/identity", "p. 17, Property 5.4", Family(on_policy_identity, TOKEN_T),
+             support=[Family(identity_ball, TOKEN_T)],
+             note="J(G) = I at r = 1: G = r on the whole ball of radius min(C⁺, C⁻, εT/(T−1)) > 0 (the supporting "
+                  "step, proved), an open neighbourhood of r = 1, so the derivative of G there is the identity's."),
         Part("FPO-4/identity-ball", "p. 10, Prop 5.4", Family(lambda t: identity_ball(t, scale), TOKEN_T),
              note="the ball contains a neighbourhood of r = 1, so J = I there (Prop 5.4)."),
         Part("FPO-4/largest", "p. 10, Prop 5.4 (extent)", Family(ball_is_largest, TOKEN_T)),

@@ -30,19 +30,19 @@ REGIONS = {f"{rn}, {an}": {R: r, ADV: a, EPS: EPS_IN_UNIT} for rn, r in RATIO_RE
 WITNESS = {_P: 1, _E: 1, _A: 1}  # p = e = a = 1: ε = 1/2 and one rational point per region
 
 
-def sym_clip(x, eps):
+def ratio_clip(x, eps):
     """clip(x, 1 ± ε)."""
     return sp.Min(sp.Max(x, 1 - eps), 1 + eps)
 
 
 def paper_gate(ratio, eps, sign):
     """G_PPO (App. C.4): sign · min(clip(r, 1 ± ε) sign, r sign); with r := s_τ and sign := l_τ it is G_GSPO."""
-    return sign * sp.Min(sym_clip(ratio, eps) * sign, ratio * sign)
+    return sign * sp.Min(ratio_clip(ratio, eps) * sign, ratio * sign)
 
 
 def ppo_term(ratio, eps, adv):
     """The standard PPO term min(r Â, clip(r, 1 ± ε) Â)."""
-    return sp.Min(ratio * adv, sym_clip(ratio, eps) * adv)
+    return sp.Min(ratio * adv, ratio_clip(ratio, eps) * adv)
 
 
 @lru_cache(maxsize=8)

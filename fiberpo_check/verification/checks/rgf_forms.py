@@ -70,7 +70,7 @@ def float_gaps(n_batches: int, rgf=surrogate) -> dict[str, float]:
 
 def unsigned_gate(ratio, eps, sign):
     """A mutated G_PPO without the sign factors: min(clip(r, 1 ± ε), r) (a negative control)."""
-    return sp.Min(rgf_exact.sym_clip(ratio, eps), ratio)
+    return sp.Min(rgf_exact.ratio_clip(ratio, eps), ratio)
 
 
 def rgf_forms_check(preset: dict = SMALL, sink: dict | None = None, rgf=surrogate, gate=rgf_exact.paper_gate,

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from fiberpo_check.empirical.experiments.cache import latest, presets_with_results
 from fiberpo_check.empirical.experiments.stats import Interval
@@ -205,6 +206,7 @@ def draw_lm_tokens(out_dir: Path, preset: str = "default", allow_other: bool = F
                         transform=ax.get_yaxis_transform())
         labels = variant_labels(names, raw["config"]["variants"])
         ax.set_yticks(range(len(names)), [labels[name] for name in names], fontsize=6)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k"))
         ax.set(xlabel=f"tokens until smoothed accuracy ≥ {raw['config']['threshold']}", title="token efficiency")
         return save_figure(fig, "exp_lm_tokens_to_threshold", raw["config"], out_dir=out_dir,
                            provenance=provenance_of(raw))

@@ -57,7 +57,9 @@ th { background: #f4f4f4; position: sticky; top: 0; }
 .meta td { border: none; padding: 0.1em 0.8em 0.1em 0; }
 .filters { margin: 0.6em 0; font-size: 0.9em; } .filters select, .filters input { margin-right: 1em; }
 .legend span { margin-right: 0.4em; display: inline-block; margin-bottom: 0.3em; }
-table.sub { margin-top: 0.4em; font-size: 0.95em; background: #fafafa; table-layout: auto; } table.sub td { border-color: #eee; }
+table.sub { font-size: 0.95em; background: #fafafa; } table.sub td { border-color: #eee; }
+table.sub col.sub-id { width: 12em; } table.sub col.sub-text { width: 40%; } table.sub col.sub-status { width: 12.5em; }
+tr.subrow > td { border-bottom: 1px solid #bbb; padding-top: 0; }
 details summary { cursor: pointer; color: #0b5394; }
 .deriv { border-left: 3px solid #ccc; padding: 0.2em 1em; margin: 1em 0; font-size: 0.9em; }
 .deriv p { margin: 0.3em 0; }
@@ -76,15 +78,20 @@ SCRIPT = """
 function applyFilters(table) {
   const selects = document.querySelectorAll('[data-filter="' + table + '"]');
   let shown = 0, total = 0;
+  let shownAbove = true;  // a sub-statement row follows the claim row above it
   document.querySelectorAll('#' + table + ' > tbody > tr').forEach(row => {
+    if (row.classList.contains('subrow')) { row.style.display = shownAbove ? '' : 'none'; return; }
+    const next = row.nextElementSibling;
+    const text = row.textContent + (next && next.classList.contains('subrow') ? next.textContent : '');
     let ok = true;
     selects.forEach(s => {
       const want = s.value.toLowerCase();
       if (!want) return;
-      const have = s.dataset.col === 'text' ? row.textContent.toLowerCase() : (row.dataset[s.dataset.col] || '');
+      const have = s.dataset.col === 'text' ? text.toLowerCase() : (row.dataset[s.dataset.col] || '');
       ok = ok && (s.dataset.col === 'text' ? have.includes(want) : have === want);
     });
     row.style.display = ok ? '' : 'none';
+    shownAbove = ok;
     total += 1; shown += ok ? 1 : 0;
   });
   const count = document.getElementById(table + '-count');
@@ -142,19 +149,19 @@ def derivation_sections(out_dir: Path = DERIVATIONS_OUT) -> dict[str, tuple[str,
     return sections
 
 
-def claim_statement(row: dict) -> str:
-    """The claim's statement with its source, and its sub-statements (when the ledger carries them)."""
-    text = f"{esc(row.get('claim', ''))} <i>({esc(row.get('source', ''))})</i>"
+def substatement_table(row: dict) -> str:
+    """The claim's sub-statements (id, statement and source, status, evidence), or '' when the ledger has none."""
     subs = row.get("substatements") or []
     if not subs:
-        return text
+        return ""
     lines = "".join(
-        f"<tr><td>{esc(s.get('id', ''))}</td><td>{esc(s.get('text', ''))} <i>{esc(s.get('source', ''))}</i></td>"
-        f"<td>{status_badge(s.get('status', 'not-yet-checked'))}</td><td>{esc(s.get('evidence', ''))}</td></tr>"
+        f"<tr><td>{esc(s.get('id', '')).replace('/', '/<wbr>')}</td><td>{esc(s.get('text', ''))} "
+        f"<i>{esc(s.get('source', ''))}</i></td><td>{status_badge(s.get('status', 'not-yet-checked'))}</td>"
+        f"<td>{esc(s.get('evidence', ''))}</td></tr>"
         for s in subs
     )
-    head = "<tr><th>sub</th><th>statement</th><th>status</th><th>evidence</th></tr>"
-    return f'{text}<table class="sub">{head}{lines}</table>'
+    return ('<table class="sub"><colgroup><col class="sub-id"><col class="sub-text"><col class="sub-status"><col></colgroup>'
+            f"<tr><th>sub-statement</th><th>statement</th><th>status</th><th>evidence</th></tr>{lines}</table>")
 
 
 def evidence_cell(row: dict, width: int = 320) -> str:
@@ -189,9 +196,11 @@ def claims_table(claims: list[dict], sections: dict, figures_by_claim: dict[str,
     """The ledger as a filterable table: id, statement (+ sub-statements), kind, status, evidence, where it is held."""
     rows = "\n".join(
         f'<tr id="claim-{esc(row["id"])}" data-section="{esc(section_of(row["id"]).lower())}" '
-        f'data-status="{esc(row["status"])}"><td><b>{esc(row["id"])}</b></td><td>{claim_statement(row)}</td>'
+        f'data-status="{esc(row["status"])}"><td><b>{esc(row["id"])}</b></td>'
+        f"<td>{esc(row.get('claim', ''))} <i>({esc(row.get('source', ''))})</i></td>"
         f"<td>{esc(row.get('kind', ''))}</td><td>{status_badge(row['status'])}</td><td>{evidence_cell(row)}</td>"
         f"<td>{claim_links(row, sections, figures_by_claim)}</td></tr>"
+        + (f'<tr class="subrow"><td></td><td colspan="5">{table}</td></tr>' if (table := substatement_table(row)) else "")
         for row in claims
     )
     sections_seen = sorted({section_of(row["id"]) for row in claims})

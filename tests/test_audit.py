@@ -131,10 +131,15 @@ def test_ledger_write_renders_the_audit_with_the_statuses_reported_since(monkeyp
     from fiberpo_check.cli import ledger as ledger_cli
     from fiberpo_check.verification import ledger
 
+    reported = ledger.rows()  # as if verify had just reported FPO-10/ppo-majority (a linked sub-statement)
+    for claim in reported:
+        for sub in claim["substatements"]:
+            if sub["id"] == "FPO-10/ppo-majority":
+                sub.update(status="refuted", evidence="reported by verify")
     rendered = []
+    monkeypatch.setattr(ledger, "rows", lambda: reported)
     monkeypatch.setattr(ledger, "write", lambda table: [])
     monkeypatch.setattr(audit_package, "write_rendered", lambda rows: rendered.append(rows))
     assert ledger_cli.main(["--write"]) == 0
-    linked = {row["link"]: row["status"] for row in rendered[0] if row["link"]}
-    statuses = {sub["id"]: sub["status"] for claim in ledger.rows() for sub in claim["substatements"]}
-    assert linked and all(linked[link] == statuses.get(link, linked[link]) for link in linked)
+    linked = {row["link"]: (row["status"], row["evidence"]) for row in rendered[0] if row["link"]}
+    assert linked["FPO-10/ppo-majority"] == ("refuted", "= FPO-10/ppo-majority: reported by verify")

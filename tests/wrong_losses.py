@@ -20,6 +20,7 @@ from fiberpo_check.engine.objectives.fiberpo import (
 from fiberpo_check.losses import compute_policy_loss_fiberpo, config_value, normalizers
 from fiberpo_check.verification.checks.jacobian_probes import GateHyper
 from fiberpo_check.verification.checks.mutants import (
+    assembled_log_gate,
     batch_pooled_aggregates,
     detached_aggregates,
     missing_opposite_factor,
@@ -80,11 +81,7 @@ def no_zeroing_log_gate(log_ratio: Tensor, mask: Tensor, hyper: GateHyper) -> Te
 
 def capped_slope_log_gate(log_ratio: Tensor, mask: Tensor, hyper: GateHyper) -> Tensor:
     """Rollback slope -min(T, 256): right on every short trajectory, wrong only past T = 256 (eq 10)."""
-    log_ratio, mask, lengths = validated(log_ratio, mask)
-    log_s_pos, log_s_neg = channel_aggregates(log_ratio, mask, lengths)
-    base = base_log_weight(log_s_pos, log_s_neg, lengths.clamp(max=256), hyper.c_pos, hyper.c_neg)
-    same, opposite = fiber_arguments(log_ratio, log_s_pos, log_s_neg)
-    return base[:, None] + fiber_log_residual(same, opposite, hyper.eps)
+    return assembled_log_gate(log_ratio, mask, hyper, slope_count=lambda lengths: lengths.clamp(max=256))
 
 
 def single_channel_log_gate(log_ratio: Tensor, mask: Tensor, hyper: GateHyper) -> Tensor:

@@ -16,41 +16,36 @@ from fiberpo_check.engine.objectives.fiberpo import (
 from fiberpo_check.verification.checks.jacobian_probes import GateHyper, LogGateMap
 
 
+def assembled_log_gate(log_ratio: Tensor, mask: Tensor, hyper: GateHyper, *, aggregates=lambda pos, neg: (pos, neg),
+                       slope_count=lambda lengths: lengths, opposite=lambda v: v) -> Tensor:
+    """log G of eqs 7-16 with one ingredient replaced: the channel aggregates (eq 9), the count k of the rollback
+    slope -k (eq 10) or the opposite-sign argument of the fiber residual (eqs 11, 15)."""
+    log_ratio, mask, lengths = validated(log_ratio, mask)
+    log_s_pos, log_s_neg = aggregates(*channel_aggregates(log_ratio, mask, lengths))
+    base = base_log_weight(log_s_pos, log_s_neg, slope_count(lengths), hyper.c_pos, hyper.c_neg)
+    same, opposite_sign = fiber_arguments(log_ratio, log_s_pos, log_s_neg)
+    return masked(base[:, None] + fiber_log_residual(same, opposite(opposite_sign), hyper.eps), mask)
+
+
 def detached_aggregates(log_ratio: Tensor, mask: Tensor, hyper: GateHyper) -> Tensor:
     """log s+- under stop-gradient: values right, trajectory coupling of eq 20 missing."""
-    log_ratio, mask, lengths = validated(log_ratio, mask)
-    log_s_pos, log_s_neg = (s.detach() for s in channel_aggregates(log_ratio, mask, lengths))
-    base = base_log_weight(log_s_pos, log_s_neg, lengths, hyper.c_pos, hyper.c_neg)
-    same, opposite = fiber_arguments(log_ratio, log_s_pos, log_s_neg)
-    return masked(base[:, None] + fiber_log_residual(same, opposite, hyper.eps), mask)
+    return assembled_log_gate(log_ratio, mask, hyper, aggregates=lambda pos, neg: (pos.detach(), neg.detach()))
 
 
 def batch_pooled_aggregates(log_ratio: Tensor, mask: Tensor, hyper: GateHyper) -> Tensor:
     """Channel aggregates pooled over the whole batch instead of per trajectory: couples trajectories."""
-    log_ratio, mask, lengths = validated(log_ratio, mask)
-    log_s_pos, log_s_neg = channel_aggregates(log_ratio, mask, lengths)
-    log_s_pos, log_s_neg = log_s_pos.mean().expand_as(log_s_pos), log_s_neg.mean().expand_as(log_s_neg)
-    base = base_log_weight(log_s_pos, log_s_neg, lengths, hyper.c_pos, hyper.c_neg)
-    same, opposite = fiber_arguments(log_ratio, log_s_pos, log_s_neg)
-    return masked(base[:, None] + fiber_log_residual(same, opposite, hyper.eps), mask)
+    return assembled_log_gate(log_ratio, mask, hyper,
+                              aggregates=lambda pos, neg: (pos.mean().expand_as(pos), neg.mean().expand_as(neg)))
 
 
 def unit_rollback_slope(log_ratio: Tensor, mask: Tensor, hyper: GateHyper) -> Tensor:
     """g_agg with rollback slope -1 instead of -T_tau (eq 10 with k = 1)."""
-    log_ratio, mask, lengths = validated(log_ratio, mask)
-    log_s_pos, log_s_neg = channel_aggregates(log_ratio, mask, lengths)
-    base = base_log_weight(log_s_pos, log_s_neg, torch.ones_like(lengths), hyper.c_pos, hyper.c_neg)
-    same, opposite = fiber_arguments(log_ratio, log_s_pos, log_s_neg)
-    return masked(base[:, None] + fiber_log_residual(same, opposite, hyper.eps), mask)
+    return assembled_log_gate(log_ratio, mask, hyper, slope_count=torch.ones_like)
 
 
 def missing_opposite_factor(log_ratio: Tensor, mask: Tensor, hyper: GateHyper) -> Tensor:
     """Fiber residual without the opposite-sign denominator of eq 11: not the identity at on-policy."""
-    log_ratio, mask, lengths = validated(log_ratio, mask)
-    log_s_pos, log_s_neg = channel_aggregates(log_ratio, mask, lengths)
-    base = base_log_weight(log_s_pos, log_s_neg, lengths, hyper.c_pos, hyper.c_neg)
-    same, opposite = fiber_arguments(log_ratio, log_s_pos, log_s_neg)
-    return masked(base[:, None] + fiber_log_residual(same, torch.zeros_like(opposite), hyper.eps), mask)
+    return assembled_log_gate(log_ratio, mask, hyper, opposite=torch.zeros_like)
 
 
 MUTANTS = {

@@ -5,6 +5,9 @@ from __future__ import annotations
 import sympy as sp
 
 from .formula import (
+    C_NEG,
+    C_POS,
+    EPS,
     Family,
     Part,
     Statement,
@@ -19,7 +22,6 @@ from .formula import (
     variables,
 )
 
-EPS, C_POS, C_NEG = var("epsilon", "positive"), var("C_+", "positive"), var("C_-", "positive")
 TOKEN_T = 2  # z3 decides the per-token statements for every T up to here within the build's time budget
 
 

@@ -54,6 +54,9 @@ def variables(stem: str, count: int, domain: str = "real") -> list[sp.Symbol]:
     return [var(f"{stem}_{i}", domain) for i in range(1, count + 1)]
 
 
+EPS, C_POS, C_NEG = var("epsilon", "positive"), var("C_+", "positive"), var("C_-", "positive")  # FiberPO's ε, C⁺, C⁻
+
+
 def domain_of(symbol: sp.Symbol) -> str:
     """The DOMAINS key a variable was declared with."""
     for name in ("positive integer", "positive", "nonnegative", "nonzero", "real"):

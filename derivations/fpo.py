@@ -7,6 +7,9 @@ import itertools
 import sympy as sp
 
 from .formula import (
+    C_NEG,
+    C_POS,
+    EPS,
     Family,
     Part,
     Search,
@@ -29,7 +32,6 @@ from .formula import (
     when,
 )
 
-EPS, C_POS, C_NEG = var("epsilon", "positive"), var("C_+", "positive"), var("C_-", "positive")
 TOKEN_T = 3  # z3 decides the per-token statements for every T up to here within the build's time budget
 
 

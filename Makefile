@@ -7,7 +7,7 @@ FC := $(PY) -m fiberpo_check
 # `make all FULL=1` runs the full-size experiments instead of the quick default.
 PRESET := $(if $(FULL),full,default)
 
-.PHONY: all venv derivations verify experiments figures notebooks ledger report test test-all bench clean
+.PHONY: all venv derivations verify experiments figures notebooks ledger report certificates test test-all bench clean
 
 all: $(STAMP)
 	$(FC) all --preset $(PRESET)
@@ -40,6 +40,11 @@ ledger: $(STAMP)
 
 report: $(STAMP)
 	$(FC) report
+
+# every erratum's witness, re-checked by its standalone certificate (standard library only, no install needed)
+certificates:
+	@status=0; for f in reports/certificates/*.py; do python3 -I $$f >/dev/null || { echo "FAILED: $$f"; status=1; }; done; \
+	  test $$status = 0 && echo "every certificate passed ($$(ls reports/certificates/*.py | wc -l))"
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2

@@ -112,7 +112,6 @@ def build(out: Path = OUT, groups: list[str] | None = None, log=print, workers: 
                                      + NOTATION + "\n\n" + "\n".join(fragments))
         write_verdicts(out / "verdicts.json", verdicts)
         audit.build(out, log)
-        audit.build(out, log)
         if compile_pdf(out / "all.tex", out / "derivations.pdf"):
             log(f"wrote {out / 'derivations.pdf'}")
     return verdicts

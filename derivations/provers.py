@@ -114,7 +114,9 @@ def to_z3(expr, env: dict):
     if head is sp.Pow and args[1].is_Integer:
         base, n = tr(args[0]), int(args[1])
         power = reduce(operator.mul, [base] * abs(n)) if n else z3.RealVal(1)
-        return 1 / power if n < 0 else power
+        if n < 0 and power.is_int():  # 1/T for an integer T is a real number, not integer division
+            power = z3.ToReal(power)
+        return z3.RealVal(1) / power if n < 0 else power
     if head in (sp.Min, sp.Max):
         pick = operator.le if head is sp.Min else operator.ge
         return reduce(lambda a, b: z3.If(pick(a, b), a, b), map(tr, args))

@@ -57,25 +57,30 @@ def run(log=print) -> list[dict]:
 
 
 def build(out: Path, log=print) -> list[dict]:
-    """Write audit.json, audit.tex and audit.md into `out`, and docs/errata.md when `out` is derivations/out (a build
-    into another folder leaves the repository's errata alone); return the audit table."""
+    """Write audit.json, audit.tex and audit.md into `out`, and docs/errata.md (+ .json) when `out` is
+    derivations/out (a build into another folder leaves the repository's errata alone); return the audit table."""
     start = time.perf_counter()
     log("audit: every numbered equation and stated result")
     records = run(log)
     table.write(records, out / "audit.json")
-    rows = write_rendered(table.rows(records), out)
+    rows = write_rendered(records, out)
     log(f"  {'total':<18} {time.perf_counter() - start:6.2f} s")
     return rows
 
 
-def write_rendered(rows: list[dict], out: Path = table.AUDIT_JSON.parent) -> list[dict]:
-    """Write audit.tex and audit.md into `out`, and docs/errata.md when `out` is derivations/out. Rows linked to a
-    ledger sub-statement carry its status as it stands now, so `ledger --write` renders again once every producer
-    has reported."""
+def write_rendered(records: list[dict], out: Path) -> list[dict]:
+    """Render the audit (audit.tex, audit.md) and the errata from the derivations' own verdicts only, so the files
+    are the same whichever other producers have run; a linked row checked by another producer (a numeric or
+    empirical sub-statement) reads not-yet-checked here and takes its status in the ledger and the report."""
+    from fiberpo_check.verification import ledger
+    from fiberpo_check.verification.verdicts import read_verdicts
+
     from .render import audit_md, audit_tex
 
+    derivation_ledger = ledger.rows(read_verdicts([out / "verdicts.json"]))
+    rows = table.rows(records, derivation_ledger)
     (out / "audit.tex").write_text(audit_tex(rows))
     (out / "audit.md").write_text(audit_md(rows))
     if out.resolve() == table.AUDIT_JSON.parent.resolve():
-        table.write_errata(rows)
+        table.write_errata(rows, derivation_ledger)
     return rows

@@ -13,17 +13,17 @@ ROWS = [
     row("B", 25, "eq54", "J⁽¹⁾(θ|θold) := J(θold) + E_τ∼θold[Σ_t γ^t r A]", "definition",
         uses=("eq 1", "eq 56", "eq 67", "Thm 4.5"), unchecked="notation (the linear surrogate)"),
     row("B", 26, "eq55", "J(θ) − J⁽¹⁾(θ|θold) ≥ −4γ‖A‖∞/(1−γ)² D_TV^max(θ‖θold)²", "assertion",
-        claims=("TRPO-1",), link="TRPO-1"),
+        claims=("TRPO-1",), unchecked="a bound quoted from prior work (TRPO, Schulman et al. 2015), cited, not derived in the paper"),
     row("B", 26, "eq56", "θ_new maximises J⁽¹⁾ − 4γ‖A‖∞/(1−γ)² (D_TV^max)²; its optimum is at least J(θold), "
         "attained at θ = θold", "assertion", claims=("TRPO-1",)),
     row("B", 26, "p26-a1", "TV distance is the divergence that arises naturally from the performance-difference "
         "bound", "assertion", unchecked="an informal remark"),
     row("B", 26, "Definition B.1", "B^TV-TR_δ := {π : D_TV^max(π_old‖π) ≤ δ}, likewise B^KL-TR_δ", "definition",
-        claims=("TRPO-1",), uses=("Thm 2.1", "Lemma D.12"), link="TRPO-1"),
+        claims=("TRPO-1",), uses=("Thm 2.1", "Lemma D.12"), unchecked="a definition: it introduces notation (its uses are checked where they are stated)"),
     row("B", 26, "Lemma B.2", "every sample-based TV-TRPO update lies in B^TV-TR with δ(TRPO) = (1−γ)/(8γ)",
-        "assertion", claims=("TRPO-3",), link="TRPO-3"),
+        "assertion", claims=("TRPO-3",), link="TRPO-3/D.12"),
     row("B", 26, "Theorem B.3", "restatement of Theorem 2.1; proof: δ(TRPO) → 0⁺ as γ → 1⁻ and = 0 at γ = 1",
-        "assertion", claims=("TRPO-1",), link="TRPO-1"),
+        "assertion", claims=("TRPO-1",), link=("TRPO-1/radius", "TRPO-1/tv-region")),
     row("B", 27, "p27-b1", "introducing γ < 1 would exponentially suppress later tokens; annealing is impractical",
         "assertion", unchecked="an informal judgement on practice (no quantity asserted beyond γ^t)"),
 ]

@@ -11,13 +11,13 @@ from ._base import Finding, check, row
 
 ROWS = [
     row("2", 3, "eq1", "J(θ) − J⁽¹⁾(θ|θold) ≥ −4γ‖A‖∞/(1−γ)² D_TV^max(θ‖θold)²", "assertion",
-        claims=("TRPO-1",), link="TRPO-1"),
+        claims=("TRPO-1",), unchecked="a bound quoted from prior work (TRPO, Schulman et al. 2015), cited, not derived in the paper"),
     row("2", 3, "p3-a1", "confines TRPO updates to a trust region of radius δ(TRPO) = (1−γ)/(8γ) (Lemma B.2)",
-        "assertion", claims=("TRPO-1",), link="TRPO-1"),
+        "assertion", claims=("TRPO-1",), link="TRPO-3/D.12"),
     row("2", 3, "p3-a2", "the penalty coefficient γ/(1−γ)² diverges as γ → 1, forcing δ(TRPO) → 0", "assertion",
         claims=("TRPO-1",)),
     row("2", 3, "Theorem 2.1", "when γ = 1, both TV- and KL-based TRPO trust regions collapse to {πθold}",
-        "assertion", claims=("TRPO-1",), link="TRPO-1"),
+        "assertion", claims=("TRPO-1",), link=("TRPO-1/radius", "TRPO-1/tv-region")),
     row("2", 3, "p3-a3", "annealing γ < 1 toward 1 is impractical for LLMs (sparse, all-or-nothing rewards)",
         "assertion", unchecked="an informal judgement on practice (App. B.3), no quantity is asserted"),
 ]

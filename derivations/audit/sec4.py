@@ -9,19 +9,19 @@ from ._base import Finding, agree, check, proved, row
 
 ROWS = [
     row("4", 6, "p6-bundle", "B := Tj × {−1, +1}, E := X̄ × {−1, +1}, π_E(s, a, τ, t; l) := (τ, l)", "definition",
-        claims=("DER-2",), uses=("App. E.5.4 (F, K, R)", "App. E.7 (B₂, π₃)", "Fig 1"), link="DER-2"),
+        claims=("DER-2",), uses=("App. E.5.4 (F, K, R)", "App. E.7 (B₂, π₃)", "Fig 1"), unchecked="a definition: it introduces notation (its uses are checked where they are stated)"),
     row("4", 6, "Remark 4.1", "even if a trajectory terminates at a finite step, we include a null state-action "
         "pair (∅, ∅, τ, t) after termination", "definition", uses=("p. 4 and App. D.1: |X̄| = T", "App. A.2")),
     row("4", 7, "Remark 4.2", "the choice of base space B determines the granularity of global control",
         "assertion", unchecked="an informal remark on design (no quantity asserted)"),
     row("4", 8, "eq4", "G(σ) := K(⊕_b g_Base,b(π_E∗σ)) + ⊕_i g_Fiber,i,π_E∗σ(σ − K(π_E∗σ))", "definition",
-        claims=("FBG-1",), uses=("eq 26 (n = 1)", "App. E.3", "App. E.5.4 verification"), link="FBG-1"),
+        claims=("FBG-1",), uses=("eq 26 (n = 1)", "App. E.3", "App. E.5.4 verification"), unchecked="a definition: it introduces notation (its uses are checked where they are stated)"),
     row("4", 8, "p8-a1", "π_E∗(σ − K(π_E∗σ)) = 0 directly implies π_E∗ ∘ K = id_B", "proof-step",
-        claims=("FBG-1",), link="FBG-1"),
+        claims=("FBG-1",), link=("FBG-1/reflecting", "FBG-1/zero-residual")),
     row("4", 8, "eq5", "Ĵ_(G;F,R) := Σ_τ [Σ_t (1/T_τ) R∘G∘F(r•) Â]", "definition", claims=("FBG-2",),
         uses=("eq 6 (Def 5.1: weights 1/(|Tj| T_τ))", "eq 29", "eq 82", "App. E.3", "App. E.5.4")),
     row("4", 8, "Theorem 4.5", "identity conditions on the atomic gates ⇒ Ĵ(θold|θold) = J(θold) and "
-        "∇Ĵ = ∇J at θold", "assertion", claims=("FBG-2",), link="FBG-2"),
+        "∇Ĵ = ∇J at θold", "assertion", claims=("FBG-2",), link=("FBG-2/gate-identity", "FBG-2/true-gradient")),
     row("4", 8, "Theorem 4.5-value", "Ĵ_(G;F,R)(θold|θold) = J(θold) (value agreement)", "assertion",
         claims=("FBG-2",)),
     row("4", 8, "Theorem 4.5-pB", "the identity conditions (on g and g′ only) give ∇(R∘G∘F) = ∇(R∘F) at θold, "
@@ -29,7 +29,7 @@ ROWS = [
     row("4", 8, "Remark 4.6", "naively combining global and local gating may produce undesirable gradients",
         "assertion", unchecked="an informal remark (App. E.3 gives no quantity)"),
     row("4", 9, "Remark 4.7", "Theorem 4.5 guarantees first-order agreement for any extension of B", "assertion",
-        claims=("FGH-3",), link="FGH-3"),
+        claims=("FGH-3",), link=("FGH-3/identity-gates", "FBG-2/true-gradient")),
 ]
 
 

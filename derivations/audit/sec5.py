@@ -15,15 +15,15 @@ ROWS = [
     row("5", 9, "p9-step1", "δ-relaxation: replace the vanishing δ^(APC-Obj) with a tunable δ", "assertion",
         unchecked="a design step (a relaxation chosen, not a statement that can hold or fail)"),
     row("5", 9, "p9-step2", "logarithmic approximation: log r ≈ r − 1 and 1 + clip(·) ≈ exp(clip(·))", "proof-step",
-        claims=("DER-1",), link="DER-1"),
+        claims=("DER-1",), link="DER-1/approximations"),
     row("5", 9, "p9-step3", "restrict the coupling to the same trajectory, budget T_s δ → T_τ δ", "assertion",
         unchecked="a design step (a relaxation chosen, not a statement that can hold or fail)"),
     row("5", 9, "p9-step4", "per-channel budgets C⁺ + C⁻ = δ accommodate the intrinsic asymmetry log s⁻ ≥ log s⁺",
-        "assertion", claims=("FPO-9",), link="FPO-9"),
+        "assertion", claims=("FPO-9",), link="FPO-9/expectation"),
     row("5", 9, "eq6", "Ĵ^FiberPO = Σ_X̄ (1/|Tj|)(1/T_τ) G(r•) Â", "definition", claims=("FPO-1",),
-        uses=("eq 17", "eq 18", "eq 30", "eq 80", "eq 81", "eq 5"), link="FPO-1"),
+        uses=("eq 17", "eq 18", "eq 30", "eq 80", "eq 81", "eq 5"), unchecked="a definition: it introduces notation (its uses are checked where they are stated)"),
     row("5", 9, "eq7", "G(r•)_i = exp∘g_agg(log s⁺)/exp∘g_agg(log s⁻) · logclip((s^(l))^(−l) r)/logclip((s^(−l))^(−l))",
-        "definition", claims=("FPO-1",), uses=("eq 11", "eq 16", "eq 80"), link="FPO-1"),
+        "definition", claims=("FPO-1",), uses=("eq 11", "eq 16", "eq 80"), link="FPO-1/eq16"),
     row("5", 10, "eq8", "w_τ := exp∘g_agg(log s⁺_τ, C⁺, T_τ)/exp∘g_agg(log s⁻_τ, C⁻, T_τ)", "definition",
         claims=("FGH-2",), uses=("eq 31 (one trajectory per group and domain)", "eq 80", "App. E.5.4 g_Base")),
     row("5", 10, "eq9", "log s⁺_τ := (1/T_τ) Σ max(log r, 0), log s⁻_τ := (1/T_τ) Σ max(−log r, 0)", "definition",
@@ -35,20 +35,19 @@ ROWS = [
         unchecked="a qualitative motivation ('large', 'easily'), no bound stated"),
     row("5", 10, "eq10", "g_agg(x, C, T) := x if |x| ≤ C; sign(x)(T+1)C − Tx if C < |x| < (1+1/T)C; 0 otherwise",
         "definition", claims=("FPO-6",), uses=("eq 78", "eq 31", "App. E.5.4 g_Base", "App. E.7 gates"),
-        link="FPO-6"),
-    row("5", 10, "p10-P", "(P) |x| ≤ C: the gate outputs x unchanged", "assertion", claims=("FPO-6",),
-        link="FPO-6"),
+        link="FPO-6/continuity"),
+    row("5", 10, "p10-P", "(P) |x| ≤ C: the gate outputs x unchanged", "assertion", claims=("FPO-6",)),
     row("5", 10, "p10-R", "(R) the gate reverses slope to −T_τ, a restorative gradient", "assertion",
-        claims=("FPO-6",), link="FPO-6"),
+        claims=("FPO-6",), link="FPO-6/restorative"),
     row("5", 11, "p11-a1", "the rollback regime is the unique continuous piecewise-linear interpolation between "
         "pass-through and zeroing", "assertion", claims=("FPO-6",)),
-    row("5", 11, "p11-Z", "(Z) |x| ≥ C*: the gate outputs 0", "assertion", claims=("FPO-6",), link="FPO-6"),
+    row("5", 11, "p11-Z", "(Z) |x| ≥ C*: the gate outputs 0", "assertion", claims=("FPO-6",)),
     row("5", 11, "p11-a2", "the rollback regime has width C/T_τ; g_agg approaches a hard clip at ±C as T_τ → ∞",
-        "assertion", claims=("FPO-6",), link="FPO-6"),
+        "assertion", claims=("FPO-6",), link=("FPO-6/width", "FPO-6/hard-clip-limit")),
     row("5", 11, "p11-fn3", "footnote 3: regime (R) requires |r−1|/T_s > D̂_TV(s) − δ, equivalently "
         "0 < |clip(r − 1, (B) − (C1))| < |r − 1|", "assertion"),
     row("5", 11, "p11-a3", "C⁻ < C⁺ compensates for the intrinsic KL bias log s⁻_τ ≥ log s⁺_τ", "assertion",
-        claims=("FPO-9",), link="FPO-9"),
+        claims=("FPO-9",), link="FPO-9/expectation"),
     row("5", 11, "p11-a4", "a trajectory in G-I has base weight exactly exp(log s⁺ − log s⁻)", "assertion",
         claims=("FPO-7",), link="FPO-7/G-I"),
     row("5", 11, "p11-a5", "two trajectories with identical mean log-ratio but different D̂ may produce the same "
@@ -64,28 +63,28 @@ ROWS = [
     row("5", 12, "p12-G-III", "G-III: w = 1 and the trajectory-level gradient contribution vanishes", "assertion",
         claims=("FPO-7",), link="FPO-7/G-III"),
     row("5", 12, "eq11", "r̃_i := logclip((s^(l_i))^(−l_i) r_i, ε) / logclip((s^(−l_i))^(−l_i), ε)", "definition",
-        claims=("FPO-1",), uses=("eq 7", "eq 16", "eq 32", "eq 80", "eq 81"), link="FPO-1"),
+        claims=("FPO-1",), uses=("eq 7", "eq 16", "eq 32", "eq 80", "eq 81"), link="FPO-1/eq16"),
     row("5", 12, "eq12", "logclip(x, ε) := exp(clip(log x, ±ε)), equivalently clip(x, e^(−ε), e^(ε))",
-        "definition", claims=("FPO-8",), uses=("eq 16", "eq 80", "eq 81"), link="FPO-8"),
+        "definition", claims=("FPO-8",), uses=("eq 16", "eq 80", "eq 81")),
     row("5", 12, "p12-a1", "e^(+ε) ≈ 1 + ε + ε²/2 is further from 1 than e^(−ε) ≈ 1 − ε + ε²/2", "assertion",
-        claims=("FPO-8",), link="FPO-8"),
+        claims=("FPO-8",), link="FPO-8/expansion"),
     row("5", 12, "p12-a2", "a symmetric ε in log space subsumes the asymmetric clip bounds ε⁺/ε⁻ of PPO/GRPO "
         "without an additional hyperparameter", "assertion"),
     row("5", 12, "eq13", "l_i := sign(log r_i) ∈ {+1, −1}", "definition",
         uses=("eqs 14–16", "eq 20 (1[l_i = l_j])", "eq 32", "eq 80", "eq 81")),
     row("5", 12, "p12-cases", "the two sign-channel cases of eq 11 (l = +1: (s⁺)⁻¹ r over (s⁻)⁻¹; l = −1: s⁻ r "
-        "over s⁺)", "assertion", claims=("FPO-1",), link="FPO-1"),
+        "over s⁺)", "assertion", claims=("FPO-1",), link="FPO-1/eq16"),
     row("5", 12, "eq14", "u_i := l_i log r_i − log s^(l_i)", "definition", claims=("FPO-1",),
         uses=("eq 16", "eq 20", "p. 14 L-I/II/III", "App. E.5.4 (l clip(l log r − log s^(l)))")),
     row("5", 12, "eq15", "v_i := −log s^(−l_i)", "definition", claims=("FPO-1",), uses=("eq 16", "eq 20"),
-        link="FPO-1"),
+        unchecked="a definition: it introduces notation (its uses are checked where they are stated)"),
     row("5", 13, "eq16", "r̃_i = logclip(e^(l u), ε)/logclip(e^(l v), ε) = exp(clip(l u, ε) − clip(l v, ε))",
-        "assertion", claims=("FPO-1",), link="FPO-1"),
+        "assertion", claims=("FPO-1",), link="FPO-1/eq16"),
     row("5", 13, "p13-decoupling", "when |u_i| ≤ ε and |v_i| ≤ ε: log r̃_i = l_i(u_i − v_i) = log r_i − log r_τ",
-        "assertion", claims=("FPO-1",), link="FPO-1"),
+        "assertion", claims=("FPO-1",), link="FPO-1/unsaturated"),
     row("5", 13, "p13-a1", "l_i u_i = log r_i − l_i log s^(l_i)", "assertion", claims=("FPO-1",)),
     row("5", 13, "p13-a2", "the total mean-centering recovers the true linear surrogate near on-policy (with G-I)",
-        "assertion", claims=("FPO-4",), link="FPO-4"),
+        "assertion", claims=("FPO-4",), link="FPO-1/G-I"),
     row("5", 13, "p13-a3", "tokens that move closely with the same-sign trajectory mean always pass through the "
         "FiberPO gating function unattenuated", "assertion", claims=("FPO-10",), link="FPO-10/fiber-pass"),
     row("5", 13, "p13-a4", "PPO/GRPO clipping log r_i directly would have more than half the tokens exceed the clip "
@@ -93,7 +92,7 @@ ROWS = [
     row("5", 13, "p13-a5", "Paris/Rome example: the fiber gate isolates the pure local association", "assertion",
         unchecked="an illustration in words; its content is eq 16 (FPO-1)"),
     row("5", 13, "p13-a6", "this is the orthogonal, non-interfering decomposition guaranteed by π_E∗ ∘ K = id_B",
-        "assertion", claims=("FBG-1",), link="FBG-1"),
+        "assertion", claims=("FBG-1",), link="FBG-1/zero-residual"),
     row("5", 14, "p14-L-I", "L-I (unclipped): max_i |u_i| < ε; the fiber gate imposes no restriction and faithfully "
         "tracks each token's deviation from the trajectory mean log-ratio", "assertion"),
     row("5", 14, "p14-L-II", "L-II: 0 < n_ε < T_τ, n_ε counts tokens with |u_i| ≥ ε (L-I: n_ε = 0, L-III: n_ε = T_τ)",
@@ -103,9 +102,9 @@ ROWS = [
     row("5", 14, "p14-fig3", "many parts of the L-I/II/III cascade fit inside G-I (Fig 3)", "assertion",
         unchecked="describes the plotted configuration of Fig 3 (T = 3, ε = 0.025, C⁺ = 0.15, C⁻ = 0.09)"),
     row("5", 14, "eq17", "per-token contribution (1/|Tj|)(1/T_τ) w_τ r̃_i Â_i", "definition", claims=("FPO-1",),
-        link="FPO-1"),
+        unchecked="a definition: it introduces notation (its uses are checked where they are stated)"),
     row("5", 14, "eq18", "Ĵ^FiberPO = Σ_X̄ (1/|Tj|)(1/T_τ) w_τ r̃_i Â (and its u, v form)", "definition",
-        claims=("FPO-1",), link="FPO-1"),
+        claims=("FPO-1",), unchecked="a definition: it introduces notation (its uses are checked where they are stated)"),
     row("5", 15, "p15-fig4a", "local regulation engages first: tokens hit the ε-clip well before the aggregates "
         "reach the budget", "assertion", unchecked=UNPLOTTED),
     row("5", 15, "p15-fig4b", "rollback activates on aggregate drift: once log s⁻ exceeds C⁻ the base weight opposes "
@@ -119,9 +118,9 @@ ROWS = [
     row("5", 16, "eq20", "J(G)_ij = (G_i/r_j) 1[τ_i = τ_j](1[|u_i| ≤ ε]1[i = j] + (1/T)(γ^(l_j) − 1[|u_i| ≤ ε]"
         "1[l_i = l_j] − 1[|v_i| ≤ ε](1 − 1[l_i = l_j])))", "assertion", claims=("FPO-2",), link="FPO-2/eq20"),
     row("5", 16, "Proposition 5.2", "the Jacobian of the FiberPO ratio gating map is eq 20", "assertion",
-        claims=("FPO-2",), link="FPO-2"),
+        claims=("FPO-2",), link="FPO-2/eq20"),
     row("5", 16, "p16-gamma", "γ^(l) = g_agg′ takes 1 (pass-through), −T_τ (rollback), 0 (zeroed)", "assertion",
-        claims=("FPO-6",), link="FPO-6"),
+        claims=("FPO-6",)),
     row("5", 16, "Property 5.3", "J(G)_ij = 0 whenever τ_i ≠ τ_j: block-diagonal over trajectories", "assertion",
         claims=("FPO-3",), link="FPO-3/block-diagonal"),
     row("5", 17, "Property 5.4", "at r• = 1 the Jacobian reduces to 1[i = j]/r_j, the identity gating", "assertion",
@@ -129,7 +128,7 @@ ROWS = [
     row("5", 17, "Property 5.5", "term (a) is O(1); term (b) is weighted by 1/T_τ", "assertion", claims=("FPO-5",),
         link="FPO-5/coupling"),
     row("5", 17, "p17-a1", "in the near-on-policy regime the local gradient dominates", "assertion",
-        claims=("FPO-5",), link="FPO-5"),
+        claims=("FPO-5",), link="FPO-5/coupling"),
     row("5", 16, "p16-fn4", "footnote 4: a canonical parametrization leads to sparse ∂z_k/∂θ and minimal "
         "cross-trajectory coupling", "assertion", unchecked="an informal remark about network parametrizations"),
 ]
@@ -328,3 +327,43 @@ def log_jacobian_factor(divide_by_ratio: bool = True) -> list[Finding]:
     return [Finding("∂G/∂r₁ = (G/r₁) ∂log G/∂log r₁ (r = e^y, G = exp h(y))",
                     Outcome("proof", "sympy", "every differentiable h of the log-ratios", gap == 0,
                             counterexample="" if gap == 0 else f"the two sides differ by {gap}"))]
+
+
+def gagg_piece(piece: str, slope_shift: int = 0) -> list[Finding]:
+    """On one piece of eq 10 — pass-through |x| ≤ C, rollback C < |x| < C* = (1 + 1/T)C, zeroed |x| ≥ C* — the value
+    and the slope of g_agg, for every T (T a positive-integer variable; |x| < C* is written T|x| < (T + 1)C)."""
+    x, y, c, big_t = var("x"), var("y"), var("C", "positive"), var("T", "positive integer")
+    if piece == "pass":
+        return [proved(Statement(sp.Eq(gagg(x, c, big_t), x + slope_shift * x), [sp.Abs(x) <= c]))]
+    if piece == "zero":
+        return [proved(Statement(sp.Eq(gagg(x, c, big_t), slope_shift * x),
+                                 [big_t * sp.Abs(x) >= (big_t + 1) * c]))]
+
+    def band(z, lo, hi):
+        return {"pass": [sp.Abs(z) < c], "rollback": [z * lo > c * lo, big_t * z * lo < (big_t + 1) * c * lo] if hi
+                else [], "zero": [big_t * sp.Abs(z) > (big_t + 1) * c]}
+
+    slopes = []
+    for name, sign, slope in (("pass", 1, 1), ("rollback", 1, -big_t), ("rollback", -1, -big_t), ("zero", 1, 0)):
+        inside = [*band(x, sign, True)[name], *band(y, sign, True)[name], sp.Ne(x, y)]
+        slopes.append(sp.Implies(sp.And(*inside), sp.Eq(gagg(x, c, big_t) - gagg(y, c, big_t),
+                                                        (slope + slope_shift) * (x - y))))
+    return [proved(Statement(sp.And(*slopes)))]
+
+
+@check("p10-P", controls={"slope 2 on the pass-through piece": {"slope_shift": 1}})
+def gagg_pass_through(slope_shift: int = 0) -> list[Finding]:
+    """(P): |x| ≤ C ⇒ g_agg(x, C, T) = x, every T (eq 10)."""
+    return gagg_piece("pass", slope_shift)
+
+
+@check("p11-Z", controls={"a nonzero tail": {"slope_shift": 1}})
+def gagg_zeroed(slope_shift: int = 0) -> list[Finding]:
+    """(Z): |x| ≥ C* = (1 + 1/T)C ⇒ g_agg(x, C, T) = 0, every T (eq 10)."""
+    return gagg_piece("zero", slope_shift)
+
+
+@check("p16-gamma", controls={"rollback slope −T + 1": {"slope_shift": 1}})
+def gagg_slopes(slope_shift: int = 0) -> list[Finding]:
+    """γ = g_agg′ is 1 on (−C, C), −T on both rollback bands, 0 beyond C*, every T (p. 16; eq 10)."""
+    return gagg_piece("slopes", slope_shift)

@@ -18,12 +18,12 @@ def table_text(table: list[dict], width: int = 90) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Print the ledger; --json prints every row in full; --write writes reports/claims.md and reports/claims.json,
-    and renders the audit and docs/errata.md again with the ledger's current statuses."""
+    """Print the ledger; --json prints every row in full; --write writes reports/claims.md, reports/claims.json and
+    reports/dependencies.json."""
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check ledger", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print every row (id, claim, source, kind, status, evidence, sub-statements)")
-    parser.add_argument("--write", action="store_true", help="write reports/claims.md and reports/claims.json; render "
-                        "derivations/out/audit.{md,tex} and docs/errata.md with the ledger's statuses")
+    parser.add_argument("--write", action="store_true", help="write reports/claims.md, reports/claims.json and "
+                        "reports/dependencies.json")
     parser.add_argument("--audit", action="store_true", help="the equation-level audit and its coverage instead")
     args = parser.parse_args(argv)
     table = ledger.rows()
@@ -36,9 +36,4 @@ def main(argv: list[str]) -> int:
     if args.write:
         for path in ledger.write(table):
             print(f"wrote {path}")
-        if audit.AUDIT_JSON.exists():  # linked audit rows take the statuses every producer has reported by now
-            from derivations.audit import write_rendered
-
-            write_rendered(audit.rows(ledger_rows=table))
-            print(f"wrote {audit.AUDIT_JSON.parent}/audit.{{md,tex}} and {audit.ERRATA}")
     return 0

@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from fiberpo_check.paths import DERIVATIONS_OUT, DOCS
+from fiberpo_check.verification.findings import FINDINGS, SEVERITY_ORDER, Finding, severity_of, status_of
 from fiberpo_check.verification.verdicts import NEGATIVE, Status, combine, outcome_from_dict, outcome_text, worst
 
 AUDIT_JSON = DERIVATIONS_OUT / "audit.json"
@@ -32,7 +33,8 @@ class AuditRow:
 
     id: the equation ('eq20'), the result ('Lemma D.9') or a text assertion ('p11-a1'); quote: a short quote;
     claims: the headline claim ids the row feeds; uses: for a definition, the other places that use its symbol;
-    link: the headline sub-statement (or claim) id this row is exactly, whose ledger status it takes;
+    link: the sub-statement ids (CLAIM/name) that check exactly this row's content, whose ledger statuses it takes
+    (the worst of them) — never a whole claim, whose other sub-statements say other things;
     unchecked: why the row is not checkable (empty for a checkable row).
     """
 
@@ -43,7 +45,7 @@ class AuditRow:
     kind: str
     claims: tuple = ()
     uses: tuple = ()
-    link: str = ""
+    link: tuple = ()
     unchecked: str = ""
 
     def __post_init__(self) -> None:
@@ -51,8 +53,15 @@ class AuditRow:
             raise ValueError(f"kind: {self.kind!r} of row {self.id} is not one of {KINDS}")
         if self.section not in SECTIONS:
             raise ValueError(f"section: {self.section!r} of row {self.id} is not one of {sorted(SECTIONS)}")
-        if self.link and self.unchecked:
-            raise ValueError(f"row {self.id}: a linked row is checked by its claim; it cannot also be unchecked")
+        link = (self.link,) if isinstance(self.link, str) and self.link else tuple(self.link)
+        whole = [name for name in link if "/" not in name]
+        if whole:
+            raise ValueError(f"link: row {self.id} is linked to the whole claim {whole[0]}; link the sub-statements "
+                             "that check its content")
+        if link and self.unchecked:
+            raise ValueError(f"row {self.id}: a linked row is checked by its sub-statements; it cannot also be "
+                             "unchecked")
+        object.__setattr__(self, "link", link)
         object.__setattr__(self, "claims", tuple(self.claims))
         object.__setattr__(self, "uses", tuple(self.uses))
 
@@ -101,8 +110,10 @@ def rows(records: list[dict] | None = None, ledger_rows: list[dict] | None = Non
         if outcomes:
             status, evidence = combine(outcomes).value, " | ".join(outcome_text(o) for o in outcomes)
         elif rec["link"]:
-            status, evidence = linked.get(rec["link"], (Status.NOT_YET_CHECKED.value, "no verdict reported yet"))
-            evidence = f"= {rec['link']}: {evidence}"
+            found = [(name, *linked.get(name, (Status.NOT_YET_CHECKED.value, "no verdict reported yet")))
+                     for name in rec["link"]]
+            status = min((Status(st) for _, st, _ in found), key=lambda st: st.severity).value
+            evidence = " | ".join(f"= {name}: {st}: {ev}" for name, st, ev in found)
         else:
             status, evidence = Status.NOT_YET_CHECKED.value, f"not checkable: {rec['unchecked']}"
         table.append({k: rec[k] for k in ("section", "page", "id", "quote", "kind", "check", "uses", "claims",
@@ -167,36 +178,103 @@ def coverage_text(cov: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def errata(table: list[dict]) -> str:
-    """docs/errata.md: every audited row whose status is negative, worst first (then by page), with its evidence
-    (exact counterexample, the two conflicting readings, the missing condition or the quantified error); then the
-    checkable rows no check has reached yet."""
-    negative = sorted((r for r in table if Status(r["status"]) in NEGATIVE),
-                      key=lambda r: (Status(r["status"]).severity, r["page"], r["id"]))
+def check_statuses(table: list[dict], ledger_rows: list[dict]) -> dict[str, Status]:
+    """id -> status of every audit row and every ledger sub-statement (what findings are decided by)."""
+    found = {r["id"]: Status(r["status"]) for r in table}
+    found.update({s["id"]: Status(s["status"]) for claim in ledger_rows for s in claim.get("substatements", [])})
+    return found
+
+
+def decided_findings(table: list[dict], ledger_rows: list[dict]) -> list[tuple[Finding, Status]]:
+    """Every catalogued finding with its computed status, in errata order: severity, then page, then key."""
+    statuses = check_statuses(table, ledger_rows)
+    decided = [(f, status_of(f, statuses)) for f in FINDINGS]
+    rank = {name: i for i, name in enumerate(SEVERITY_ORDER)}
+    return sorted(decided, key=lambda fs: (rank.get(severity_of(fs[1]), len(rank)), fs[0].page, fs[0].key))
+
+
+def row_findings(table: list[dict]) -> dict[str, list[str]]:
+    """row or sub-statement id -> the keys of the findings that name it (as a check, a row or the same fact)."""
+    named: dict[str, list[str]] = {}
+    for f in FINDINGS:
+        for name in dict.fromkeys((*f.checked_by, *f.rows, *f.same_fact)):
+            named.setdefault(name, []).append(f.key)
+    return named
+
+
+def uncovered(table: list[dict]) -> list[dict]:
+    """Negative audit rows that no finding names: each must be explained by one (the errata list them apart)."""
+    named = row_findings(table)
+    return [r for r in table if Status(r["status"]) in NEGATIVE and r["id"] not in named
+            and not any(link in named for link in r["link"])]
+
+
+def check_line(name: str, statuses: dict[str, Status], table: list[dict], ledger_rows: list[dict]) -> str:
+    """One check of a finding for people: id, status, engine/domain and the counterexample, at most ~300 chars."""
+    found = next((s for claim in ledger_rows for s in claim.get("substatements", []) if s["id"] == name), None)
+    if found is None:
+        found = next((r for r in table if r["id"] == name), {"evidence": "not reported"})
+    evidence = found.get("evidence", "")
+    short = evidence if len(evidence) <= 260 else evidence[:259] + "…"
+    return f"`{name}`: {statuses.get(name, Status.NOT_YET_CHECKED).value} — {short}"
+
+
+def errata_entries(table: list[dict], ledger_rows: list[dict]) -> list[dict]:
+    """The errata as records: one per finding whose status is negative, numbered E-1, E-2, … in errata order."""
+    statuses = check_statuses(table, ledger_rows)
+    entries = []
+    for finding, status in decided_findings(table, ledger_rows):
+        if status not in NEGATIVE:
+            continue
+        entries.append({"number": f"E-{len(entries) + 1}", "key": finding.key, "status": status.value,
+                        "severity": severity_of(status), "page": finding.page, "locator": finding.locator,
+                        "paper_words": finding.paper_words, "problem": finding.problem, "witness": finding.witness,
+                        "correction": finding.correction, "downstream": finding.downstream,
+                        "checked_by": [check_line(n, statuses, table, ledger_rows) for n in finding.checked_by],
+                        "rows": list(finding.rows), "same_fact": list(finding.same_fact),
+                        "certificate": finding.certificate})
+    return entries
+
+
+def errata(table: list[dict], ledger_rows: list[dict]) -> str:
+    """docs/errata.md: one entry per finding (locator, the paper's words, the problem, a witness, the correction, the
+    severity, the downstream effect, the checks that decide it and its certificate), errors first, then by page;
+    then the negative rows no finding explains and the checkable rows no check has reached yet."""
+    entries = errata_entries(table, ledger_rows)
     pending = [r for r in table if not r["unchecked"] and r["status"] == Status.NOT_YET_CHECKED.value]
-    out = ["<!-- generated by `python -m fiberpo_check derivations` from the equation-level audit; do not edit -->",
+    counts = {name: sum(e["severity"] == name for e in entries) for name in SEVERITY_ORDER}
+    out = ["<!-- generated by `python -m fiberpo_check derivations` from the findings and the audit; do not edit -->",
            "# Errata for *Fibration Policy Optimization* (arXiv 2603.08239v1)", "",
-           "Every audited statement of the paper that is not proved or verified, worst first. Each entry gives the "
-           "page, the equation or statement, a short quote, the status and the evidence: an exact counterexample "
-           "(re-evaluated in exact rationals), the two conflicting readings, the condition the paper does not state, "
-           "or the quantified error of an approximation. Rows marked `= CLAIM` are sub-statements of a headline "
-           "claim of the ledger and carry its evidence.", "",
-           f"{len(negative)} entries; statuses: " + ", ".join(
-               f"{s}: {n}" for s, n in coverage(negative)["all"]["statuses"].items()), ""]
-    for i, r in enumerate(negative, start=1):
-        out += [f"## {i}. p. {r['page']}, {r['id']}: {r['status']}", "", f"> {r['quote']}", ""]
-        if r["check"]:
-            out += [f"Checked: {r['check']}", ""]
-        out += [f"Evidence: {r['evidence']}", ""]
+           "One entry per finding: a root cause in the paper, checked once by the derivations' provers, with the "
+           "statements it touches. Severity: *error* (a stated conclusion fails), *missing condition* (true only "
+           "under a condition the paper does not state anywhere for that statement), *typo* (a notation slip whose "
+           "intended reading is itself proved), *imprecision* (an equality that holds only approximately). Each "
+           "witness is re-checked by a standalone certificate (`make certificates`); the machine detail of every "
+           "entry is in `docs/errata.json`.", "",
+           f"{len(entries)} entries: " + ", ".join(f"{n} {name}" for name, n in counts.items()), ""]
+    for e in entries:
+        out += [f"## {e['number']} · {e['severity']} · {e['locator']}", f'<a id="{e["key"]}"></a>', "",
+                f"> {e['paper_words']}", "", f"**Problem.** {e['problem']}", "", f"**Witness.** {e['witness']}", "",
+                f"**Correction.** {e['correction']}", "", f"**Downstream.** {e['downstream']}", "",
+                "**Checked by.** " + "; ".join(e["checked_by"]), ""]
+        if e["rows"] or e["same_fact"]:
+            out += ["**Also stated in.** " + ", ".join([*e["rows"], *e["same_fact"]]), ""]
+        out += [f"**Certificate.** `{e['certificate']}`", ""]
+    loose = uncovered(table)
+    if loose:
+        out += ["## Negative rows no finding explains", ""]
+        out += [f"- p. {r['page']}, {r['id']}: {r['status']}: {r['quote']}" for r in loose] + [""]
     out += ["## Checkable statements not yet checked", ""]
-    out += [f"- p. {r['page']}, {r['id']}: {r['quote']} ({r['evidence']})" for r in pending] or ["None."]
+    out += [f"- p. {r['page']}, {r['id']}: {r['quote']}" for r in pending] or ["None."]
     return "\n".join(out) + "\n"
 
 
-def write_errata(table: list[dict], path=ERRATA):
-    """Write docs/errata.md from the audit table."""
+def write_errata(table: list[dict], ledger_rows: list[dict], path=ERRATA):
+    """Write docs/errata.md and, beside it, docs/errata.json (the entries with their machine detail)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(errata(table))
+    path.write_text(errata(table, ledger_rows))
+    path.with_suffix(".json").write_text(json.dumps(errata_entries(table, ledger_rows), indent=2, sort_keys=True,
+                                                    ensure_ascii=False) + "\n")
     return path
 
 

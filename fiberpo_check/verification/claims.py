@@ -113,6 +113,29 @@ PARTS: tuple[Part, ...] = (
          "§6.2, eq 31"),
 )
 
+# What each claim or sub-statement rests on, as the paper's proofs use it (other sub-statements or claims).
+RESTS_ON: dict[str, tuple[str, ...]] = {
+    "TRPO-2/maximizer": ("TRPO-3/D.2",),
+    "TRPO-3/D.12": ("TRPO-2/maximizer", "TRPO-3/D.11"),
+    "APC-6/thm-D10": ("APC-1/eq72-is-tstar", "APC-2/clip-bound", "APC-3/D.6", "APC-4/D.9-1", "APC-4/D.9-2",
+                      "TRPO-2/maximizer", "TRPO-2/equalised"),
+    "EMP-3": ("APC-6/thm-D10",),
+    "FBG-2/true-gradient": ("FBG-2/gate-identity", "FBG-1/reflecting"),
+    "FGH-3": ("FBG-2/true-gradient", "FGH-1/compact-is-expanded"),
+    "EMP-1/thm-4.5-paper-weights": ("FBG-2/gate-identity",),
+    "DER-2/eq79-is-RGF": ("DER-1/decomposed-is-eq77", "DER-1/eq77-to-eq79"),
+    "DER-2/RGF-is-eq7": ("FPO-1/eq16",),
+    "FPO-1/unsaturated": ("FPO-1/eq16",),
+    "FPO-1/G-I": ("FPO-1/unsaturated",),
+    "FPO-3/block-diagonal": ("FPO-2/eq20",),
+    "FPO-4/identity": ("FPO-2/eq20",),
+    "FPO-5/coupling": ("FPO-2/eq20",),
+    "FPO-10/fiber-pass": ("FPO-1/unsaturated",),
+    "FGH-2/closed-form": ("FGH-1/compact-is-expanded",),
+    "FGH-4/independent-budgets": ("FGH-1/compact-is-expanded",),
+    "RGF-3/claim-3.5-measured": ("RGF-3/jensen", "RGF-3/pinsker", "RGF-3/kl-bound"),
+}
+
 BY_ID = {claim.id: claim for claim in CLAIMS}
 PART_BY_ID = {p.id: p for p in PARTS}
 
@@ -132,3 +155,4 @@ def part(part_id: str) -> Part:
 def parts_of(claim_id: str) -> tuple[Part, ...]:
     """The listed sub-statements of a claim, in listing order."""
     return tuple(p for p in PARTS if claim_of(p.id) == claim_id)
+

@@ -8,12 +8,16 @@ whatever else passed); otherwise the strongest positive (proved > verified-exhau
 supported-under-metric); a float64 outcome that holds supports nothing by itself, so a sub-statement with only float
 evidence stays not-yet-checked.
 
-Row rule (`verdicts.row_status`). A row's status is the worst status among its sub-statements of role "result" (the
-theorem or proposition itself); a remark (a side assertion the check also covers) keeps its own status and is shown
-beside the row, never folded into it, so "eq 20 is right; the L-III shortcut is not" reads as `proved` with a
-refuted remark. Sub-statements no producer reported count as not-yet-checked and do not lower a row; a row with no
-reported sub-statement is not-yet-checked. The evidence lists every sub-statement with its outcomes and every
-producer's own evidence, so nothing is hidden by the merge.
+Row rule (`verdicts.row_status`). A row is no better than any of its sub-statements of role "result" (the theorem
+or proposition itself), a not-yet-checked result included: a claim whose result no producer has reported reads
+not-yet-checked, never the status of its other results. A remark (a side assertion the check also covers) keeps its
+own status and is shown beside the row, never folded into it, so "eq 20 is right; the L-III shortcut is not" reads
+as `proved` with a refuted remark. The evidence lists every sub-statement with its outcomes and every producer's own
+evidence, so nothing is hidden by the merge.
+
+Dependencies (`claims.RESTS_ON`). Each claim and sub-statement may name what it rests on (other sub-statements or
+claims). Beside its own status the ledger gives its status given its ancestors (the worst over itself and every
+ancestor, transitively) and lists the ancestors weaker than itself.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import json
 from pathlib import Path
 
 from fiberpo_check.paths import REPORTS
-from fiberpo_check.verification.claims import CLAIMS, PART_BY_ID, Claim, parts_of
+from fiberpo_check.verification.claims import CLAIMS, PART_BY_ID, RESTS_ON, Claim, claim_of, parts_of
 from fiberpo_check.verification.verdicts import (
     Status,
     SubStatement,
@@ -96,13 +100,69 @@ def row(claim: Claim, verdicts: list[Verdict]) -> dict:
 
 
 def rows(verdicts: list[Verdict] | None = None) -> list[dict]:
-    """Every SPEC claim in SPEC order, plus a row per unknown id a producer reported (kind 'unknown claim id')."""
+    """Every SPEC claim in SPEC order, plus a row per unknown id a producer reported (kind 'unknown claim id'), each
+    with its status given its ancestors."""
     verdicts = read_verdicts(all_verdict_files()) if verdicts is None else verdicts
     table = [row(claim, verdicts) for claim in CLAIMS]
     known = {claim.id for claim in CLAIMS}
     for unknown in sorted({v.id for v in verdicts} - known):
         table.append(row(Claim(unknown, "", "", "unknown claim id"), verdicts))
+    with_ancestors(table)
     return table
+
+
+def node_statuses(table: list[dict]) -> dict[str, Status]:
+    """id -> own status of every claim and sub-statement of the ledger."""
+    found = {r["id"]: Status(r["status"]) for r in table}
+    found.update({s["id"]: Status(s["status"]) for r in table for s in r["substatements"]})
+    return found
+
+
+def direct_uses(node: str, table: list[dict]) -> tuple[str, ...]:
+    """What a node rests on: its own RESTS_ON entry; a claim also rests on everything its sub-statements rest on."""
+    uses = list(RESTS_ON.get(node, ()))
+    if "/" not in node:
+        for r in table:
+            if r["id"] == node:
+                uses += [u for s in r["substatements"] if s["role"] == "result" for u in RESTS_ON.get(s["id"], ())]
+    return tuple(dict.fromkeys(u for u in uses if u != node and claim_of(u) != node))
+
+
+def ancestors(node: str, table: list[dict]) -> list[str]:
+    """Every node `node` rests on, transitively, in the order first reached (a cycle is an error naming it)."""
+    found: list[str] = []
+    stack = [(node, (node,))]
+    while stack:
+        current, path = stack.pop()
+        for used in direct_uses(current, table):
+            if used in path:
+                raise ValueError(f"RESTS_ON: circular dependency {' -> '.join((*path, used))}")
+            if used not in found:
+                found.append(used)
+            stack.append((used, (*path, used)))
+    return found
+
+
+def with_ancestors(table: list[dict]) -> None:
+    """Add to every row and sub-statement: rests_on (direct), ancestors, status_given_ancestors (the weakest of its
+    own status and every ancestor's, an unreported ancestor counting as not-yet-checked) and weaker_ancestors."""
+    own = node_statuses(table)
+    for item in [*table, *(s for r in table for s in r["substatements"])]:
+        found = ancestors(item["id"], table)
+        status = Status(item["status"])
+        weaker = [a for a in found if own.get(a, Status.NOT_YET_CHECKED).severity < status.severity]
+        given = min([status, *(own.get(a, Status.NOT_YET_CHECKED) for a in found)], key=lambda s: s.severity)
+        item.update({"rests_on": list(direct_uses(item["id"], table)), "ancestors": found,
+                     "status_given_ancestors": given.value,
+                     "weaker_ancestors": [f"{a} ({own.get(a, Status.NOT_YET_CHECKED).value})" for a in weaker]})
+
+
+def dependency_graph(table: list[dict]) -> dict:
+    """The dependency graph as JSON: nodes (id, own status, status given ancestors) and edges (node -> what it uses)."""
+    items = [*table, *(s for r in table for s in r["substatements"])]
+    return {"nodes": [{"id": i["id"], "status": i["status"], "status_given_ancestors": i["status_given_ancestors"]}
+                      for i in items],
+            "edges": [{"from": i["id"], "uses": u} for i in items for u in i["rests_on"]]}
 
 
 def cell(text: str) -> str:
@@ -119,11 +179,15 @@ def markdown(table: list[dict]) -> str:
              "Status counts: " + ", ".join(f"{s}: {n}" for s, n in sorted(counts.items())), "",
              "Row status: the worst status of the claim's 'result' sub-statements; remarks keep their own status "
              "(rule in `fiberpo_check/ledger.py`).", "",
-             "| id | source | kind | status | sub-statements |", "|---|---|---|---|---|"]
+             "Given ancestors: the weakest of the row's own status and the status of everything it rests on "
+             "(`claims.RESTS_ON`, transitively); ancestors weaker than the row are named.", "",
+             "| id | source | kind | status | given ancestors | sub-statements |", "|---|---|---|---|---|---|"]
     for r in table:
         subs = "; ".join(f"{s['id']} ({s['role']}): {s['status']}" for s in r["substatements"]) or "none reported"
+        given = r["status_given_ancestors"] + (f" (rests on {', '.join(r['weaker_ancestors'])})"
+                                               if r["weaker_ancestors"] else "")
         lines.append("| " + " | ".join(cell(c) for c in (r["id"], r["source"], r["kind"], f"**{r['status']}**",
-                                                          subs)) + " |")
+                                                          given, subs)) + " |")
     for r in table:
         lines += ["", f"## {r['id']}: {r['status']}", "", f"{r['claim']} ({r['source']}; {r['kind']})", ""]
         if r["substatements"]:
@@ -143,10 +207,11 @@ def serialise(table: list[dict]) -> str:
 
 
 def write(table: list[dict], folder: Path | None = None) -> list[Path]:
-    """Write claims.md and claims.json into folder (default reports/)."""
+    """Write claims.md, claims.json and the dependency graph dependencies.json into folder (default reports/)."""
     folder = REPORTS if folder is None else folder
     folder.mkdir(parents=True, exist_ok=True)
-    md, js = folder / "claims.md", folder / "claims.json"
+    md, js, graph = folder / "claims.md", folder / "claims.json", folder / "dependencies.json"
     md.write_text(markdown(table))
     js.write_text(serialise(table))
-    return [md, js]
+    graph.write_text(serialise(dependency_graph(table)))
+    return [md, js, graph]

@@ -223,10 +223,12 @@ def format_measurement(value) -> str:
 
 
 def row_status(substatements) -> Status:
-    """A claim's row status: the worst status among its 'result' sub-statements (remarks keep their own status and
-    are shown beside the row, never folded into it); remarks decide only when a claim has no result."""
-    results = [s.status for s in substatements if s.role == "result"]
-    return worst(results or [s.status for s in substatements])
+    """A claim's row status: no better than any of its 'result' sub-statements, a not-yet-checked result included
+    (remarks keep their own status and are shown beside the row, never folded into it); remarks decide only when a
+    claim has no result."""
+    substatements = list(substatements)
+    results = [s.status for s in substatements if s.role == "result"] or [s.status for s in substatements]
+    return min(results, key=lambda s: s.severity) if results else Status.NOT_YET_CHECKED
 
 
 # ---------------------------------------------------------------- the serialised record

@@ -30,7 +30,10 @@ FLOAT = Outcome("float", "float64", "grid", holds=True)
     (PROVED, Status.PROVED),
     (EXHAUSTIVE, Status.VERIFIED_EXHAUSTIVELY),
     (FLOAT, Status.NOT_YET_CHECKED),  # float64 supports nothing alone
-    (Outcome("proof", "sympy", "T → ∞", holds=True, error="O(1/T)"), Status.APPROXIMATE),
+    # written with ≈ and its error of the stated order: proved (the error is quantified beside), not an erratum
+    (Outcome("proof", "sympy", "T → ∞", holds=True, error="O(1/T)"), Status.PROVED),
+    # written with = but true only up to an error: approximate
+    (Outcome("proof", "sympy", "T → ∞", holds=False, error="O(1/T)"), Status.APPROXIMATE),
     (Outcome("proof", "z3", "T ≤ 8", holds=False, counterexample="T = 4"), Status.REFUTED),
     (Outcome("proof", "z3", "T ≤ 8", holds=False), Status.NOT_YET_CHECKED),  # no counterexample: nothing shown
     (Outcome("proof", "z3", "T ≤ 8", holds=False, counterexample="T = 4", condition="C⁻ < C⁺", condition_holds=True),

@@ -92,8 +92,8 @@ def agree(name_a: str, a, name_b: str, b, where: str) -> Finding:
 def typo(written: Finding, intended: Finding) -> Finding:
     """A written statement that fails, with its intended reading checked beside it."""
     o = written.outcome
-    outcome = Outcome(o.method, o.engine, o.domain, o.holds, counterexample=o.counterexample, condition=o.condition,
-                      condition_holds=o.condition_holds, intended=intended.outcome)
+    outcome = Outcome(o.method, o.engine, o.domain, o.holds, counterexample=o.counterexample or o.conflict,
+                      condition=o.condition, condition_holds=o.condition_holds, intended=intended.outcome)
     return Finding(f"as written: {written.text}; intended: {intended.text}", outcome)
 
 

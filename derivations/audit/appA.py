@@ -8,7 +8,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..formula import Search, Statement, var, variables
-from ._base import Finding, agree, check, identity, proved, row
+from ._base import Finding, agree, check, identity, proved, row, typo
 
 NOTATION = "notation (a name for an object, nothing that can hold or fail)"
 
@@ -205,5 +205,10 @@ def logit_softmax_domain(sampled: int = 1) -> list[Finding]:
     z = sp.Integer(0)
     over_sampled = sp.exp(z) / sum(sp.exp(z) for _ in range(sampled))
     over_all = sp.exp(z) / (2 * sp.exp(z))
-    return [agree("π_θ(a₁|s) by A.4", over_sampled, "π_θ(a₁|s) over A", over_all,
-                  f"z ≡ 0, A = {{a₁, a₂}}, {sampled} action(s) sampled")]
+    where = f"z ≡ 0, A = {{a₁, a₂}}, {sampled} action(s) sampled"
+    written = agree("π_θ(a₁|s) by A.4", over_sampled, "π_θ(a₁|s) over A", over_all, where)
+    if written.outcome.holds:
+        return [written]
+    softmax_over_a = sp.exp(z) / sum(sp.exp(z) for _ in range(2))  # the intended reading: Σ over a′ ∈ A (as eq 19)
+    return [typo(written, agree("π_θ(a₁|s) with Σ over a′ ∈ A", softmax_over_a, "π_θ(a₁|s) over A", over_all,
+                                where))]

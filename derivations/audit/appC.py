@@ -60,7 +60,7 @@ ROWS = [
     row("C", 31, "p31-a3", "case (2): the objective simplifies to Σ_τ (1/|Tj|)(log s_τ + 1) Â_τ", "proof-step",
         claims=("RGF-2",)),
     row("C", 32, "p32-C53-4", "step 4: Pinsker gives −½ log s_τ ≳ (D̂_TV)², so −log s_τ ≤ 2δ² makes case (2) "
-        "likely; ε = 2δ²", "proof-step", claims=("RGF-2",), link="RGF-2/gspo-pinsker"),
+        "likely; ε = 2δ²", "proof-step", claims=("RGF-2",), link="TRPO-4/eq39"),
     row("C", 32, "p32-a1", "App. C.6: D̄^(tj)_KL ≈ D̂^(τ)_KL ≤ −log(1 − ε) ≈ ε", "proof-step", claims=("RGF-3",)),
     row("C", 32, "p32-a2", "App. C.6: (D̄_TV)² ≤ E[D_TV(s)²] ≤ ½ D̄_KL ≲ ε/2, so D̄_TV ≲ √(ε/2)", "proof-step",
         claims=("RGF-3",), link=("RGF-3/jensen", "RGF-3/pinsker", "RGF-3/kl-bound")),
@@ -108,13 +108,13 @@ def cross_consumption(include_self: bool = False) -> list[Finding]:
     return [proved(Family(build, t_max=5))]
 
 
-@check("p31-a1", "p47-a1", controls={"positive advantages only": {"advantage": "nonnegative"}})
-def length_weighting_direction(advantage: str = "real") -> list[Finding]:
-    """A longer trajectory's tokens get a smaller push ∂Ĵ/∂r_t = Â/(|Tj| T_τ) than a shorter one's with the same Â
-    (T₁ > T₂ ⇒ Â/T₁ ≤ Â/T₂): the 1/T_τ weights penalize length (C.5.2) and reward shorter responses (E.5.3)."""
-    long, short, adv = var("T_1", "positive"), var("T_2", "positive"), var("A", advantage)
-    statement = Statement(adv / long <= adv / short, [long > short])
-    return [proved(statement, condition=[adv >= 0])]
+@check("p31-a1", "p47-a1", controls={"weights growing with length": {"power": 1}})
+def length_weighting_direction(power: int = -1) -> list[Finding]:
+    """A longer trajectory's tokens weigh less: the per-token weight 1/(|Tj| T_τ) of GRPO (C.5.2) and FiberPO
+    (E.5.3) satisfies T₁ > T₂ ⇒ w(T₁) < w(T₂), so the weighting penalizes length and favours shorter responses."""
+    long, short, groups = var("T_1", "positive"), var("T_2", "positive"), var("N", "positive")
+    weight = lambda t: t ** power / groups  # noqa: E731
+    return [proved(Statement(weight(long) < weight(short), [long > short]))]
 
 
 @check("p31-C53-3", controls={"the sign of eq 49": {"sign": -1}})

@@ -25,7 +25,7 @@ ROWS = [
     row("D", 33, "p33-a2", "E_τ[Σ γ^t X] = (1/(1−γ)) E_(ρ̄(γ)·π)[X]; Γ(s)/Γ ∼ ρ̄(s) as T → ∞", "definition",
         unchecked="holds by the definition of ρ̄ for γ < 1; the second part is an unquantified consistency remark"),
     row("D", 34, "eq67", "Def D.1: Ĵ^TV-TRPO = Ĵ⁽¹⁾ − 4γ‖Â‖/(1−γ)² (max_s D̂_TV(s))²", "definition",
-        claims=("TRPO-4",), uses=("eq 39", "eq 56"), unchecked="a definition: it introduces notation (its uses are checked where they are stated)"),
+        claims=("TRPO-4",), uses=("eq 39", "eq 56"), link="TRPO-4/eq39"),
     row("D", 34, "eq68", "j(Δ) differs from Ĵ^TV-TRPO only by an additive constant independent of Δ", "assertion",
         claims=("TRPO-2",)),
     row("D", 35, "eq69", "Δ̂*_s := arg max of Σ_a n Δ Â subject to D̂_TV(s, Δ) = 1 and Σ_a n Δ = 0", "definition",
@@ -44,7 +44,7 @@ ROWS = [
     row("D", 36, "p36-a2", "j(Δ*) = tM/(1−γ) − 4γ‖Â‖/(1−γ)² t² is a concave quadratic with maximum at t*",
         "proof-step", claims=("TRPO-2",), link="TRPO-2/maximizer"),
     row("D", 36, "eq72", "Def D.4: discounted APC-Obj with δ^(APC) := (1−γ) M/(8γ‖Â‖∞)", "definition",
-        claims=("APC-1",), uses=("eq 3", "eq 57", "Thm D.10"), link="APC-1/same-delta"),
+        claims=("APC-1",), uses=("eq 3", "eq 57", "Thm D.10"), link="APC-1/eq72-is-tstar"),
     row("D", 37, "eq73", "Def D.5: j^(APC)(Δ, δ) with clip(Δ, T_s δ − Σ(n − δ_aa′)|Δ|) and (1 − C(Δ)_s)", "definition",
         claims=("APC-3",), uses=("eq 74", "eq 75", "Lemma D.6"), unchecked="a definition: it introduces notation (its uses are checked where they are stated)"),
     row("D", 37, "eq74", "C(Δ)_s vanishes whenever D̂_TV(s, Δ) < δ (probability constraint (65))", "assertion",
@@ -271,26 +271,25 @@ def collect_correction(with_correction: bool = True) -> list[Finding]:
     return [proved(Statement(sp.Eq(lhs, rhs)))]
 
 
-@check("p40-a1", controls={"the unstated condition alone": {"only_condition": True}})
-def maximizer_inside_region(only_condition: bool = False) -> list[Finding]:
-    """Two states, counts (1, 1), δ = 1/4; s₂ has Â = (0, 0), so M(s₂) = 0: moving s₂ from Δ = 0 to any centred Δ of the
-    grid outside the trust region changes j^(APC) by exactly 0, so the strict '<' of the proof of D.10 fails and
-    maximizers with D̂_TV(s₂, Δ*) > δ exist. With Â(s₂) = (1, −1) (M(s₂) > 0) every such move loses value."""
+@check("p40-a1", controls={"a largest-norm tie-break": {"pick": max}})
+def maximizer_inside_region(pick=min) -> list[Finding]:
+    """Two states, counts (1, 1), δ = 1/4: at s₂, among the maximizers of j^(APC) over every centred Δ ∈ {k/4}², the
+    one Def D.4's tie-break picks (least L2 norm) has D̂_TV(s₂, Δ) ≤ δ, for Â(s₂) = (1, −1) (M(s₂) > 0, where the
+    proof's strict '<' applies) and for Â(s₂) = (0, 0) (M(s₂) = 0, where every Δ ties and the tie-break decides)."""
     counts, radius = (1, 1), Fraction(1, 4)
-    outside = tuple((u,) for u in centred_vectors(counts, FINE) if tv(u, counts) > radius)
+    grid = tuple(centred_vectors(counts, FINE))
 
-    def search(adv) -> Finding:
-        best = state_value((radius, -radius), counts, adv, radius)
-        return proved(Search(f"s₂: every centred Δ ∈ {{k/4}}² with D̂_TV(s₂, Δ) > δ = 1/4, Â(s₂) = "
-                             f"{tuple(map(str, adv))}: j(Δ) < j(δ Δ̂*)", outside,
-                             lambda u: state_value(u, counts, adv, radius) < best,
-                             lambda u: f"j(Δ) − j(δ Δ̂*) = {state_value(u, counts, adv, radius) - best}"))
+    def chosen(adv):
+        values = {u: state_value(u, counts, adv, radius) for u in grid}
+        best = max(values.values())
+        return pick((u for u in grid if values[u] == best), key=lambda u: (sum(x * x for x in u), u))
 
-    positive = search((Fraction(1), Fraction(-1)))
-    if only_condition:
-        return [positive]
-    return [under_condition(search((Fraction(0), Fraction(0))), "M(s) > 0 at every state (without it only the "
-                            "minimum-L2 tie-break of Def D.4 keeps the chosen maximizer inside)", positive)]
+    cases = (((Fraction(1), Fraction(-1)),), ((Fraction(0), Fraction(0)),))
+    return [proved(Search("s₂ with Â(s₂) ∈ {(1, −1), (0, 0)}, every centred Δ ∈ {k/4}², δ = 1/4: the tie-broken "
+                          "maximizer of j has D̂_TV(s₂, Δ) ≤ δ", cases,
+                          lambda adv: tv(chosen(adv), counts) <= radius,
+                          lambda adv: f"Â(s₂) = {tuple(map(str, adv))}: the tie-break picks Δ = "
+                                      f"{tuple(map(str, chosen(adv)))} with D̂_TV = {tv(chosen(adv), counts)} > δ"))]
 
 
 @check("Lemma D.12", controls={"with the ½ of eq 34": {"half": sp.Rational(1, 2)}})

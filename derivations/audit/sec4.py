@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..formula import Statement, var
-from ._base import Finding, agree, check, proved, row
+from ._base import Finding, agree, check, proved, row, typo
 
 ROWS = [
     row("4", 6, "p6-bundle", "B := Tj × {−1, +1}, E := X̄ × {−1, +1}, π_E(s, a, τ, t; l) := (τ, l)", "definition",
@@ -33,20 +33,28 @@ ROWS = [
 ]
 
 
-@check("Remark 4.1", controls={"no step after termination": {"horizon": 2}})
-def null_pairs_count(horizon: int = 3) -> list[Finding]:
-    """|X̄| with null pairs up to a horizon (Remark 4.1, A.2) against |X̄| = T (p. 4, D.1): one trajectory, T_τ = 2."""
-    length = 2
-    return [agree("|X̄| with the null pairs of Remark 4.1", horizon, "|X̄| = T of p. 4 and App. D.1", length,
-                  f"one trajectory of length {length}, horizon {horizon}")]
+@check("Remark 4.1", controls={"null pairs counted once each": {"null_multiplicity": 1}})
+def null_pairs_count(null_multiplicity: int = 0) -> list[Finding]:
+    """The multiplicity-weighted count Σ_X̄ n of Remark 4.1's padded set, null pairs at multiplicity n_∅,∅ = 0
+    (App. A.2), against T (p. 4, D.1): one trajectory of length 2 padded to a horizon of 3."""
+    length, horizon = 2, 3
+    weighted = length + null_multiplicity * (horizon - length)
+    return [agree("Σ_X̄ n with the null pairs of Remark 4.1", weighted, "T of p. 4 and App. D.1", length,
+                  f"one trajectory of length {length}, horizon {horizon}, null pairs at multiplicity "
+                  f"{null_multiplicity}")]
 
 
 @check("eq5", controls={"one trajectory": {"trajectories": 1}})
 def fbg_weight_against_fiberpo(trajectories: int = 2) -> list[Finding]:
-    """Per-token weight of eq 5 (1/T_τ) against eq 6 (1/(|Tj| T_τ)), the same objective by Def 5.1."""
+    """Per-token weight of eq 5 (1/T_τ) against eq 6 (1/(|Tj| T_τ)), the same objective by Def 5.1; the intended
+    reading is eq 5 with eq 6's 1/|Tj|."""
     length = var("T", "positive integer")
-    return [agree("eq 5 weight", 1 / length, "eq 6 weight", 1 / (trajectories * length),
-                  f"|Tj| = {trajectories}, every T_τ")]
+    where = f"|Tj| = {trajectories}, every T_τ"
+    written = agree("eq 5 weight", 1 / length, "eq 6 weight", 1 / (trajectories * length), where)
+    if written.outcome.holds:
+        return [written]
+    return [typo(written, agree("eq 5 weight with 1/|Tj|", 1 / (trajectories * length), "eq 6 weight",
+                                1 / (trajectories * length), where))]
 
 
 @check("Theorem 4.5-value", controls={"with the constant J(θold) of J⁽¹⁾": {"with_constant": True}})
@@ -56,10 +64,10 @@ def value_agreement(with_constant: bool = False) -> list[Finding]:
     r1, r2 = var("R_1"), var("R_2")
     value = (r1 + r2) / 2
     surrogate = ((r1 - value) + (r2 - value)) / 2 + (value if with_constant else 0)
-    return [proved(Statement(sp.Eq(surrogate, value)), condition=[sp.Eq(value, 0)])]
+    return [proved(Statement(sp.Eq(surrogate, value)))]
 
 
-@check("Theorem 4.5-pB", controls={"g_Fiber independent of p_B": {"depends_on_base": False}})
+@check("Theorem 4.5-pB", "p44-proof", controls={"g_Fiber independent of p_B": {"depends_on_base": False}})
 def base_dependent_fiber_gate(depends_on_base: bool = True) -> list[Finding]:
     """Two tokens over one base point: π∗σ = σ₁ + σ₂, K(p) = (p/2, p/2), g_Base = id and g_Fiber,p(x) = x + c (p − p₀),
     p₀ = π∗F(1): the identity conditions g(x₀) = x₀, g′(x₀) = 1 hold for every c; the Jacobian of G at F(1) is

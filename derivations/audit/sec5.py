@@ -128,7 +128,7 @@ ROWS = [
     row("5", 17, "Property 5.5", "term (a) is O(1); term (b) is weighted by 1/T_τ", "assertion", claims=("FPO-5",),
         link="FPO-5/coupling"),
     row("5", 17, "p17-a1", "in the near-on-policy regime the local gradient dominates", "assertion",
-        claims=("FPO-5",), link="FPO-5/coupling"),
+        claims=("FPO-5",), link="FPO-4/identity-ball"),
     row("5", 16, "p16-fn4", "footnote 4: a canonical parametrization leads to sparse ∂z_k/∂θ and minimal "
         "cross-trajectory coupling", "assertion", unchecked="an informal remark about network parametrizations"),
 ]
@@ -178,18 +178,16 @@ def rollback_slope_is_forced(zero_at: int = 1) -> list[Finding]:
     return [proved(Statement(sp.Eq(slope, -k)))]
 
 
-@check("p11-fn3", controls={"with the unstated budget violation": {"violated": True}})
-def rollback_footnote(violated: bool = False) -> list[Finding]:
-    """Footnote 3: with (C1) = T_s D̂ − |Δ| the cross consumption, |Δ|/T_s > D̂ − δ ⟺ 0 < |clip(Δ, T_s δ − (C1))| < |Δ|."""
+@check("p11-fn3", controls={"without regime (R)'s D̂_TV > δ (eq 62)": {"in_regime_r": False}})
+def rollback_footnote(in_regime_r: bool = True) -> list[Finding]:
+    """Footnote 3: in regime (R) (eq 62: D̂ > δ), with (C1) = T_s D̂ − |Δ| the cross consumption,
+    |Δ|/T_s > D̂ − δ ⟺ 0 < |clip(Δ, T_s δ − (C1))| < |Δ|, for every T_s (a positive-integer variable)."""
     delta, cross, radius = var("Delta", "nonzero"), var("C1", "nonnegative"), var("delta", "positive")
-
-    def build(t_s: int) -> Statement:
-        tv = (cross + sp.Abs(delta)) / t_s
-        out = sp.Abs(clip(delta, t_s * radius - cross))
-        hyps = [sp.Abs(delta) / t_s > tv - radius] + ([tv > radius] if violated else [])
-        return Statement(sp.And(out > 0, out < sp.Abs(delta)), hyps)
-
-    return [proved(Family(build, t_max=4), condition=lambda t_s: [(cross + sp.Abs(delta)) / t_s > radius])]
+    t_s = var("T_s", "positive integer")
+    tv = (cross + sp.Abs(delta)) / t_s
+    out = sp.Abs(clip(delta, t_s * radius - cross))
+    hyps = [sp.Abs(delta) / t_s > tv - radius] + ([tv > radius] if in_regime_r else [])
+    return [proved(Statement(sp.And(out > 0, out < sp.Abs(delta)), hyps))]
 
 
 @check("p12-G-II", controls={"the other channel's budget": {"surviving": "neg"}})
@@ -311,8 +309,7 @@ def logit_to_ratio_jacobian(same_state_factor: bool = False) -> list[Finding]:
                     Outcome("proof", "sympy", "two states × two actions, softmax logits", holds,
                             counterexample="" if holds else
                             f"z ≡ 0, j = (s1, a1), k = (s2, a1): ∂r_j/∂z_k = 0 but Π_jk = {-at_zero + 0}",
-                            condition="" if holds else "j and k index the same state (Π_jk := 0 across states)",
-                            condition_holds=None if holds else same_ok))]
+                            measurements={"same-state entries agree": same_ok}))]
 
 
 @check("p16-a1", controls={"without the 1/r_j": {"divide_by_ratio": False}})

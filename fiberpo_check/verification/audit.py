@@ -2,9 +2,9 @@
 
 The rows and their checks live in `derivations/audit/` (one module per section or appendix of the paper); the
 derivations build writes what the checks found to `derivations/out/audit.json`. This module reads that file back:
-a row's status is `verdicts.combine` over its outcomes; a row that *is* a sub-statement of a headline claim (`link`)
-takes that sub-statement's status from the ledger; a row judged not checkable says why (`unchecked`) and stays
-not-yet-checked. Coverage counts rows, checkable rows and checked rows per section.
+a row's status is no better than `verdicts.combine` over its own outcomes nor than any ledger sub-statement it links
+(`link`: the sub-statements that check exactly its content, never a whole claim); a row judged not checkable says
+why (`unchecked`) and stays not-yet-checked. Coverage counts rows, checkable rows and checked rows per section.
 """
 
 from __future__ import annotations
@@ -107,13 +107,13 @@ def rows(records: list[dict] | None = None, ledger_rows: list[dict] | None = Non
     table = []
     for rec in records:
         outcomes = [outcome_from_dict(o) for o in rec["outcomes"]]
-        if outcomes:
-            status, evidence = combine(outcomes).value, " | ".join(outcome_text(o) for o in outcomes)
-        elif rec["link"]:
-            found = [(name, *linked.get(name, (Status.NOT_YET_CHECKED.value, "no verdict reported yet")))
-                     for name in rec["link"]]
-            status = min((Status(st) for _, st, _ in found), key=lambda st: st.severity).value
-            evidence = " | ".join(f"= {name}: {st}: {ev}" for name, st, ev in found)
+        found = [(name, *linked.get(name, (Status.NOT_YET_CHECKED.value, "no verdict reported yet")))
+                 for name in rec["link"]]
+        if outcomes or found:  # its own check and the sub-statements it links: no better than any of them
+            statuses = ([combine(outcomes)] if outcomes else []) + [Status(st) for _, st, _ in found]
+            status = min(statuses, key=lambda st: st.severity).value
+            evidence = " | ".join([*(outcome_text(o) for o in outcomes),
+                                   *(f"= {name}: {st}: {ev}" for name, st, ev in found)])
         else:
             status, evidence = Status.NOT_YET_CHECKED.value, f"not checkable: {rec['unchecked']}"
         table.append({k: rec[k] for k in ("section", "page", "id", "quote", "kind", "check", "uses", "claims",

@@ -97,10 +97,12 @@ class Outcome:
     """What one check found about one sub-statement on one domain, before a status is decided.
 
     holds: the exact stated formula held on the whole domain (math), or the named metric came out as claimed
-    (metric); empirical outcomes carry a `contrast` instead. The optional findings explain a failure:
-    counterexample (exact, minimised), condition (a hypothesis the paper does not state, under which the statement
-    was itself checked: `condition_holds`), error (the quantified error of a statement written with ≈, or of a
-    limit), conflict (two definitions side by side), intended (the checked intended reading of a typo).
+    (metric); empirical outcomes carry a `contrast` instead. A statement the paper writes with ≈ holds when its
+    error is of the stated order, and `error` then quantifies it (not an erratum). The optional findings explain a
+    failure: counterexample (exact, minimised), condition (a hypothesis the paper does not state, under which the
+    statement was itself checked: `condition_holds`), error (for an equality written with = that holds only
+    approximately: its quantified error), conflict (two definitions side by side), intended (the checked intended
+    reading of a typo).
     """
 
     method: str
@@ -135,9 +137,7 @@ def decide(outcome: Outcome) -> Status:
         return Status.REPRODUCED if agrees else Status.OPPOSITE_TENDENCY
     if outcome.method == "metric":
         return Status.SUPPORTED if outcome.holds else Status.NOT_SUPPORTED
-    if outcome.holds:
-        if outcome.error:
-            return Status.APPROXIMATE
+    if outcome.holds:  # a statement the paper writes with ≈ holds when its error is as stated (quantified beside)
         return {"proof": Status.PROVED, "exhaustive": Status.VERIFIED_EXHAUSTIVELY}.get(outcome.method,
                                                                                         Status.NOT_YET_CHECKED)
     if outcome.conflict:

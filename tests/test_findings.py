@@ -58,10 +58,16 @@ def test_a_row_is_no_better_than_any_of_its_results():
 
 
 def synthetic_ledger(ancestor_status: str) -> list[dict]:
-    sub = {"id": "FGH-1/compact-is-expanded", "status": ancestor_status, "role": "result"}
-    true_gradient = {"id": "FBG-2/true-gradient", "status": "proved", "role": "result"}
-    return [{"id": "FGH-1", "status": ancestor_status, "substatements": [sub]},
-            {"id": "FBG-2", "status": "proved", "substatements": [true_gradient]},
+    """FGH-3 rests on FGH-1/compact-is-expanded (given `ancestor_status`) and on FBG-2/true-gradient (proved, as is
+    everything that rests on)."""
+    def sub(name, status="proved"):
+        return {"id": name, "status": status, "role": "result"}
+
+    return [{"id": "FGH-1", "status": ancestor_status,
+             "substatements": [sub("FGH-1/compact-is-expanded", ancestor_status)]},
+            {"id": "FBG-1", "status": "proved", "substatements": [sub("FBG-1/reflecting")]},
+            {"id": "FBG-2", "status": "proved",
+             "substatements": [sub("FBG-2/true-gradient"), sub("FBG-2/gate-identity")]},
             {"id": "FGH-3", "status": "proved", "substatements": []}]
 
 

@@ -69,7 +69,7 @@ ROWS = [
     row("5", 12, "p12-a1", "e^(+ε) ≈ 1 + ε + ε²/2 is further from 1 than e^(−ε) ≈ 1 − ε + ε²/2", "assertion",
         claims=("FPO-8",), link="FPO-8/expansion"),
     row("5", 12, "p12-a2", "a symmetric ε in log space subsumes the asymmetric clip bounds ε⁺/ε⁻ of PPO/GRPO "
-        "without an additional hyperparameter", "assertion"),
+        "without an additional hyperparameter", "assertion", claims=("FPO-8",), link="FPO-8/asymmetry"),
     row("5", 12, "eq13", "l_i := sign(log r_i) ∈ {+1, −1}", "definition",
         uses=("eqs 14–16", "eq 20 (1[l_i = l_j])", "eq 32", "eq 80", "eq 81")),
     row("5", 12, "p12-cases", "the two sign-channel cases of eq 11 (l = +1: (s⁺)⁻¹ r over (s⁻)⁻¹; l = −1: s⁻ r "
@@ -205,24 +205,6 @@ def one_sided_peak(surviving: str = "pos") -> list[Finding]:
                          region)
 
     return [proved(Family(build, t_max=6))]
-
-
-@check("p12-a2", controls={"a pair on the logclip curve": {"pair": (1 - 1 / sp.E, sp.E - 1)}})
-def logclip_asymmetry_reach(pair=(sp.Rational(1, 5), sp.Rational(7, 25))) -> list[Finding]:
-    """logclip(·, ε) clamps r to [e^(−ε), e^(ε)], so it realises (ε⁻, ε⁺) = (1 − e^(−ε), e^ε − 1) exactly when
-    (1 + ε⁺)(1 − ε⁻) = 1; the pair default is DAPO's (0.2, 0.28) (ref. [4])."""
-    lo, hi = pair
-    eps = sp.log(1 + hi)
-    realised = sp.simplify(1 - sp.exp(-eps) - lo) == 0
-    a = var("a", "positive")
-    curve = sp.simplify(1 - sp.exp(-sp.log(1 + a)) - (1 - 1 / (1 + a))) == 0
-    product = sp.nsimplify((1 + hi) * (1 - lo))
-    return [Finding(f"some ε has e^ε − 1 = {hi} and 1 − e^(−ε) = {lo}",
-                    Outcome("proof", "sympy", f"(ε⁻, ε⁺) = ({lo}, {hi})", realised,
-                            counterexample="" if realised else
-                            f"(ε⁻, ε⁺) = ({lo}, {hi}): (1 + ε⁺)(1 − ε⁻) = {product} ≠ 1, so no ε gives both bounds",
-                            condition="" if realised else "(1 + ε⁺)(1 − ε⁻) = 1 (then ε = log(1 + ε⁺))",
-                            condition_holds=None if realised else curve))]
 
 
 @check("eq13", controls={"sign(0) := 0": {"zero_label": 0}})

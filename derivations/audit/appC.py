@@ -32,7 +32,7 @@ ROWS = [
     row("C", 29, "p29-a1", "in (R) or (Z) the clipping suppresses the gated ratios' TV strictly below δ (Lemma D.9)",
         "assertion", claims=("APC-4",), link="APC-4/D.9-2"),
     row("C", 29, "Remark C.4", "the per-state regimes (P), (R), (Z) lift to the three regimes of g_agg", "assertion",
-        claims=("DER-1",)),
+        claims=("DER-1",), link="DER-1/decomposed-is-eq77"),
     row("C", 29, "p29-C3", "LLM notation g := s₀(τ), j := τ, i := t", "definition",
         unchecked="notation (an index dictionary)"),
     row("C", 29, "p29-ppo", "PPO: E ≃ X, μ = n/T, G_PPO = sign(Â) min(clip(r, 1 ± ε) sign(Â), r sign(Â))",

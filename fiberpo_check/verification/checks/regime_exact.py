@@ -7,6 +7,7 @@ it for all budgets C± > 0 and all aggregates, and a counterexample it returns i
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from itertools import product
 
@@ -122,6 +123,12 @@ def smaller_channel_gated_first(direction: tuple[int, int], c_pos: Fraction, c_n
         return p == q
     (small, c_small), (large, c_large) = sorted(((p, c_pos), (q, c_neg)))
     return (1 + Fraction(1, k)) * c_small / small <= c_large / large
+
+
+def reduced(direction: tuple[int, int]) -> tuple[int, int]:
+    """A ray direction in lowest terms."""
+    divisor = math.gcd(*direction) or 1
+    return direction[0] // divisor, direction[1] // divisor
 
 
 def ray_family(n: int = 12) -> list[tuple[int, int]]:

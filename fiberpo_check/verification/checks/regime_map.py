@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import torch
@@ -99,12 +98,6 @@ def no_zeroing(x, c, k):
     return torch.where(x.abs() <= c, x, torch.sign(x) * (k + 1) * c - k * x)
 
 
-def reduced(direction: tuple[int, int]) -> tuple[int, int]:
-    """A ray direction in lowest terms."""
-    divisor = math.gcd(*direction) or 1
-    return direction[0] // divisor, direction[1] // divisor
-
-
 def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool = True) -> list[SubStatement]:
     """FPO-7: G-I and G-III identities (z3, every k ≤ K_MAX), the five regimes and the |log w| pattern along rays
     (exact rationals, Fig 2b budgets), with the float64 grid of Fig 2b as a cross-check."""
@@ -140,7 +133,7 @@ def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool =
         measurements={"witnesses": {r: [str(v) for v in point] for r, point in witnesses.items()}}),
         float_outcome(grid, len(facts["regimes_present"]) == len(regime_exact.REGIMES),
                       f"regimes present: {facts['regimes_present']}", regimes_present=facts["regimes_present"])))
-    rays = sorted({reduced(d) for d in regime_exact.ray_family()})
+    rays = sorted({regime_exact.reduced(d) for d in regime_exact.ray_family()})
     violations = {d: regime_exact.pattern_violation(regime_exact.ray_profile(d, **fig, zeroing=zeroing))
                   for d in rays}
     ordered = [d for d in rays if regime_exact.smaller_channel_gated_first(d, fig["c_pos"], fig["c_neg"], fig["k"])]

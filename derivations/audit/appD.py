@@ -333,7 +333,8 @@ def maximizer_inside_region(pick=min, chain: str = "=") -> list[Finding]:
                           "maximizer of j has D̂_TV(s₂, Δ) ≤ δ", cases,
                           lambda adv: tv(chosen(adv), counts) <= radius,
                           lambda adv: f"Â(s₂) = {tuple(map(str, adv))}: the tie-break picks Δ = "
-                                      f"{tuple(map(str, chosen(adv)))} with D̂_TV = {tv(chosen(adv), counts)} > δ")), value_chain(chain)]
+                                      f"{tuple(map(str, chosen(adv)))} with D̂_TV = {tv(chosen(adv), counts)} > δ")),
+            value_chain(chain)]
 
 
 def value_chain(chain: str) -> Finding:
@@ -365,7 +366,8 @@ def value_chain(chain: str) -> Finding:
         return f"Δ* = ({', '.join(map(str, u))}): j(Δ*) = {left}, the right side = {right}"
 
     def search(relation):
-        return proved(Search(family.replace("RELATION", relation), cases, lambda u: relations[relation](*sides(u)), describe))
+        return proved(Search(family.replace("RELATION", relation), cases, lambda u: relations[relation](*sides(u)),
+                             describe))
 
     written = search(chain)
     return written if written.outcome.holds else typo(written, search("≤"))
@@ -428,7 +430,8 @@ def zero_m_state(states=ADVANTAGES_S2, step_factor: int = 8) -> list[Finding]:
     def describe_selection(adv):
         _, t_star, _, m = two_state_objective(adv, step_factor)
         return (f"Â(s₂) = ({adv[0]}, {adv[1]}), M(s₂) = {m[1]}: Def D.1 selects Δ* = ((x₁, −x₁), (x₂, −x₂)) with "
-                f"(x₁, x₂) = {tuple(map(str, selected(adv)))}, so D̂_TV(s₂, Δ*) = {abs(selected(adv)[1])} ≠ t* = {t_star}")
+                f"(x₁, x₂) = {tuple(map(str, selected(adv)))}, so D̂_TV(s₂, Δ*) = {abs(selected(adv)[1])} ≠ "
+                f"t* = {t_star}")
 
     def describe_radii(adv):
         _, t_star, _, m = two_state_objective(adv, step_factor)

@@ -7,8 +7,9 @@ from fractions import Fraction
 
 import sympy as sp
 
+from ..exact import frac_clip
 from ..formula import Family, Search, Statement, clip, mean, var, variables
-from ._base import Finding, check, expansion, identity, proved, row, typo
+from ._base import Finding, agree, check, expansion, identity, proved, row, typo
 
 ROWS = [
     row("C", 27, "eq57", "Def C.1: Ĵ^APC = (1/T) Σ_X̄ (clip(r − 1, T_s δ^(APC) − Σ_other |r − 1|) Â + Â), "
@@ -154,3 +155,32 @@ def kl_bound_of_clip(first_order: bool = True) -> list[Finding]:
     """−log(1 − ε) ≈ ε as ε → 0 (App. C.6): the error is ε²/2 + O(ε³)."""
     eps = var("epsilon", "positive")
     return [expansion(-sp.log(1 - eps), eps if first_order else sp.Integer(0), eps, 2)]
+
+
+SAMPLE_TOKENS = (("s", "a0", "tau_1", 0), ("s", "a1", "tau_2", 0))  # X̄: one state, two one-token trajectories
+
+
+@check("p30-C51", controls={"summed over X̄": {"summed_over": "X̄"}, "without the + 1": {"baseline": 0}})
+def relaxed_ppo_sum(summed_over: str = "X", baseline: int = 1) -> list[Finding]:
+    """C.5.1 step 1 (p. 30): (1/T) Σ_((s,a,τ,t) ∈ X) [clip(r − 1, ±(T_s δ − Σ_other |r − 1|)) + 1] Â with X the set of
+    sampled pairs (s, a) (p. 33), against eq 64 with δ^(APC) ↦ δ^(PPO), a sum over the tokens X̄; one state, two
+    one-token trajectories, Δ = (1/10, −1/10), Â = (1, 0), δ^(PPO) = 1/5; intended, the same display over X̄."""
+    deltas, adv, radius = {"a0": Fraction(1, 10), "a1": Fraction(-1, 10)}, {"a0": 1, "a1": 0}, Fraction(1, 5)
+    t_s = sum(1 for token in SAMPLE_TOKENS if token[0] == "s")
+
+    def term(token, plus):
+        _, action, _, _ = token
+        others = sum(abs(deltas[o[1]]) for o in SAMPLE_TOKENS if o[0] == token[0] and o != token)
+        return (frac_clip(deltas[action], t_s * radius - others) + plus) * adv[action]
+
+    def display(index_set):
+        quadruples = [entry for entry in index_set if len(entry) == 4]  # the (s, a, τ, t) the sum runs over
+        return sum((term(e, baseline) for e in quadruples), Fraction(0)) / len(SAMPLE_TOKENS)
+
+    sets = {"X": sorted({token[:2] for token in SAMPLE_TOKENS}), "X̄": SAMPLE_TOKENS}
+    eq64 = sum(term(e, 1) for e in SAMPLE_TOKENS) / len(SAMPLE_TOKENS)
+    where = "X̄ = {(s, a0, τ₁, 0), (s, a1, τ₂, 0)}, X = {(s, a0), (s, a1)}, Δ = (1/10, −1/10), Â = (1, 0), δ = 1/5"
+    written = agree(f"step 1's sum over {summed_over}", display(sets[summed_over]), "eq 64 at δ^(PPO)", eq64, where)
+    if written.outcome.holds:
+        return [written]
+    return [typo(written, agree("step 1's sum over X̄", display(sets["X̄"]), "eq 64 at δ^(PPO)", eq64, where))]

@@ -15,8 +15,9 @@ from ..formula import Family, Search, Statement, clip, var, variables
 from ._base import Finding, agree, check, proved, row, typo, under_condition
 
 ROWS = [
-    row("D", 33, "p33-defs", "X, n_(s,a), T, T_s, X̄ with t < T_τ, Δ := r − 1 (D.1)", "definition",
-        uses=("p. 4", "App. A.2", "Remark 4.1"), unchecked="notation (restated from p. 4; see Remark 4.1's row)"),
+    row("D", 33, "p33-defs", "X, n_(s,a), T, T_s, X̄ := {(s, a, τ, t) | (s, a) ∈ X, τ ∈ Tj, t < T_τ} with |X̄| = T "
+        "and n_(s,a) = |{(τ, t) | (s, a, τ, t) ∈ X̄}|, Δ := r − 1 (D.1)", "definition",
+        uses=("p. 4", "App. A.2", "Remark 4.1")),
     row("D", 33, "eq65", "(1/T_s) Σ_a n r = 1 ⟺ Σ_a n Δ = 0", "assertion", claims=("APC-6",)),
     row("D", 33, "p33-a1", "both sample identities (65), (66) are assumed to hold exactly", "assertion",
         claims=("APC-6",), unchecked="states the assumptions under which the theorem is proved"),
@@ -109,6 +110,17 @@ def centred_vectors(counts, values):
     return [u for u in itertools.product(values, repeat=len(counts)) if sum(n * x for n, x in zip(counts, u)) == 0]
 
 
+def unit_maximizers(counts, adv) -> tuple[list[tuple], Fraction]:
+    """The vertices of (69)'s feasible set {Σ n Δ = 0, D̂_TV(s, Δ) = 1} — Δ_a = T_s/(2 n_a), Δ_b = −T_s/(2 n_b) — that
+    attain its maximum, and M(s) = T_s (max Â − min Â)/2 (a linear objective on that polytope peaks at a vertex)."""
+    t_s, k = sum(counts), len(counts)
+    vertices = [tuple(Fraction(t_s, 2 * counts[i]) if i == a else -Fraction(t_s, 2 * counts[i]) if i == b
+                      else Fraction(0) for i in range(k)) for a in range(k) for b in range(k) if a != b]
+    values = {v: sum(n * x * e for n, x, e in zip(counts, v, adv)) for v in vertices}
+    best = max(values.values())
+    return [v for v in vertices if values[v] == best], best
+
+
 GRID = tuple(Fraction(k, 2) for k in range(-4, 5))
 FINE = tuple(Fraction(k, 4) for k in range(-8, 9))
 COUNTS = ((1, 1), (1, 2), (1, 1, 1), (2, 1, 1))
@@ -127,6 +139,38 @@ def probability_constraint_forms(offset: int = 0) -> list[Finding]:
         return Statement(sp.And(sp.Implies(sp.Eq(mean_ratio, 1), centred), sp.Implies(centred, sp.Eq(mean_ratio, 1))))
 
     return [proved(Family(build, t_max=3))]
+
+
+SAMPLE = {"tau_1": (("s0", "a0"), ("s1", "a1"))}  # one trajectory visiting (s0, a0) at t = 0, (s1, a1) at t = 1
+
+
+@check("p33-defs", controls={"one one-token trajectory": {"trajectories": {"tau_1": (("s0", "a0"),)}},
+                             "counts off by one": {"offset": 1}})
+def augmented_token_set(trajectories=SAMPLE, offset: int = 0) -> list[Finding]:
+    """p. 33's X̄ := {(s, a, τ, t) | (s, a) ∈ X, τ ∈ Tj, t ∈ {0, …, T_τ − 1}} against its own |X̄| = T and
+    n_(s,a) = |{(τ, t) | (s, a, τ, t) ∈ X̄}|; intended, p. 6's X̄ := {(s_t(τ), a_t(τ), τ, t)}. T := Σ n_(s,a)."""
+    visits = {(*pair, tau, t) for tau, steps in trajectories.items() for t, pair in enumerate(steps)}  # p. 6's X̄
+    pairs = sorted({entry[:2] for entry in visits})  # X
+    multiplicity = {pair: sum(1 for entry in visits if entry[:2] == pair) for pair in pairs}  # n_(s,a)
+    tokens = sum(multiplicity.values()) + offset  # T := Σ n_(s,a)
+    as_written = {(*pair, tau, t) for pair in pairs for tau, steps in trajectories.items() for t in range(len(steps))}
+    first = pairs[0]
+    where = "Tj = {" + ", ".join(f"{tau} = ({', '.join(f'({s}, {a})' for s, a in seq)})"
+                                 for tau, seq in trajectories.items()) + "}"
+
+    def counted(augmented):
+        return sum(1 for entry in augmented if entry[:2] == first)
+
+    findings = []
+    for quantity, written_value, intended_value, target, name in (
+            ("|X̄|", len(as_written), len(visits), tokens, "T"),
+            (f"|{{(τ, t) | ({', '.join(first)}, τ, t) ∈ X̄}}|", counted(as_written), counted(visits),
+             multiplicity[first] + offset, f"n_({', '.join(first)})")):
+        written = agree(f"{quantity} (p. 33's set-builder)", written_value, name, target, where)
+        findings.append(written if written.outcome.holds else
+                        typo(written, agree(f"{quantity} (p. 6's {{(s_t(τ), a_t(τ), τ, t)}})", intended_value, name,
+                                            target, where)))
+    return findings
 
 
 @check("eq68", controls={"constant without the counts": {"weighted": False}})
@@ -271,8 +315,8 @@ def collect_correction(with_correction: bool = True) -> list[Finding]:
     return [proved(Statement(sp.Eq(lhs, rhs)))]
 
 
-@check("p40-a1", controls={"a largest-norm tie-break": {"pick": max}})
-def maximizer_inside_region(pick=min) -> list[Finding]:
+@check("p40-a1", controls={"a largest-norm tie-break": {"pick": max}, "the chain written with ≤": {"chain": "≤"}})
+def maximizer_inside_region(pick=min, chain: str = "=") -> list[Finding]:
     """Two states, counts (1, 1), δ = 1/4: at s₂, among the maximizers of j^(APC) over every centred Δ ∈ {k/4}², the
     one Def D.4's tie-break picks (least L2 norm) has D̂_TV(s₂, Δ) ≤ δ, for Â(s₂) = (1, −1) (M(s₂) > 0, where the
     proof's strict '<' applies) and for Â(s₂) = (0, 0) (M(s₂) = 0, where every Δ ties and the tie-break decides)."""
@@ -289,7 +333,124 @@ def maximizer_inside_region(pick=min) -> list[Finding]:
                           "maximizer of j has D̂_TV(s₂, Δ) ≤ δ", cases,
                           lambda adv: tv(chosen(adv), counts) <= radius,
                           lambda adv: f"Â(s₂) = {tuple(map(str, adv))}: the tie-break picks Δ = "
-                                      f"{tuple(map(str, chosen(adv)))} with D̂_TV = {tv(chosen(adv), counts)} > δ"))]
+                                      f"{tuple(map(str, chosen(adv)))} with D̂_TV = {tv(chosen(adv), counts)} > δ")),
+            value_chain(chain)]
+
+
+def value_chain(chain: str) -> Finding:
+    """Proof of Thm D.10 (p. 40): j(Δ*) = j(Δ**) − Γ(s)/((1−γ)Γ) · M(s)/T_s · (δ − D̂_TV(s, proj G(Δ*))) as written
+    (`chain` "="), or with "≤" (intended: eq 70 bounds Σ n proj G(Δ*) Â by D̂_TV(s, proj G(Δ*)) M(s)); one state,
+    three actions sampled once, Â = (1, 0, −1), γ = 1/2, δ = δ^(APC) = 1/8, Δ** = δ Δ̂*, every centred Δ* ∈ {k/4}³
+    outside the trust region (D̂_TV(s, Δ*) > δ). With one state j = Σ_a n(proj G(Δ) Â + Â)/((1−γ)T_s) (eq 75)."""
+    counts, adv, gamma = (1, 1, 1), (Fraction(1), Fraction(0), Fraction(-1)), Fraction(1, 2)
+    t_s = sum(counts)
+    directions, m_s = unit_maximizers(counts, adv)
+    radius = (1 - gamma) * (m_s / t_s) / (8 * gamma * max(abs(a) for a in adv))  # eq 72, M = M(s)/T_s
+    inside = tuple(radius * x for x in directions[0])  # Δ** = δ Δ̂*
+
+    def j(u):
+        return state_value(u, counts, adv, radius) / ((1 - gamma) * t_s)
+
+    def sides(u):
+        g = gate(u, counts, radius)
+        projected = [x - correction(g, counts, radius) for x in g]  # proj(G(Δ*)) (Def D.8)
+        return j(u), j(inside) - m_s / ((1 - gamma) * t_s) * (radius - tv(projected, counts))
+
+    relations = {"=": lambda a, b: a == b, "≤": lambda a, b: a <= b}
+    cases = tuple((u,) for u in centred_vectors(counts, FINE) if tv(u, counts) > radius)
+    family = (f"one state, n = (1, 1, 1), Â = (1, 0, −1), γ = 1/2, δ = {radius}, every centred Δ* ∈ {{k/4}}³ with "
+              "D̂_TV(s, Δ*) > δ: j(Δ*) RELATION j(Δ**) − Γ(s)M(s)/((1−γ)ΓT_s)(δ − D̂_TV(s, proj G(Δ*)))")
+
+    def describe(u):
+        left, right = sides(u)
+        return f"Δ* = ({', '.join(map(str, u))}): j(Δ*) = {left}, the right side = {right}"
+
+    def search(relation):
+        return proved(Search(family.replace("RELATION", relation), cases, lambda u: relations[relation](*sides(u)),
+                             describe))
+
+    written = search(chain)
+    return written if written.outcome.holds else typo(written, search("≤"))
+
+
+def two_state_objective(adv_s2, step_factor=8):
+    """eq 68 on two states, each with two actions sampled once at t = 0 (Γ(s) = 2, Γ = 4, T_s = 2), Â(s₁) = (1, −1),
+    Â(s₂) = adv_s2, γ = 1/2: Δ_s = (x_s, −x_s) by (65); returns j(x₁, x₂), t* (Thm D.3, with `step_factor` for its 8)
+    and the maximizers Δ̂*_s of (69) per state."""
+    gamma, counts = Fraction(1, 2), (1, 1)
+    advs = ((Fraction(1), Fraction(-1)), tuple(adv_s2))
+    sup = max(abs(a) for adv in advs for a in adv)
+    units = [unit_maximizers(counts, adv) for adv in advs]
+    weight, total = Fraction(2, 2), 4  # Γ(s)/T_s and Γ
+    big_m = sum(weight * m_s for _, m_s in units) / total  # M = (1/Γ) Σ_s Γ(s)/T_s M(s) (p. 35)
+    t_star = (1 - gamma) * big_m / (step_factor * gamma * sup)
+
+    def j(xs):
+        deltas = [(x, -x) for x in xs]
+        linear = sum(weight * sum(n * d * a for n, d, a in zip(counts, delta, adv))
+                     for delta, adv in zip(deltas, advs)) / ((1 - gamma) * total)
+        return linear - 4 * gamma * sup / (1 - gamma) ** 2 * max(tv(d, counts) for d in deltas) ** 2
+
+    return j, t_star, [directions for directions, _ in units], [m_s for _, m_s in units]
+
+
+STEPS = tuple(Fraction(k, 64) for k in range(-16, 17))  # every per-state step x_s, |x_s| ≤ 1/4
+ADVANTAGES_S2 = ((Fraction(1), Fraction(-1)), (Fraction(1, 2), Fraction(-1, 2)), (Fraction(0), Fraction(0)))
+
+
+@check("Theorem D.3", "eq71", controls={"only states with M(s) > 0": {"states": ADVANTAGES_S2[:2]},
+                                       "t* with 4γ for 8γ": {"step_factor": 4}})
+def zero_m_state(states=ADVANTAGES_S2, step_factor: int = 8) -> list[Finding]:
+    """Thm D.3: Def D.1's maximizer (least Σ_s (1/T_s) Σ_a Δ², p. 34) of j (eq 68) is Δ*_s = t* Δ̂*_s at every state;
+    eq 71: max Σ_a n Δ Â over centred Δ with D̂_TV(s, Δ) ≤ c is attained only at c Δ̂*_s. Two states (see
+    two_state_objective), Â(s₂) = (a, −a), every step on the grid {k/64}² (it holds t* and c = t*)."""
+    cases = tuple((adv,) for adv in states)
+    name = ", ".join(f"({a}, {b})" for a, b in states)
+
+    def selected(adv):
+        j, _, _, _ = two_state_objective(adv, step_factor)
+        values = {xs: j(xs) for xs in itertools.product(STEPS, repeat=2)}
+        best = max(values.values())
+        return min((xs for xs, v in values.items() if v == best), key=lambda xs: (sum(x * x for x in xs), xs))
+
+    def closed_form(adv) -> bool:
+        _, t_star, units, _ = two_state_objective(adv, step_factor)
+        return all((x, -x) in [tuple(t_star * d for d in u) for u in directions]
+                   for x, directions in zip(selected(adv), units))
+
+    def tied_radii(adv) -> list[Fraction]:
+        t_star = two_state_objective(adv, step_factor)[1]
+        values = {x: x * adv[0] - x * adv[1] for x in STEPS if abs(x) <= t_star}  # Σ n Δ Â at s₂, D̂_TV = |x|
+        best = max(values.values())
+        return sorted({abs(x) for x, v in values.items() if v == best})
+
+    def unique_at_radius(adv) -> bool:
+        return tied_radii(adv) == [two_state_objective(adv, step_factor)[1]]
+
+    def describe_selection(adv):
+        _, t_star, _, m = two_state_objective(adv, step_factor)
+        return (f"Â(s₂) = ({adv[0]}, {adv[1]}), M(s₂) = {m[1]}: Def D.1 selects Δ* = ((x₁, −x₁), (x₂, −x₂)) with "
+                f"(x₁, x₂) = {tuple(map(str, selected(adv)))}, so D̂_TV(s₂, Δ*) = {abs(selected(adv)[1])} ≠ "
+                f"t* = {t_star}")
+
+    def describe_radii(adv):
+        _, t_star, _, m = two_state_objective(adv, step_factor)
+        radii = tied_radii(adv)
+        return (f"Â(s₂) = ({adv[0]}, {adv[1]}), M(s₂) = {m[1]}, c = {t_star}: the maximum is attained at every "
+                f"radius c* ∈ {{{radii[0]}, …, {radii[-1]}}} (Δ = 0 among them)")
+
+    condition = "M(s) > 0 at every state (the sampled advantages at s not all equal)"
+    findings = []
+    for family, predicate, describe in (
+            ("Thm D.3: Def D.1's maximizer of j is t* Δ̂*_s at both states", closed_form, describe_selection),
+            ("eq 71 at s₂, c = t*: the arg max is c Δ̂*_(s₂) only", unique_at_radius, describe_radii)):
+        written = proved(Search(f"{family}, Â(s₂) ∈ {{{name}}}, steps {{k/64}}²", cases, predicate, describe))
+        if not written.outcome.holds:
+            positive = tuple(case for case in cases if two_state_objective(case[0], step_factor)[3][1] > 0)
+            written = under_condition(written, condition, proved(Search(
+                f"{family}, the cases with M(s₂) > 0", positive, predicate, describe)))
+        findings.append(written)
+    return findings
 
 
 @check("Lemma D.12", controls={"with the ½ of eq 34": {"half": sp.Rational(1, 2)}})

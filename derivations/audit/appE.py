@@ -150,8 +150,8 @@ def verification_display(t_min: int = 1, t_max: int = 4) -> list[Finding]:
     return [typo(written, proved(build(True)))]
 
 
-@check("eq81", controls={"unequal group sizes": {"sizes": (1, 2)}})
-def llm_normalisation(sizes=(2, 2)) -> list[Finding]:
+@check("eq81", controls={"unequal group sizes": {"sizes": (1, 2)}, "tokens summed from i = 0": {"first_index": 0}})
+def llm_normalisation(sizes=(2, 2), first_index: int = 1) -> list[Finding]:
     """eq 81 weights a trajectory 1/(#groups · |Tj(g)|), eq 6 weights it 1/|Tj|: per-trajectory means m, groups of
     the given sizes (eq 81 is the GRPO notation, a fixed group of responses per prompt)."""
 
@@ -160,6 +160,22 @@ def llm_normalisation(sizes=(2, 2)) -> list[Finding]:
         it = iter(means)
         groups = [[next(it) for _ in range(k)] for k in group_sizes]
         eq81 = sp.Add(*[sp.Add(*g) / len(g) for g in groups]) / len(groups)
-        return Statement(sp.Eq(eq81, sp.Add(*means) / len(means)))
+        return Statement(sp.Eq(eq81, sp.Add(*means) / len(means), evaluate=False))
 
-    return [proved(statement(sizes))]
+    return [proved(statement(sizes)), token_index_range(first_index)]
+
+
+def token_index_range(first_index: int) -> Finding:
+    """eq 81's token sum Σ_(i=1)^(T_j) (`first_index` 1) against the sum over the trajectory's tokens i = t ∈ {0, …,
+    T_j − 1} (C.3 and E.6 set i := t; p. 50's aggregates run i = 0, …, T_j − 1), T_j ≤ 8: x_i is token i's term and
+    x_(T_j) the term of a token that does not exist; intended, the sum from i = 0 to T_j − 1."""
+
+    def summed_from(first):
+        def statement(big_t: int) -> Statement:
+            terms = [var(f"x_{i}") for i in range(big_t + 1)]
+            return Statement(sp.Eq(sp.Add(*terms[first:first + big_t]), sp.Add(*terms[:big_t]), evaluate=False))
+
+        return Family(statement, t_max=8)
+
+    written = proved(summed_from(first_index))
+    return written if written.outcome.holds else typo(written, proved(summed_from(0)))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy as sp
 
+from fiberpo_check.verification.checks.regime_exact import (FIG2B, channel_regime, global_regime, ray_family,
+                                                             ray_profile, reduced, smaller_channel_gated_first)
 from fiberpo_check.verification.verdicts import Outcome
 
+from ..exact import fiber_log_gate
 from ..formula import Family, Search, Statement, clip, fiber_residuals, gagg, log_gated_residual, mean, var, variables
-from ._base import Finding, check, expansion, on_grid, proved, row, under_condition
+from ._base import Finding, agree, check, expansion, on_grid, proved, row, typo, under_condition
 
 UNPLOTTED = "describes the plotted configuration of Fig 4 (T = 10, k = 32, ε = 0.04, C⁺ = 0.12, C⁻ = 0.05)"
 
@@ -99,6 +104,8 @@ ROWS = [
         "definition", uses=("p. 14 L-I", "p. 14 L-III", "Fig 3a")),
     row("5", 14, "p14-L-III", "L-III: min_i |u_i| ≥ ε; the Jacobian (20) reduces to (G_j/r_j)(1/T_τ) γ^(l_j)",
         "assertion", claims=("FPO-2",), link="FPO-2/L-III-shortcut"),
+    row("5", 14, "p14-L-III-prefactor", "L-III: the entry J(G)_ij reduces to (G_j/r_j)(1/T_τ) γ^(l_j) (eq 20's "
+        "prefactor is G_i/r_j)", "proof-step", claims=("FPO-2",)),
     row("5", 14, "p14-fig3", "many parts of the L-I/II/III cascade fit inside G-I (Fig 3)", "assertion",
         unchecked="describes the plotted configuration of Fig 3 (T = 3, ε = 0.025, C⁺ = 0.15, C⁻ = 0.09)"),
     row("5", 14, "eq17", "per-token contribution (1/|Tj|)(1/T_τ) w_τ r̃_i Â_i", "definition", claims=("FPO-1",),
@@ -346,3 +353,81 @@ def gagg_zeroed(slope_shift: int = 0) -> list[Finding]:
 def gagg_slopes(slope_shift: int = 0) -> list[Finding]:
     """γ = g_agg′ is 1 on (−C, C), −T on both rollback bands, 0 beyond C*, every T (p. 16; eq 10)."""
     return gagg_piece("slopes", slope_shift)
+
+
+def trend_violation(direction: tuple[int, int], regime: str, rising: bool) -> str:
+    """'' when |log w| (eq 8, Fig 2b budgets) is monotone as claimed through `regime` on the ray ρ·direction; else
+    the two exact points where it moves the other way. ray_profile lists every breakpoint (regime edges, zeros of
+    log w) and the midpoints between them, so |log w| is linear between consecutive points, and the regime of that
+    segment is the regime at its middle (|log w| is continuous, so the segments' ends count)."""
+    c_pos, c_neg, k = FIG2B["c_pos"], FIG2B["c_neg"], FIG2B["k"]
+    profile = ray_profile(direction, **FIG2B)
+    for (r0, _, v0), (r1, _, v1) in zip(profile, profile[1:]):
+        middle = (r0 + r1) / 2
+        inside = global_regime(channel_regime(middle * direction[0], c_pos, k),
+                               channel_regime(middle * direction[1], c_neg, k)) == regime
+        if inside and (v1 < v0 if rising else v1 > v0):
+            return (f"ray (log s⁺, log s⁻) = ρ{direction}: |log w| = {v0} at ρ = {r0}, {v1} at ρ = {r1} "
+                    f"(a segment in {regime})")
+    return ""
+
+
+def base_weight_trend(regime: str, rising: bool) -> list[Finding]:
+    """|log w| = |g_agg(log s⁺, C⁺, k) − g_agg(log s⁻, C⁻, k)| rises (or declines) through `regime` along every ray
+    from the origin, Fig 2b's C⁺ = 1/5, C⁻ = 1/10, k = 2 (p. 12); else under Fig 2b's diagonal order of gating."""
+    c_pos, c_neg, k = FIG2B["c_pos"], FIG2B["c_neg"], FIG2B["k"]
+    rays = sorted({reduced(d) for d in ray_family()})
+    trend = "rises" if rising else "declines"
+    family = f"rays ρ(12, m), ρ(m, 12), m = 0..12, C⁺ = {c_pos}, C⁻ = {c_neg}, k = {k}: |log w| {trend} through {regime}"
+
+    def search(directions, name):
+        return proved(Search(name, tuple((d,) for d in directions), lambda d: not trend_violation(d, regime, rising),
+                             lambda d: trend_violation(d, regime, rising)))
+
+    written = search(rays, family)
+    if written.outcome.holds:
+        return [written]
+    ordered = [d for d in rays if smaller_channel_gated_first(d, c_pos, c_neg, k)]
+    return [under_condition(written, "the channel with the smaller aggregate is fully gated before the other reaches "
+                            "its budget (the order of Fig 2b's diagonal)",
+                            search(ordered, f"{family}, the {len(ordered)} rays in Fig 2b's diagonal order"))]
+
+
+@check("p12-G-IIr", controls={"read as declining": {"rising": False}})
+def rollback_one_channel_rises(rising: bool = True) -> list[Finding]:
+    """G-II,r (one channel rolling back): |log w| is rising (p. 12; Fig 2 caption)."""
+    return base_weight_trend("G-II,r", rising)
+
+
+@check("p12-G-IIIr", controls={"read as rising": {"rising": True}})
+def mutual_rollback_declines(rising: bool = False) -> list[Finding]:
+    """G-III,r (mutual rollback): |log w| is declining (p. 12; Fig 2 caption)."""
+    return base_weight_trend("G-III,r", rising)
+
+
+@check("p14-L-III-prefactor", controls={"the intended reading without 1/T_τ": {"intended_scale": 1}})
+def l3_prefactor(intended_scale=None) -> list[Finding]:
+    """J(G)_12 = ∂G_1/∂r_2 in L-III (T = 2, ε = 1/10, C± = 1: both channels pass, γ = 1) against p. 14's
+    (G_2/r_2)(1/T)γ and eq 20's (G_1/r_2)(1/T)γ; ∂log G_1/∂log r_2 is the exact slope of the piecewise-linear
+    log G (eqs 7–16) on a one-sided step that stays in one linear piece (checked from both sides)."""
+    ell, eps, budget = (Fraction(1, 10), Fraction(1, 2)), Fraction(1, 10), Fraction(1)
+    big_t = len(ell)
+    scale = Fraction(1, big_t) if intended_scale is None else Fraction(intended_scale)
+
+    def log_gate(i, shift=Fraction(0)):
+        return fiber_log_gate((ell[0], ell[1] + shift), budget, budget, eps)[i]
+
+    step = Fraction(1, 10**6)
+    slopes = {(log_gate(0, h) - log_gate(0)) / h for h in (step, -step, step / 2)}
+    if len(slopes) != 1:
+        raise ValueError(f"ell: {ell} sits on a kink of log G_1 (one-sided slopes {sorted(slopes)})")
+    slope = slopes.pop()
+    gate_1, gate_2, r_2 = sp.exp(log_gate(0)), sp.exp(log_gate(1)), sp.exp(ell[1])
+    u = [x - sum(ell) / big_t for x in ell]  # both tokens positive: u_i = ℓ_i − log s⁺, v_i = −log s⁻ = 0
+    where = f"T = 2, log r = ({ell[0]}, {ell[1]}), ε = {eps}, C± = {budget}, u = ({u[0]}, {u[1]})"
+    jacobian = gate_1 / r_2 * slope
+    written = agree("J(G)_12 (eqs 7–16)", jacobian, "p. 14's (G_2/r_2)(1/T)γ", gate_2 / r_2 / big_t, where)
+    if written.outcome.holds:
+        return [written]
+    return [typo(written, agree("J(G)_12 (eqs 7–16)", jacobian, "eq 20's (G_1/r_2)(1/T)γ", gate_1 / r_2 * scale,
+                                where))]

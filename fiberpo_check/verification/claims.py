@@ -104,8 +104,9 @@ PARTS: tuple[Part, ...] = (
          "through G-III,r and is 0 in G-III", "p. 11, Fig 2 caption; p. 12, §5.1"),
     Part("FPO-10/fiber-pass", "tokens within ε of the same-sign trajectory mean (|u_i| ≤ ε) pass the fiber gate "
          "unclipped even when the trajectory drift is large (log s± > ε)", "p. 13, §5.2"),
-    Part("FPO-10/ppo-majority", "when log s±_τ > ε, PPO/GRPO (clipping log r_i at ±ε) clip more than half the "
-         "tokens", "p. 13, §5.2"),
+    Part("FPO-10/ppo-majority", "in p. 13's case — every token moves with its same-sign trajectory mean (|u_i| ≤ ε, "
+         "so FiberPO passes it unattenuated) while that drift is large (log s^(l_i) > ε) — PPO/GRPO (clipping log r_i "
+         "at ±ε) clip more than half the tokens", "p. 13, §5.2"),
     Part("FGH-2/closed-form", "the FGH n = 3 instance built from the App. E.7 objects reproduces the FiberPO-Domain "
          "closed form (eqs 30–33)", "p. 38, App. E.7; eqs 30–33"),
     Part("FGH-3/identity", "at r ≡ 1 the FiberPO-Domain gate is the identity, G = r and J(G) = I", "§6.2"),

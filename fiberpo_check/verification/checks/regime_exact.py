@@ -7,8 +7,9 @@ it for all budgets C± > 0 and all aggregates, and a counterexample it returns i
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
-from itertools import product
+from itertools import combinations_with_replacement, product
 
 import z3
 
@@ -124,46 +125,67 @@ def smaller_channel_gated_first(direction: tuple[int, int], c_pos: Fraction, c_n
     return (1 + Fraction(1, k)) * c_small / small <= c_large / large
 
 
+def reduced(direction: tuple[int, int]) -> tuple[int, int]:
+    """A ray direction in lowest terms."""
+    divisor = math.gcd(*direction) or 1
+    return direction[0] // divisor, direction[1] // divisor
+
+
 def ray_family(n: int = 12) -> list[tuple[int, int]]:
     """Rational directions (n, m) and (m, n), m = 0..n: the quadrant of (log s⁺, log s⁻) ≥ 0, both axes included."""
     return sorted({(n, m) for m in range(n + 1)} | {(m, n) for m in range(n + 1)})
 
 
-def z3_majority_counterexample(eps: Fraction, t_max: int, share: Fraction = Fraction(1, 2)):
-    """Smallest T ≤ t_max and a z3 model ℓ with log s± > ε but at most `share` of the tokens at |ℓ_i| > ε, or None
-    (share 1/2 is the paper's "more than half")."""
+MAJORITY = Fraction(1, 2)  # p. 13: "more than half tokens exceed the clip bound"
+
+
+def z3_tracking_majority_counterexample(eps: Fraction, t_max: int, margin: Fraction = Fraction(1)):
+    """Smallest T ≤ t_max and a z3 model ℓ of p. 13's case — every token moves with its same-sign trajectory mean
+    (|u_i| ≤ ε, so FiberPO passes it unattenuated) and its channel's drift is large (log s^(l_i) > margin·ε) — in
+    which at most half the tokens have |ℓ_i| > ε (the PPO/GRPO clip of log r_i), or None. sign(0) := +1."""
+    e = z3.RealVal(str(eps))
     for length in range(1, t_max + 1):
         ell = z3.Reals(" ".join(f"l_{i}" for i in range(length)))
-        e = z3.RealVal(str(eps))
-        s_pos = sum(z3.If(x > 0, x, 0) for x in ell) / length
+        s_pos = sum(z3.If(x >= 0, x, 0) for x in ell) / length
         s_neg = sum(z3.If(x < 0, -x, 0) for x in ell) / length
         clipped = sum(z3.If(z3.Or(x > e, x < -e), 1, 0) for x in ell)
         solver = z3.Solver()
-        solver.add(s_pos > e, s_neg > e, clipped <= z3.RealVal(str(share * length)))
+        solver.add(clipped <= z3.RealVal(str(MAJORITY * length)))
+        for x in ell:
+            same = z3.If(x >= 0, s_pos, s_neg)
+            u = z3.If(x >= 0, x, -x) - same  # u_i = l_i ℓ_i − log s^(l_i) (eq 14)
+            solver.add(u <= e, u >= -e, same > z3.RealVal(str(margin)) * e)
         if solver.check() == z3.sat:
             model = solver.model()
             return [Fraction(str(model.eval(x, model_completion=True).as_fraction())) for x in ell]
     return None
 
 
-def frac_majority(ell: list[Fraction], eps: Fraction) -> dict:
-    """log s±, and the count of tokens past ±ε, recomputed in exact rationals (eq 9)."""
+def frac_tracking_case(ell: list[Fraction], eps: Fraction) -> dict:
+    """log s±, the fiber residuals u_i, each token's same-sign drift log s^(l_i) and the count of tokens past ±ε,
+    recomputed in exact rationals (eqs 9, 13, 14; sign(0) := +1)."""
     log_s_pos, log_s_neg = frac_channel_means(tuple(ell))
-    return {"log_s_pos": log_s_pos, "log_s_neg": log_s_neg, "clipped": sum(abs(x) > eps for x in ell),
-            "tokens": len(ell)}
+    same = [log_s_pos if x >= 0 else log_s_neg for x in ell]
+    return {"log_s_pos": log_s_pos, "log_s_neg": log_s_neg, "u": [abs(x) - d for x, d in zip(ell, same)],
+            "drift": same, "clipped": sum(abs(x) > eps for x in ell), "tokens": len(ell)}
 
 
-def simplest_majority_counterexample(eps: Fraction, length: int, share: Fraction) -> list[Fraction] | None:
-    """A counterexample of the same T with the smallest denominators among (a,…, a, −a,…, −a, 0,…, 0), a = n/d,
-    d ≤ 12 (what a reader checks by hand); None if that family has none (the z3 model is reported then)."""
-    candidates = sorted({Fraction(n, d) for d in range(1, 13) for n in range(1, 2 * d + 1)},
-                        key=lambda f: (f.denominator, f.numerator))
-    for a in candidates:
-        for j in range(1, length // 2 + 1):
-            ell = [a] * j + [-a] * j + [Fraction(0)] * (length - 2 * j)
-            found = frac_majority(ell, eps)
-            if found["log_s_pos"] > eps and found["log_s_neg"] > eps and found["clipped"] <= share * length:
-                return ell
+def in_tracking_case(found: dict, eps: Fraction, margin: Fraction, strict: bool = False) -> bool:
+    """Every |u_i| ≤ ε and every log s^(l_i) > margin·ε, and at most half the tokens past ±ε (a counterexample;
+    `strict`: fewer than half)."""
+    clipped, half = found["clipped"], MAJORITY * found["tokens"]
+    return (all(abs(u) <= eps for u in found["u"]) and all(d > margin * eps for d in found["drift"])
+            and (clipped < half if strict else clipped <= half))
+
+
+def simplest_tracking_counterexample(eps: Fraction, length: int, margin: Fraction,
+                                     strict: bool = False) -> list[Fraction] | None:
+    """A counterexample of T = length among nondecreasing positive ℓ ∈ {kε/5 : 1 ≤ k ≤ 15}^T, smallest first (what a
+    reader checks by hand); None if that family has none (the z3 model is reported then)."""
+    values = [eps * Fraction(k, 5) for k in range(1, 16)]
+    for ell in combinations_with_replacement(values, length):
+        if in_tracking_case(frac_tracking_case(list(ell), eps), eps, margin, strict):
+            return list(ell)
     return None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import torch
@@ -99,12 +98,6 @@ def no_zeroing(x, c, k):
     return torch.where(x.abs() <= c, x, torch.sign(x) * (k + 1) * c - k * x)
 
 
-def reduced(direction: tuple[int, int]) -> tuple[int, int]:
-    """A ray direction in lowest terms."""
-    divisor = math.gcd(*direction) or 1
-    return direction[0] // divisor, direction[1] // divisor
-
-
 def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool = True) -> list[SubStatement]:
     """FPO-7: G-I and G-III identities (z3, every k ≤ K_MAX), the five regimes and the |log w| pattern along rays
     (exact rationals, Fig 2b budgets), with the float64 grid of Fig 2b as a cross-check."""
@@ -140,7 +133,7 @@ def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool =
         measurements={"witnesses": {r: [str(v) for v in point] for r, point in witnesses.items()}}),
         float_outcome(grid, len(facts["regimes_present"]) == len(regime_exact.REGIMES),
                       f"regimes present: {facts['regimes_present']}", regimes_present=facts["regimes_present"])))
-    rays = sorted({reduced(d) for d in regime_exact.ray_family()})
+    rays = sorted({regime_exact.reduced(d) for d in regime_exact.ray_family()})
     violations = {d: regime_exact.pattern_violation(regime_exact.ray_profile(d, **fig, zeroing=zeroing))
                   for d in rays}
     ordered = [d for d in rays if regime_exact.smaller_channel_gated_first(d, fig["c_pos"], fig["c_neg"], fig["k"])]
@@ -157,25 +150,34 @@ def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool =
     return subs
 
 
-def drift_check(preset: dict = SMALL, sink: dict | None = None, share: Fraction = Fraction(1, 2),
+def drift_check(preset: dict = SMALL, sink: dict | None = None, drift_margin: Fraction = Fraction(1),
                 mutant_clip: bool = False) -> list[SubStatement]:
-    """FPO-10: the fiber clip of a token within ε of its same-sign mean never binds (z3); PPO/GRPO clip more than
-    `share` of the tokens whenever log s± > ε (z3 search, exact re-evaluation; float64 Fig 4 drift family)."""
+    """FPO-10: the fiber clip of a token within ε of its same-sign mean never binds (z3); in p. 13's case — every
+    token moving with its same-sign trajectory mean (|u_i| ≤ ε) while its channel's drift log s^(l_i) exceeds
+    `drift_margin`·ε (the paper: ε) — PPO/GRPO clip log r_i of more than half the tokens (z3, exact re-evaluation);
+    if not, the same under drift past 2ε, where every such token has |ℓ_i| ≥ log s^(l_i) − |u_i| > ε."""
     eps = FIG4_EPS
-    found = regime_exact.z3_majority_counterexample(eps, FPO10_T_MAX, share)
-    witness = ""
+    found = regime_exact.z3_tracking_majority_counterexample(eps, FPO10_T_MAX, drift_margin)
+    witness, condition, condition_holds = "", "", None
     if found is not None:
-        ell = regime_exact.simplest_majority_counterexample(eps, len(found), share) or found
-        exact = regime_exact.frac_majority(ell, eps)
-        if not (exact["log_s_pos"] > eps and exact["log_s_neg"] > eps and exact["clipped"] <= share * len(ell)):
+        ell = regime_exact.simplest_tracking_counterexample(eps, len(found), drift_margin) or found
+        exact = regime_exact.frac_tracking_case(ell, eps)
+        if not regime_exact.in_tracking_case(exact, eps, drift_margin):
             raise RuntimeError(f"FPO-10: z3's counterexample {ell} is not one in exact rationals")
         witness = (f"T = {exact['tokens']}, ε = {eps}, ℓ = ({', '.join(map(str, ell))}): log s⁺ = "
-                   f"{exact['log_s_pos']}, log s⁻ = {exact['log_s_neg']} > ε, yet {exact['clipped']} of "
-                   f"{exact['tokens']} tokens have |ℓ| > ε")
-    drift = drift_clip_rows()
-    rate = sum(r["ppo_clip_frac"] > share for r in drift) / len(drift)
+                   f"{exact['log_s_pos']}, log s⁻ = {exact['log_s_neg']}, u = ({', '.join(map(str, exact['u']))}): "
+                   f"every token within ε of its same-sign mean, whose drift exceeds ε, yet only {exact['clipped']} "
+                   f"of {exact['tokens']} tokens have |ℓ| > ε")
+        fewer = regime_exact.simplest_tracking_counterexample(eps, 3, drift_margin, strict=True)
+        if fewer:
+            witness += (f"; fewer than half: T = 3, ℓ = ({', '.join(map(str, fewer))}), "
+                        f"{regime_exact.frac_tracking_case(fewer, eps)['clipped']} of 3 past ±ε")
+        condition = "each token's same-sign drift log s^(l_i) > 2ε (then |ℓ_i| ≥ log s^(l_i) − |u_i| > ε)"
+        condition_holds = regime_exact.z3_tracking_majority_counterexample(eps, FPO10_T_MAX, 2 * drift_margin) is None
     if sink is not None:
-        sink.update(drift_instances=len(drift), ppo_majority_rate=rate,
+        drift = drift_clip_rows()
+        sink.update(drift_instances=len(drift),
+                    ppo_majority_rate=sum(r["ppo_clip_frac"] > regime_exact.MAJORITY for r in drift) / len(drift),
                     fiber_fewer_rate=sum(r["fiber_clip_frac"] < r["ppo_clip_frac"] for r in drift) / len(drift))
     binding = regime_exact.z3_fiber_pass(FPO10_T_MAX, mutant_clip)
     return [
@@ -185,10 +187,9 @@ def drift_check(preset: dict = SMALL, sink: dict | None = None, share: Fraction 
             counterexample="" if binding is None else (
                 f"ℓ = ({', '.join(map(str, binding[:-1]))}), ε = {binding[-1]}: a token with |u_i| ≤ ε is clipped"))),
         substatement("FPO-10/ppo-majority", Outcome(
-            "proof", "z3", f"every ℓ ∈ ℝ^T with log s± > ε = {eps}, every T ≤ {FPO10_T_MAX}; more than {share} of the "
-            "tokens", holds=found is None, counterexample=witness), float_outcome(
-            f"Fig 4 drift family: {len(drift)} (draw, t) instances with both log s± > ε", rate == 1,
-            f"holds on {rate:.0%} of the instances", rate=rate)),
+            "proof", "z3", f"every ℓ ∈ ℝ^T, every T ≤ {FPO10_T_MAX}, ε = {eps} (the statement is invariant under "
+            f"scaling ℓ and ε together), every |u_i| ≤ ε and log s^(l_i) > {drift_margin}ε",
+            holds=found is None, counterexample=witness, condition=condition, condition_holds=condition_holds)),
     ]
 
 
@@ -197,4 +198,4 @@ register("FPO-7", PRODUCER, "base_weight_regimes",
          controls={"no_zeroing": lambda: regime_check(zeroing=False)})(regime_check)
 register("FPO-10", PRODUCER, "clip_counts_under_drift",
          controls={"fiber_clip_at_half_eps": lambda: drift_check(mutant_clip=True)},
-         positives={"at_least_one_token": lambda: drift_check(share=Fraction(0))})(drift_check)
+         positives={"drift_past_2eps": lambda: drift_check(drift_margin=Fraction(2))})(drift_check)

@@ -349,9 +349,10 @@ def gagg_zeroed(slope_shift: int = 0) -> list[Finding]:
     return gagg_piece("zero", slope_shift)
 
 
-@check("p16-gamma", controls={"rollback slope −T + 1": {"slope_shift": 1}})
+@check("p16-gamma", "p19-a4", controls={"rollback slope −T + 1": {"slope_shift": 1}})
 def gagg_slopes(slope_shift: int = 0) -> list[Finding]:
-    """γ = g_agg′ is 1 on (−C, C), −T on both rollback bands, 0 beyond C*, every T (p. 16; eq 10)."""
+    """γ = g_agg′ is 1 on (−C, C), −T on both rollback bands, 0 beyond C*, every T (p. 16; eq 10); so each level of
+    eq 31 has the three regimes with its own count T_D, T_g or T_τ in place of T (p. 19)."""
     return gagg_piece("slopes", slope_shift)
 
 
@@ -431,3 +432,21 @@ def l3_prefactor(intended_scale=None) -> list[Finding]:
         return [written]
     return [typo(written, agree("J(G)_12 (eqs 7–16)", jacobian, "eq 20's (G_1/r_2)(1/T)γ", gate_1 / r_2 * scale,
                                 where))]
+
+
+@check("eq12", controls={"bounds 1 ± ε in ratio space": {"linear_bounds": True}})
+def logclip_in_ratio_space(linear_bounds: bool = False) -> list[Finding]:
+    """logclip(x, ε) = exp(clip(log x, ±ε)) equals clip(x, e^(−ε), e^(ε)) (eq 12), evaluated exactly by SymPy on every
+    x ∈ {1/8, 1/2, 9/10, 1, 11/10, 2, 8} and ε ∈ {1/25, 1/5, 1}."""
+    def bounds(eps):
+        return (1 - eps, 1 + eps) if linear_bounds else (sp.exp(-eps), sp.exp(eps))
+
+    def same(x, eps) -> bool:
+        low, high = bounds(eps)
+        return sp.simplify(sp.exp(sp.Min(sp.Max(sp.log(x), -eps), eps)) - sp.Min(sp.Max(x, low), high)) == 0
+
+    cases = tuple((sp.Rational(x), sp.Rational(e)) for x in ("1/8", "1/2", "9/10", "1", "11/10", "2", "8")
+                  for e in ("1/25", "1/5", "1"))
+    return [proved(Search("x ∈ {1/8, 1/2, 9/10, 1, 11/10, 2, 8}, ε ∈ {1/25, 1/5, 1}", cases, same,
+                          lambda x, eps: f"x = {x}, ε = {eps}: exp(clip(log x, ±ε)) ≠ clip(x, {bounds(eps)})"))]
+

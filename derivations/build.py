@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fiberpo_check.paths import DERIVATIONS_OUT
-from fiberpo_check.verification.verdicts import make_verdict, write_verdicts
+from fiberpo_check.vocabulary.verdicts import make_verdict, write_verdicts
 
 from . import GROUPS, audit
 from .formula import DERIVATIONS

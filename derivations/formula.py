@@ -29,7 +29,7 @@ from typing import Callable
 
 import sympy as sp
 
-from fiberpo_check.verification import check_registry
+from fiberpo_check.vocabulary import check_registry
 
 PRODUCER = "derivations"
 

@@ -18,7 +18,7 @@ from functools import reduce
 import sympy as sp
 import z3
 
-from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
 
 from .formula import Family, Part, Search, Statement, domain_of, unfold
 

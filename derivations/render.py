@@ -15,8 +15,8 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from fiberpo_check.verification.claims import BY_ID
-from fiberpo_check.verification.verdicts import combine, row_status
+from fiberpo_check.vocabulary.claims import BY_ID
+from fiberpo_check.vocabulary.verdicts import combine, row_status
 
 from .formula import Family, Search, Statement, domain_of
 from .provers import CheckedPart

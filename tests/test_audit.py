@@ -9,7 +9,8 @@ import pytest
 
 from derivations.audit import ALIASES, CHECKS, catalogue, row_of
 from fiberpo_check.verification import audit
-from fiberpo_check.verification.verdicts import NEGATIVE, Outcome, Status, combine
+from fiberpo_check.vocabulary import audit_rows
+from fiberpo_check.vocabulary.verdicts import NEGATIVE, Outcome, Status, combine
 
 PAPER_TEXT = Path("/work/shared/reference/fiberpo-2603.08239v1.txt")
 NAMED = re.compile(r"\b(Theorem|Lemma|Proposition|Property|Claim|Remark|Definition) ([A-E]\.)?\d+(\.\d+)?")
@@ -43,9 +44,9 @@ def test_each_row_is_checked_linked_or_says_why_not(rows):
 
 def test_rows_are_validated():
     with pytest.raises(ValueError, match="kind"):
-        audit.AuditRow("5", 1, "x", "q", "theorem")
+        audit_rows.AuditRow("5", 1, "x", "q", "theorem")
     with pytest.raises(ValueError, match="section"):
-        audit.AuditRow("9", 1, "x", "q", "assertion")
+        audit_rows.AuditRow("9", 1, "x", "q", "assertion")
 
 
 def reached(row_id: str) -> list[Status]:
@@ -85,14 +86,14 @@ def test_non_positive_rows_carry_their_evidence():
 
 def record(row_id, status_outcome=None, link="", kind="assertion", claims=("FPO-1",), section="5"):
     outcomes = [status_outcome] if status_outcome else []
-    return audit.record(audit.AuditRow(section, 1, row_id, "q", kind, claims=claims, link=link), "c", outcomes)
+    return audit_rows.record(audit_rows.AuditRow(section, 1, row_id, "q", kind, claims=claims, link=link), "c", outcomes)
 
 
 def test_rows_status_coverage_and_links():
     refuted = Outcome("exhaustive", "exact-rationals", "grid", False, counterexample="x = 1")
     proved = Outcome("proof", "z3", "all T ≤ 4", True)
     records = [record("a", refuted), record("b", proved), record("c", link="FPO-1"),
-               audit.record(audit.AuditRow("6", 2, "d", "q", "assertion", unchecked="informal"))]
+               audit_rows.record(audit_rows.AuditRow("6", 2, "d", "q", "assertion", unchecked="informal"))]
     ledger_rows = [{"id": "FPO-1", "status": "proved", "evidence": "e", "substatements": []}]
     table = audit.rows(records, ledger_rows)
     assert [r["status"] for r in table] == ["refuted", "proved", "proved", "not-yet-checked"]
@@ -108,7 +109,7 @@ def test_rows_status_coverage_and_links():
 def test_no_claim_is_more_positive_than_its_rows():
     """Every headline claim whose ledger status is positive rests on no own-checked assertion or proof step with a
     negative status (uses the committed derivations/out/audit.json and the current verdict files)."""
-    if not audit.AUDIT_JSON.exists():
+    if not audit_rows.AUDIT_JSON.exists():
         pytest.skip("run `python -m fiberpo_check derivations` first")
     from fiberpo_check.verification import ledger
 
@@ -125,7 +126,7 @@ def test_no_claim_is_more_positive_than_its_rows():
 def test_ledger_write_renders_the_audit_with_the_statuses_reported_since(monkeypatch, tmp_path):
     """`derivations` runs before `verify` and the experiments, so a linked row first reads not-yet-checked; `ledger
     --write` (the step after every producer) renders the audit and the errata again from the current ledger."""
-    if not audit.AUDIT_JSON.exists():
+    if not audit_rows.AUDIT_JSON.exists():
         pytest.skip("run `python -m fiberpo_check derivations` first")
     import derivations.audit as audit_package
     from fiberpo_check.cli import ledger as ledger_cli

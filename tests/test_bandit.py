@@ -19,8 +19,8 @@ from fiberpo_check.empirical.training.bandit_updates import (
     tv_trpo_update,
 )
 from fiberpo_check.engine.objectives.tv_trpo import TabularSample
-from fiberpo_check.verification.check_registry import checks
-from fiberpo_check.verification.verdicts import Status
+from fiberpo_check.vocabulary.check_registry import checks
+from fiberpo_check.vocabulary.verdicts import Status
 
 torch.set_num_threads(1)
 

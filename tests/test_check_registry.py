@@ -13,9 +13,9 @@ import pkgutil
 import pytest
 
 import derivations
-from fiberpo_check.verification import check_registry
+from fiberpo_check.vocabulary import check_registry
 from fiberpo_check.verification.checks.verify_suite import register_all
-from fiberpo_check.verification.verdicts import NEGATIVE, Outcome, Status, SubStatement, row_status, worst
+from fiberpo_check.vocabulary.verdicts import NEGATIVE, Outcome, Status, SubStatement, row_status, worst
 
 
 def import_every_producer() -> tuple[list[check_registry.Check], dict[str, str]]:

@@ -26,7 +26,7 @@ from derivations.provers import (
     substatements,
 )
 from fiberpo_check import fiberpo_gate
-from fiberpo_check.verification.verdicts import Status, row_status
+from fiberpo_check.vocabulary.verdicts import Status, row_status
 
 x = var("x")
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from derivations import apc
 from derivations.formula import unfold
 from derivations.provers import evaluate, substatements
-from fiberpo_check.verification.verdicts import Status
+from fiberpo_check.vocabulary.verdicts import Status
 
 from .derivation_status import group_tests, substatement
 

@@ -24,7 +24,7 @@ from fiberpo_check.verification.report import (
     readme_figures_table,
     write_report,
 )
-from fiberpo_check.verification.verdicts import DERIVATION_VERDICTS, read_verdicts
+from fiberpo_check.vocabulary.verdicts import DERIVATION_VERDICTS, read_verdicts
 
 VOCABULARY = {
     "proved", "verified-exhaustively", "holds-with-conditions", "approximate", "refuted", "inconsistent", "typo",

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from fiberpo_check.verification import audit as table
+from fiberpo_check.vocabulary import audit_rows
 
 from ._base import CHECKS
 
@@ -47,12 +48,12 @@ def run(log=print) -> list[dict]:
     for r in catalogue():
         check = CHECKS.get(r.id)
         if check is None:
-            records.append(table.record(r))
+            records.append(audit_rows.record(r))
             continue
         start = time.perf_counter()
         findings = check.run()
         log(f"  {r.id:<18} {time.perf_counter() - start:6.2f} s")
-        records.append(table.record(r, " | ".join(f.text for f in findings), [f.outcome for f in findings]))
+        records.append(audit_rows.record(r, " | ".join(f.text for f in findings), [f.outcome for f in findings]))
     return records
 
 
@@ -62,7 +63,7 @@ def build(out: Path, log=print) -> list[dict]:
     start = time.perf_counter()
     log("audit: every numbered equation and stated result")
     records = run(log)
-    table.write(records, out / "audit.json")
+    audit_rows.write(records, out / "audit.json")
     rows = write_rendered(records, out)
     log(f"  {'total':<18} {time.perf_counter() - start:6.2f} s")
     return rows
@@ -73,7 +74,7 @@ def write_rendered(records: list[dict], out: Path) -> list[dict]:
     are the same whichever other producers have run; a linked row checked by another producer (a numeric or
     empirical sub-statement) reads not-yet-checked here and takes its status in the ledger and the report."""
     from fiberpo_check.verification import ledger
-    from fiberpo_check.verification.verdicts import read_verdicts
+    from fiberpo_check.vocabulary.verdicts import read_verdicts
 
     from .render import audit_md, audit_tex
 

@@ -15,8 +15,8 @@ from typing import Callable
 
 import sympy as sp
 
-from fiberpo_check.verification.audit import AuditRow
-from fiberpo_check.verification.verdicts import Outcome
+from fiberpo_check.vocabulary.audit_rows import AuditRow
+from fiberpo_check.vocabulary.verdicts import Outcome
 
 from ..formula import Search, unfold
 from ..provers import NotInLogic, evaluate, exhaustive, outcome_of

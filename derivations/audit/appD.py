@@ -8,7 +8,7 @@ from fractions import Fraction
 import sympy as sp
 import z3
 
-from fiberpo_check.verification.verdicts import Outcome
+from fiberpo_check.vocabulary.verdicts import Outcome
 
 from ..exact import frac_clip
 from ..formula import Family, Search, Statement, clip, var, variables

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from fiberpo_check.verification.audit import SECTIONS, coverage, coverage_text
+from fiberpo_check.verification.audit import coverage, coverage_text
+from fiberpo_check.vocabulary.audit_rows import SECTIONS
 
 from ..render import COMBINING, TEXT_ESCAPES, TEXT_MATH
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from fiberpo_check.verification.verdicts import Outcome
+from fiberpo_check.vocabulary.verdicts import Outcome
 
 from ..formula import Family, Search, Statement, clip, fiber_residuals, gagg, log_gated_residual, mean, var, variables
 from ._base import Finding, check, expansion, on_grid, proved, row, under_condition

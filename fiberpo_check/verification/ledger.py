@@ -26,8 +26,8 @@ import json
 from pathlib import Path
 
 from fiberpo_check.paths import REPORTS
-from fiberpo_check.verification.claims import CLAIMS, PART_BY_ID, RESTS_ON, Claim, claim_of, parts_of
-from fiberpo_check.verification.verdicts import (
+from fiberpo_check.vocabulary.claims import CLAIMS, PART_BY_ID, RESTS_ON, Claim, claim_of, parts_of
+from fiberpo_check.vocabulary.verdicts import (
     Status,
     SubStatement,
     Verdict,

@@ -10,11 +10,11 @@ from torch import Tensor
 
 from fiberpo_check.engine.gates import g_agg, gate_regime, zeroing_threshold
 from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
-from fiberpo_check.verification.check_registry import register
+from fiberpo_check.vocabulary.check_registry import register
 from fiberpo_check.verification.checks import regime_exact
 from fiberpo_check.verification.checks.jacobian_checks import float_outcome, substatement
 from fiberpo_check.verification.checks.presets import PRODUCER, SMALL
-from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
 
 GLOBAL_REGIMES = ("G-I", "G-II,r", "G-II", "G-III,r", "G-III")
 FIG4_CONFIG = {"T": 10, "k": 32, "eps": 0.04, "c_pos": 0.12, "c_neg": 0.05}  # the configuration plotted in Fig 4

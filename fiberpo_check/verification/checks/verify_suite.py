@@ -17,9 +17,9 @@ import torch
 
 from fiberpo_check import paths
 from fiberpo_check.verification import checks as checks_package
-from fiberpo_check.verification.check_registry import checks, run_checks
+from fiberpo_check.vocabulary.check_registry import checks, run_checks
 from fiberpo_check.verification.checks.presets import PRESETS, PRODUCER
-from fiberpo_check.verification.verdicts import Verdict
+from fiberpo_check.vocabulary.verdicts import Verdict
 
 RESULTS = paths.RESULTS / "verify"
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from fiberpo_check.empirical.envs.tree_policy import (
+from fiberpo_check.envs.tree_policy import (
     build_tree,
     random_logits,
     token_advantages,

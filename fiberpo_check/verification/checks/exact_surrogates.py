@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 from torch.func import vmap
 
-from fiberpo_check.empirical.envs.tree_policy import (
+from fiberpo_check.envs.tree_policy import (
     TreePolicy,
     token_advantages,
     token_log_probs,

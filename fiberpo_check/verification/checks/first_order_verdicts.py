@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from fiberpo_check.empirical.envs.tree_policy import build_tree, random_logits
+from fiberpo_check.envs.tree_policy import build_tree, random_logits
 from fiberpo_check.vocabulary.stats import paired_contrast
 from fiberpo_check.vocabulary.check_registry import register
 from fiberpo_check.verification.checks import first_order_exact as exact

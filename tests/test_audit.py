@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from derivations.audit import ALIASES, CHECKS, catalogue, row_of
-from fiberpo_check.verification import audit
+from fiberpo_check.presentation import audit
 from fiberpo_check.vocabulary import audit_rows
 from fiberpo_check.vocabulary.verdicts import NEGATIVE, Outcome, Status, combine
 
@@ -111,7 +111,7 @@ def test_no_claim_is_more_positive_than_its_rows():
     negative status (uses the committed derivations/out/audit.json and the current verdict files)."""
     if not audit_rows.AUDIT_JSON.exists():
         pytest.skip("run `python -m fiberpo_check derivations` first")
-    from fiberpo_check.verification import ledger
+    from fiberpo_check.presentation import ledger
 
     ledger_rows = ledger.rows()
     table = audit.rows(ledger_rows=ledger_rows)
@@ -128,9 +128,9 @@ def test_ledger_write_renders_the_audit_with_the_statuses_reported_since(monkeyp
     --write` (the step after every producer) renders the audit and the errata again from the current ledger."""
     if not audit_rows.AUDIT_JSON.exists():
         pytest.skip("run `python -m fiberpo_check derivations` first")
-    import derivations.audit as audit_package
+    from fiberpo_check.presentation import audit_render as audit_package
     from fiberpo_check.cli import ledger as ledger_cli
-    from fiberpo_check.verification import ledger
+    from fiberpo_check.presentation import ledger
 
     reported = ledger.rows()  # as if verify had just reported FPO-10/ppo-majority (a linked sub-statement)
     for claim in reported:

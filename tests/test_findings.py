@@ -12,7 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from fiberpo_check.verification import audit, ledger
+from fiberpo_check.presentation import audit
+from fiberpo_check.presentation import ledger
 from fiberpo_check.vocabulary import audit_rows
 from fiberpo_check.vocabulary.findings import FINDINGS, SEVERITY_ORDER, Finding
 from fiberpo_check.vocabulary.verdicts import NEGATIVE, Outcome, Status, SubStatement, row_status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from fiberpo_check.cli import ledger as ledger_cli
-from fiberpo_check.verification import ledger
+from fiberpo_check.presentation import ledger
 from fiberpo_check.vocabulary.claims import CLAIMS, part
 from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement, make_verdict, read_verdicts, write_verdicts
 

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 import pytest
 
 from fiberpo_check.plots.registry import load_all
-from fiberpo_check.verification import ledger
-from fiberpo_check.verification.report import (
+from fiberpo_check.presentation import ledger
+from fiberpo_check.presentation.report import (
     CLAIMS_END,
     CLAIMS_START,
     FIGURES_END,

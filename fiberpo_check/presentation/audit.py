@@ -36,7 +36,7 @@ def rows(records: list[dict] | None = None, ledger_rows: list[dict] | None = Non
             raise FileNotFoundError(f"{AUDIT_JSON}: run `python -m fiberpo_check derivations` first")
         records = json.loads(AUDIT_JSON.read_text())
     if ledger_rows is None:
-        from fiberpo_check.verification import ledger
+        from fiberpo_check.presentation import ledger
 
         ledger_rows = ledger.rows()
     linked = linked_statuses(ledger_rows)

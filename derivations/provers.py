@@ -21,6 +21,7 @@ import z3
 from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
 
 from .formula import Family, Part, Search, Statement, domain_of, unfold
+from .plain import plain, plain_formula, plain_hypotheses
 
 Z3_TIMEOUT_MS = 20_000
 
@@ -198,8 +199,6 @@ def minimise(constraints, env: dict, point: dict, max_denominator: int = 12) -> 
 
 def fmt_point(point: dict) -> str:
     """'ℓ_1 = -2, ε = 1': the variables as the text prints them, in name order."""
-    from .render import plain_formula
-
     return ", ".join(f"{plain_formula(s)} = {point[s]}" for s in sorted(point, key=lambda s: s.name))
 
 
@@ -368,8 +367,6 @@ def outcome_of(claim, condition=()) -> tuple[Outcome, Decision]:
     if condition:
         conditioned = _with_condition(claim, condition)
         held, _ = outcome_of(conditioned)
-        from .render import plain_hypotheses
-
         outcome = Outcome("proof", engine, domain, False, counterexample=outcome.counterexample,
                           condition=plain_hypotheses(condition, claim), condition_holds=held.holds)
     return outcome, decision
@@ -409,8 +406,6 @@ class CheckedPart:
 
     def substatement(self) -> SubStatement:
         """The verdict engine's record of this sub-statement (text rendered from the claim's formula)."""
-        from .render import plain
-
         return SubStatement(self.part.id, plain(self.part.claim), self.part.source, self.outcomes, self.part.role)
 
 

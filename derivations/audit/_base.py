@@ -20,7 +20,7 @@ from fiberpo_check.vocabulary.verdicts import Outcome
 
 from ..formula import Search, unfold
 from ..provers import NotInLogic, evaluate, exhaustive, outcome_of
-from ..render import plain, plain_formula
+from ..plain import plain, plain_formula
 
 
 @dataclass(frozen=True)

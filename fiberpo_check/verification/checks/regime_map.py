@@ -8,7 +8,14 @@ from fractions import Fraction
 import torch
 from torch import Tensor
 
-from fiberpo_check.engine.gates import g_agg, gate_regime, zeroing_threshold
+from fiberpo_check.engine.gates import (
+    FIG4_CONFIG,
+    GLOBAL_REGIMES,
+    g_agg,
+    gate_regime,
+    global_regime,
+    zeroing_threshold,
+)
 from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
 from fiberpo_check.vocabulary.check_registry import register
 from fiberpo_check.verification.checks import regime_exact
@@ -16,17 +23,7 @@ from fiberpo_check.verification.checks.jacobian_checks import float_outcome, sub
 from fiberpo_check.verification.checks.presets import PRODUCER, SMALL
 from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
 
-GLOBAL_REGIMES = ("G-I", "G-II,r", "G-II", "G-III,r", "G-III")
-FIG4_CONFIG = {"T": 10, "k": 32, "eps": 0.04, "c_pos": 0.12, "c_neg": 0.05}  # the configuration plotted in Fig 4
 FIG4_EPS = Fraction(str(FIG4_CONFIG["eps"]))  # its fiber clip ε = 1/25, exact
-
-
-def global_regime(regime_pos: Tensor, regime_neg: Tensor) -> Tensor:
-    """Index into GLOBAL_REGIMES from the two channel regimes (0 pass, 1 rollback, 2 zeroed) (§5.1)."""
-    past = (regime_pos > 0).long() + (regime_neg > 0).long()
-    one_past = torch.where(torch.maximum(regime_pos, regime_neg) == 2, 2, 1)
-    both_past = torch.where((regime_pos == 2) & (regime_neg == 2), 4, 3)
-    return torch.where(past == 0, 0, torch.where(past == 1, one_past, both_past))
 
 
 def base_weight_grid(c_pos: float, c_neg: float, k: float, *, extent: float = 0.4, n: int = 401, gate=g_agg) -> dict:

@@ -6,7 +6,6 @@ import math
 from fractions import Fraction
 
 import torch
-from torch import Tensor
 
 from fiberpo_check.engine.gates import (
     FIG4_CONFIG,

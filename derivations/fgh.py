@@ -8,7 +8,8 @@ from typing import Callable
 
 import sympy as sp
 
-from .exact import frac_clip, frac_g_agg
+from fiberpo_check.engine.exact_gates import frac_clip, frac_g_agg
+
 from .formula import Part, Search, Statement, var
 from .registry import derivation
 

@@ -14,7 +14,7 @@ import torch
 
 from derivations import der, fgh, fpo
 from derivations.build import OUT, PREAMBLE
-from derivations.exact import fiber_log_gate
+from fiberpo_check.engine.exact_gates import fiber_log_gate
 from derivations.formula import Family, Part, Statement, log_fiberpo_gate, unfold, var, variables
 from derivations.provers import (
     DerivationError,

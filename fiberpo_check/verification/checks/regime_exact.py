@@ -12,7 +12,7 @@ from itertools import product
 
 import z3
 
-from derivations.exact import frac_channel_means, frac_g_agg
+from fiberpo_check.engine.exact_gates import frac_channel_means, frac_g_agg
 
 K_MAX = 16  # z3 proves the regime identities for every integer slope k = T_τ ≤ K_MAX
 FIG2B = {"c_pos": Fraction(1, 5), "c_neg": Fraction(1, 10), "k": 2}

@@ -1,1 +1,1 @@
-"""Environments: bandits, an enumerable tree policy, tiny-LM tasks."""
+"""Environments shared by the producers: bandits, an enumerable tree policy, tiny-LM tasks."""

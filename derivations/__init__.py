@@ -1,5 +1,6 @@
 """Derivations of the paper's symbolic claims as statements proved by SymPy and z3, one module per claim group
-(formula.py: statements; provers.py: the two provers; render.py: LaTeX and Markdown; build.py: the run)."""
+(formula.py: statements; plain.py: their plain text; provers.py: the two provers; registry.py: @derivation;
+render.py: LaTeX and Markdown; build.py: the run)."""
 
 GROUPS = {
     "trpo": "TRPO at gamma = 1 (Sec. 2, App. B, D.3, D.8)",

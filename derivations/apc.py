@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .formula import Family, Part, Statement, clip, derivation, var, variables
+from .formula import Family, Part, Statement, clip, var, variables
+from .registry import derivation
 
 TITLE = "APC-Obj"
 gamma, adv_norm, big_m = var("gamma", "positive"), var("A_inf", "positive"), var("M", "positive")

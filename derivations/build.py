@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fiberpo_check.paths import DERIVATIONS_OUT
-from fiberpo_check.verification.verdicts import make_verdict, write_verdicts
+from fiberpo_check.vocabulary.verdicts import make_verdict, write_verdicts
 
 from . import GROUPS, audit
-from .formula import DERIVATIONS
 from .provers import check_part
+from .registry import DERIVATIONS
 from .render import NOTATION, claim_md, claim_tex, tex_text
 
 OUT = DERIVATIONS_OUT

@@ -13,7 +13,6 @@ from .formula import (
     Statement,
     channel_means,
     clip,
-    derivation,
     gagg,
     log_fiberpo_gate,
     pos,
@@ -21,6 +20,7 @@ from .formula import (
     var,
     variables,
 )
+from .registry import derivation
 
 TOKEN_T = 2  # z3 decides the per-token statements for every T up to here within the build's time budget
 

@@ -8,8 +8,10 @@ from typing import Callable
 
 import sympy as sp
 
-from .exact import frac_clip, frac_g_agg
-from .formula import Part, Search, Statement, derivation, var
+from fiberpo_check.engine.exact_gates import frac_clip, frac_g_agg
+
+from .formula import Part, Search, Statement, var
+from .registry import derivation
 
 TITLE = "Fibration Gating Hierarchy and FiberPO-Domain"
 FIBERS = ([2], [2, 1], [2, 2, 1])  # B0 ← B1 ← B2 ← B3 = E: fiber sizes of π1, π2, π3 (|B| = 1, 2, 3, 5)

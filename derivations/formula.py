@@ -19,7 +19,8 @@ How to write a step (FPO-1, "unsaturated ⇒ log r̃ = ℓ − mean ℓ", eq 16)
 `Part` names one sub-statement of a claim (role "result" or "remark"): the paper's assertion as a Statement or a
 Family over T, an optional `condition` (hypotheses the paper does not state, checked when the statement fails), and
 `support` statements of our own argument (each must be proved, else the build fails). Group modules decorate a
-function returning Parts with `@derivation(claim_id, controls=...)`; provers.py turns Parts into SubStatements.
+function returning Parts with `@derivation(claim_id, controls=...)` (registry.py); provers.py turns Parts into
+SubStatements.
 """
 
 from __future__ import annotations
@@ -28,10 +29,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import sympy as sp
-
-from fiberpo_check.verification import check_registry
-
-PRODUCER = "derivations"
 
 DOMAINS = {
     "real": {"real": True},
@@ -282,29 +279,3 @@ class Part:
     note: str = ""
     intended: Statement | Family | None = None  # the intended reading of a typo, checked when the claim fails
     conflict: str = ""  # two definitions side by side, reported when the claim fails
-
-
-DERIVATIONS: dict[str, Callable] = {}
-
-
-def derivation(claim_id: str, controls: dict[str, dict] | None = None, positives: dict[str, dict] | None = None):
-    """Decorator: `fn(**ingredients) -> list[Part]` becomes the check of claim_id, registered with the verdict
-    engine; each control is a dict of mutated ingredients (the same check run on them must reach a negative status),
-    each positive a dict of ingredients under which every sub-statement holds."""
-
-    def wrap(fn: Callable[..., list[Part]]) -> Callable[..., list[Part]]:
-        from .provers import substatements
-
-        def check(**ingredients):
-            return substatements(fn(**ingredients))
-
-        check.__name__ = fn.__name__
-        check_registry.register(claim_id, PRODUCER, name=fn.__name__,
-                                controls={name: (lambda kw=kw: check(**kw)) for name, kw in (controls or {}).items()},
-                                positives={name: (lambda kw=kw: check(**kw))
-                                           for name, kw in (positives or {}).items()})(check)
-        fn.claim_id = claim_id
-        DERIVATIONS[claim_id] = fn
-        return fn
-
-    return wrap

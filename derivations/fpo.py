@@ -16,7 +16,6 @@ from .formula import (
     Statement,
     channel_means,
     clip,
-    derivation,
     fiber_residuals,
     gagg,
     log_fiberpo_gate,
@@ -31,6 +30,7 @@ from .formula import (
     variables,
     when,
 )
+from .registry import derivation
 
 TOKEN_T = 3  # z3 decides the per-token statements for every T up to here within the build's time budget
 

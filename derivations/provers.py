@@ -4,7 +4,7 @@
 piecewise linear) on each T ≤ t_max of a Family and on its symbolic form where it manages, SymPy where
 simplification decides the formula. When both decide the same statement they must agree, else
 ProverDisagreement stops the build. A z3 model is minimised (smallest T first, then smallest common denominator,
-then smallest numerators) and re-evaluated by `evaluate`, an exact-rational evaluator that shares no code with
+then smallest numerators) and re-evaluated by `evaluate_exact`, an exact-rational evaluator that shares no code with
 either prover, before it is reported. The result is a CheckedPart: the Part with its verdict-engine Outcomes.
 """
 
@@ -18,9 +18,10 @@ from functools import reduce
 import sympy as sp
 import z3
 
-from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
 
 from .formula import Family, Part, Search, Statement, domain_of, unfold
+from .plain import plain, plain_formula, plain_hypotheses
 
 Z3_TIMEOUT_MS = 20_000
 
@@ -40,9 +41,9 @@ class NotInLogic(ValueError):
 # ---------------------------------------------------------------- the independent exact evaluator
 
 
-def evaluate(expr, point: dict):
+def evaluate_exact(expr, point: dict):
     """The value of an (unfolded) SymPy expression or formula at exact rationals, by direct recursion."""
-    ev = lambda e: evaluate(e, point)  # noqa: E731
+    ev = lambda e: evaluate_exact(e, point)  # noqa: E731
     if isinstance(expr, sp.Symbol):
         return point[expr]
     if isinstance(expr, (sp.Integer, sp.Rational)):
@@ -78,7 +79,7 @@ def evaluate(expr, point: dict):
         return (not ev(args[0])) or ev(args[1])
     if head is sp.ITE:
         return ev(args[1]) if ev(args[0]) else ev(args[2])
-    raise NotInLogic(f"evaluate: no exact rule for {head.__name__}")
+    raise NotInLogic(f"evaluate_exact: no exact rule for {head.__name__}")
 
 
 def in_domain(symbol: sp.Symbol, value: Fraction) -> bool:
@@ -90,8 +91,8 @@ def in_domain(symbol: sp.Symbol, value: Fraction) -> bool:
 def is_counterexample(statement: Statement, point: dict) -> bool:
     """Every variable in its domain, every hypothesis true, the conclusion false: exactly."""
     return (all(in_domain(s, point[s]) for s in statement.variables)
-            and all(evaluate(unfold(h), point) for h in statement.hypotheses)
-            and not evaluate(unfold(statement.conclusion), point))
+            and all(evaluate_exact(unfold(h), point) for h in statement.hypotheses)
+            and not evaluate_exact(unfold(statement.conclusion), point))
 
 
 # ---------------------------------------------------------------- z3
@@ -198,8 +199,6 @@ def minimise(constraints, env: dict, point: dict, max_denominator: int = 12) -> 
 
 def fmt_point(point: dict) -> str:
     """'ℓ_1 = -2, ε = 1': the variables as the text prints them, in name order."""
-    from .render import plain_formula
-
     return ", ".join(f"{plain_formula(s)} = {point[s]}" for s in sorted(point, key=lambda s: s.name))
 
 
@@ -294,7 +293,7 @@ def t_domain(claim: Family) -> str:
     return f"all {i} ≤ {claim.t_max}" if claim.t_min == 1 else f"{claim.t_min} ≤ {i} ≤ {claim.t_max}"
 
 
-def decide(claim: Statement | Family) -> Decision:
+def decide_statement(claim: Statement | Family) -> Decision:
     """Run z3 and SymPy on the claim, require agreement, and report the smallest counterexample."""
     proved, unknown, counter = {}, [], None
     sympy_target = claim.symbolic if isinstance(claim, Family) else claim
@@ -354,7 +353,7 @@ def outcome_of(claim, condition=()) -> tuple[Outcome, Decision]:
     """The Outcome of one claim (proved / counterexample, and the condition checked when it fails)."""
     if isinstance(claim, Search):
         return exhaustive(claim), None
-    decision = decide(claim)
+    decision = decide_statement(claim)
     if decision.proved and decision.counterexample is None:
         return Outcome("proof", "+".join(sorted(decision.proved)), proof_domain(decision), True,
                        error=_error(claim)), decision
@@ -368,8 +367,6 @@ def outcome_of(claim, condition=()) -> tuple[Outcome, Decision]:
     if condition:
         conditioned = _with_condition(claim, condition)
         held, _ = outcome_of(conditioned)
-        from .render import plain_hypotheses
-
         outcome = Outcome("proof", engine, domain, False, counterexample=outcome.counterexample,
                           condition=plain_hypotheses(condition, claim), condition_holds=held.holds)
     return outcome, decision
@@ -409,8 +406,6 @@ class CheckedPart:
 
     def substatement(self) -> SubStatement:
         """The verdict engine's record of this sub-statement (text rendered from the claim's formula)."""
-        from .render import plain
-
         return SubStatement(self.part.id, plain(self.part.claim), self.part.source, self.outcomes, self.part.role)
 
 

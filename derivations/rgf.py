@@ -8,7 +8,8 @@ from fractions import Fraction
 import sympy as sp
 
 from .apc import Z3_ONLY
-from .formula import Family, Part, Statement, clip, derivation, mean, var, variables
+from .formula import Family, Part, Statement, clip, mean, var, variables
+from .registry import derivation
 
 TITLE = "RGF relaxation chains and the GSPO TV bound"
 eps = var("epsilon", "positive")

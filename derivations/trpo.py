@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .formula import Family, Part, Statement, derivation, var, variables
+from .formula import Family, Part, Statement, var, variables
+from .registry import derivation
 
 TITLE = "TRPO at gamma = 1"
 gamma, adv_norm, big_m = var("gamma", "positive"), var("A_inf", "positive"), var("M", "nonnegative")

@@ -32,7 +32,7 @@ from scipy.optimize import linprog
 from derivations.build import OUT
 from fiberpo_check.engine.objectives.tv_trpo import TabularSample, reduced_objective, state_tv, tv_trpo_maximizer
 from fiberpo_check.plots.style import paper_style
-from fiberpo_check.verification.verdicts import DERIVATION_VERDICTS, read_verdicts, substatement_from_dict
+from fiberpo_check.vocabulary.verdicts import DERIVATION_VERDICTS, read_verdicts, substatement_from_dict
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 

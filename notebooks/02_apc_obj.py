@@ -28,7 +28,7 @@ from IPython.display import Markdown, display
 from derivations.build import OUT
 from fiberpo_check.engine.objectives.apc import apc_gate, apc_regime, delta_appendix, delta_main_text
 from fiberpo_check.plots.style import paper_style
-from fiberpo_check.verification.verdicts import DERIVATION_VERDICTS, read_verdicts, substatement_from_dict
+from fiberpo_check.vocabulary.verdicts import DERIVATION_VERDICTS, read_verdicts, substatement_from_dict
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 
-from fiberpo_check.verification import check_registry
-from fiberpo_check.verification.verdicts import Status, row_status
+from fiberpo_check.vocabulary import check_registry
+from fiberpo_check.vocabulary.verdicts import Status, row_status
 
 PRODUCER = "derivations"
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from derivations.audit import ALIASES, CHECKS, catalogue, row_of
-from fiberpo_check.verification import audit
-from fiberpo_check.verification.verdicts import NEGATIVE, Outcome, Status, combine
+from fiberpo_check.presentation import audit
+from fiberpo_check.vocabulary import audit_rows
+from fiberpo_check.vocabulary.verdicts import NEGATIVE, Outcome, Status, combine
 
 PAPER_TEXT = Path("/work/shared/reference/fiberpo-2603.08239v1.txt")
 NAMED = re.compile(r"\b(Theorem|Lemma|Proposition|Property|Claim|Remark|Definition) ([A-E]\.)?\d+(\.\d+)?")
@@ -45,9 +46,9 @@ def test_each_row_is_checked_linked_or_says_why_not(rows):
 
 def test_rows_are_validated():
     with pytest.raises(ValueError, match="kind"):
-        audit.AuditRow("5", 1, "x", "q", "theorem")
+        audit_rows.AuditRow("5", 1, "x", "q", "theorem")
     with pytest.raises(ValueError, match="section"):
-        audit.AuditRow("9", 1, "x", "q", "assertion")
+        audit_rows.AuditRow("9", 1, "x", "q", "assertion")
 
 
 def reached(row_id: str) -> list[Status]:
@@ -87,7 +88,7 @@ def test_non_positive_rows_carry_their_evidence():
 
 def record(row_id, status_outcome=None, link=(), kind="assertion", claims=("FPO-1",), section="5"):
     outcomes = [status_outcome] if status_outcome else []
-    return audit.record(audit.AuditRow(section, 1, row_id, "q", kind, claims=claims, link=link), "c", outcomes)
+    return audit_rows.record(audit_rows.AuditRow(section, 1, row_id, "q", kind, claims=claims, link=link), "c", outcomes)
 
 
 def test_rows_status_coverage_and_links():
@@ -95,7 +96,7 @@ def test_rows_status_coverage_and_links():
     proved = Outcome("proof", "z3", "every T", True)
     records = [record("a", refuted), record("b", proved), record("c", link="FPO-1/eq16"),
                record("e", proved, link="FPO-1/G-I"),
-               audit.record(audit.AuditRow("6", 2, "d", "q", "assertion", unchecked="informal"))]
+               audit_rows.record(audit_rows.AuditRow("6", 2, "d", "q", "assertion", unchecked="informal"))]
     ledger_rows = [{"id": "FPO-1", "status": "refuted", "evidence": "e", "substatements": [
         {"id": "FPO-1/eq16", "status": "proved", "evidence": "sympy"},
         {"id": "FPO-1/G-I", "status": "holds-with-conditions", "evidence": "z3"}]}]
@@ -112,9 +113,9 @@ def test_rows_status_coverage_and_links():
 def test_no_claim_is_more_positive_than_its_rows():
     """Every headline claim whose ledger status is positive rests on no own-checked assertion or proof step with a
     negative status (uses the committed derivations/out/audit.json and the current verdict files)."""
-    if not audit.AUDIT_JSON.exists():
+    if not audit_rows.AUDIT_JSON.exists():
         pytest.skip("run `python -m fiberpo_check derivations` first")
-    from fiberpo_check.verification import ledger
+    from fiberpo_check.presentation import ledger
 
     ledger_rows = ledger.rows()
     table = audit.rows(ledger_rows=ledger_rows)
@@ -129,25 +130,25 @@ def test_no_claim_is_more_positive_than_its_rows():
 def test_errata_do_not_depend_on_which_other_producers_ran(tmp_path):
     """The audit files and the errata are rendered from the derivations' own verdicts only: a numeric or empirical
     verdict reported since (here FPO-10/ppo-majority turned refuted) changes neither, while the ledger shows it."""
-    if not audit.AUDIT_JSON.exists():
+    if not audit_rows.AUDIT_JSON.exists():
         pytest.skip("run `python -m fiberpo_check derivations` first")
-    import json
     import shutil
 
-    import derivations.audit as audit_package
-    from fiberpo_check.verification import ledger
-    from fiberpo_check.verification.verdicts import Verdict, read_verdicts
+    from fiberpo_check.presentation import ledger
+    from fiberpo_check.presentation.audit_render import write_rendered
+    from fiberpo_check.vocabulary.verdicts import Verdict, read_verdicts, write_verdicts
 
     out = tmp_path / "out"
     out.mkdir()
-    shutil.copy(audit.AUDIT_JSON.parent / "verdicts.json", out / "verdicts.json")
-    records = json.loads(audit.AUDIT_JSON.read_text())
-    alone = audit_package.write_rendered(records, out)
+    for name in ("verdicts.json", "audit.json"):
+        shutil.copy(audit_rows.AUDIT_JSON.parent / name, out / name)
+    alone = write_rendered(out)
     first = (out / "audit.md").read_text()
     numeric = Verdict("FPO-10", "verify", [{"id": "FPO-10/ppo-majority", "text": "t", "source": "s", "role": "result",
                                             "outcomes": [{"method": "exhaustive", "engine": "exact", "domain": "d",
                                                           "holds": False, "counterexample": "x"}]}], "e")
-    after = audit_package.write_rendered(records, out)
+    write_verdicts(tmp_path / "verify.json", [numeric])  # a verdict file of another producer, beside the outputs
+    after = write_rendered(out)
     assert (out / "audit.md").read_text() == first and alone == after
     full = ledger.rows([*read_verdicts([out / "verdicts.json"]), numeric])
     subs = {s["id"]: s["status"] for r in full for s in r["substatements"]}

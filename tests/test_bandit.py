@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from fiberpo_check import surrogate
-from fiberpo_check.empirical.envs.bandit import ContextualBandit, identity_bandit, rational_sample
+from fiberpo_check.envs.bandit import ContextualBandit, identity_bandit, rational_sample
 from fiberpo_check.empirical.experiments.bandit_experiment import minimal_counterexample, old_policy
 from fiberpo_check.empirical.experiments.bandit_verdicts import control_summary, llm_regime_outcome
 from fiberpo_check.empirical.training.bandit_exact import apc_maximum, apc_state_gain, closed_form, tv_trpo_maximum
@@ -19,8 +19,8 @@ from fiberpo_check.empirical.training.bandit_updates import (
     tv_trpo_update,
 )
 from fiberpo_check.engine.objectives.tv_trpo import TabularSample
-from fiberpo_check.verification.check_registry import checks
-from fiberpo_check.verification.verdicts import Status
+from fiberpo_check.vocabulary.check_registry import checks
+from fiberpo_check.vocabulary.verdicts import Status
 
 torch.set_num_threads(1)
 

@@ -13,15 +13,14 @@ import pkgutil
 import pytest
 
 import derivations
-from fiberpo_check.verification import check_registry
-from fiberpo_check.verification.checks.verify_suite import register_all
-from fiberpo_check.verification.verdicts import NEGATIVE, Outcome, Status, SubStatement, row_status, worst
+from fiberpo_check.vocabulary import check_registry
+from fiberpo_check.verification.checks.verify_suite import CHECK_MODULES  # noqa: F401  (registers every verify check)
+from fiberpo_check.vocabulary.verdicts import NEGATIVE, Outcome, Status, SubStatement, row_status, worst
 
 
 def import_every_producer() -> tuple[list[check_registry.Check], dict[str, str]]:
     """Import every module that registers checks (numeric checks, experiments, derivations); all registered checks, and the
     modules that failed to import (reported by test_every_producer_imports, so the other checks still run)."""
-    register_all()
     failed = {}
     for name in ("bandit_verdicts", "lm_verdicts"):
         importlib.import_module(f"fiberpo_check.empirical.experiments.{name}")

@@ -14,25 +14,25 @@ import torch
 
 from derivations import der, fgh, fpo
 from derivations.build import OUT, PREAMBLE
-from derivations.exact import fiber_log_gate
+from fiberpo_check.engine.exact_gates import fiber_log_gate
 from derivations.formula import Family, Part, Statement, log_fiberpo_gate, unfold, var, variables
 from derivations.provers import (
     DerivationError,
     ProverDisagreement,
     check_part,
-    decide,
-    evaluate,
+    decide_statement,
+    evaluate_exact,
     is_counterexample,
     substatements,
 )
 from fiberpo_check import fiberpo_gate
-from fiberpo_check.verification.verdicts import Status, row_status
+from fiberpo_check.vocabulary.verdicts import Status, row_status
 
 x = var("x")
 
 
 def test_z3_counterexample_is_minimised_and_exact():
-    decision = decide(Statement(x <= 0, (x > sp.Rational(1, 3),)))
+    decision = decide_statement(Statement(x <= 0, (x > sp.Rational(1, 3),)))
     assert decision.counterexample[1] == "x = 1"
 
 
@@ -40,18 +40,18 @@ def test_family_reports_the_smallest_t():
     def statement(big_t):  # false exactly from T = 3 on: T·x ≤ 2 under 0 < x ≤ 1
         return Statement(big_t * x <= 2, (x > 0, x <= 1))
 
-    decision = decide(Family(statement, 6))
+    decision = decide_statement(Family(statement, 6))
     assert decision.counterexample[0] == 3 and decision.counterexample[1] == "x = 1"
 
 
 def test_sympy_and_z3_must_agree(monkeypatch):
     monkeypatch.setattr("derivations.provers.sympy_decide", lambda statement: "proved")
     with pytest.raises(ProverDisagreement):
-        decide(Statement(sp.Eq(x, 2 * x)))
+        decide_statement(Statement(sp.Eq(x, 2 * x)))
 
 
 def test_both_engines_prove_an_identity():
-    decision = decide(Statement(sp.Eq(sp.Abs(x) ** 2, x**2, evaluate=False)))
+    decision = decide_statement(Statement(sp.Eq(sp.Abs(x) ** 2, x**2, evaluate=False)))
     assert set(decision.proved) == {"sympy", "z3"} and decision.counterexample is None
 
 
@@ -68,8 +68,8 @@ def test_failing_support_step_breaks_the_build():
 
 def test_statement_domain_is_part_of_the_proof():
     positive = var("y", "positive")
-    assert decide(Statement(sp.Abs(positive) > 0)).counterexample is None
-    assert decide(Statement(sp.Abs(x) > 0)).counterexample is not None
+    assert decide_statement(Statement(sp.Abs(positive) > 0)).counterexample is None
+    assert decide_statement(Statement(sp.Abs(x) > 0)).counterexample is not None
 
 
 def test_fpo1_l1_counterexample_is_at_t3():
@@ -149,7 +149,7 @@ def test_exact_gates_match_the_torch_engine():
     for ell, cp, cn, eps, regimes in regime_cases():
         exact = fiber_log_gate(ell, cp, cn, eps)
         point = {**dict(zip(ell_syms, ell)), c_pos: cp, c_neg: cn, eps_sym: eps}
-        assert [evaluate(f, point) for f in formulas] == exact  # the formula objects and the exact gates agree
+        assert [evaluate_exact(f, point) for f in formulas] == exact  # the formula objects and the exact gates agree
         seen.add((*regimes, eps))
         rows.append(exact)
         params.append((ell, cp, cn, eps))

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from derivations import apc
 from derivations.formula import unfold
-from derivations.provers import evaluate, substatements
-from fiberpo_check.verification.verdicts import Status
+from derivations.provers import evaluate_exact, substatements
+from fiberpo_check.vocabulary.verdicts import Status
 
 from .derivation_status import group_tests, substatement
 
@@ -74,5 +74,5 @@ def test_retraction_beyond_the_proved_domain(ns, values, delta, strict):
     hyps, conclusion = retraction_formula(ns, strict)
     point = {sp.Symbol(f"ux_{i}", real=True): Fraction(u) for i, u in enumerate(us, start=1)}
     point[sp.Symbol("delta", nonnegative=True)] = delta
-    if all(evaluate(h, point) for h in hyps):
-        assert evaluate(conclusion, point)
+    if all(evaluate_exact(h, point) for h in hyps):
+        assert evaluate_exact(conclusion, point)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from derivations import trpo  # noqa: F401  (registers the checks)
-from fiberpo_check.verification.verdicts import Status
+from fiberpo_check.vocabulary.verdicts import Status
 
 from .derivation_status import group_tests, substatement
 

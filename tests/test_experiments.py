@@ -7,7 +7,7 @@ import pytest
 from fiberpo_check.empirical.experiments import cache, runner
 from fiberpo_check.empirical.experiments.lm_verdicts import emp4, rgf3, synthetic_report, synthetic_rgf3
 from fiberpo_check.empirical.experiments.presets import preset
-from fiberpo_check.empirical.experiments.stats import (
+from fiberpo_check.vocabulary.stats import (
     bootstrap_interval,
     detectable_effect,
     paired_contrast,
@@ -15,8 +15,8 @@ from fiberpo_check.empirical.experiments.stats import (
     t_interval,
 )
 from fiberpo_check.empirical.experiments.summaries import SeedMetrics, paired, stability, tokens_to_threshold
-from fiberpo_check.verification.check_registry import checks
-from fiberpo_check.verification.verdicts import Status, row_status
+from fiberpo_check.vocabulary.check_registry import checks
+from fiberpo_check.vocabulary.verdicts import Status, row_status
 
 
 def test_config_hash_is_stable_and_sensitive():

@@ -51,7 +51,7 @@ def test_sidecar_records_preset_data_hash_and_dirty_tree(tmp_path):
 
 def test_figures_command_exits_3_when_the_presets_results_are_missing(tmp_path, monkeypatch, capsys):
     from fiberpo_check.cli import figures as figures_cli
-    from fiberpo_check.verification.checks import figures as check_figures
+    from fiberpo_check.plots import verify_figures as check_figures
 
     monkeypatch.setattr(cache, "RESULT_DIR", tmp_path / "experiments")
     monkeypatch.setattr(check_figures, "RESULTS", tmp_path / "verify")

@@ -12,9 +12,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from fiberpo_check.verification import audit, ledger
-from fiberpo_check.verification.findings import FINDINGS, SEVERITY_ORDER, Finding
-from fiberpo_check.verification.verdicts import NEGATIVE, Outcome, Status, SubStatement, row_status
+from fiberpo_check.presentation import audit
+from fiberpo_check.presentation import ledger
+from fiberpo_check.vocabulary import audit_rows
+from fiberpo_check.vocabulary.findings import FINDINGS, SEVERITY_ORDER, Finding
+from fiberpo_check.vocabulary.verdicts import NEGATIVE, Outcome, Status, SubStatement, row_status
 
 REPO = Path(__file__).resolve().parents[1]
 CERTIFICATES = REPO / "reports" / "certificates"
@@ -23,7 +25,7 @@ STANDARD_LIBRARY = {"fractions", "math", "itertools", "sys", "functools", "decim
 
 def committed_tables():
     """The committed audit records and the derivations' own ledger (what the errata are written from)."""
-    from fiberpo_check.verification.verdicts import read_verdicts
+    from fiberpo_check.vocabulary.verdicts import read_verdicts
 
     records = json.loads((REPO / "derivations/out/audit.json").read_text())
     derivation_ledger = ledger.rows(read_verdicts([REPO / "derivations/out/verdicts.json"]))
@@ -32,14 +34,14 @@ def committed_tables():
 
 def test_a_row_is_never_linked_to_a_whole_claim():
     with pytest.raises(ValueError, match="whole claim FPO-1"):
-        audit.AuditRow("5", 9, "eq6", "q", "definition", link="FPO-1")
-    assert audit.AuditRow("5", 9, "eq6", "q", "definition", link="FPO-1/eq16").link == ("FPO-1/eq16",)
+        audit_rows.AuditRow("5", 9, "eq6", "q", "definition", link="FPO-1")
+    assert audit_rows.AuditRow("5", 9, "eq6", "q", "definition", link="FPO-1/eq16").link == ("FPO-1/eq16",)
 
 
 def test_a_linked_row_takes_the_worst_of_exactly_its_sub_statements():
-    rows = [audit.record(audit.AuditRow("5", 1, "a", "q", "assertion", link=("X-1/p", "X-1/q"))),
-            audit.record(audit.AuditRow("5", 1, "b", "q", "assertion", link="X-1/p")),
-            audit.record(audit.AuditRow("5", 1, "c", "q", "assertion", link="X-1/unreported"))]
+    rows = [audit_rows.record(audit_rows.AuditRow("5", 1, "a", "q", "assertion", link=("X-1/p", "X-1/q"))),
+            audit_rows.record(audit_rows.AuditRow("5", 1, "b", "q", "assertion", link="X-1/p")),
+            audit_rows.record(audit_rows.AuditRow("5", 1, "c", "q", "assertion", link="X-1/unreported"))]
     ledger_rows = [{"id": "X-1", "status": "refuted", "evidence": "e", "substatements": [
         {"id": "X-1/p", "status": "proved", "evidence": "p ok"},
         {"id": "X-1/q", "status": "refuted", "evidence": "q fails"},
@@ -85,7 +87,7 @@ def test_status_given_ancestors_flags_a_refuted_ancestor():
 def test_every_dependency_names_a_reported_statement():
     known = {r["id"] for r in json.loads((REPO / "reports/claims.json").read_text())}
     known |= {s["id"] for r in json.loads((REPO / "reports/claims.json").read_text()) for s in r["substatements"]}
-    from fiberpo_check.verification.claims import RESTS_ON
+    from fiberpo_check.vocabulary.claims import RESTS_ON
 
     assert sorted({n for node, uses in RESTS_ON.items() for n in (node, *uses)} - known) == []
 

@@ -5,7 +5,7 @@ from fractions import Fraction
 import pytest
 import torch
 
-from fiberpo_check.empirical.envs.tree_policy import (
+from fiberpo_check.envs.tree_policy import (
     build_tree,
     random_logits,
     token_advantages,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fiberpo_check.verification.check_registry import checks
+from fiberpo_check.vocabulary.check_registry import checks
 from fiberpo_check.verification.checks import first_order_exact as exact
 from fiberpo_check.verification.checks.first_order_verdicts import (
     better,
@@ -14,7 +14,7 @@ from fiberpo_check.verification.checks.first_order_verdicts import (
     paired,
     quick_settings,
 )
-from fiberpo_check.verification.verdicts import Status
+from fiberpo_check.vocabulary.verdicts import Status
 
 
 def test_exact_gradient_by_hand_on_the_smallest_tree():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from fiberpo_check.cli import ledger as ledger_cli
-from fiberpo_check.verification import ledger
-from fiberpo_check.verification.claims import CLAIMS, part
-from fiberpo_check.verification.verdicts import Outcome, SubStatement, make_verdict, read_verdicts, write_verdicts
+from fiberpo_check.presentation import ledger
+from fiberpo_check.vocabulary.claims import CLAIMS, part
+from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement, make_verdict, read_verdicts, write_verdicts
 
 PROOF = Outcome("proof", "sympy", "all T", holds=True)
 FLOAT_OK = Outcome("float", "float64", "random batches", holds=True)

@@ -6,7 +6,7 @@ import base64
 import nbformat
 import pytest
 
-from fiberpo_check.verification.notebooks import execute, image_count, notebook_paths, save
+from fiberpo_check.presentation.notebooks import execute, image_count, notebook_paths, save
 
 PIXEL = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 import pytest
 
 from fiberpo_check.plots.registry import load_all
-from fiberpo_check.verification import ledger
-from fiberpo_check.verification.report import (
+from fiberpo_check.presentation import ledger
+from fiberpo_check.presentation.report import (
     CLAIMS_END,
     CLAIMS_START,
     FIGURES_END,
@@ -24,7 +24,7 @@ from fiberpo_check.verification.report import (
     readme_figures_table,
     write_report,
 )
-from fiberpo_check.verification.verdicts import DERIVATION_VERDICTS, read_verdicts
+from fiberpo_check.vocabulary.verdicts import DERIVATION_VERDICTS, read_verdicts
 
 VOCABULARY = {
     "proved", "verified-exhaustively", "holds-with-conditions", "approximate", "refuted", "inconsistent", "typo",

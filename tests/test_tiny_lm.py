@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from fiberpo_check.empirical.envs.tiny_lm.model import GPT, GPTConfig, KVCache
-from fiberpo_check.empirical.envs.tiny_lm.tasks import (
+from fiberpo_check.envs.tiny_lm.model import GPT, GPTConfig, KVCache
+from fiberpo_check.envs.tiny_lm.tasks import (
     DOMAINS,
     VOCAB,
     TaskConfig,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fiberpo_check.verification.verdicts import (
+from fiberpo_check.vocabulary.verdicts import (
     Contrast,
     Outcome,
     Status,

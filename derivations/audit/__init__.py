@@ -1,5 +1,5 @@
 """The equation-level audit of the paper: one module per section or appendix, each with its rows and
-their checks; `build` runs every check and writes derivations/out/audit.{json,tex,md} and docs/errata.md."""
+their checks; `build` runs every check and writes derivations/out/audit.json."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib
 import time
 from pathlib import Path
 
-from fiberpo_check.verification import audit as table
+from fiberpo_check.vocabulary import audit_rows
 
 from ._base import CHECKS
 
@@ -47,40 +47,20 @@ def run(log=print) -> list[dict]:
     for r in catalogue():
         check = CHECKS.get(r.id)
         if check is None:
-            records.append(table.record(r))
+            records.append(audit_rows.record(r))
             continue
         start = time.perf_counter()
         findings = check.run()
         log(f"  {r.id:<18} {time.perf_counter() - start:6.2f} s")
-        records.append(table.record(r, " | ".join(f.text for f in findings), [f.outcome for f in findings]))
+        records.append(audit_rows.record(r, " | ".join(f.text for f in findings), [f.outcome for f in findings]))
     return records
 
 
 def build(out: Path, log=print) -> list[dict]:
-    """Write audit.json, audit.tex and audit.md into `out`, and docs/errata.md (+ .json) when `out` is
-    derivations/out (a build into another folder leaves the repository's errata alone); return the audit table."""
+    """Run every check and write audit.json into `out`; return the records (the presentation renders them)."""
     start = time.perf_counter()
     log("audit: every numbered equation and stated result")
     records = run(log)
-    table.write(records, out / "audit.json")
-    rows = write_rendered(records, out)
+    audit_rows.write(records, out / "audit.json")
     log(f"  {'total':<18} {time.perf_counter() - start:6.2f} s")
-    return rows
-
-
-def write_rendered(records: list[dict], out: Path) -> list[dict]:
-    """Render the audit (audit.tex, audit.md) and the errata from the derivations' own verdicts only, so the files
-    are the same whichever other producers have run; a linked row checked by another producer (a numeric or
-    empirical sub-statement) reads not-yet-checked here and takes its status in the ledger and the report."""
-    from fiberpo_check.verification import ledger
-    from fiberpo_check.verification.verdicts import read_verdicts
-
-    from .render import audit_md, audit_tex
-
-    derivation_ledger = ledger.rows(read_verdicts([out / "verdicts.json"]))
-    rows = table.rows(records, derivation_ledger)
-    (out / "audit.tex").write_text(audit_tex(rows))
-    (out / "audit.md").write_text(audit_md(rows))
-    if out.resolve() == table.AUDIT_JSON.parent.resolve():
-        table.write_errata(rows, derivation_ledger)
-    return rows
+    return records

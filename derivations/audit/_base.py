@@ -15,12 +15,12 @@ from typing import Callable
 
 import sympy as sp
 
-from fiberpo_check.verification.audit import AuditRow
-from fiberpo_check.verification.verdicts import Outcome
+from fiberpo_check.vocabulary.audit_rows import AuditRow
+from fiberpo_check.vocabulary.verdicts import Outcome
 
 from ..formula import Search, unfold
-from ..provers import NotInLogic, evaluate, exhaustive, outcome_of
-from ..render import plain, plain_formula
+from ..provers import NotInLogic, evaluate_exact, exhaustive, outcome_of
+from ..plain import plain, plain_formula
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def agree(name_a: str, a, name_b: str, b, where: str) -> Finding:
     rechecked = ""
     if not (a.free_symbols or b.free_symbols):
         try:
-            exact_a, exact_b = evaluate(a, {}), evaluate(b, {})
+            exact_a, exact_b = evaluate_exact(a, {}), evaluate_exact(b, {})
         except NotInLogic:
             exact_a = exact_b = None
         if exact_a is not None:
@@ -150,7 +150,7 @@ def on_grid(family: str, statements: dict, values) -> Finding:
 
     def holds(big_t, point) -> bool:
         names, formula = formulas[big_t]
-        return bool(evaluate(formula, dict(zip(names, point))))
+        return bool(evaluate_exact(formula, dict(zip(names, point))))
 
     def describe(big_t, point) -> str:
         names, _ = formulas[big_t]

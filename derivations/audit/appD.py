@@ -8,9 +8,9 @@ from fractions import Fraction
 import sympy as sp
 import z3
 
-from fiberpo_check.verification.verdicts import Outcome
+from fiberpo_check.engine.exact_gates import frac_clip
+from fiberpo_check.vocabulary.verdicts import Outcome
 
-from ..exact import frac_clip
 from ..formula import Family, Search, Statement, clip, var, variables
 from ._base import Finding, agree, check, proved, row, typo, under_condition
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from fiberpo_check.verification.verdicts import Outcome
+from fiberpo_check.vocabulary.verdicts import Outcome
 
 from ..formula import Statement, clip, var
 from ._base import Finding, check, proved, row

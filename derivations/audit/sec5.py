@@ -6,11 +6,11 @@ from fractions import Fraction
 
 import sympy as sp
 
-from fiberpo_check.verification.checks.regime_exact import (FIG2B, channel_regime, global_regime, ray_family,
-                                                             ray_profile, reduced, smaller_channel_gated_first)
-from fiberpo_check.verification.verdicts import Outcome
+from fiberpo_check.engine.exact_gates import fiber_log_gate
+from fiberpo_check.engine.exact_regimes import (FIG2B, channel_regime, global_regime, ray_family, ray_profile, reduced,
+                                                 smaller_channel_gated_first)
+from fiberpo_check.vocabulary.verdicts import Outcome
 
-from ..exact import fiber_log_gate
 from ..formula import Family, Search, Statement, clip, fiber_residuals, gagg, log_gated_residual, mean, var, variables
 from ._base import Finding, agree, check, expansion, on_grid, proved, row, typo, under_condition
 

@@ -1,5 +1,6 @@
 """`python -m fiberpo_check derivations`: prove every derivation with SymPy and z3, print which engine proved what on
-which domain and the time per claim, and write derivations/out/."""
+which domain and the time per claim, and write derivations/out/ (the derivations' verdicts and audit records, then
+the rendered audit and docs/errata.{md,json} from them)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     from derivations.build import OUT, build
     from derivations.provers import DerivationError
+    from fiberpo_check.presentation.audit_render import write_rendered
 
     start = time.perf_counter()
     try:
         verdicts = build(args.out or OUT, workers=args.workers)
+        write_rendered(args.out or OUT)
     except DerivationError as error:
         print(f"derivation machinery failed: {error}", file=sys.stderr)
         return 1

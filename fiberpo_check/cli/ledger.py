@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from fiberpo_check.verification import audit, ledger
+from fiberpo_check.presentation import audit
+from fiberpo_check.presentation import ledger
 
 
 def table_text(table: list[dict], width: int = 90) -> str:

@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fiberpo_check.verification.notebooks import HTML_DIR, NOTEBOOK_DIR, notebook_paths, run_all
+from fiberpo_check.presentation.notebooks import HTML_DIR, NOTEBOOK_DIR, notebook_paths, run_all
 
 
 def main(argv: list[str]) -> int:

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from fiberpo_check.plots.style import FIGURE_DIR
-from fiberpo_check.verification.report import REPORT_DIR, update_readme, write_report
+from fiberpo_check.presentation.report import REPORT_DIR, update_readme, write_report
 
 
 def main(argv: list[str]) -> int:

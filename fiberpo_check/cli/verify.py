@@ -11,7 +11,7 @@ import time
 
 from fiberpo_check.cli.device_options import DTYPES, add_device_options, parse_or_status, resolve_device
 from fiberpo_check.verification.checks.verify_suite import PRESETS, RESULTS, run_verify
-from fiberpo_check.verification.verdicts import RESULT_VERDICTS, write_verdicts
+from fiberpo_check.vocabulary.verdicts import RESULT_VERDICTS, write_verdicts
 
 
 def parser() -> argparse.ArgumentParser:

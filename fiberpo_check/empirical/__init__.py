@@ -1,1 +1,1 @@
-"""The empirical side: environments, training loops, experiments, benchmarks."""
+"""The empirical side: training loops, experiments, benchmarks (the environments are in fiberpo_check.envs)."""

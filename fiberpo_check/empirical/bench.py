@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 from torch.profiler import profile
 
-from fiberpo_check.empirical.envs.tiny_lm.tasks import TaskConfig
+from fiberpo_check.envs.tiny_lm.tasks import TaskConfig
 from fiberpo_check.empirical.training.lm_pretrain import PretrainConfig, pretrain
 from fiberpo_check.empirical.training.lm_rl import RLConfig, train
 from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER

@@ -23,8 +23,14 @@ from torch import Tensor
 
 from fiberpo_check.engine.batch import Hierarchy
 from fiberpo_check.engine.gates import LOG_RATIO_LIMIT, clip_sym, g_agg_slope
-from fiberpo_check.engine.objectives.fiberpo import base_log_weight
-from fiberpo_check.engine.objectives.fiberpo_domain import LEVELS, channel_gate, level_inputs
+from fiberpo_check.engine.objectives.fiberpo_domain import LEVELS
+
+
+def base_gate(x: Tensor, c: float | Tensor, k: float | Tensor) -> Tensor:
+    """g_agg(x, C, k) (eq 10) as x less (k + 1) times its excess over C, zero once the excess reaches C/k; written
+    apart from gates.g_agg and the reference base weight, so the tests tying the fused loss to them can catch either."""
+    excess = torch.clamp(x.abs() - c, min=0)
+    return torch.where(excess * k < c, x - (k + 1) * torch.sign(x) * excess, torch.zeros_like(x))
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class TrajectoryBase:
     c_neg: float | Tensor
 
     def __call__(self, log_s_pos: Tensor, log_s_neg: Tensor) -> Tensor:
-        return base_log_weight(log_s_pos, log_s_neg, self.lengths, self.c_pos, self.c_neg)
+        return base_gate(log_s_pos, self.c_pos, self.lengths) - base_gate(log_s_neg, self.c_neg, self.lengths)
 
     def vjp(self, log_s_pos: Tensor, log_s_neg: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
         """grad * d log w / d log s+-, with the slopes gamma+- of eq 20."""
@@ -71,14 +77,23 @@ class HierarchyBase:
         """Trajectory lengths T_tau."""
         return self.counts["trajectory"]
 
+    def level_inputs(self, log_s: Tensor) -> dict[str, Tensor]:
+        """One channel's level inputs: domain mean, group mean less domain mean, own less group mean (eqs 31, 33)."""
+        group, domain = self.hierarchy.level_means(log_s)
+        return {"domain": domain, "group": group - domain, "trajectory": log_s - group}
+
+    def channel(self, log_s: Tensor, budgets: dict) -> Tensor:
+        """Sum over levels of g_agg(level input, C_level, T_level) for one channel (eq 31)."""
+        inputs = self.level_inputs(log_s)
+        return sum(base_gate(inputs[level], budgets[level], self.counts[level]) for level in LEVELS)
+
     def __call__(self, log_s_pos: Tensor, log_s_neg: Tensor) -> Tensor:
-        pos = channel_gate(level_inputs(log_s_pos, self.hierarchy), self.budgets_pos, self.counts)
-        return pos - channel_gate(level_inputs(log_s_neg, self.hierarchy), self.budgets_neg, self.counts)
+        return self.channel(log_s_pos, self.budgets_pos) - self.channel(log_s_neg, self.budgets_neg)
 
     def channel_vjp(self, log_s: Tensor, budgets: dict, grad: Tensor) -> Tensor:
         """grad-weighted derivative of one channel's three terms; the level means are self-adjoint (eq 33)."""
-        inputs = level_inputs(log_s, self.hierarchy)
-        slope = {level: grad * g_agg_slope(getattr(inputs, level), budgets[level], self.counts[level]) for level in LEVELS}
+        inputs = self.level_inputs(log_s)
+        slope = {level: grad * g_agg_slope(inputs[level], budgets[level], self.counts[level]) for level in LEVELS}
         group_mean = self.hierarchy.level_means(slope["group"] - slope["trajectory"])[0]
         domain_mean = self.hierarchy.level_means(slope["domain"] - slope["group"])[1]
         return slope["trajectory"] + group_mean + domain_mean
@@ -90,9 +105,9 @@ class HierarchyBase:
     def gates(self, log_s_pos: Tensor, log_s_neg: Tensor) -> dict:
         """{(channel, level): (gate input, C, k)} of every g_agg term, for metrics."""
         channels = (("pos", log_s_pos, self.budgets_pos), ("neg", log_s_neg, self.budgets_neg))
-        inputs = {channel: level_inputs(log_s, self.hierarchy) for channel, log_s, _ in channels}
+        inputs = {channel: self.level_inputs(log_s) for channel, log_s, _ in channels}
         return {
-            (channel, level): (getattr(inputs[channel], level), budgets[level], self.counts[level])
+            (channel, level): (inputs[channel][level], budgets[level], self.counts[level])
             for channel, _, budgets in channels
             for level in LEVELS
         }

@@ -37,6 +37,18 @@ def gate_regime(x: Tensor, c: float | Tensor, k: float | Tensor) -> Tensor:
     return (ax > c).long() + (ax >= zeroing_threshold(c, k)).long()
 
 
+GLOBAL_REGIMES = ("G-I", "G-II,r", "G-II", "G-III,r", "G-III")
+FIG4_CONFIG = {"T": 10, "k": 32, "eps": 0.04, "c_pos": 0.12, "c_neg": 0.05}  # the paper's Fig 4 (§5.2)
+
+
+def global_regime(regime_pos: Tensor, regime_neg: Tensor) -> Tensor:
+    """Index into GLOBAL_REGIMES from the two channel regimes (0 pass, 1 rollback, 2 zeroed) (§5.1)."""
+    past = (regime_pos > 0).long() + (regime_neg > 0).long()
+    one_past = torch.where(torch.maximum(regime_pos, regime_neg) == 2, 2, 1)
+    both_past = torch.where((regime_pos == 2) & (regime_neg == 2), 4, 3)
+    return torch.where(past == 0, 0, torch.where(past == 1, one_past, both_past))
+
+
 def clip_sym(y: Tensor, eps: float | Tensor) -> Tensor:
     """Symmetric clip clip(y, -eps, eps), the log-space form of logclip (eqs 12, 16)."""
     eps = torch.as_tensor(eps, dtype=y.dtype, device=y.device)

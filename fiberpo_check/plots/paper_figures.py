@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from matplotlib.colors import TwoSlopeNorm
 
-from fiberpo_check.engine.gates import g_agg, gate_regime, zeroing_threshold
+from fiberpo_check.engine.gates import FIG4_CONFIG, g_agg, gate_regime, global_regime, zeroing_threshold
 from fiberpo_check.engine.objectives.fiberpo import (
     base_log_weight,
     channel_aggregates,
@@ -18,7 +18,6 @@ from fiberpo_check.engine.objectives.fiberpo import (
 from fiberpo_check.engine.objectives.grpo import objective as grpo_objective
 from fiberpo_check.plots.registry import register
 from fiberpo_check.plots.style import METHOD_COLORS, PALETTE, new_figure, paper_style, save_figure
-from fiberpo_check.verification.checks.regime_map import FIG4_CONFIG, global_regime
 
 FIG2A = {"c": 0.15, "k": 3}
 FIG2B = {"c_pos": 0.20, "c_neg": 0.10, "k": 2}

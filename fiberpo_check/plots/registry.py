@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 # Modules that register figures when imported (each adds itself here when it is written).
-FIGURE_MODULES: list[str] = ["fiberpo_check.plots.paper_figures", "fiberpo_check.plots.experiment_figures", "fiberpo_check.verification.checks.figures"]
+FIGURE_MODULES: list[str] = ["fiberpo_check.plots.paper_figures", "fiberpo_check.plots.experiment_figures", "fiberpo_check.plots.verify_figures"]
 
 
 @dataclass(frozen=True)

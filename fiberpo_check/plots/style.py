@@ -15,8 +15,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 
 from fiberpo_check.engine.objectives import REGISTRY
+from fiberpo_check.engine.objectives.ablations import GATES
 from fiberpo_check.paths import FIGURES, SOURCE
-from fiberpo_check.verification.checks.exact_surrogates import GATES
 
 FIGURE_DIR = FIGURES
 

@@ -1,1 +1,1 @@
-"""Verification: claims, the verdict engine, numeric checks, ledger and audit, report and notebooks, conformance."""
+"""Numeric verification: the registered numeric and exact checks of `verify` (checks/) and conformance of losses."""

@@ -8,7 +8,7 @@ from fractions import Fraction
 import torch
 from tqdm import tqdm
 
-from fiberpo_check.empirical.envs.bandit import (
+from fiberpo_check.envs.bandit import (
     ContextualBandit,
     RationalBandit,
     as_tensor,

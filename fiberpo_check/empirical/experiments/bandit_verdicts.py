@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import sympy
 
-from fiberpo_check.empirical.experiments.stats import Interval, t_interval
-from fiberpo_check.verification.check_registry import register
-from fiberpo_check.verification.verdicts import Outcome, SubStatement, Verdict, make_verdict, substatements_text
+from fiberpo_check.vocabulary.stats import Interval, t_interval
+from fiberpo_check.vocabulary.check_registry import register
+from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement, Verdict, make_verdict, substatements_text
 
 PRODUCER = "experiments"
 EXACT_ENGINE = "exact-rationals (every vertex of APC-Obj's linear pieces over the policy simplex)"

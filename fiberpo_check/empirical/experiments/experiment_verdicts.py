@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fiberpo_check.empirical.experiments.bandit_verdicts import bandit_verdicts
 from fiberpo_check.empirical.experiments.lm_verdicts import lm_verdicts
-from fiberpo_check.verification.verdicts import Verdict
+from fiberpo_check.vocabulary.verdicts import Verdict
 
 
 def compute(bandit: dict | None, lm: dict | None) -> list[Verdict]:

@@ -11,8 +11,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from fiberpo_check.empirical.envs.tiny_lm.model import GPT, GPTConfig
-from fiberpo_check.empirical.envs.tiny_lm.tasks import VOCAB, TaskConfig
+from fiberpo_check.envs.tiny_lm.model import GPT, GPTConfig
+from fiberpo_check.envs.tiny_lm.tasks import VOCAB, TaskConfig
 from fiberpo_check.empirical.training.lm_pretrain import PretrainConfig, pretrain
 from fiberpo_check.empirical.training.lm_rl import RLConfig, train
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, replace
 
-from fiberpo_check.empirical.experiments.stats import PairedContrast
+from fiberpo_check.vocabulary.stats import PairedContrast
 from fiberpo_check.empirical.experiments.summaries import LMReport, LMScale, Rgf3Row, RunContrast
-from fiberpo_check.verification.check_registry import register
-from fiberpo_check.verification.verdicts import (
+from fiberpo_check.vocabulary.check_registry import register
+from fiberpo_check.vocabulary.verdicts import (
     Contrast,
     Outcome,
     SubStatement,

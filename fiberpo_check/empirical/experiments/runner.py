@@ -11,7 +11,7 @@ from fiberpo_check.empirical.experiments.cache import RESULT_DIR, cached
 from fiberpo_check.empirical.experiments.experiment_verdicts import compute
 from fiberpo_check.empirical.experiments.presets import preset
 from fiberpo_check.empirical.experiments.summaries import bandit_summary, lm_report
-from fiberpo_check.verification.verdicts import RESULT_VERDICTS, write_verdicts
+from fiberpo_check.vocabulary.verdicts import RESULT_VERDICTS, write_verdicts
 
 SUMMARY_PATH = RESULT_DIR / "summary.json"
 VERDICT_PATH = RESULT_VERDICTS / "experiments.json"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from fiberpo_check.empirical.experiments.bandit_verdicts import bandit_summary  # noqa: F401  (the bandit summary lives beside its verdicts)
-from fiberpo_check.empirical.experiments.stats import (
+from fiberpo_check.vocabulary.stats import (
     Interval,
     PairedContrast,
     bootstrap_interval,

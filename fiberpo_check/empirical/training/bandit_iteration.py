@@ -8,7 +8,7 @@ from fractions import Fraction
 import torch
 from torch import Tensor
 
-from fiberpo_check.empirical.envs.bandit import ContextualBandit, rational_sample, tabulate
+from fiberpo_check.envs.bandit import ContextualBandit, rational_sample, tabulate
 from fiberpo_check.empirical.training.bandit_updates import exact_update
 from fiberpo_check.engine.objectives import method as rgf_method
 from fiberpo_check.engine.objectives import surrogate

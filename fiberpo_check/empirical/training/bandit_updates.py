@@ -8,7 +8,7 @@ from fractions import Fraction
 import torch
 from torch import Tensor
 
-from fiberpo_check.empirical.envs.bandit import RationalBandit, as_tensor
+from fiberpo_check.envs.bandit import RationalBandit, as_tensor
 from fiberpo_check.empirical.training.bandit_exact import StateMaximum, apc_maximum, tv_trpo_maximum
 from fiberpo_check.engine.objectives.tv_trpo import TabularSample, tv_trpo_maximizer, unit_tv_maximizer
 

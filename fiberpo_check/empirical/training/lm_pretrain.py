@@ -8,8 +8,8 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from fiberpo_check.empirical.envs.tiny_lm.model import GPT, GPTConfig
-from fiberpo_check.empirical.envs.tiny_lm.tasks import PAD, VOCAB, TaskConfig, encode, response_mask, sample_problems
+from fiberpo_check.envs.tiny_lm.model import GPT, GPTConfig
+from fiberpo_check.envs.tiny_lm.tasks import PAD, VOCAB, TaskConfig, encode, response_mask, sample_problems
 from fiberpo_check.empirical.training.lm_rollout import eval_problems, evaluate, response_logits
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import torch
 from tqdm import tqdm
 
-from fiberpo_check.empirical.envs.tiny_lm.model import GPT
-from fiberpo_check.empirical.envs.tiny_lm.tasks import DOMAINS, TaskConfig, response_mask, rewards, sample_problems
+from fiberpo_check.envs.tiny_lm.model import GPT
+from fiberpo_check.envs.tiny_lm.tasks import DOMAINS, TaskConfig, response_mask, rewards, sample_problems
 from fiberpo_check.empirical.training.lm_diagnostics import drift_metrics, gate_fractions
 from fiberpo_check.empirical.training.lm_rollout import (
     eval_problems,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from fiberpo_check.empirical.envs.tiny_lm.model import GPT, KVCache
-from fiberpo_check.empirical.envs.tiny_lm.tasks import (
+from fiberpo_check.envs.tiny_lm.model import GPT, KVCache
+from fiberpo_check.envs.tiny_lm.tasks import (
     DOMAINS,
     EOS,
     Problems,

@@ -8,7 +8,7 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
-from fiberpo_check.empirical.envs.tree_policy import TreePolicy, trajectory_probs
+from fiberpo_check.envs.tree_policy import TreePolicy, trajectory_probs
 from fiberpo_check.engine.aggregation import MODES
 from fiberpo_check.verification.checks.exact_surrogates import (
     ADVANTAGES,

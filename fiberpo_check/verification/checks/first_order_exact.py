@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
-from fiberpo_check.empirical.envs.tree_policy import TreePolicy, build_tree
+from fiberpo_check.envs.tree_policy import TreePolicy, build_tree
 
 WEIGHTS = {
     "unit": lambda length: Fraction(1),  # mu = 1 per token (seq-mean-token-sum)

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 from scipy import stats
 
-from fiberpo_check.empirical.envs.tree_policy import build_tree, random_logits
-from fiberpo_check.empirical.experiments.stats import paired_contrast
-from fiberpo_check.verification.check_registry import register
+from fiberpo_check.envs.tree_policy import build_tree, random_logits
+from fiberpo_check.vocabulary.stats import paired_contrast
+from fiberpo_check.vocabulary.check_registry import register
 from fiberpo_check.verification.checks import first_order_exact as exact
 from fiberpo_check.verification.checks.exact_surrogates import (
     expected_surrogate,
@@ -22,7 +22,7 @@ from fiberpo_check.verification.checks.exact_surrogates import (
     value_and_gradient,
 )
 from fiberpo_check.verification.checks.first_order import ascent_path, second_order_rows
-from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
 
 PRODUCER = "verify"
 CROSS_CHECK_TOL = 1e-10  # float64 autodiff gradient against the exact rational one (relative)

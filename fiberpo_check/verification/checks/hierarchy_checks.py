@@ -8,7 +8,7 @@ from fiberpo_check.engine.fibration import gated_ratios
 from fiberpo_check.engine.fibration_objects import fiberpo_domain_instance
 from fiberpo_check.engine.gates import g_agg
 from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_gate, fiberpo_domain_parts
-from fiberpo_check.verification.check_registry import register
+from fiberpo_check.vocabulary.check_registry import register
 from fiberpo_check.verification.checks import jacobian_suite
 from fiberpo_check.verification.checks.jacobian_checks import NEAR, float_outcome, substatement
 from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER
@@ -22,7 +22,7 @@ from fiberpo_check.verification.checks.jacobian_probes import (
 from fiberpo_check.verification.checks.mutants import mutant_map
 from fiberpo_check.verification.checks.presets import MACHINE, PRODUCER, SMALL
 from fiberpo_check.verification.checks.probe_batches import hierarchy_ids, mixed_regime_batch, random_lengths
-from fiberpo_check.verification.verdicts import SubStatement
+from fiberpo_check.vocabulary.verdicts import SubStatement
 
 N_TRAJ, MAX_LEN, GROUP_SIZE, GROUPS_PER_DOMAIN, SEED = 24, 16, 3, 2, 3
 BUDGETS = FIBERPO_HYPER

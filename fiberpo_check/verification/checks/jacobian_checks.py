@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from fiberpo_check.verification.check_registry import register
+from fiberpo_check.vocabulary.check_registry import register
 from fiberpo_check.verification.checks import jacobian_suite
 from fiberpo_check.verification.checks.jacobian_probes import (
     GateHyper,
@@ -20,8 +20,8 @@ from fiberpo_check.verification.checks.jacobian_probes import (
 from fiberpo_check.verification.checks.mutants import mutant_map
 from fiberpo_check.verification.checks.presets import MACHINE, PRODUCER, SMALL
 from fiberpo_check.verification.checks.probe_batches import mixed_regime_batch, random_lengths
-from fiberpo_check.verification.claims import part
-from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.vocabulary.claims import part
+from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
 
 ENGINE = "float64 (torch)"
 RADIUS_LENGTHS = (1, 2, 8, 64, 512)

@@ -5,27 +5,24 @@ from __future__ import annotations
 from fractions import Fraction
 
 import torch
-from torch import Tensor
 
-from fiberpo_check.engine.gates import g_agg, gate_regime, zeroing_threshold
+from fiberpo_check.engine.gates import (
+    FIG4_CONFIG,
+    GLOBAL_REGIMES,
+    g_agg,
+    gate_regime,
+    global_regime,
+    zeroing_threshold,
+)
 from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
-from fiberpo_check.verification.check_registry import register
+from fiberpo_check.engine import exact_regimes
+from fiberpo_check.vocabulary.check_registry import register
 from fiberpo_check.verification.checks import regime_exact
 from fiberpo_check.verification.checks.jacobian_checks import float_outcome, substatement
 from fiberpo_check.verification.checks.presets import PRODUCER, SMALL
-from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
 
-GLOBAL_REGIMES = ("G-I", "G-II,r", "G-II", "G-III,r", "G-III")
-FIG4_CONFIG = {"T": 10, "k": 32, "eps": 0.04, "c_pos": 0.12, "c_neg": 0.05}  # the configuration plotted in Fig 4
 FIG4_EPS = Fraction(str(FIG4_CONFIG["eps"]))  # its fiber clip ε = 1/25, exact
-
-
-def global_regime(regime_pos: Tensor, regime_neg: Tensor) -> Tensor:
-    """Index into GLOBAL_REGIMES from the two channel regimes (0 pass, 1 rollback, 2 zeroed) (§5.1)."""
-    past = (regime_pos > 0).long() + (regime_neg > 0).long()
-    one_past = torch.where(torch.maximum(regime_pos, regime_neg) == 2, 2, 1)
-    both_past = torch.where((regime_pos == 2) & (regime_neg == 2), 4, 3)
-    return torch.where(past == 0, 0, torch.where(past == 1, one_past, both_past))
 
 
 def base_weight_grid(c_pos: float, c_neg: float, k: float, *, extent: float = 0.4, n: int = 401, gate=g_agg) -> dict:
@@ -101,7 +98,7 @@ def no_zeroing(x, c, k):
 def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool = True) -> list[SubStatement]:
     """FPO-7: G-I and G-III identities (z3, every k ≤ K_MAX), the five regimes and the |log w| pattern along rays
     (exact rationals, Fig 2b budgets), with the float64 grid of Fig 2b as a cross-check."""
-    fig = regime_exact.FIG2B
+    fig = exact_regimes.FIG2B
     facts = regime_facts(float(fig["c_pos"]), float(fig["c_neg"]), float(fig["k"]),
                          gate=g_agg if zeroing else no_zeroing)
     if sink is not None:
@@ -114,7 +111,7 @@ def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool =
         witness = ""
         if not found["proved"]:
             x, y, c_pos, c_neg = found["point"]
-            value = regime_exact.frac_log_w(x, y, c_pos, c_neg, found["k"], zeroing)
+            value = exact_regimes.frac_log_w(x, y, c_pos, c_neg, found["k"], zeroing)
             if value == (x - y if regime == "G-I" else 0):
                 raise RuntimeError(f"FPO-7/{regime}: z3's counterexample {found} holds in exact rationals")
             witness = (f"k = {found['k']}, C⁺ = {c_pos}, C⁻ = {c_neg}, log s⁺ = {x}, log s⁻ = {y}: log w = {value} "
@@ -124,19 +121,19 @@ def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool =
             "proof", "z3", f"every C± > 0, every aggregate in {regime}, every integer k ≤ {regime_exact.K_MAX}"
             f"{mutant}", holds=found["proved"], counterexample=witness), float_outcome(
             grid, float_gap == 0, f"max deviation {float_gap:.3g} on the grid", max_deviation=float_gap)))
-    witnesses = regime_exact.regime_witnesses(**fig)
-    missing = [r for r in regime_exact.REGIMES if r not in witnesses]
+    witnesses = exact_regimes.regime_witnesses(**fig)
+    missing = [r for r in exact_regimes.REGIMES if r not in witnesses]
     subs.append(substatement("FPO-7/five-regimes", Outcome(
         "proof", "exact-rationals", f"exhibited points of the Fig 2b plane (C⁺ = {fig['c_pos']}, C⁻ = "
         f"{fig['c_neg']}, k = {fig['k']})", holds=not missing,
         counterexample=f"no point of {missing} on the grid" if missing else "",
         measurements={"witnesses": {r: [str(v) for v in point] for r, point in witnesses.items()}}),
-        float_outcome(grid, len(facts["regimes_present"]) == len(regime_exact.REGIMES),
+        float_outcome(grid, len(facts["regimes_present"]) == len(exact_regimes.REGIMES),
                       f"regimes present: {facts['regimes_present']}", regimes_present=facts["regimes_present"])))
-    rays = sorted({regime_exact.reduced(d) for d in regime_exact.ray_family()})
-    violations = {d: regime_exact.pattern_violation(regime_exact.ray_profile(d, **fig, zeroing=zeroing))
+    rays = sorted({exact_regimes.reduced(d) for d in exact_regimes.ray_family()})
+    violations = {d: exact_regimes.pattern_violation(exact_regimes.ray_profile(d, **fig, zeroing=zeroing))
                   for d in rays}
-    ordered = [d for d in rays if regime_exact.smaller_channel_gated_first(d, fig["c_pos"], fig["c_neg"], fig["k"])]
+    ordered = [d for d in rays if exact_regimes.smaller_channel_gated_first(d, fig["c_pos"], fig["c_neg"], fig["k"])]
     failing = [d for d in rays if violations[d]]
     first = min(failing, key=lambda d: (0 in d, max(d), d)) if failing else None
     subs.append(substatement("FPO-7/rise-peak-decline", Outcome(

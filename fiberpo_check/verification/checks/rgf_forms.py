@@ -12,11 +12,11 @@ from torch import Tensor
 
 from fiberpo_check.engine.batch import masked
 from fiberpo_check.engine.objectives import surrogate
-from fiberpo_check.verification.check_registry import register
+from fiberpo_check.vocabulary.check_registry import register
 from fiberpo_check.verification.checks import rgf_exact
 from fiberpo_check.verification.checks.jacobian_checks import substatement
 from fiberpo_check.verification.checks.presets import PRODUCER, SMALL
-from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
 
 TEXTBOOK_METHODS = ("ppo", "grpo", "gspo")
 HYPER = {"ppo": dict(eps_low=0.2, eps_high=0.28), "grpo": dict(eps_low=0.2, eps_high=0.28),

@@ -12,10 +12,10 @@ from itertools import product
 
 import sympy as sp
 
-from fiberpo_check.verification.check_registry import register
+from fiberpo_check.vocabulary.check_registry import register
 from fiberpo_check.verification.checks.jacobian_checks import substatement
 from fiberpo_check.verification.checks.presets import PRODUCER, SMALL
-from fiberpo_check.verification.verdicts import Outcome, SubStatement
+from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
 
 T_MAX = 4
 C_POS, C_NEG, EPS = sp.symbols("C_pos C_neg epsilon", positive=True)

@@ -1,6 +1,6 @@
 """`make verify`: run every registered numeric and exact check of the `verify` producer, write results and verdicts.
 
-Every module of `fiberpo_check.verification.checks` is imported so its checks register (check_registry.py); each check returns
+The modules whose checks run are listed in CHECK_MODULES (importing one registers its checks); each check returns
 sub-statements with outcomes, and `check_registry.run_checks` turns them into one Verdict per claim. Raw
 measurements go to results/verify/<claim>_<check>.json.
 """
@@ -8,20 +8,26 @@ measurements go to results/verify/<claim>_<check>.json.
 from __future__ import annotations
 
 import csv
-import importlib
 import json
-import pkgutil
 from pathlib import Path
 
 import torch
 
 from fiberpo_check import paths
-from fiberpo_check.verification import checks as checks_package
-from fiberpo_check.verification.check_registry import checks, run_checks
+from fiberpo_check.vocabulary.check_registry import checks, run_checks
+from fiberpo_check.verification.checks import (
+    first_order_verdicts,
+    hierarchy_checks,
+    jacobian_checks,
+    regime_map,
+    rgf_forms,
+    structure_proofs,
+)
 from fiberpo_check.verification.checks.presets import PRESETS, PRODUCER
-from fiberpo_check.verification.verdicts import Verdict
+from fiberpo_check.vocabulary.verdicts import Verdict
 
 RESULTS = paths.RESULTS / "verify"
+CHECK_MODULES = (first_order_verdicts, hierarchy_checks, jacobian_checks, regime_map, rgf_forms, structure_proofs)
 
 
 def write_json(name: str, payload, out_dir: Path) -> Path:
@@ -55,18 +61,11 @@ def scaling_table(rows: list[dict], exponent: float) -> str:
     return "\n".join(lines)
 
 
-def register_all() -> None:
-    """Import every module of fiberpo_check.verification.checks so that all its checks are registered."""
-    for module in pkgutil.iter_modules(checks_package.__path__):
-        importlib.import_module(f"{checks_package.__name__}.{module.name}")
-
-
 def run_verify(preset: str = "default", *, device: str = "cpu", dtype: torch.dtype = torch.float64,
                out_dir: Path = RESULTS, say=print) -> list[Verdict]:
     """Every registered check of the `verify` producer at `preset` sizes; returns the verdicts (the caller writes)."""
     if preset not in PRESETS:
         raise ValueError(f"preset: {preset!r} is not one of {tuple(PRESETS)}")
-    register_all()
     settings = {**PRESETS[preset], "device": device, "dtype": dtype}
     sinks: dict[str, dict] = {}
     verdicts = run_checks(checks(producer=PRODUCER), say=say, sinks=sinks, preset=settings)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from fiberpo_check.verification.verdicts import SubStatement, Verdict, make_verdict
+from fiberpo_check.vocabulary.verdicts import SubStatement, Verdict, make_verdict
 
 CheckFn = Callable[..., list[SubStatement]]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fiberpo_check.verification.verdicts import Status
+from fiberpo_check.vocabulary.verdicts import Status
 
 SEVERITY = {Status.REFUTED: "error", Status.INCONSISTENT: "error",
             Status.HOLDS_WITH_CONDITIONS: "missing condition", Status.TYPO: "typo",

@@ -289,7 +289,7 @@ def figure_blocks(figure_dir: Path) -> str:
 
 def run_presets(figure_dir: Path) -> str:
     """Which presets the results in the report come from (experiments, verify, figures)."""
-    from fiberpo_check.verification.checks.figures import verify_preset
+    from fiberpo_check.plots.verify_figures import verify_preset
 
     parts = []
     if EXPERIMENT_SUMMARY.exists():

@@ -10,77 +10,13 @@ why (`unchecked`) and stays not-yet-checked. Coverage counts rows, checkable row
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 
-from fiberpo_check.paths import DERIVATIONS_OUT, DOCS
-from fiberpo_check.verification.findings import FINDINGS, SEVERITY_ORDER, Finding, severity_of, status_of
-from fiberpo_check.verification.verdicts import NEGATIVE, Status, combine, outcome_from_dict, outcome_text, worst
+from fiberpo_check.paths import DOCS
+from fiberpo_check.vocabulary.audit_rows import AUDIT_JSON, SECTIONS
+from fiberpo_check.vocabulary.findings import FINDINGS, SEVERITY_ORDER, Finding, severity_of, status_of
+from fiberpo_check.vocabulary.verdicts import NEGATIVE, Status, combine, outcome_from_dict, outcome_text, worst
 
-AUDIT_JSON = DERIVATIONS_OUT / "audit.json"
 ERRATA = DOCS / "errata.md"
-KINDS = ("definition", "assertion", "proof-step", "empirical")
-SECTIONS = {
-    "2": "§2 TRPO and the discount factor", "3": "§3 RGF and APC-Obj", "4": "§4 Fiber Bundle Gating",
-    "5": "§5 FiberPO", "6": "§6 Fibration hierarchy and FiberPO-Domain", "A": "App. A Notation",
-    "B": "App. B TRPO", "C": "App. C RGF and APC-Obj derivations", "D": "App. D APC-Obj ≡ TV-TRPO",
-    "E": "App. E Fiber bundle theory and the derivation of FiberPO",
-}
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    """One audited statement of the paper.
-
-    id: the equation ('eq20'), the result ('Lemma D.9') or a text assertion ('p11-a1'); quote: a short quote;
-    claims: the headline claim ids the row feeds; uses: for a definition, the other places that use its symbol;
-    link: the sub-statement ids (CLAIM/name) that check exactly this row's content, whose ledger statuses it takes
-    (the worst of them) — never a whole claim, whose other sub-statements say other things;
-    unchecked: why the row is not checkable (empty for a checkable row).
-    """
-
-    section: str
-    page: int
-    id: str
-    quote: str
-    kind: str
-    claims: tuple = ()
-    uses: tuple = ()
-    link: tuple = ()
-    unchecked: str = ""
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"kind: {self.kind!r} of row {self.id} is not one of {KINDS}")
-        if self.section not in SECTIONS:
-            raise ValueError(f"section: {self.section!r} of row {self.id} is not one of {sorted(SECTIONS)}")
-        link = (self.link,) if isinstance(self.link, str) and self.link else tuple(self.link)
-        whole = [name for name in link if "/" not in name]
-        if whole:
-            raise ValueError(f"link: row {self.id} is linked to the whole claim {whole[0]}; link the sub-statements "
-                             "that check its content")
-        if link and self.unchecked:
-            raise ValueError(f"row {self.id}: a linked row is checked by its sub-statements; it cannot also be "
-                             "unchecked")
-        object.__setattr__(self, "link", link)
-        object.__setattr__(self, "claims", tuple(self.claims))
-        object.__setattr__(self, "uses", tuple(self.uses))
-
-    @property
-    def checkable(self) -> bool:
-        """A row is checkable unless it says why not."""
-        return not self.unchecked
-
-
-def record(row: AuditRow, check: str = "", outcomes=()) -> dict:
-    """The serialised audit record of a row: the row, the checked formula's text, and its outcomes."""
-    return {**asdict(row), "check": check, "outcomes": [asdict(o) for o in outcomes]}
-
-
-def write(records: list[dict], path=AUDIT_JSON):
-    """Write the audit records (deterministic: in catalogue order, sorted keys)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False, default=float) + "\n")
-    return path
 
 
 def linked_statuses(ledger_rows: list[dict]) -> dict[str, tuple[str, str]]:
@@ -100,7 +36,7 @@ def rows(records: list[dict] | None = None, ledger_rows: list[dict] | None = Non
             raise FileNotFoundError(f"{AUDIT_JSON}: run `python -m fiberpo_check derivations` first")
         records = json.loads(AUDIT_JSON.read_text())
     if ledger_rows is None:
-        from fiberpo_check.verification import ledger
+        from fiberpo_check.presentation import ledger
 
         ledger_rows = ledger.rows()
     linked = linked_statuses(ledger_rows)

@@ -1,13 +1,19 @@
-"""The audit typeset: one LaTeX subsection per section of the paper, each row labelled `audit:<id>` (eq20, …)."""
+"""The audit typeset: one LaTeX subsection per section of the paper, each row labelled `audit:<id>` (eq20, …),
+and `write_rendered`, which writes audit.{tex,md} and the errata from what the derivations stored."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from pathlib import Path
 
-from fiberpo_check.verification.audit import SECTIONS, coverage, coverage_text
-
-from ..render import COMBINING, TEXT_ESCAPES, TEXT_MATH
+from derivations.render import COMBINING, TEXT_ESCAPES, TEXT_MATH
+from fiberpo_check.presentation import audit as table
+from fiberpo_check.presentation import ledger
+from fiberpo_check.presentation.audit import coverage, coverage_text
+from fiberpo_check.vocabulary.audit_rows import SECTIONS
+from fiberpo_check.vocabulary.verdicts import read_verdicts
 
 SCRIPT = {"SUBSCRIPT": "_", "SUPERSCRIPT": "^"}
 DIGITS = {"ZERO": "0", "ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5", "SIX": "6", "SEVEN": "7",
@@ -100,3 +106,18 @@ def audit_md(rows: list[dict]) -> str:
             out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
         out.append("")
     return "\n".join(out) + "\n"
+
+
+def write_rendered(out: Path) -> list[dict]:
+    """Render out/audit.json as audit.tex and audit.md, and the errata (docs/errata.md + .json) when `out` is
+    derivations/out, from the derivations' own verdicts (out/verdicts.json) only, so the files
+    are the same whichever other producers have run; a linked row checked by another producer (a numeric or
+    empirical sub-statement) reads not-yet-checked here and takes its status in the ledger and the report."""
+    records = json.loads((out / "audit.json").read_text())
+    derivation_ledger = ledger.rows(read_verdicts([out / "verdicts.json"]))
+    rows = table.rows(records, derivation_ledger)
+    (out / "audit.tex").write_text(audit_tex(rows))
+    (out / "audit.md").write_text(audit_md(rows))
+    if out.resolve() == table.AUDIT_JSON.parent.resolve():
+        table.write_errata(rows, derivation_ledger)
+    return rows

@@ -1,4 +1,5 @@
-"""The gates in exact rationals (Fractions), for exhaustive checks and for tying derivations/ to the torch engine."""
+"""The gates in exact rationals (Fractions), for exhaustive checks and for tying the derivations and the checks to
+the torch engine."""
 
 from __future__ import annotations
 

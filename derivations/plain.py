@@ -1,0 +1,80 @@
+"""Plain text of the Statement objects (formula.py): one Unicode line per formula, for SubStatement.text, the
+provers' counterexamples and the terminal."""
+
+from __future__ import annotations
+
+from sympy.printing.str import StrPrinter
+
+from .formula import Family, Search, Statement, domain_of
+
+PLAIN_DOMAIN = {"real": " ∈ ℝ", "positive": " > 0", "nonnegative": " ≥ 0", "nonzero": " ≠ 0",
+                "positive integer": " ∈ ℤ>0"}
+UNICODE_NAMES = {"epsilon": "ε", "ell": "ℓ", "gamma": "γ", "delta": "δ", "Delta": "Δ", "sigma": "σ", "tau": "τ"}
+
+
+
+class PlainPrinter(StrPrinter):
+    """One-line Unicode text of a formula (gates by name)."""
+
+    def _print_Symbol(self, expr):
+        stem, _, index = expr.name.partition("_")
+        return UNICODE_NAMES.get(stem, stem) + (f"_{index}" if index else "")
+
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_Relational(self, expr):
+        ops = {"==": "=", "!=": "≠", "<=": "≤", ">=": "≥", "<": "<", ">": ">"}
+        return f"{self._print(expr.lhs)} {ops[expr.rel_op]} {self._print(expr.rhs)}"
+
+    def _print_And(self, expr):
+        return " ∧ ".join(self._print(a) for a in expr.args)
+
+    def _print_Or(self, expr):
+        return "(" + " ∨ ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Function(self, expr):
+        names = {"gagg": "g_agg", "resid_u": "u", "resid_v": "v"}
+        name = type(expr).__name__
+        if name == "logs":
+            return "log s⁺" if expr.args[0] > 0 else "log s⁻"
+        if name == "pos":
+            return f"[{self._print(expr.args[0])}]₊"
+        if name == "signed":
+            return f"l({self._print(expr.args[0])})·({self._print(expr.args[1])})"
+        args = expr.args[:1] if name in ("resid_u", "resid_v") else expr.args
+        return f"{names.get(name, name)}({', '.join(self._print(a) for a in args)})"
+
+
+def plain_formula(expr) -> str:
+    """A formula as one line of Unicode text."""
+    return PlainPrinter().doprint(expr).replace("**", "^")
+
+
+def shown_statement(claim) -> tuple[Statement, str]:
+    """(the statement typeset for a claim, the family note): a Family is shown at T = claim.shown."""
+    if isinstance(claim, Family):
+        if claim.symbolic is not None:
+            return claim.symbolic, ""
+        index = getattr(claim, "index", "T")
+        return claim.build(claim.shown), f"shown for {index} = {claim.shown}; stated for every {index} ≥ {claim.t_min}"
+    return claim, ""
+
+
+def plain(claim) -> str:
+    """A claim as one line: 'for x ∈ ℝ, ε > 0: hypotheses ⇒ conclusion' (Search: its family)."""
+    if isinstance(claim, Search):
+        return claim.family
+    statement, note = shown_statement(claim)
+    domains = ", ".join(plain_formula(s) + PLAIN_DOMAIN[domain_of(s)] for s in statement.variables)
+    body = plain_formula(statement.conclusion)
+    if statement.hypotheses:
+        body = " ∧ ".join(plain_formula(h) for h in statement.hypotheses) + " ⇒ " + body
+    text = f"for {domains}: {body}" if domains else body
+    return text + (f" (≈, dropping {statement.error})" if statement.error else "") + (f" [{note}]" if note else "")
+
+
+def plain_hypotheses(condition, claim) -> str:
+    """The extra hypotheses of a condition, as text (a Family's condition at its shown T)."""
+    hyps = condition(claim.shown) if isinstance(claim, Family) else condition
+    return " ∧ ".join(plain_formula(h) for h in hyps)

@@ -1,1 +1,0 @@
-"""Environments: bandits, an enumerable tree policy, tiny-LM tasks."""

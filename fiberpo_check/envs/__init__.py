@@ -1,0 +1,1 @@
+"""Environments shared by the producers: bandits, an enumerable tree policy, tiny-LM tasks."""

@@ -1,0 +1,2 @@
+"""The vocabulary every producer and every report shares: statuses, outcomes and verdicts, claims and their
+sub-statements, findings, the check registry, audit rows and statistics types. It imports nothing above it."""

@@ -20,7 +20,7 @@ from fiberpo_check.verification.checks.exact_surrogates import (
     single_batches,
     value_and_gradient,
 )
-from fiberpo_check.verification.verdicts import Status
+from fiberpo_check.vocabulary.verdicts import Status
 
 
 @pytest.fixture(scope="module")

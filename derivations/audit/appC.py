@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..exact import frac_clip
+from fiberpo_check.engine.exact_gates import frac_clip
 from ..formula import Family, Search, Statement, clip, mean, var, variables
 from ._base import Finding, agree, check, expansion, identity, proved, row, typo
 

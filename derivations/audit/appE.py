@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..formula import Family, Statement, clip, gagg, mean, pos, var, variables
+from ..formula import Family, Statement, clip, gagg, mean, var, variables
 from ._base import Finding, check, expansion, proved, row, typo
 
 STANDARD = "a standard definition of differential geometry, restated (nothing paper-specific to check)"

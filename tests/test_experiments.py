@@ -41,6 +41,24 @@ def test_cache_reuses_results(tmp_path):
     assert cache.latest("toy", "default", tmp_path)["value"] == 1
 
 
+def test_cache_key_includes_the_code(tmp_path, monkeypatch):
+    (tmp_path / "src").mkdir()
+    module = tmp_path / "src" / "train.py"
+    module.write_text("LR = 1\n")
+    before = cache.code_hash(("src",), tmp_path)
+    assert before == cache.code_hash(("src",), tmp_path)
+    module.write_text("LR = 2\n")
+    assert cache.code_hash(("src",), tmp_path) != before
+    assert len(cache.code_hash()) == 12  # the package's own result-producing sources exist
+
+    calls = []
+    monkeypatch.setattr(cache, "code_hash", lambda: "old")
+    cache.cached("toy", {"a": 1}, lambda: calls.append(1) or {"v": 1}, tmp_path / "out")
+    monkeypatch.setattr(cache, "code_hash", lambda: "new")
+    cache.cached("toy", {"a": 1}, lambda: calls.append(1) or {"v": 2}, tmp_path / "out")
+    assert len(calls) == 2  # a code change recomputes instead of reusing
+
+
 def test_intervals():
     interval = t_interval([1.0, 2.0, 3.0])
     assert interval.mean == 2.0 and interval.low == pytest.approx(2 - 4.302653 / 3**0.5 * 1.0, rel=1e-5)

@@ -16,9 +16,8 @@ from fiberpo_check.empirical.training.bandit_exact import (
     apc_state_gain,
     closed_form,
     paper_radius,
-    profile_value,
     tv_ball_maximum,
-    tv_profile,
+    tv_breakpoints,
     tv_trpo_batch_maximum,
     tv_trpo_objective,
     tv_trpo_penalty,
@@ -114,13 +113,15 @@ def test_penalised_tv_trpo_witness_in_rationals():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_tv_profile_is_the_tv_ball_maximum_between_breakpoints(seed):
+def test_tv_ball_maximum_is_linear_between_breakpoints(seed):
     bandit = identity_bandit(1, 3, 7, seed)
     n, a, p = bandit.counts[0], bandit.advantages[0], bandit.policy[0]
-    profile = tv_profile(n, a, p)
-    for k in range(1, 40):
-        t = F(k, 16)
-        assert profile_value(profile, t) == tv_ball_maximum(n, a, p, t).value
+    radii = sorted(tv_breakpoints(n, p))
+    f = [tv_ball_maximum(n, a, p, t).value if t else 0 for t in radii]
+    for (t0, f0), (t1, f1) in zip(zip(radii, f), zip(radii[1:], f[1:])):
+        for w in (F(1, 3), F(1, 2), F(5, 7)):
+            assert tv_ball_maximum(n, a, p, t0 + w * (t1 - t0)).value == f0 + w * (f1 - f0)
+    assert tv_ball_maximum(n, a, p, radii[-1] + 1).value == f[-1]  # flat beyond the last breakpoint
 
 
 def test_batch_maximiser_beats_every_common_radius():

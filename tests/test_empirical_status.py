@@ -31,7 +31,7 @@ def status(c: Contrast) -> Status:
     (contrast(p_holm=0.078, detectable_effect=0.05), Status.NOT_REPRODUCED, ""),  # powered null after Holm
     (contrast(0.02, -0.1, 0.14, 0.7, detectable_effect=0.5), Status.INCONCLUSIVE, "no power"),
     (contrast(0.02, -0.1, 0.14, 0.7, detectable_effect=None), Status.INCONCLUSIVE, "no power"),
-    (contrast(0.02, -0.1, 0.14, 0.7, effect_of_interest=None), Status.INCONCLUSIVE, "no power"),
+    (contrast(0.02, -0.1, 0.14, 0.7, effect_of_interest=None), Status.INCONCLUSIVE, "no power statement"),
     (contrast(replication=FAILS_TO_REPLICATE), Status.INCONCLUSIVE, "did not replicate"),
     (contrast(replication=REVERSES), Status.INCONCLUSIVE, "did not replicate"),
     (contrast(replication=None), Status.INCONCLUSIVE, "no held-out"),

@@ -143,14 +143,19 @@ class Contrast:
         if not self.significant:
             if self.powered:
                 return ""
+            if self.effect_of_interest is None:
+                return "no power statement: no effect size of interest was stated"
+            if self.detectable_effect is None:
+                return (f"no power: no effect is detectable with these seeds (effect size of interest "
+                        f"{fmt(self.effect_of_interest)})")
             return (f"no power: smallest detectable effect {fmt(self.detectable_effect)} exceeds the effect size of "
                     f"interest {fmt(self.effect_of_interest)}")
         if self.replication is None:
             return "not replicated: no held-out evaluation seeds"
         if not self.replication.confirms(self.estimate):
             r = self.replication
-            return (f"did not replicate on held-out seeds {r.seeds}: {r.estimate:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}], "
-                    f"p = {r.p_value:.3g}")
+            return (f"did not replicate on held-out seeds {r.seeds}: {r.estimate:.4g} [{r.ci_low:.4g}, "
+                    f"{r.ci_high:.4g}], p = {r.p_value:.3g}")
         return ""
 
 

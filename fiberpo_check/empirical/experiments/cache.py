@@ -38,6 +38,11 @@ def pointer_path(name: str, preset: str, out_dir: Path) -> Path:
     return out_dir / f"{name}-latest-{preset}.json"
 
 
+def result_path(name: str, key: dict, out_dir: Path | None = None) -> Path:
+    """Where the result of `name` for this key (a config) and the current result-producing code is stored."""
+    return (out_dir or RESULT_DIR) / f"{name}-{config_hash({'config': key, 'code': code_hash()})}.json"
+
+
 def cached(
     name: str, config: dict, compute: Callable[[], dict], out_dir: Path | None = None, key: dict | None = None,
     preset: str | None = None,
@@ -49,8 +54,7 @@ def cached(
     that preset's latest pointer; other presets' pointers never move.
     """
     out_dir = out_dir or RESULT_DIR
-    identity = {"config": config if key is None else key, "code": code_hash()}
-    path = out_dir / f"{name}-{config_hash(identity)}.json"
+    path = result_path(name, config if key is None else key, out_dir)
     if not path.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

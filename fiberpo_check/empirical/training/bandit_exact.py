@@ -155,22 +155,12 @@ def state_tv(counts: Vector, deviation: Vector) -> Fraction:
     return sum((n * abs(d) for n, d in zip(counts, deviation)), Fraction(0)) / sum(counts)
 
 
-def tv_profile(counts: Vector, advantages: Vector, policy: Vector) -> list[tuple[Fraction, Fraction]]:
-    """(t, f(t)) at every breakpoint of f(t) = max sum n A Delta s.t. D_TV(s) <= t over one state's policies.
-
-    f is concave (a linear objective over a convex set growing with t) and linear between consecutive D_TV values of
-    the vertices of the policy simplex cut by the sign hyperplanes (the optimum moves along an edge between them)."""
+def tv_breakpoints(counts: Vector, policy: Vector) -> set[Fraction]:
+    """Radii between which f(t) = max sum n A Delta s.t. D_TV(s) <= t over one state's policies is linear: 0 and the
+    D_TV of every vertex of the policy simplex cut by the sign hyperplanes (f is concave, and its optimum moves along
+    an edge between two such vertices)."""
     beyond = 1 + sum((n / p for n, p in zip(counts, policy)), Fraction(0)) / sum(counts)  # no vertex reaches it
-    radii = sorted({Fraction(0)} | {state_tv(counts, v) for v in vertices(counts, policy, beyond)})
-    return [(t, tv_ball_maximum(counts, advantages, policy, t).value if t else Fraction(0)) for t in radii]
-
-
-def profile_value(profile: list[tuple[Fraction, Fraction]], t: Fraction) -> Fraction:
-    """f(t) by linear interpolation between breakpoints (constant beyond the last)."""
-    for (t0, f0), (t1, f1) in zip(profile, profile[1:]):
-        if t <= t1:
-            return f0 + (f1 - f0) * (t - t0) / (t1 - t0)
-    return profile[-1][1]
+    return {Fraction(0)} | {state_tv(counts, v) for v in vertices(counts, policy, beyond)}
 
 
 def batch_spread(counts: list[Vector], advantages: list[Vector]) -> Fraction:
@@ -198,26 +188,27 @@ def tv_trpo_batch_maximum(counts: list[Vector], advantages: list[Vector], policy
                           delta: Fraction) -> list[StateMaximum]:
     """Exact maximiser over real policies of the penalised sample-based TV-TRPO objective (Def D.1, eqs 67-68).
 
-    With t = max_s D_TV(s) the objective is F(t) - kappa t^2, F(t) = (1/T) sum_s f_s(t) concave piecewise linear
-    (tv_profile), so its maximum lies at a breakpoint or at a stationary point slope / (2 kappa) of a piece; each state
-    then takes its TV-ball maximiser at that t. Returns per state the value sum n A Delta and the maximising vertices."""
-    total = sum(sum(n) for n in counts)
+    With t = max_s D_TV(s) the objective is F(t) - kappa t^2, F(t) = (1/T) sum_s f_s(t) concave and linear between the
+    states' breakpoints (tv_breakpoints), so the concave objective is scanned piece by piece from t = 0 and its
+    maximum is the first piece's end or stationary point slope / (2 kappa) where it stops increasing; each state then
+    takes its TV-ball maximiser at that t. Returns per state the value sum n A Delta and the maximising vertices."""
     if batch_spread(counts, advantages) == 0:
         return [StateMaximum(Fraction(0), (tuple(Fraction(0) for _ in n),)) for n in counts]
     kappa = tv_trpo_penalty(counts, advantages, delta)
-    profiles = [tv_profile(n, a, p) for n, a, p in zip(counts, advantages, policy)]
-    radii = sorted({t for profile in profiles for t, _ in profile})
+    radii = sorted(set().union(*(tv_breakpoints(n, p) for n, p in zip(counts, policy))))
 
-    def total_gain(t: Fraction) -> Fraction:
-        return sum(profile_value(profile, t) for profile in profiles) / total
+    def maxima(t: Fraction) -> list[StateMaximum]:
+        return [tv_ball_maximum(n, a, p, t) for n, a, p in zip(counts, advantages, policy)]
 
-    candidates = set(radii)
+    def gain(t: Fraction) -> Fraction:
+        return sum(m.value for m in maxima(t)) if t else Fraction(0)
+
+    best, low = radii[-1], gain(radii[0])
     for t0, t1 in zip(radii, radii[1:]):
-        stationary = (total_gain(t1) - total_gain(t0)) / (t1 - t0) / (2 * kappa)
-        if t0 < stationary < t1:
-            candidates.add(stationary)
-    best = max(sorted(candidates), key=lambda t: total_gain(t) - kappa * t * t)
-    maxima = [tv_ball_maximum(n, a, p, best) for n, a, p in zip(counts, advantages, policy)]
-    if sum(m.value for m in maxima) != total_gain(best) * total:  # the profile's linearity, re-checked exactly
-        raise ArithmeticError(f"tv_profile: interpolated gain differs from the exact TV-ball maximum at t = {best}")
-    return maxima
+        high = gain(t1)
+        stationary = (high - low) / (t1 - t0) / (2 * kappa * sum(sum(n) for n in counts))
+        if stationary < t1:  # the objective stops increasing inside this piece (or at its start)
+            best = max(t0, stationary)
+            break
+        low = high
+    return maxima(best)

@@ -27,7 +27,8 @@ def status(c: Contrast) -> Status:
     (contrast(-0.3, -0.5, -0.1, replication=REVERSES), Status.OPPOSITE_TENDENCY, ""),
     (contrast(0.02, -0.1, 0.14, 0.7), Status.NOT_REPRODUCED, ""),
     (contrast(drifts=(0.136, 0.062)), Status.INCONCLUSIVE, "budgets not matched"),
-    (contrast(p_holm=0.078, detectable_effect=0.5), Status.INCONCLUSIVE, "no power"),  # significant alone, not after Holm
+    # significant alone, not after Holm, and underpowered
+    (contrast(p_holm=0.078, detectable_effect=0.5), Status.INCONCLUSIVE, "no power"),
     (contrast(p_holm=0.078, detectable_effect=0.05), Status.NOT_REPRODUCED, ""),  # powered null after Holm
     (contrast(0.02, -0.1, 0.14, 0.7, detectable_effect=0.5), Status.INCONCLUSIVE, "no power"),
     (contrast(0.02, -0.1, 0.14, 0.7, detectable_effect=None), Status.INCONCLUSIVE, "no power"),

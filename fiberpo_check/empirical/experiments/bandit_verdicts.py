@@ -14,8 +14,8 @@ from fiberpo_check.verification.check_registry import register
 from fiberpo_check.verification.verdicts import Outcome, SubStatement, Verdict, make_verdict, substatements_text
 
 PRODUCER = "experiments"
-EXACT_ENGINE = ("exact-rationals (every vertex of APC-Obj's linear pieces over the policy simplex; penalised TV-TRPO of "
-                "eq 67 maximised exactly over policies)")
+EXACT_ENGINE = ("exact-rationals (every vertex of APC-Obj's linear pieces over the policy simplex; penalised TV-TRPO "
+                "of eq 67 maximised exactly over policies)")
 REACH = 0.99  # first-order ascent "reaches" the maximiser when it attains this fraction of the exact gain
 
 
@@ -161,7 +161,8 @@ def identity_outcome(radii: list[str], family: dict, counterexample: str, scale:
     )
 
 
-LLM_GRID = {"delta": (Fraction(1, 10), Fraction(1, 2), Fraction(1)), "advantage": (Fraction(-1), Fraction(1, 3), Fraction(2)),
+LLM_GRID = {"delta": (Fraction(1, 10), Fraction(1, 2), Fraction(1)),
+            "advantage": (Fraction(-1), Fraction(1, 3), Fraction(2)),
             "deviation": tuple(Fraction(k, 8) for k in range(-8, 17))}
 
 
@@ -170,8 +171,8 @@ def llm_regime_outcome(bound_uses_own_entry: bool = False) -> Outcome:
     clip(r, 1 +- delta) A, checked exactly (eq 57 through apc_state_gain) on a grid of Delta, delta and A.
 
     `bound_uses_own_entry` is the negative control: the entry's own |Delta| also subtracted from its bound."""
-    failures = []
-    for delta, adv, dev in itertools.product(*LLM_GRID.values()):
+    failures, cases = [], list(itertools.product(*LLM_GRID.values()))
+    for delta, adv, dev in cases:
         counts, advantages, deviation = (Fraction(1), Fraction(0)), (adv, Fraction(0)), (dev, Fraction(0))
         gain = apc_state_gain(counts, advantages, delta - abs(dev) if bound_uses_own_entry else delta, deviation)
         if gain != adv * max(-delta, min(dev, delta)):
@@ -180,8 +181,8 @@ def llm_regime_outcome(bound_uses_own_entry: bool = False) -> Outcome:
     sizes = " x ".join(f"{len(v)} {k}" for k, v in LLM_GRID.items())
     return Outcome("exhaustive", "exact-rationals (eq 57, one sampled pair per state)",
                    f"T_s = 1, grid {sizes} (Delta in [-1, 2] step 1/8)", holds=not failures,
-                   counterexample=failures[0] if failures else "", measurements={"cases": len(list(
-                       itertools.product(*LLM_GRID.values()))), "failures": len(failures)})
+                   counterexample=failures[0] if failures else "",
+                   measurements={"cases": len(cases), "failures": len(failures)})
 
 
 def first_order_outcome(rows: list[dict]) -> Outcome:

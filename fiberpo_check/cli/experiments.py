@@ -15,7 +15,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     """Command-line options of the experiments command."""
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check experiments", description=__doc__)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default",
-                        help="sizes: quick (seconds, plumbing only), default (minutes), full (longer), gpu (a 10.7M-"
+                        help="sizes: quick (seconds, plumbing only), default (minutes), full (longer), gpu (a 11.0M-"
                              "parameter model, long answers; for --device cuda)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="evaluation seeds instead of the preset's (bandit: all; LM: first half discovery, second "

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from fiberpo_check.empirical.experiments.cache import latest, presets_with_results
 from fiberpo_check.empirical.experiments.stats import Interval
@@ -177,6 +177,8 @@ def draw_lm_calibration(out_dir: Path, preset: str = "default", allow_other: boo
         ax.axhline(cal["target"], color="k", lw=0.8, ls=":")
         ax.set(xscale="log", yscale="log", xlabel="learning rate / base", ylabel="TV per update (tj)",
                title="drift calibration")
+        ax.set_xticks(factors, [f"{f:.2g}" for f in factors])
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.legend(fontsize=6, frameon=False)
         return save_figure(fig, "exp_lm_calibration", raw["config"], out_dir=out_dir, provenance=provenance_of(raw))
 

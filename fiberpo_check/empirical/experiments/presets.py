@@ -116,7 +116,7 @@ def full() -> dict:
 
 
 def gpu() -> dict:
-    """One GPU (`--device cuda`): a 10.7M-parameter GPT (6 layers, width 384) pretrained from scratch on the three
+    """One GPU (`--device cuda`): a 11.0M-parameter GPT (6 layers, width 384) pretrained from scratch on the three
     synthetic tasks with answers of 100-600 tokens, every method under the same calibration protocol, 5 + 5 seeds."""
     cfg = full()
     lm = cfg["lm"]

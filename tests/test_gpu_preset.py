@@ -36,5 +36,6 @@ def test_gpu_preset_smallest_configuration_runs_one_step_on_cpu():
     model, scores = pretrain(PretrainConfig(**lm["pretrain"]), task, seed=0, progress=False)
     assert scores["parameters"] >= 10_000_000
     variant = lm["variants"]["fiberpo"]
-    history = train(model, RLConfig(variant["method"], variant["hyper"], **lm["rl"]), task, seed=10, progress=False)
+    rl = {**lm["rl"], "eval_every": 0}  # the greedy evaluation is the pretraining's (above)
+    history = train(model, RLConfig(variant["method"], variant["hyper"], **rl), task, seed=10, progress=False)
     assert len(history) == 1 and history[0]["tokens"] > 0 and history[0]["drift/tv_tj"] >= 0

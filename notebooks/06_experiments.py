@@ -26,7 +26,7 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fiberpo_check.empirical.experiments.cache import RESULT_DIR, config_hash
+from fiberpo_check.empirical.experiments.cache import result_path
 from fiberpo_check.empirical.experiments.experiment_verdicts import compute
 from fiberpo_check.empirical.experiments.presets import preset
 from fiberpo_check.empirical.experiments.runner import ANALYSIS_KEYS, raw_results
@@ -39,7 +39,7 @@ QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 def is_cached(name, cfg):
     """True when the preset's raw results are already under results/experiments/ (no run needed)."""
     key = cfg if name == "bandit" else {k: v for k, v in cfg.items() if k not in ANALYSIS_KEYS}
-    return (RESULT_DIR / f"{name}-{config_hash(key)}.json").exists()
+    return result_path(name, key).exists()
 
 
 def summarise(preset_name):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from fiberpo_check.empirical.experiments import cache, runner
+from fiberpo_check.empirical.experiments import cache, runner, traceable
 from fiberpo_check.empirical.experiments.lm_verdicts import emp4, rgf3, synthetic_report, synthetic_rgf3
 from fiberpo_check.empirical.experiments.presets import preset
 from fiberpo_check.vocabulary.stats import (
@@ -14,7 +14,7 @@ from fiberpo_check.vocabulary.stats import (
     paired_sign_contrast,
     t_interval,
 )
-from fiberpo_check.empirical.experiments.summaries import SeedMetrics, paired, stability, tokens_to_threshold
+from fiberpo_check.empirical.experiments.summaries import per_seed_metrics, stability, tokens_to_threshold
 from fiberpo_check.vocabulary.check_registry import checks
 from fiberpo_check.vocabulary.verdicts import Status, row_status
 
@@ -39,6 +39,24 @@ def test_cache_reuses_results(tmp_path):
     second = cache.cached("toy", {"a": 1}, compute, tmp_path, preset="default")
     assert first == second and len(calls) == 1
     assert cache.latest("toy", "default", tmp_path)["value"] == 1
+
+
+def test_cache_key_includes_the_code(tmp_path, monkeypatch):
+    (tmp_path / "src").mkdir()
+    module = tmp_path / "src" / "train.py"
+    module.write_text("LR = 1\n")
+    before = cache.code_hash(("src",), tmp_path)
+    assert before == cache.code_hash(("src",), tmp_path)
+    module.write_text("LR = 2\n")
+    assert cache.code_hash(("src",), tmp_path) != before
+    assert len(cache.code_hash()) == 12  # the package's own result-producing sources exist
+
+    calls = []
+    monkeypatch.setattr(cache, "code_hash", lambda: "old")
+    cache.cached("toy", {"a": 1}, lambda: calls.append(1) or {"v": 1}, tmp_path / "out")
+    monkeypatch.setattr(cache, "code_hash", lambda: "new")
+    cache.cached("toy", {"a": 1}, lambda: calls.append(1) or {"v": 2}, tmp_path / "out")
+    assert len(calls) == 2  # a code change recomputes instead of reusing
 
 
 def test_intervals():
@@ -85,23 +103,48 @@ def test_paired_statistics():
     assert paired_sign_contrast([1] * 6, [0] * 6).p_value < 0.05
 
 
-def test_tokens_contrast_ties_runs_that_never_reach_the_threshold():
-    def seed(tokens, reached):
-        return SeedMetrics(tokens, reached, 0.0, 0.0, 0.0, 0.0, 0.0)
-
-    first = {"0": seed(500.0, False), "1": seed(300.0, True)}
-    second = {"0": seed(510.0, False), "1": seed(400.0, False)}
-    seeds = {"fiberpo": first, "grpo": second}
-    assert paired("tokens", seeds, ("fiberpo", "grpo")).contrast.estimate == pytest.approx((0 - 100) / 2)
+def test_per_seed_metrics_token_fraction_and_heldout_gain():
+    runs = history([0.1, 0.2, 0.4, 0.5])
+    for row in runs:
+        row.update({"drift/tv_tj": 0.02, "drift/tv_mean": 0.02, "grad_clip_rate": 0.5})
+    runs[0].update({"initial_acc/mean": 0.3, "acc/mean": 0.3})
+    runs[-1]["acc/mean"] = 0.34
+    cfg = {"smoothing": 1, "threshold": 0.3, "collapse": preset("quick")["lm"]["collapse"]}
+    found = per_seed_metrics({"10": runs}, cfg)["10"]
+    assert found.token_fraction == pytest.approx(300 / 400) and found.reached
+    assert found.heldout_gain_per_1e5_tokens == pytest.approx(0.04 / 400 * 1e5)
+    assert found.drift == pytest.approx(0.02) and found.grad_clip_rate == pytest.approx(0.5)
+    never = per_seed_metrics({"10": runs}, {**cfg, "threshold": 0.9})["10"]
+    assert never.token_fraction == 1.0 and not never.reached  # never reached: the whole run (ties with another)
 
 
 def test_emp4_and_rgf3_follow_the_contrasts():
     assert row_status(emp4(synthetic_report(+1))) is Status.REPRODUCED
     assert row_status(emp4(synthetic_report(0))) is Status.NOT_REPRODUCED
     assert row_status(emp4(synthetic_report(-1))) is Status.OPPOSITE_TENDENCY
+    assert row_status(emp4(synthetic_report(+1, drift_ratio=2.0))) is Status.INCONCLUSIVE
     assert row_status(rgf3(synthetic_rgf3(-1))) is Status.REPRODUCED
     assert row_status(rgf3(synthetic_rgf3(+1))) is Status.OPPOSITE_TENDENCY
     assert all(o.contrast.scale for sub in emp4(synthetic_report(+1)) for o in sub.outcomes)
+
+
+def test_two_seed_sets_cannot_flip_a_direction_without_a_reason():
+    """Discovery seeds show the opposite tendency, the held-out seeds show nothing (and the other way round): the
+    status is inconclusive with the reason, never a directional word from one seed set."""
+    for discovery, held_out in ((-1, 0), (0, -1), (+1, -1)):
+        subs = emp4(synthetic_report(discovery, replication_sign=held_out))
+        for sub in subs:
+            (outcome,) = sub.outcomes
+            assert sub.status not in (Status.REPRODUCED, Status.OPPOSITE_TENDENCY)
+            if sub.status is Status.INCONCLUSIVE:
+                assert "did not replicate" in outcome.contrast.inconclusive_reason
+    assert {s.status for s in emp4(synthetic_report(-1, replication_sign=-1))} == {Status.OPPOSITE_TENDENCY}
+
+
+def test_holm_is_applied_across_the_claims_contrasts():
+    report = synthetic_report(+1)
+    p_values = [o.contrast.p_holm for sub in emp4(report) for o in sub.outcomes]
+    assert p_values == pytest.approx([0.001 * len(p_values)] * len(p_values))
 
 
 def test_lm_checks_are_registered_with_failing_controls():
@@ -112,14 +155,41 @@ def test_lm_checks_are_registered_with_failing_controls():
         assert Status.REFUTED not in statuses  # a miniature never refutes
 
 
+def test_seeds_replace_the_evaluation_seeds_of_both_experiments():
+    cfg = runner.with_seeds(preset("default"), [20, 21, 22, 23, 24, 25])
+    assert cfg["bandit"]["iteration"]["seeds"] == [20, 21, 22, 23, 24, 25]
+    assert cfg["lm"]["seeds"] == [20, 21, 22] and cfg["lm"]["replication_seeds"] == [23, 24, 25]
+    assert cfg["lm"]["rgf3"]["seeds"] == [20, 21, 22] and cfg["lm"]["tuning_seeds"] == [0, 1, 2]
+    with pytest.raises(ValueError, match="--seeds"):
+        runner.with_seeds(preset("default"), [20])
+
+
 def test_quick_preset_end_to_end(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "RESULT_DIR", tmp_path / "experiments")
     monkeypatch.setattr(runner, "SUMMARY_PATH", tmp_path / "summary.json")
     monkeypatch.setattr(runner, "VERDICT_PATH", tmp_path / "verdicts.json")
+    monkeypatch.setattr(runner, "COMMITTED_PRESET", "quick")  # the committed summary, written for this preset
+    monkeypatch.setattr(traceable, "REPORTS", tmp_path / "reports")
     summary = runner.run_preset("quick")
+    committed = {p.name: p.read_bytes() for p in (tmp_path / "reports").iterdir()}
+    assert set(committed) == {"experiments-quick.json", "experiments-quick.md"}
+    written = json.loads(committed["experiments-quick.json"])
+    assert set(written["lm"]["runs"]["fiberpo"]["per_seed"]) == {"10", "11", "14", "15"}
+    assert written["lm"]["calibration"]["chosen"]["gspo"]["bracketed"] in (True, False)
     assert set(summary["verdicts"]) == {"APC-6", "EMP-3", "EMP-4", "RGF-3"}
     rows = json.loads((tmp_path / "verdicts.json").read_text())
     assert {row["id"] for row in rows} == set(summary["verdicts"])
     assert len(list((tmp_path / "experiments").glob("tiny_lm-*.json"))) == 2  # result + latest pointer
     again = runner.run_preset("quick")  # second run reuses the cache
     assert again["verdicts"] == summary["verdicts"]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "reports").iterdir()} == committed  # byte-identical
+
+    monkeypatch.setattr(runner, "RUNS_DIR", tmp_path / "runs")
+    before = (tmp_path / "verdicts.json").read_bytes()
+    other = runner.run_preset("quick", seeds=[20, 21, 22, 23], only=("lm",))  # a labelled run beside, nothing replaced
+    assert (tmp_path / "verdicts.json").read_bytes() == before
+    assert (tmp_path / "runs" / "quick-seeds-20-21-22-23" / "verdicts.json").exists()
+    assert set(other["verdicts"]) == {"EMP-4", "RGF-3"}
+    assert cache.latest("tiny_lm", "quick", tmp_path / "experiments")["config"]["seeds"] == [10, 11]
+    with pytest.raises(ValueError, match="--seeds"):
+        runner.run_preset("quick", seeds=[0, 21])  # 0 is a tuning seed

@@ -29,7 +29,7 @@ from fiberpo_check.vocabulary.verdicts import DERIVATION_VERDICTS, read_verdicts
 VOCABULARY = {
     "proved", "verified-exhaustively", "holds-with-conditions", "approximate", "refuted", "inconsistent", "typo",
     "reproduced-in-miniature", "not-reproduced-in-miniature", "opposite-tendency-in-miniature",
-    "supported-under-metric", "not-supported-under-metric", "not-yet-checked",
+    "supported-under-metric", "not-supported-under-metric", "inconclusive-in-miniature", "not-yet-checked",
 }
 
 

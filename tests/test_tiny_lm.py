@@ -153,7 +153,7 @@ def test_rl_loop_logs_named_diagnostics(pretrained, method, hyper):
     assert set(scores) >= {f"acc/{d}" for d in DOMAINS} | {"acc/exact"}
     history = train(model, rl_config(method, hyper), TASK, seed=1, progress=False)
     keys = {"tokens", "reward/mean", "entropy", "grad_norm", "ratio/mean", "response_length", "drift/tv_mean",
-            "drift/tv_tj", "drift/kl_tj", "clip/frac", "acc/mean"}
+            "drift/tv_tj", "drift/kl_tj", "clip/frac", "acc/mean", "grad_clip_rate"}
     assert keys | {f"reward/{d}" for d in DOMAINS} <= set(history[-1])
     assert history[1]["tokens"] > history[0]["tokens"] > 0
     if method.startswith("fiberpo"):  # every base gate: the three regimes' fractions of trajectories sum to 1
@@ -162,14 +162,17 @@ def test_rl_loop_logs_named_diagnostics(pretrained, method, hyper):
             assert sum(fractions) == pytest.approx(1.0)
 
 
-def test_rl_is_deterministic_and_the_previous_loop_gives_the_same_run(pretrained):
+def test_rl_is_deterministic_and_the_prior_loops_give_the_same_run(pretrained):
     model, _ = pretrained
     config = rl_config("fiberpo", {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}, epochs=2, steps=3)
     first = train(model, config, TASK, seed=3, progress=False)
     assert first == train(model, config, TASK, seed=3, progress=False)
-    previous = train(model, rl_config("fiberpo", config.hyper, epochs=2, steps=3, previous_loop=True), TASK, seed=3,
-                     progress=False)
-    assert same_history(first, previous)  # float32 rounding apart, the same run
+    for loop in ("prior", "uncached"):
+        previous = train(model, rl_config("fiberpo", config.hyper, epochs=2, steps=3, loop=loop), TASK, seed=3,
+                         progress=False)
+        assert same_history(first, previous)  # float32 rounding apart, the same run
+    with pytest.raises(ValueError, match="loop"):
+        rl_config("fiberpo", config.hyper, loop="fast")
     assert first[-1]["drift/tv_tj"] > 1e-4  # the updates moved the policy, so agreeing histories say something
     changed = train(model, rl_config("fiberpo", config.hyper, epochs=2, steps=3, lr=3e-3), TASK, seed=3, progress=False)
     assert not same_history(first, changed)  # the comparison does see a different run

@@ -7,6 +7,7 @@ import pytest
 from fiberpo_check.vocabulary.verdicts import (
     Contrast,
     Outcome,
+    Replication,
     Status,
     SubStatement,
     combine,
@@ -18,7 +19,10 @@ from fiberpo_check.vocabulary.verdicts import (
 
 
 def contrast(estimate, low, high, p):
-    return Contrast("tokens to threshold", 1, estimate, low, high, p, "0.4M params, 5 seeds, 200 steps", True)
+    """A matched, powered contrast that replicates in its own direction."""
+    return Contrast("tokens to threshold", 1, estimate, low, high, p, "0.4M params, 5 seeds, 200 steps", (0.01, 0.011),
+                    replication=Replication(estimate, low, high, p, 5, "5-9"), detectable_effect=0.1,
+                    effect_of_interest=0.2)
 
 
 PROVED = Outcome("proof", "sympy", "all T", holds=True)

@@ -22,7 +22,7 @@ from torch.profiler import profile
 
 from fiberpo_check.envs.tiny_lm.tasks import TaskConfig
 from fiberpo_check.empirical.training.lm_pretrain import PretrainConfig, pretrain
-from fiberpo_check.empirical.training.lm_rl import RLConfig, train
+from fiberpo_check.empirical.training.lm_rl import LOOPS, RLConfig, train
 from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER
 from fiberpo_check.losses import (
     compute_policy_loss_fiberpo,
@@ -166,34 +166,35 @@ def same_history(first: list[dict], second: list[dict], rtol: float = 1e-4) -> b
 
 
 def rl_tokens_per_second(lm: dict, steps: int = 2, repeats: int = 3, warmup: int = 1) -> dict:
-    """RL tokens/s of `steps` FiberPO steps of an LM preset (its task, pretrained model and RL settings), the loop as it
-    is against the previous loop (RLConfig.previous_loop: full-prefix recompute per token, a separate teacher-forced
-    pass for the rollout log-probs, tensor-by-tensor Adam): same process, same model, same seed (so the same tokens),
-    interleaved rounds; the speed-up is the median per-round time ratio."""
+    """RL tokens/s of `steps` FiberPO steps of an LM preset (its task, pretrained model and RL settings) for the loop as
+    it is (RLConfig.loop "current") against the loop before the speed-up ("prior": KV-cached generation, a separate
+    teacher-forced pass for the rollout log-probs, padded minibatches, tensor-by-tensor Adam) and against that loop
+    without the KV cache ("uncached"): same process, model and seed (so the same tokens), interleaved rounds; each
+    speed-up is the median per-round time ratio."""
     task = TaskConfig(**lm["task"])
     model, scores = pretrain(PretrainConfig(**lm["pretrain"]), task, seed=0, progress=False)
     settings = {**lm["rl"], "steps": steps, "eval_every": 0}
     hyper = dict(FIBERPO_HYPER)
     histories = {}
 
-    def step(previous_loop: bool) -> Callable[[], None]:
+    def step(loop: str) -> Callable[[], None]:
         def run() -> None:
-            config = RLConfig("fiberpo", hyper, **settings, previous_loop=previous_loop)
-            histories[previous_loop] = train(model, config, task, seed=0, progress=False)
+            histories[loop] = train(model, RLConfig("fiberpo", hyper, **settings, loop=loop), task, seed=0,
+                                    progress=False)
 
         return run
 
-    times = round_times({False: step(False), True: step(True)}, repeats, warmup)
-    tokens = histories[False][-1]["tokens"]
+    times = round_times({loop: step(loop) for loop in LOOPS}, repeats, warmup)
+    tokens = histories["current"][-1]["tokens"]
     return {
         "task": asdict(task),
         "parameters": scores["parameters"],
         "rl_steps": steps,
         "rl_tokens": tokens,
-        "mean_response_length": statistics.mean(row["response_length"] for row in histories[False]),
-        "tokens_per_s_new": round(tokens / (statistics.median(times[False]) / 1e3), 1),
-        "tokens_per_s_previous": round(tokens / (statistics.median(times[True]) / 1e3), 1),
-        "speedup": round(paired_ratio(times[True], times[False]), 2),
-        "same_run": same_history(histories[False], histories[True]),
+        "mean_response_length": statistics.mean(row["response_length"] for row in histories["current"]),
+        "tokens_per_s": {loop: round(tokens / (statistics.median(times[loop]) / 1e3), 1) for loop in LOOPS},
+        "speedup_vs_prior": round(paired_ratio(times["prior"], times["current"]), 2),
+        "speedup_vs_uncached": round(paired_ratio(times["uncached"], times["current"]), 2),
+        "same_run": all(same_history(histories["current"], histories[loop]) for loop in LOOPS),
         "rounds": repeats,
     }

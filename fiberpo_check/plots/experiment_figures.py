@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from fiberpo_check.empirical.experiments.cache import latest, presets_with_results
 from fiberpo_check.vocabulary.stats import Interval
@@ -37,14 +37,9 @@ def provenance_of(found: dict) -> Provenance:
 
 def variant_labels(names: list[str], variants: dict) -> dict[str, str]:
     """Readable legend labels for run names: the method, plus its hyperparameters when it appears twice."""
-    methods = [variants[name.removeprefix("stress/")]["method"] for name in names]
-    labels = {}
-    for name, method in zip(names, methods):
-        stress = name.startswith("stress/")
-        twins = sum(m == method and n.startswith("stress/") == stress for n, m in zip(names, methods))
-        hyper = variants[name.removeprefix("stress/")].get("hyper") if twins > 1 else None
-        labels[name] = ("stress: " if stress else "") + method_label(method, hyper)
-    return labels
+    methods = [variants[name]["method"] for name in names]
+    return {name: method_label(method, variants[name].get("hyper") if methods.count(method) > 1 else None)
+            for name, method in zip(names, methods)}
 
 
 def band(ax, x, runs: np.ndarray, color: str, label: str) -> None:
@@ -138,7 +133,7 @@ def draw_curves(raw: dict, names: list[str], figure: str, out_dir: Path) -> list
         labels = variant_labels(names, cfg["variants"])
         for index, name in enumerate(names):
             runs = raw["histories"][name]
-            method = cfg["variants"][name.removeprefix("stress/")]["method"]
+            method = cfg["variants"][name]["method"]
             style = "--" if seen.get(method) else "-"
             seen[method] = seen.get(method, 0) + 1
             tokens = np.mean([[row["tokens"] for row in h] for h in runs.values()], axis=0)
@@ -158,21 +153,34 @@ def draw_curves(raw: dict, names: list[str], figure: str, out_dir: Path) -> list
     needs="experiments", claims=("EMP-4",),
 )
 def draw_lm_curves(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
-    """Learning curves of the standard runs."""
+    """Learning curves of every method at its calibrated learning rate (discovery and replication seeds)."""
     raw = results("tiny_lm", preset, allow_other)
-    names = [name for name in raw["histories"] if not name.startswith("stress/")]
-    return draw_curves(raw, names, "exp_lm_learning_curves", out_dir)
+    return draw_curves(raw, list(raw["histories"]), "exp_lm_learning_curves", out_dir)
 
 
 @register(
-    "exp_lm_stress", "Tiny-LM RL under stress (larger step, more epochs): where a collapse would show",
+    "exp_lm_calibration", "Tiny-LM RL: measured drift per update against the learning rate, per method (tuning seeds)",
     needs="experiments", claims=("EMP-4",),
 )
-def draw_lm_stress(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
-    """Learning curves of the stress runs."""
+def draw_lm_calibration(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
+    """Drift per update (mean over tuning seeds) at every learning-rate factor; the target and each chosen point."""
     raw = results("tiny_lm", preset, allow_other)
-    names = [name for name in raw["histories"] if name.startswith("stress/")]
-    return draw_curves(raw, names, "exp_lm_stress", out_dir)
+    cal = raw["calibration"]
+    with paper_style():
+        fig, ax = new_figure("one-column")
+        for index, (name, chosen) in enumerate(cal["chosen"].items()):
+            color = variant_color(name, raw["config"]["variants"][name]["method"], index)
+            factors = [float(f) for f in chosen["grid"]]
+            ax.plot(factors, list(chosen["grid"].values()), marker="o", ms=3, color=color,
+                    label=method_label(raw["config"]["variants"][name]["method"]))
+            ax.scatter([chosen["lr_factor"]], [chosen["drift"]], s=40, facecolors="none", edgecolors=color)
+        ax.axhline(cal["target"], color="k", lw=0.8, ls=":")
+        ax.set(xscale="log", yscale="log", xlabel="learning rate / base", ylabel="TV per update (tj)",
+               title="drift calibration")
+        ax.set_xticks(factors, [f"{f:.2g}" for f in factors])
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.legend(fontsize=6, frameon=False)
+        return save_figure(fig, "exp_lm_calibration", raw["config"], out_dir=out_dir, provenance=provenance_of(raw))
 
 
 @register(

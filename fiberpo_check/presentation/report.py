@@ -35,6 +35,7 @@ STATUS_COLORS = {
     "opposite-tendency-in-miniature": "#f4a582",
     "supported-under-metric": "#a6dba0",
     "not-supported-under-metric": "#fdae61",
+    "inconclusive-in-miniature": "#d9d9d9",
     "not-yet-checked": "#e0e0e0",
 }
 UNKNOWN_STATUS = "#ffffff"  # a status outside the vocabulary shows white with a dashed border

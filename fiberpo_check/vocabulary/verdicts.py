@@ -32,6 +32,7 @@ class Status(str, Enum):
     OPPOSITE_TENDENCY = "opposite-tendency-in-miniature"
     NOT_REPRODUCED = "not-reproduced-in-miniature"
     NOT_SUPPORTED = "not-supported-under-metric"
+    INCONCLUSIVE = "inconclusive-in-miniature"  # a run that decides nothing (its reason is in the evidence)
     NOT_YET_CHECKED = "not-yet-checked"
     SUPPORTED = "supported-under-metric"
     REPRODUCED = "reproduced-in-miniature"
@@ -69,8 +70,27 @@ def worst(statuses) -> Status:
 
 
 @dataclass(frozen=True)
+class Replication:
+    """The same contrast measured again on held-out evaluation seeds that no tuning touched."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+    seeds: str
+
+    def confirms(self, estimate: float) -> bool:
+        """Significant at ALPHA with the interval excluding 0 on the side of `estimate`."""
+        return self.p_value < ALPHA and (self.ci_low > 0 if estimate > 0 else self.ci_high < 0)
+
+
+@dataclass(frozen=True)
 class Contrast:
-    """An empirical contrast: the claimed direction of an effect, its estimate, confidence interval and p-value."""
+    """An empirical contrast: the claimed direction of an effect, its estimate, confidence interval and p-value on the
+    discovery seeds, the Holm-adjusted p over the claim's contrasts, its replication on held-out seeds, the measured
+    per-update drift of each compared run, and the power statement (smallest detectable effect against the stated
+    effect size of interest)."""
 
     metric: str
     claimed_sign: int  # +1: the claim says the effect is positive; −1: negative
@@ -79,17 +99,79 @@ class Contrast:
     ci_high: float
     p_value: float
     scale: str  # parameters, response length, seeds, steps
-    matched_budgets: bool
-    detectable_effect: float | None = None  # power statement: smallest effect the run could have detected
+    drifts: tuple[float, ...] = ()  # measured mean per-update drift of each compared run (empty: one run vs a bound)
+    drift_tolerance: float = 1.5  # budgets match when max/min of the drifts is at most this
+    p_holm: float | None = None  # Holm-adjusted over the claim's contrasts (None: a single contrast)
+    replication: Replication | None = None
+    detectable_effect: float | None = None  # smallest effect the discovery seeds detect with power 0.8
+    effect_of_interest: float | None = None  # the smallest effect that would matter, stated before the run
 
     def __post_init__(self) -> None:
         if self.claimed_sign not in (1, -1):
             raise ValueError(f"claimed_sign: {self.claimed_sign!r} must be +1 or -1")
+        if any(not d > 0 for d in self.drifts):
+            raise ValueError(f"drifts: {self.drifts!r} must be positive measured drifts")
+        object.__setattr__(self, "drifts", tuple(self.drifts))
+
+    @property
+    def matched_budgets(self) -> bool:
+        """The compared runs' measured drifts lie within drift_tolerance of each other (trivially for one run)."""
+        return not self.drifts or max(self.drifts) / min(self.drifts) <= self.drift_tolerance
+
+    @property
+    def p_decision(self) -> float:
+        """The p-value the decision reads: Holm-adjusted when the claim has several contrasts."""
+        return self.p_value if self.p_holm is None else self.p_holm
 
     @property
     def significant(self) -> bool:
-        """p < ALPHA and the confidence interval excludes 0."""
-        return self.p_value < ALPHA and (self.ci_low > 0 or self.ci_high < 0)
+        """Adjusted p < ALPHA and the confidence interval excludes 0."""
+        return self.p_decision < ALPHA and (self.ci_low > 0 or self.ci_high < 0)
+
+    @property
+    def powered(self) -> bool:
+        """The discovery seeds could detect the stated effect of interest (detectable effect <= effect of interest)."""
+        return (self.detectable_effect is not None and self.effect_of_interest is not None
+                and self.detectable_effect <= self.effect_of_interest)
+
+    @property
+    def inconclusive_reason(self) -> str:
+        """Why no directional or null word is allowed ("" when one is)."""
+        if not self.matched_budgets:
+            return (f"budgets not matched: measured drift per update {', '.join(f'{d:.3g}' for d in self.drifts)} "
+                    f"differ by more than x{self.drift_tolerance:g}")
+        if not self.significant:
+            if self.powered:
+                return ""
+            if self.effect_of_interest is None:
+                return "no power statement: no effect size of interest was stated"
+            if self.detectable_effect is None:
+                return (f"no power: no effect is detectable with these seeds (effect size of interest "
+                        f"{fmt(self.effect_of_interest)})")
+            return (f"no power: smallest detectable effect {fmt(self.detectable_effect)} exceeds the effect size of "
+                    f"interest {fmt(self.effect_of_interest)}")
+        if self.replication is None:
+            return "not replicated: no held-out evaluation seeds"
+        if not self.replication.confirms(self.estimate):
+            r = self.replication
+            return (f"did not replicate on held-out seeds {r.seeds}: {r.estimate:.4g} [{r.ci_low:.4g}, "
+                    f"{r.ci_high:.4g}], p = {r.p_value:.3g}")
+        return ""
+
+
+def fmt(value: float | None) -> str:
+    """A number to 4 significant digits, or 'none' (nothing stated or nothing detectable)."""
+    return "none" if value is None else f"{value:.4g}"
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm step-down adjusted p-values, in the input order (monotone, capped at 1)."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted, running = [0.0] * len(p_values), 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
 
 
 @dataclass(frozen=True)
@@ -131,6 +213,8 @@ def decide(outcome: Outcome) -> Status:
     """The status one outcome supports (the rules of SPEC §2, in order)."""
     if outcome.method == "empirical":
         contrast = outcome.contrast
+        if contrast.inconclusive_reason:
+            return Status.INCONCLUSIVE
         if not contrast.significant:
             return Status.NOT_REPRODUCED
         agrees = (contrast.estimate > 0) == (contrast.claimed_sign > 0)
@@ -198,8 +282,16 @@ def outcome_text(outcome: Outcome) -> str:
         parts.append(f"intended reading: {outcome_text(outcome.intended)}")
     if outcome.contrast is not None:
         c = outcome.contrast
-        parts.append(f"{c.metric}: {c.estimate:.4g} [{c.ci_low:.4g}, {c.ci_high:.4g}], p = {c.p_value:.3g}, "
-                     f"claimed sign {c.claimed_sign:+d}, {c.scale}, budgets matched: {c.matched_budgets}")
+        parts.append(f"{c.metric}: {c.estimate:.4g} [{c.ci_low:.4g}, {c.ci_high:.4g}], p = {c.p_value:.3g}"
+                     + (f" (Holm {c.p_holm:.3g})" if c.p_holm is not None else "")
+                     + f", claimed sign {c.claimed_sign:+d}, {c.scale}, budgets matched: {c.matched_budgets}, "
+                     f"detectable effect {fmt(c.detectable_effect)} vs effect of interest {fmt(c.effect_of_interest)}")
+        if c.replication is not None:
+            r = c.replication
+            parts.append(f"replication on seeds {r.seeds}: {r.estimate:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}], "
+                         f"p = {r.p_value:.3g}")
+        if c.inconclusive_reason:
+            parts.append(f"inconclusive: {c.inconclusive_reason}")
     if outcome.measurements:
         parts.append(", ".join(f"{k} = {format_measurement(v)}" for k, v in sorted(outcome.measurements.items())))
     return "; ".join(parts)
@@ -267,7 +359,10 @@ def outcome_from_dict(row: dict) -> Outcome:
     if row.get("intended") is not None:
         row["intended"] = outcome_from_dict(row["intended"])
     if row.get("contrast") is not None:
-        row["contrast"] = Contrast(**row["contrast"])
+        contrast = dict(row["contrast"])
+        if contrast.get("replication") is not None:
+            contrast["replication"] = Replication(**contrast["replication"])
+        row["contrast"] = Contrast(**contrast)
     return Outcome(**row)
 
 

@@ -3,6 +3,7 @@ fractional multiplicities, first-order ascent, sampled batches, T_s = 1, and tra
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import torch
@@ -42,31 +43,34 @@ def radii(bandit: RationalBandit, cfg: dict) -> dict[str, tuple[Fraction, float 
     return found
 
 
-def describe(bandit: RationalBandit, state: int, delta: Fraction, found, closed) -> str:
+def describe(bandit: RationalBandit, state: int, delta: Fraction, apc, tv, closed) -> str:
     """One state's exact case, printed so a reader can check it by hand."""
     def vec(values) -> str:
         return "(" + ", ".join(str(v) for v in values) + ")"
 
     return (f"n = {vec(bandit.counts[state])}, pi_old = {vec(bandit.policy[state])}, A = "
             f"{vec(bandit.advantages[state])}, delta = {delta}: Thm D.3 closed form Delta = "
-            f"{vec(closed) if closed else 'tied'}, APC-Obj maximiser over policies Delta = {vec(found.least_norm)}")
+            f"{vec(closed) if closed else 'tied'}, APC-Obj maximiser over policies Delta = {vec(apc.least_norm)}, "
+            f"penalised TV-TRPO (eq 67) maximiser over policies Delta = {vec(tv.least_norm)}")
 
 
-def compare_state(bandit: RationalBandit, state: int, delta: Fraction, apc_scale: int = 1) -> dict:
-    """Exact APC-Obj and TV-TRPO maximisers of one state against Thm D.3's closed form (`apc_scale` != 1 is the
-    negative control: APC-Obj maximised at apc_scale x delta)."""
-    counts, adv = bandit.counts[state], bandit.advantages[state]
-    closed = closed_form(counts, adv, delta)
-    apc = exact_maxima(RationalBandit((counts,), (adv,), (bandit.policy[state],)), apc_scale * delta, "apc")[0]
-    tv = exact_maxima(RationalBandit((counts,), (adv,), (bandit.policy[state],)), delta, "tv_trpo")[0]
-    return {
-        "closed_form_policy": closed is not None and min(closed) >= -1,
-        "apc_is_closed_form": apc.argmax == (closed,),
-        "apc_is_tv_trpo_over_policies": apc.least_norm == tv.least_norm,
-        "gain_apc": apc.value,
-        "gain_closed_form": apc_state_gain(counts, adv, delta, closed) if closed else None,
-        "case": describe(bandit, state, delta, apc, closed),
-    }
+def compare_batch(bandit: RationalBandit, delta: Fraction, apc_scale: int = 1) -> list[dict]:
+    """Per state: exact APC-Obj maximiser against the exact penalised TV-TRPO maximiser of the whole batch (eqs 67-68)
+    and Thm D.3's closed form (`apc_scale` != 1 is the negative control: APC-Obj maximised at apc_scale x delta)."""
+    apc = exact_maxima(bandit, apc_scale * delta, "apc")
+    tv = exact_maxima(bandit, delta, "tv_trpo")
+    rows = []
+    for state, (counts, adv) in enumerate(zip(bandit.counts, bandit.advantages)):
+        closed = closed_form(counts, adv, delta)
+        rows.append({
+            "closed_form_policy": closed is not None and min(closed) >= -1,
+            "apc_is_closed_form": apc[state].argmax == (closed,),
+            "apc_is_tv_trpo_over_policies": apc[state].least_norm == tv[state].least_norm,
+            "gain_apc": apc[state].value,
+            "gain_closed_form": apc_state_gain(counts, adv, delta, closed) if closed else None,
+            "case": describe(bandit, state, delta, apc[state], tv[state], closed),
+        })
+    return rows
 
 
 def identity_rows(cfg: dict, fractional: bool = False) -> list[dict]:
@@ -77,42 +81,46 @@ def identity_rows(cfg: dict, fractional: bool = False) -> list[dict]:
     for seed in tqdm(range(problems), desc=f"bandit exact ({name} n)", leave=False):
         bandit = identity_bandit(cfg["states"], cfg["arms"], cfg["pulls"], seed, fractional=fractional)
         for radius, (delta, gamma) in radii(bandit, cfg).items():
-            states = [compare_state(bandit, s, delta, cfg.get("apc_radius_scale", 1)) for s in range(cfg["states"])]
-            failing = [s for s in states if not s["apc_is_closed_form"]]
+            states = compare_batch(bandit, delta, cfg.get("apc_radius_scale", 1))
+            failing = [s for s in states if not s["apc_is_tv_trpo_over_policies"]]
             rows.append({
                 "family": name, "seed": seed, "radius": radius, "gamma": gamma, "delta": float(delta),
                 "delta_exact": str(delta),
                 "two_min_policy": float(2 * min(min(p) for p in bandit.policy)),
                 "closed_form_policy": all(s["closed_form_policy"] for s in states),
-                "apc_is_closed_form": not failing,
+                "apc_is_closed_form": all(s["apc_is_closed_form"] for s in states),
                 "apc_is_tv_trpo_over_policies": all(s["apc_is_tv_trpo_over_policies"] for s in states),
                 "gain_ratio_closed_form": float(sum(s["gain_closed_form"] or 0 for s in states)
                                                 / sum(s["gain_apc"] for s in states)),
-                "case": failing[0]["case"] if failing else "",
+                "case": (failing or [s for s in states if not s["apc_is_closed_form"]] or [{"case": ""}])[0]["case"],
             })
     return rows
 
 
-def minimal_counterexample(gammas: list[float], max_pulls: int = 6) -> str:
-    """The smallest two-armed state (fewest pulls, then smallest rewards) where Thm D.10 fails at a configured gamma."""
-    for pulls in range(2, max_pulls + 1):
-        for first in range(1, pulls):
-            for reward in range(1, 4):
-                bandit = identity_bandit_from(Fraction(first), Fraction(pulls - first), Fraction(reward))
-                for gamma in sorted(gammas, reverse=True):
-                    delta = paper_radius(bandit.counts, bandit.advantages, Fraction(str(gamma)))
-                    row = compare_state(bandit, 0, delta)
-                    if not row["apc_is_closed_form"]:
-                        return f"gamma = {gamma}: {row['case']}"
+def minimal_counterexample(gammas: list[float], max_pulls: int = 5) -> str:
+    """The smallest one-state bandit (fewest arms, then pulls, then smallest integer rewards) where APC-Obj's and
+    penalised TV-TRPO's maximisers over policies differ at a configured gamma (paper's radius)."""
+    for arms in (2, 3):
+        for pulls in range(arms, max_pulls + 1):
+            for cuts in itertools.combinations(range(1, pulls), arms - 1):
+                counts = tuple(Fraction(b - a) for a, b in zip((0, *cuts), (*cuts, pulls)))
+                for rewards in itertools.product(range(3), repeat=arms):
+                    if len(set(rewards)) < 2:
+                        continue
+                    bandit = one_state_bandit(counts, tuple(map(Fraction, rewards)))
+                    for gamma in sorted(gammas, reverse=True):
+                        delta = paper_radius(bandit.counts, bandit.advantages, Fraction(str(gamma)))
+                        row = compare_batch(bandit, delta)[0]
+                        if not row["apc_is_tv_trpo_over_policies"]:
+                            return f"gamma = {gamma}: {row['case']}"
     return ""
 
 
-def identity_bandit_from(n1: Fraction, n2: Fraction, reward: Fraction) -> RationalBandit:
-    """One state, two arms pulled n1 and n2 times, mean rewards (reward, 0), pi_old = n / T_s, A centred."""
-    total = n1 + n2
-    pi = (n1 / total, n2 / total)
-    value = pi[0] * reward
-    return RationalBandit(((n1, n2),), ((reward - value, -value),), (pi,))
+def one_state_bandit(counts: tuple[Fraction, ...], rewards: tuple[Fraction, ...]) -> RationalBandit:
+    """One state, arms pulled `counts` times with mean rewards `rewards`, pi_old = n / T_s, A centred ((65), (66))."""
+    pi = tuple(n / sum(counts) for n in counts)
+    value = sum(p * r for p, r in zip(pi, rewards))
+    return RationalBandit((counts,), (tuple(r - value for r in rewards),), (pi,))
 
 
 def first_order_rows(cfg: dict) -> list[dict]:
@@ -149,7 +157,8 @@ def first_order_rows(cfg: dict) -> list[dict]:
 
 
 def sampled_rows(cfg: dict) -> list[dict]:
-    """Finite pulls ((65) approximate): exact APC-Obj maximiser over policies against TV-TRPO's, and against Thm D.3."""
+    """Finite pulls ((65) approximate): exact APC-Obj maximiser over policies against penalised TV-TRPO's (eqs 67-68)
+    and against Thm D.3's closed form."""
     rows = []
     delta = Fraction(str(cfg["sample_delta"]))
     for pulls in tqdm(cfg["sample_sizes"], desc="bandit sampled", leave=False):
@@ -166,6 +175,7 @@ def sampled_rows(cfg: dict) -> list[dict]:
                 "pulls": pulls, "seed": seed,
                 "apc_is_tv_trpo_over_policies": all(a.least_norm == t.least_norm for a, t in zip(apc, tv)),
                 "dist_apc_tv_trpo": relative_distance(sample, apc_update, as_tensor([m.least_norm for m in tv])),
+                "apc_is_closed_form": all(a.argmax == (c,) for a, c in zip(apc, closed)),
                 "dist_apc_closed_form": relative_distance(
                     sample, apc_update, as_tensor([c or (Fraction(0),) * cfg["arms"] for c in closed])),
                 "unpulled_arms": int((sample.counts == 0).sum()),

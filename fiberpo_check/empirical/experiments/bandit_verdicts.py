@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass, replace
+from fractions import Fraction
 
 import numpy as np
-import sympy
 
 from fiberpo_check.vocabulary.stats import Interval, t_interval
+from fiberpo_check.empirical.training.bandit_exact import apc_state_gain
 from fiberpo_check.vocabulary.check_registry import register
 from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement, Verdict, make_verdict, substatements_text
 
 PRODUCER = "experiments"
-EXACT_ENGINE = "exact-rationals (every vertex of APC-Obj's linear pieces over the policy simplex)"
+EXACT_ENGINE = ("exact-rationals (every vertex of APC-Obj's linear pieces over the policy simplex; penalised TV-TRPO "
+                "of eq 67 maximised exactly over policies)")
 REACH = 0.99  # first-order ascent "reaches" the maximiser when it attains this fraction of the exact gain
 
 
@@ -27,13 +30,16 @@ class RadiusSummary:
     closed_form_policy: int
     apc_is_closed_form_when_policy: int
     apc_is_tv_trpo_over_policies: int
+    apc_is_tv_trpo_when_policy: int
     case: str
 
 
 @dataclass(frozen=True)
 class SampledSummary:
-    """Sampled pulls ((65) approximate) at one pull count: distance of the exact maximiser to Thm D.3's update."""
+    """Sampled pulls ((65) approximate) at one pull count: distance of APC-Obj's exact maximiser to penalised TV-TRPO's
+    (eq 67) and to Thm D.3's update."""
 
+    dist_tv_trpo: Interval
     dist_closed_form: Interval
     apc_is_tv_trpo_frac: float
     unpulled_arms: float
@@ -82,6 +88,7 @@ def bandit_summary(result: dict) -> BanditSummary:
         minimal_counterexample=result["minimal_counterexample"],
         first_order=result["first_order"],
         sampled={pulls: SampledSummary(
+            dist_tv_trpo=t_interval([r["dist_apc_tv_trpo"] for r in rows]),
             dist_closed_form=t_interval([r["dist_apc_closed_form"] for r in rows]),
             apc_is_tv_trpo_frac=float(np.mean([r["apc_is_tv_trpo_over_policies"] for r in rows])),
             unpulled_arms=float(np.mean([r["unpulled_arms"] for r in rows])),
@@ -99,15 +106,17 @@ def bandit_summary(result: dict) -> BanditSummary:
 
 
 def radius_summary(rows: list[dict]) -> RadiusSummary:
-    """One radius of the identity family: how many bandits match Thm D.3, and the first failing case."""
+    """One radius of the identity family: how many bandits match Thm D.3, and the first failing case (APC-Obj against
+    penalised TV-TRPO first, then against the closed form)."""
     policy = [r for r in rows if r["closed_form_policy"]]
-    failing = [r for r in rows if not r["apc_is_closed_form"]]
+    failing = [r for r in rows if r["case"]]
     return RadiusSummary(
         gamma=rows[0]["gamma"], delta=t_interval([r["delta"] for r in rows]), cases=len(rows),
         apc_is_closed_form=sum(r["apc_is_closed_form"] for r in rows),
         closed_form_policy=len(policy),
         apc_is_closed_form_when_policy=sum(r["apc_is_closed_form"] for r in policy),
         apc_is_tv_trpo_over_policies=sum(r["apc_is_tv_trpo_over_policies"] for r in rows),
+        apc_is_tv_trpo_when_policy=sum(r["apc_is_tv_trpo_over_policies"] for r in policy),
         case=failing[0]["case"] if failing else "",
     )
 
@@ -121,42 +130,59 @@ def paired(method: np.ndarray, reference: np.ndarray, gap: float) -> ReturnContr
 
 def identity_outcome(radii: list[str], family: dict, counterexample: str, scale: dict, domain_note: str,
                      condition_family: dict | None = None, condition: str = "") -> Outcome:
-    """Exhaustive outcome: the exact APC-Obj maximiser equals Thm D.3's update in every case of the named radii.
+    """Exhaustive outcome: the exact APC-Obj maximiser over policies equals the exact penalised TV-TRPO maximiser over
+    policies (eq 67) and Thm D.3's update in every case of the named radii.
 
     When it does not, the outcome names the condition (the closed form is a policy, and for `condition_family`,
     integer multiplicities) and whether the statement held in every case satisfying it."""
     rows = [family[r] for r in radii if r in family]
     cases = sum(r.cases for r in rows)
     equal = sum(r.apc_is_closed_form for r in rows)
+    same_as_tv = sum(r.apc_is_tv_trpo_over_policies for r in rows)
     under = condition_family or family
     kept = [under[r] for r in radii if r in under]
-    condition_holds = all(r.apc_is_closed_form_when_policy == r.closed_form_policy for r in kept)
+    condition_holds = all(r.apc_is_closed_form_when_policy == r.closed_form_policy == r.apc_is_tv_trpo_when_policy
+                          for r in kept)
     return Outcome(
         "exhaustive", EXACT_ENGINE,
         f"{cases // max(len(rows), 1)} bandits x {scale['states']} states x {scale['arms']} arms, {domain_note}, "
         f"radii {', '.join(radii)}",
-        holds=equal == cases,
+        holds=equal == cases == same_as_tv,
         counterexample=counterexample or next((r.case for r in rows if r.case), ""),
         condition=condition or "the closed form is a policy: delta <= 2 min_a pi_old(a|s) (r >= 0)",
         condition_holds=condition_holds,
         measurements={"cases": cases, "apc_is_closed_form": equal,
                       "closed_form_policy": sum(r.closed_form_policy for r in rows),
-                      "apc_is_tv_trpo_over_policies": sum(r.apc_is_tv_trpo_over_policies for r in rows),
+                      "apc_is_tv_trpo_over_policies": same_as_tv,
                       "per_radius": {r: {"cases": family[r].cases, "apc_is_closed_form": family[r].apc_is_closed_form,
+                                         "apc_is_tv_trpo_over_policies": family[r].apc_is_tv_trpo_over_policies,
                                          "closed_form_policy": family[r].closed_form_policy}
                                      for r in radii if r in family}},
     )
 
 
-def llm_regime_outcome() -> Outcome:
-    """T_s = 1: the clip bound T_s delta - sum_a' (n_a' - [a' = a]) |Delta_a'| is delta, and M(s) = 0 (SymPy)."""
-    deviation, delta = sympy.symbols("Delta delta", real=True)
-    adv = sympy.symbols("A", real=True)
-    bound = 1 * delta - (1 - 1) * sympy.Abs(deviation)
-    state_value = sympy.Rational(1, 2) * (adv - adv)
-    holds = sympy.simplify(bound - delta) == 0 and sympy.simplify(state_value) == 0
-    return Outcome("proof", "sympy", "T_s = 1, every Delta, delta > 0, A", holds=bool(holds),
-                   counterexample="" if holds else f"bound {bound}, M(s) {state_value}")
+LLM_GRID = {"delta": (Fraction(1, 10), Fraction(1, 2), Fraction(1)),
+            "advantage": (Fraction(-1), Fraction(1, 3), Fraction(2)),
+            "deviation": tuple(Fraction(k, 8) for k in range(-8, 17))}
+
+
+def llm_regime_outcome(bound_uses_own_entry: bool = False) -> Outcome:
+    """T_s = 1: APC-Obj's entry is clip(Delta, B) A with B = T_s delta - (other entries at s) = delta, i.e.
+    clip(r, 1 +- delta) A, checked exactly (eq 57 through apc_state_gain) on a grid of Delta, delta and A.
+
+    `bound_uses_own_entry` is the negative control: the entry's own |Delta| also subtracted from its bound."""
+    failures, cases = [], list(itertools.product(*LLM_GRID.values()))
+    for delta, adv, dev in cases:
+        counts, advantages, deviation = (Fraction(1), Fraction(0)), (adv, Fraction(0)), (dev, Fraction(0))
+        gain = apc_state_gain(counts, advantages, delta - abs(dev) if bound_uses_own_entry else delta, deviation)
+        if gain != adv * max(-delta, min(dev, delta)):
+            failures.append(f"delta = {delta}, A = {adv}, Delta = {dev}: APC-Obj entry {gain}, "
+                            f"clip(Delta, +-delta) A = {adv * max(-delta, min(dev, delta))}")
+    sizes = " x ".join(f"{len(v)} {k}" for k, v in LLM_GRID.items())
+    return Outcome("exhaustive", "exact-rationals (eq 57, one sampled pair per state)",
+                   f"T_s = 1, grid {sizes} (Delta in [-1, 2] step 1/8)", holds=not failures,
+                   counterexample=failures[0] if failures else "",
+                   measurements={"cases": len(cases), "failures": len(failures)})
 
 
 def first_order_outcome(rows: list[dict]) -> Outcome:
@@ -176,33 +202,37 @@ def first_order_outcome(rows: list[dict]) -> Outcome:
 
 
 def sampled_outcome(sampled: dict[str, SampledSummary], delta: float) -> Outcome:
-    """Sampled pulls ((65) approximate): is the exact APC-Obj maximiser still Thm D.3's update? Error per pulls."""
-    worst = {p: s.dist_closed_form.mean for p, s in sampled.items()}
+    """Sampled pulls ((65) approximate): is the exact APC-Obj maximiser over policies still penalised TV-TRPO's
+    (eq 67)? Error per pull count, beside the distance to Thm D.3's closed form."""
+    worst = {p: s.dist_tv_trpo.mean for p, s in sampled.items()}
     return Outcome(
         "exhaustive", EXACT_ENGINE, f"sampled pulls per state {', '.join(sampled)}, delta = {delta}",
         holds=all(d == 0 for d in worst.values()),
-        error="mean relative distance to Thm D.3's update " + ", ".join(f"{d:.3g} at {p} pulls"
-                                                                        for p, d in worst.items()),
-        measurements={p: {"dist_closed_form": asdict(s.dist_closed_form), "apc_is_tv_trpo_frac": s.apc_is_tv_trpo_frac}
-                      for p, s in sampled.items()},
+        error="mean relative distance to penalised TV-TRPO's maximiser " + ", ".join(
+            f"{d:.3g} at {p} pulls" for p, d in worst.items()),
+        measurements={p: {"dist_tv_trpo": asdict(s.dist_tv_trpo), "dist_closed_form": asdict(s.dist_closed_form),
+                          "apc_is_tv_trpo_frac": s.apc_is_tv_trpo_frac} for p, s in sampled.items()},
     )
 
 
 def apc6_substatements(summary: BanditSummary) -> list[SubStatement]:
     """Thm D.10 at the paper's radius, at relaxed radii, with fractional multiplicities, sampled, T_s = 1, and the
-    first-order gap (a statement about optimisers, not about Thm D.10)."""
+    first-order gap (a statement about optimisers, not about Thm D.10). At T_s = 1 only APC-Obj's side is checkable:
+    TV-TRPO's update there is zero by definition, since (66) makes a state's single advantage 0, so M(s) = t* = 0."""
     integer, scale = summary.identity["integer"], summary.scale
     paper = [r for r in integer if r.startswith("paper")]
     relaxed = [r for r in integer if r.startswith("relaxed")]
     fractional = summary.identity.get("fractional", {})
     return [
-        SubStatement("APC-6/thm-D10", "Under (65) and (66), APC-Obj at delta^(APC-Obj) and sample-based TV-TRPO give "
-                     "the same policy update, Delta* = t* Delta-hat* (Thm D.3)", "p. 39, Thm D.10",
+        SubStatement("APC-6/thm-D10", "Under (65) and (66), APC-Obj at delta^(APC-Obj) and sample-based TV-TRPO (the "
+                     "penalised objective of Def D.1, eq 67) give the same policy update, Delta* = t* Delta-hat* "
+                     "(Thm D.3)", "p. 39, Thm D.10; p. 34, eq 67",
                      (identity_outcome(paper, integer, summary.minimal_counterexample, scale,
                                        f"integer multiplicities n >= 1 summing to T_s = {scale['pulls']}, "
                                        "pi_old = n / T_s, centred A"),)),
         SubStatement("APC-6/relaxed-delta", "The delta-relaxed APC-Obj keeps the TV-TRPO update at any radius delta: "
-                     "its maximiser is delta Delta-hat*", "p. 2, §3 (decoupling the radius)",
+                     "its maximiser is delta Delta-hat*, the maximiser of eq 67 with the penalty that puts its "
+                     "optimum at radius delta", "p. 2, §3 (decoupling the radius)",
                      (identity_outcome(relaxed, integer, "", scale,
                                        f"integer multiplicities, T_s = {scale['pulls']}"),),
                      role="remark"),
@@ -213,10 +243,10 @@ def apc6_substatements(summary: BanditSummary) -> list[SubStatement]:
                                        "integer multiplicities n >= 1 (Lemma D.9's N >= 2) and the closed form is a "
                                        "policy"),), role="remark"),
         SubStatement("APC-6/sampled", "(65) only approximately (sampled pulls): APC-Obj's maximiser over policies "
-                     "against Thm D.3's update", "App. D.1, (65)",
+                     "against penalised TV-TRPO's (eq 67)", "App. D.1, (65)",
                      (sampled_outcome(summary.sampled, scale["sample_delta"]),), role="remark"),
-        SubStatement("APC-6/llm-regime", "T_s = 1 (LLM regime): APC-Obj is clip(r, 1 +- delta) A without a min and "
-                     "the TV-TRPO update is zero", "eq 57, Thm D.3", (llm_regime_outcome(),), role="remark"),
+        SubStatement("APC-6/llm-regime", "T_s = 1 (LLM regime): APC-Obj's clip bound is delta, so APC-Obj is "
+                     "clip(r, 1 +- delta) A without a min", "eq 57", (llm_regime_outcome(),), role="remark"),
         SubStatement("APC-6/first-order", "First-order ascent on theta (Adam, SGD) reaches the exact APC-Obj "
                      f"maximiser (>= {REACH:.0%} of its gain)", "§3 (APC-Obj used as a training loss)",
                      (first_order_outcome(summary.first_order),), role="remark"),

@@ -1,4 +1,4 @@
-"""Results cached under results/experiments/, keyed by a hash of the config that produced them."""
+"""Results cached under results/experiments/, keyed by a hash of the config and of the code that produced them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,22 @@ from typing import Callable
 from fiberpo_check.paths import RESULTS
 
 RESULT_DIR = RESULTS / "experiments"
+PACKAGE = Path(__file__).resolve().parents[2]
+# The sources that produce raw results (summaries and verdicts read them and are not part of a run's identity).
+RESULT_CODE = ("engine", "envs", "empirical/training", "empirical/experiments/bandit_experiment.py",
+               "empirical/experiments/lm_experiment.py")
+
+
+def code_hash(sources: tuple[str, ...] = RESULT_CODE, root: Path = PACKAGE) -> str:
+    """First 12 hex digits of the SHA-256 over the names and bytes of every .py file under `sources` (relative to
+    `root`), in sorted order."""
+    digest = hashlib.sha256()
+    for source in sources:
+        path = root / source
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def config_hash(config: dict) -> str:
@@ -22,17 +38,23 @@ def pointer_path(name: str, preset: str, out_dir: Path) -> Path:
     return out_dir / f"{name}-latest-{preset}.json"
 
 
+def result_path(name: str, key: dict, out_dir: Path | None = None) -> Path:
+    """Where the result of `name` for this key (a config) and the current result-producing code is stored."""
+    return (out_dir or RESULT_DIR) / f"{name}-{config_hash({'config': key, 'code': code_hash()})}.json"
+
+
 def cached(
     name: str, config: dict, compute: Callable[[], dict], out_dir: Path | None = None, key: dict | None = None,
     preset: str | None = None,
 ) -> dict:
     """The stored result of `name` for this config, computing and storing it (atomically) when absent.
 
-    `key` (default: the config) is what identifies a run; the returned result carries the full current config.
-    Only a run of a named `preset` moves that preset's latest pointer; other presets' pointers never move.
+    `key` (default: the config) and the hash of the result-producing code identify a run, so a code change never
+    reuses an old result; the returned result carries the full current config. Only a run of a named `preset` moves
+    that preset's latest pointer; other presets' pointers never move.
     """
     out_dir = out_dir or RESULT_DIR
-    path = out_dir / f"{name}-{config_hash(config if key is None else key)}.json"
+    path = result_path(name, config if key is None else key, out_dir)
     if not path.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

@@ -1,5 +1,6 @@
-"""Tiny-LM RL experiment: one pretrained model, a drift-calibration sweep that picks every method's budget at matched
-per-update drift, then every method (and the stress and RGF-3 runs) over the seeds, in a pool of worker processes."""
+"""Tiny-LM RL experiment: models pretrained from several seeds, a learning-rate calibration on tuning seeds that puts
+every method at the reference method's per-update drift (same grid and protocol for all), then every method over the
+discovery and the held-out replication seeds, and the RGF-3 sweep, in a pool of worker processes."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ DRIFT_KEY = "drift/tv_tj"  # the matched quantity: trajectory-normalised exact p
 
 
 def run_one(job: dict) -> tuple[str, str, list[dict]]:
-    """Worker: one RL run from the pretrained weights; returns (run name, seed, per-step history)."""
+    """Worker: one RL run from its pretrained weights; returns (run name, seed, per-step history)."""
     torch.set_num_threads(1)
     task = TaskConfig(**job["task"])
     model = GPT(GPTConfig(len(VOCAB), task.block_size, **job["model"]))
@@ -29,26 +30,31 @@ def run_one(job: dict) -> tuple[str, str, list[dict]]:
     return job["name"], str(job["seed"]), train(model, config, task, job["seed"], job["device"], progress=False)
 
 
-def run_jobs(jobs: list[dict], workers: int, desc: str) -> dict[str, dict[str, list[dict]]]:
-    """Histories by run name and seed; runs the jobs in `workers` processes (in this process when workers == 1)."""
-    found: dict[str, dict[str, list[dict]]] = {}
-    bar = tqdm(total=len(jobs), desc=desc, leave=False)
+def pool_map(function, jobs: list, workers: int):
+    """function over jobs, in this process (workers == 1) or in `workers` forked processes, in order."""
+    if workers == 1:
+        yield from map(function, jobs)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(function, jobs)
 
-    def record(name: str, seed: str, history: list[dict]) -> None:
+
+def run_jobs(jobs: list[dict], workers: int, desc: str) -> dict[str, dict[str, list[dict]]]:
+    """Histories by run name and seed."""
+    found: dict[str, dict[str, list[dict]]] = {}
+    for name, seed, history in tqdm(pool_map(run_one, jobs, workers), total=len(jobs), desc=desc, leave=False):
         found.setdefault(name, {})[seed] = history
-        bar.update()
         tqdm.write(f"  {name:<24} seed {seed}: reward {history[-1]['reward/mean']:.3f} "
                    f"entropy {history[-1]['entropy']:.3f} TV/update {mean_drift(history):.4f}")
-
-    if workers == 1:
-        for job in jobs:
-            record(*run_one(job))
-    else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for result in pool.map(run_one, jobs):
-                record(*result)
-    bar.close()
     return {name: dict(sorted(runs.items(), key=lambda kv: int(kv[0]))) for name, runs in found.items()}
+
+
+def pretrain_one(job: dict) -> dict:
+    """Worker: one pretrained model from a seed: its weights (on CPU) and greedy scores."""
+    torch.set_num_threads(1)
+    model, scores = pretrain(PretrainConfig(**job["pretrain"]), TaskConfig(**job["task"]), job["seed"], job["device"],
+                             progress=False)
+    return {"seed": job["seed"], "weights": {k: v.cpu() for k, v in model.state_dict().items()}, "scores": scores}
 
 
 def mean_drift(history: list[dict]) -> float:
@@ -56,75 +62,84 @@ def mean_drift(history: list[dict]) -> float:
     return float(np.mean([row[DRIFT_KEY] for row in history]))
 
 
-def calibration_jobs(cfg: dict, base: dict) -> list[dict]:
-    """One short run per candidate budget of every calibrated method, at the shared optimiser settings."""
-    cal = cfg["calibration"]
-    rl = {**cfg["rl"], "steps": cal["steps"], "eval_every": 0}
+def factor_name(method: str, factor: float) -> str:
+    """The calibration run of `method` at learning rate factor x base."""
+    return f"{method}/lr x{factor:.3g}"
+
+
+def calibration_jobs(cfg: dict, start) -> list[dict]:
+    """Every method at every learning-rate factor on every tuning seed (the same grid for all), short runs."""
+    cal, rl = cfg["calibration"], cfg["rl"]
     return [
-        {**base, "name": f"{method}/{index}", "method": method, "hyper": hyper, "rl": rl, "seed": cal["seed"]}
-        for method, candidates in cal["candidates"].items()
-        for index, hyper in enumerate(candidates)
+        {**start(seed), "name": factor_name(name, factor), "method": variant["method"], "hyper": variant["hyper"],
+         "rl": {**rl, "steps": cal["steps"], "eval_every": 0, "lr": rl["lr"] * factor}, "seed": seed}
+        for name, variant in cfg["variants"].items()
+        for factor in cal["lr_factors"]
+        for seed in cfg["tuning_seeds"]
     ]
 
 
 def matched_budgets(cfg: dict, histories: dict) -> dict:
-    """Per method, the candidate whose measured drift is closest (in log) to the reference candidate's drift."""
+    """Per method, the learning-rate factor whose drift (mean over tuning seeds) is closest in log to the reference
+    method's at factor 1; whether the method's grid brackets that target; the chosen drift's ratio to it."""
     cal = cfg["calibration"]
     drift = {name: float(np.mean([mean_drift(h) for h in runs.values()])) for name, runs in histories.items()}
-    target = drift[cal["reference"]]
+    per_seed = {name: [mean_drift(h) for h in runs.values()] for name, runs in histories.items()}
+    target = drift[factor_name(cal["reference"], 1)]
     chosen = {}
-    for method, candidates in cal["candidates"].items():
-        index = min(range(len(candidates)), key=lambda i: abs(math.log(drift[f"{method}/{i}"] / target)))
-        chosen[method] = {"hyper": candidates[index], "drift": drift[f"{method}/{index}"]}
-    spread = max(c["drift"] for c in chosen.values()) / min(c["drift"] for c in chosen.values())
-    return {"target": target, "drift": drift, "chosen": chosen, "spread": spread,
-            "matched": spread <= cal["tolerance"], "tolerance": cal["tolerance"]}
+    for name in cfg["variants"]:
+        grid = {factor: drift[factor_name(name, factor)] for factor in cal["lr_factors"]}
+        factor = min(grid, key=lambda f: abs(math.log(grid[f] / target)))
+        chosen[name] = {"lr": cfg["rl"]["lr"] * factor, "lr_factor": factor, "drift": grid[factor],
+                        "ratio": grid[factor] / target, "bracketed": min(grid.values()) <= target <= max(grid.values()),
+                        "grid": {f"{f:.3g}": d for f, d in grid.items()}}
+    return {"target": target, "tolerance": cal["tolerance"], "seeds": cfg["tuning_seeds"], "chosen": chosen,
+            "per_seed": per_seed}
 
 
-def comparison_jobs(cfg: dict, base: dict, chosen: dict) -> list[dict]:
-    """Every variant (and stress variant) at its matched budget, over the seeds, with the shared optimiser settings."""
-    jobs = []
-    stress = cfg.get("stress") or {"variants": []}
-    for name, variant in cfg["variants"].items():
-        hyper = chosen[variant["method"]]["hyper"]
-        for seed in cfg["seeds"]:
-            run = {**base, "method": variant["method"], "hyper": hyper, "seed": seed}
-            jobs.append({**run, "name": name, "rl": cfg["rl"]})
-            if name in stress["variants"]:
-                jobs.append({**run, "name": f"stress/{name}", "rl": {**cfg["rl"], **stress["rl"]}})
-    return jobs
+def comparison_jobs(cfg: dict, start, chosen: dict) -> list[dict]:
+    """Every variant at its calibrated learning rate over the discovery and the replication seeds."""
+    return [
+        {**start(seed), "name": name, "method": variant["method"], "hyper": variant["hyper"], "seed": seed,
+         "rl": {**cfg["rl"], "lr": chosen[name]["lr"]}}
+        for name, variant in cfg["variants"].items()
+        for seed in cfg["seeds"] + cfg["replication_seeds"]
+    ]
 
 
-def rgf3_jobs(cfg: dict, base: dict) -> list[dict]:
-    """GSPO without the PPO min (App. C.5 / C.6 form) at eps, over a learning-rate sweep."""
+def rgf3_jobs(cfg: dict, start) -> list[dict]:
+    """GSPO without the PPO min (App. C.5 / C.6 form) at eps, over a learning-rate sweep, discovery and replication."""
     rgf3 = cfg["rgf3"]
     hyper = {"eps_low": rgf3["eps"], "eps_high": rgf3["eps"], "use_min": False}
     return [
-        {**base, "name": f"rgf3/lr{lr:g}", "method": "gspo", "hyper": hyper,
+        {**start(seed), "name": f"rgf3/lr{lr:g}", "method": "gspo", "hyper": hyper,
          "rl": {**cfg["rl"], "lr": lr, "steps": rgf3["steps"], "eval_every": 0}, "seed": seed}
         for lr in rgf3["lrs"]
-        for seed in rgf3["seeds"]
+        for seed in rgf3["seeds"] + rgf3["replication_seeds"]
     ]
 
 
 def run(cfg: dict, device: str = "cpu") -> dict:
-    """Pretraining scores, the calibration (drifts and matched budgets), and per run and seed the step histories."""
+    """Pretraining scores per pretraining seed, the calibration, and per run and seed the step histories."""
     torch.set_num_threads(cfg.get("threads", 1))
-    task = TaskConfig(**cfg["task"])
-    pretrain_config = PretrainConfig(**cfg["pretrain"])
-    model, scores = pretrain(pretrain_config, task, cfg["pretrain_seed"], device)
-    tqdm.write(f"tiny-LM pretrained ({scores['parameters']} parameters): greedy credit {scores['acc/mean']:.3f}")
-    base = {
-        "task": cfg["task"],
-        "model": {k: getattr(pretrain_config, k) for k in ("n_layer", "n_head", "n_embd")},
-        "weights": {k: v.cpu() for k, v in model.state_dict().items()},
-        "device": device,
-    }
     workers = 1 if device != "cpu" else cfg.get("workers", 1)
-    calibration = run_jobs(calibration_jobs(cfg, base), workers, "drift calibration")
-    matched = matched_budgets(cfg, calibration)
-    tqdm.write(f"matched drift {matched['target']:.4f}: "
-               + ", ".join(f"{m} {c['hyper']} ({c['drift']:.4f})" for m, c in matched["chosen"].items()))
-    histories = run_jobs(comparison_jobs(cfg, base, matched["chosen"]) + rgf3_jobs(cfg, base), workers, "tiny-LM runs")
+    seeds = cfg["pretrain_seeds"]
+    jobs = [{"pretrain": cfg["pretrain"], "task": cfg["task"], "seed": seed, "device": device} for seed in seeds]
+    models = {m["seed"]: m for m in tqdm(pool_map(pretrain_one, jobs, workers), total=len(jobs), desc="pretrain")}
+    for seed, m in models.items():
+        tqdm.write(f"tiny-LM pretrained from seed {seed} ({m['scores']['parameters']} parameters): greedy credit "
+                   f"{m['scores']['acc/mean']:.3f}")
+    shape = {k: getattr(PretrainConfig(**cfg["pretrain"]), k) for k in ("n_layer", "n_head", "n_embd")}
+
+    def start(seed: int) -> dict:  # RL seed s starts from the model of pretraining seed pretrain_seeds[s % len]
+        return {"task": cfg["task"], "model": shape, "device": device,
+                "weights": models[seeds[seed % len(seeds)]]["weights"]}
+
+    calibration = matched_budgets(cfg, run_jobs(calibration_jobs(cfg, start), workers, "lr calibration"))
+    tqdm.write(f"target drift {calibration['target']:.4f}: " + ", ".join(
+        f"{m} lr {c['lr']:.3g} ({c['drift']:.4f}, bracketed {c['bracketed']})" for m, c in calibration["chosen"].items()))
+    histories = run_jobs(comparison_jobs(cfg, start, calibration["chosen"]) + rgf3_jobs(cfg, start), workers,
+                         "tiny-LM runs")
     rgf3 = {name: histories.pop(name) for name in list(histories) if name.startswith("rgf3/")}
-    return {"pretrained": scores, "calibration": matched, "histories": histories, "rgf3": rgf3}
+    pretrained = {str(seed): m["scores"] for seed, m in models.items()}
+    return {"pretrained": pretrained, "calibration": calibration, "histories": histories, "rgf3": rgf3}

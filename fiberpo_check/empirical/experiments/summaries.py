@@ -79,57 +79,60 @@ def collapsed(indicators: Stability, limits: dict) -> bool:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """One run over its seeds: method, matched budget, tokens-to-threshold, collapses, drift, and a t interval of
-    every Stability indicator (keyed by field name)."""
+    """One run over its seeds: method, budget, calibrated learning rate, tokens-to-threshold, collapses, drift,
+    gradient-clip rate, and a t interval of every Stability indicator (keyed by field name)."""
 
     method: str
     hyper: dict
+    lr: float
     tokens_to_threshold: Interval
     tokens_to_threshold_per_seed: list
     collapsed_seeds: int
     seeds: int
     drift_tv_tj: Interval
+    grad_clip_rate: Interval
     indicators: dict[str, Interval]
 
 
 def lm_summary(result: dict, cfg: dict) -> dict[str, RunSummary]:
-    """Per run: method, matched budget, tokens-to-threshold (bootstrap CI), stability indicators (t CIs), drift."""
+    """Per run (every seed): budget, learning rate, tokens-to-threshold (bootstrap CI), stability indicators, drift and
+    gradient-clip rate (t CIs)."""
     chosen = result["calibration"]["chosen"]
     summary = {}
     for name, runs in result["histories"].items():
-        method = cfg["variants"][name.removeprefix("stress/")]["method"]
         per_seed = [stability(h, cfg["smoothing"]) for h in runs.values()]
         ttt = [tokens_to_threshold(h, cfg["threshold"], cfg["smoothing"]) for h in runs.values()]
         summary[name] = RunSummary(
-            method=method,
-            hyper=chosen[method]["hyper"],
+            method=cfg["variants"][name]["method"],
+            hyper=cfg["variants"][name]["hyper"],
+            lr=chosen[name]["lr"],
             tokens_to_threshold=bootstrap_interval(ttt),
             tokens_to_threshold_per_seed=ttt,
             collapsed_seeds=sum(collapsed(ind, cfg["collapse"]) for ind in per_seed),
             seeds=len(runs),
             drift_tv_tj=t_interval([np.mean([row["drift/tv_tj"] for row in h]) for h in runs.values()]),
+            grad_clip_rate=t_interval([np.mean([row["grad_clip_rate"] for row in h]) for h in runs.values()]),
             indicators={f.name: t_interval([getattr(ind, f.name) for ind in per_seed]) for f in fields(Stability)},
         )
     return summary
 
 
-def censored_tokens(history: list[dict], threshold: float, window: int) -> tuple[float, bool]:
-    """Tokens to threshold, or the run's total tokens when never reached (a lower bound), and whether it was reached."""
-    hit = tokens_to_threshold(history, threshold, window)
-    return (hit, True) if hit is not None else (float(history[-1]["tokens"]), False)
-
-
 @dataclass(frozen=True)
 class SeedMetrics:
-    """The values of one seed of one run that the EMP-4 contrasts pair across methods."""
+    """The values of one seed of one run that the EMP-4 contrasts pair across methods (and the summary table lists)."""
 
-    tokens: float
+    token_fraction: float  # tokens to the training-reward threshold / the run's tokens (1: never reached)
     reached: bool
     collapsed: float
     log_peak_mean_ratio: float
     log_entropy_ratio: float
     reward_gain: float
-    final_accuracy: float
+    heldout_initial: float
+    heldout_final: float
+    heldout_gain_per_1e5_tokens: float  # held-out greedy accuracy gain per 100k training tokens
+    tokens: int
+    drift: float
+    grad_clip_rate: float
 
 
 def per_seed_metrics(runs: dict, cfg: dict) -> dict[str, SeedMetrics]:
@@ -137,23 +140,31 @@ def per_seed_metrics(runs: dict, cfg: dict) -> dict[str, SeedMetrics]:
     found = {}
     for seed, history in runs.items():
         indicators = stability(history, cfg["smoothing"])
-        tokens, reached = censored_tokens(history, cfg["threshold"], cfg["smoothing"])
+        hit = tokens_to_threshold(history, cfg["threshold"], cfg["smoothing"])
+        total = history[-1]["tokens"]
         evaluated = [row for row in history if "acc/mean" in row]
+        initial = history[0].get("initial_acc/mean", float("nan"))
+        final = evaluated[-1]["acc/mean"] if evaluated else float("nan")
         found[seed] = SeedMetrics(
-            tokens=tokens,
-            reached=reached,
+            token_fraction=hit / total if hit is not None else 1.0,
+            reached=hit is not None,
             collapsed=float(collapsed(indicators, cfg["collapse"])),
             log_peak_mean_ratio=math.log(indicators.peak_mean_ratio),
             log_entropy_ratio=math.log(indicators.entropy_ratio),
             reward_gain=indicators.reward_gain,
-            final_accuracy=evaluated[-1]["acc/mean"] if evaluated else float("nan"),
+            heldout_initial=initial,
+            heldout_final=final,
+            heldout_gain_per_1e5_tokens=(final - initial) / total * 1e5,
+            tokens=total,
+            drift=float(np.mean([row["drift/tv_tj"] for row in history])),
+            grad_clip_rate=float(np.mean([row["grad_clip_rate"] for row in history])),
         )
     return found
 
 
 @dataclass(frozen=True)
 class RunContrast:
-    """A paired contrast of one SeedMetrics field between two runs (first - second)."""
+    """A paired contrast of one SeedMetrics field between two runs (first - second) on one seed set."""
 
     metric: str
     runs: tuple[str, str]
@@ -161,30 +172,29 @@ class RunContrast:
 
 
 def paired(metric: str, seeds_by_run: dict, runs: tuple[str, str], binary: bool = False) -> RunContrast:
-    """Contrast first - second run of a per-seed metric over the seeds both share (tokens: ties where neither
-    reached the threshold count as 0)."""
+    """Contrast first - second run of a per-seed metric over the seeds both share."""
     first, second = seeds_by_run[runs[0]], seeds_by_run[runs[1]]
     seeds = sorted(set(first) & set(second), key=int)
     a, b = [getattr(first[s], metric) for s in seeds], [getattr(second[s], metric) for s in seeds]
-    if metric == "tokens":
-        a = [b_ if not (first[s].reached or second[s].reached) else a_ for a_, b_, s in zip(a, b, seeds)]
     return RunContrast(metric, runs, paired_sign_contrast(a, b) if binary else paired_contrast(a, b))
 
 
-def emp4_contrasts(result: dict, cfg: dict) -> dict[str, RunContrast]:
-    """The JoyAI §3.3 pattern as paired contrasts over shared seeds: collapse and stability on the stress runs (the
-    standard runs when there are none), stagnation, token efficiency and final accuracy on the standard runs."""
-    h = result["histories"]
-    seeds = {name: per_seed_metrics(runs, cfg) for name, runs in h.items()}
-    stress = "stress/" if "stress/grpo" in h and "stress/fiberpo" in h else ""
-    fiber, grpo = f"{stress}fiberpo", f"{stress}grpo"
+def seed_subset(runs: dict, seeds: list[int]) -> dict:
+    """The histories of the given seeds only."""
+    return {seed: h for seed, h in runs.items() if int(seed) in seeds}
+
+
+def emp4_contrasts(result: dict, cfg: dict, seeds: list[int]) -> dict[str, RunContrast]:
+    """The JoyAI §3.3 pattern as paired contrasts over the given seeds, every run at its calibrated learning rate."""
+    metrics = {name: per_seed_metrics(seed_subset(runs, seeds), cfg) for name, runs in result["histories"].items()}
     return {
-        "grpo_collapses": paired("collapsed", seeds, (grpo, fiber), binary=True),
-        "fiberpo_stable": paired("log_peak_mean_ratio", seeds, (fiber, grpo)),
-        "fiberpo_keeps_entropy": paired("log_entropy_ratio", seeds, (fiber, grpo)),
-        "gspo_stagnates": paired("reward_gain", seeds, ("gspo", "fiberpo")),
-        "fiberpo_token_efficient": paired("tokens", seeds, ("fiberpo", "grpo")),
-        "fiberpo_final_accuracy": paired("final_accuracy", seeds, ("fiberpo", "grpo")),
+        "grpo_collapses": paired("collapsed", metrics, ("grpo", "fiberpo"), binary=True),
+        "fiberpo_stable": paired("log_peak_mean_ratio", metrics, ("fiberpo", "grpo")),
+        "fiberpo_keeps_entropy": paired("log_entropy_ratio", metrics, ("fiberpo", "grpo")),
+        "gspo_stagnates": paired("reward_gain", metrics, ("gspo", "fiberpo")),
+        "fiberpo_token_efficient": paired("token_fraction", metrics, ("fiberpo", "grpo")),
+        "fiberpo_heldout_efficient": paired("heldout_gain_per_1e5_tokens", metrics, ("fiberpo", "grpo")),
+        "fiberpo_final_accuracy": paired("heldout_final", metrics, ("fiberpo", "grpo")),
     }
 
 
@@ -202,13 +212,13 @@ class Rgf3Row:
     updates: int
 
 
-def rgf3_summary(result: dict, cfg: dict) -> dict[str, Rgf3Row]:
-    """Claim 3.5 per learning rate: per-update trajectory-normalised TV of GSPO without the min against sqrt(eps/2),
-    per seed the mean over updates of (TV - bound), paired against 0 across seeds."""
+def rgf3_summary(result: dict, cfg: dict, seeds: list[int]) -> dict[str, Rgf3Row]:
+    """Claim 3.5 per learning rate on the given seeds: per seed the mean over updates of (trajectory-normalised TV per
+    update - sqrt(eps/2)) of GSPO without the min, paired against 0 across seeds."""
     bound = math.sqrt(cfg["rgf3"]["eps"] / 2)
     found = {}
     for name, runs in result["rgf3"].items():
-        tv = {seed: [row["drift/tv_tj"] for row in h] for seed, h in runs.items()}
+        tv = {seed: [row["drift/tv_tj"] for row in h] for seed, h in seed_subset(runs, seeds).items()}
         excess = [float(np.mean(v)) - bound for v in tv.values()]
         found[name] = Rgf3Row(
             lr=float(name.removeprefix("rgf3/lr")),
@@ -217,7 +227,7 @@ def rgf3_summary(result: dict, cfg: dict) -> dict[str, Rgf3Row]:
             max_tv=max(x for v in tv.values() for x in v),
             within_frac=float(np.mean([x <= bound for v in tv.values() for x in v])),
             excess=paired_contrast(excess, [0.0] * len(excess)),
-            seeds=len(runs),
+            seeds=len(tv),
             updates=sum(map(len, tv.values())),
         )
     return found
@@ -230,53 +240,60 @@ class LMScale:
     parameters: int
     mean_response: float
     max_response: int
-    seeds: int
+    seeds: list[int]
+    replication_seeds: list[int]
+    pretrain_seeds: list[int]
     steps: int
-    stress_steps: int | None
     tolerance: float
     run_drift: dict[str, float]
-    calibration_drift: dict = field(default_factory=dict)
-    matched_hyper: dict = field(default_factory=dict)
-
-    def matched(self, runs: tuple[str, ...]) -> bool:
-        """The runs' mean per-update drifts lie within the calibration tolerance of each other."""
-        drifts = [self.run_drift[name] for name in runs]
-        return max(drifts) / min(drifts) <= self.tolerance
+    grad_clip_rate: dict[str, float]
+    lr: dict[str, float] = field(default_factory=dict)
 
 
 def lm_scale(result: dict, cfg: dict) -> LMScale:
-    """The scale of a tiny-LM result (a contrast's budgets count as matched when its two runs' drifts are within the
-    calibration tolerance)."""
+    """The scale of a tiny-LM result, each run's measured mean drift per update and gradient-clip rate (all seeds)."""
     rows = [row for runs in result["histories"].values() for h in runs.values() for row in h]
-    drift = {name: float(np.mean([row["drift/tv_tj"] for h in runs.values() for row in h]))
-             for name, runs in result["histories"].items()}
+
+    def run_mean(key: str) -> dict[str, float]:
+        return {name: float(np.mean([row[key] for h in runs.values() for row in h]))
+                for name, runs in result["histories"].items()}
+
     return LMScale(
-        parameters=result["pretrained"]["parameters"],
+        parameters=next(iter(result["pretrained"].values()))["parameters"],
         mean_response=float(np.mean([row["response_length"] for row in rows])),
         max_response=int(max(row["response_length/max"] for row in rows)),
-        seeds=len(cfg["seeds"]),
+        seeds=cfg["seeds"],
+        replication_seeds=cfg["replication_seeds"],
+        pretrain_seeds=cfg["pretrain_seeds"],
         steps=cfg["rl"]["steps"],
-        stress_steps=(cfg.get("stress") or {}).get("rl", {}).get("steps"),
         tolerance=cfg["calibration"]["tolerance"],
-        run_drift=drift,
-        calibration_drift={m: c["drift"] for m, c in result["calibration"]["chosen"].items()},
-        matched_hyper={m: c["hyper"] for m, c in result["calibration"]["chosen"].items()},
+        run_drift=run_mean("drift/tv_tj"),
+        grad_clip_rate=run_mean("grad_clip_rate"),
+        lr={name: c["lr"] for name, c in result["calibration"]["chosen"].items()},
     )
 
 
 @dataclass(frozen=True)
 class LMReport:
-    """Everything the LM verdicts and the summary file need: per-run summaries, contrasts, RGF-3, scale, calibration."""
+    """Everything the LM verdicts and the summary files need: per-run summaries, contrasts on the discovery and on the
+    replication seeds, RGF-3 on both, scale, calibration, pretraining scores, per run and seed metrics."""
 
     runs: dict[str, RunSummary]
     contrasts: dict[str, RunContrast]
+    replication: dict[str, RunContrast]
     rgf3: dict[str, Rgf3Row]
+    rgf3_replication: dict[str, Rgf3Row]
     scale: LMScale
     calibration: dict
     pretrained: dict
+    per_seed: dict[str, dict[str, SeedMetrics]]
 
 
 def lm_report(result: dict, cfg: dict) -> LMReport:
     """The LMReport of a tiny-LM result."""
-    return LMReport(lm_summary(result, cfg), emp4_contrasts(result, cfg), rgf3_summary(result, cfg),
-                    lm_scale(result, cfg), result["calibration"], result["pretrained"])
+    return LMReport(lm_summary(result, cfg), emp4_contrasts(result, cfg, cfg["seeds"]),
+                    emp4_contrasts(result, cfg, cfg["replication_seeds"]),
+                    rgf3_summary(result, cfg, cfg["rgf3"]["seeds"]),
+                    rgf3_summary(result, cfg, cfg["rgf3"]["replication_seeds"]), lm_scale(result, cfg),
+                    result["calibration"], result["pretrained"],
+                    {name: per_seed_metrics(runs, cfg) for name, runs in result["histories"].items()})

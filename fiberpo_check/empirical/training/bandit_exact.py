@@ -1,5 +1,5 @@
-"""Exact maximisers, in rationals, of APC-Obj (eq 57) and of the TV-constrained linear objective (Thm D.3) over real
-policies of one bandit state.
+"""Exact maximisers, in rationals, over real policies: APC-Obj (eq 57) per state, the linear objective in a TV ball of
+one state (eq 71), and the penalised sample-based TV-TRPO objective of a whole batch (Def D.1, eqs 67-68).
 
 Over real policies the ratio deviations of a state form the simplex {Delta >= -1, sum_a pi_old Delta = 0}. APC-Obj
 is continuous and linear on every cell cut out of it by the hyperplanes Delta_a = -1, Delta_a = 0 and, inside each
@@ -118,8 +118,9 @@ def apc_maximum(counts: Vector, advantages: Vector, policy: Vector, delta: Fract
     return maximise(lambda d: apc_state_gain(counts, advantages, delta, d), counts, policy, delta)
 
 
-def tv_trpo_maximum(counts: Vector, advantages: Vector, policy: Vector, delta: Fraction) -> StateMaximum:
-    """Exact maximiser of sum n A Delta s.t. sum n |Delta| <= T_s delta over one state's real policies (Thm D.3)."""
+def tv_ball_maximum(counts: Vector, advantages: Vector, policy: Vector, delta: Fraction) -> StateMaximum:
+    """Exact maximiser of sum n A Delta s.t. D_TV(s) = sum n |Delta| / T_s <= delta over one state's real policies
+    (eq 71 restricted to policies)."""
     budget = sum(counts) * delta
     return maximise(lambda d: linear_gain(counts, advantages, d), counts, policy, delta,
                     feasible=lambda d: sum(n * abs(x) for n, x in zip(counts, d)) <= budget)
@@ -147,3 +148,67 @@ def paper_radius(counts: list[Vector], advantages: list[Vector], gamma: Fraction
                  for n, adv in zip(counts, advantages))
     norm = max(abs(a) for adv, n in zip(advantages, counts) for a, m in zip(adv, n) if m > 0)
     return (1 - gamma) * (spread / total) / (8 * gamma * norm)
+
+
+def state_tv(counts: Vector, deviation: Vector) -> Fraction:
+    """D_TV(s, Delta) = (1/T_s) sum_a n |Delta_a| (eq 39 in ratio deviations)."""
+    return sum((n * abs(d) for n, d in zip(counts, deviation)), Fraction(0)) / sum(counts)
+
+
+def tv_breakpoints(counts: Vector, policy: Vector) -> set[Fraction]:
+    """Radii between which f(t) = max sum n A Delta s.t. D_TV(s) <= t over one state's policies is linear: 0 and the
+    D_TV of every vertex of the policy simplex cut by the sign hyperplanes (f is concave, and its optimum moves along
+    an edge between two such vertices)."""
+    beyond = 1 + sum((n / p for n, p in zip(counts, policy)), Fraction(0)) / sum(counts)  # no vertex reaches it
+    return {Fraction(0)} | {state_tv(counts, v) for v in vertices(counts, policy, beyond)}
+
+
+def batch_spread(counts: list[Vector], advantages: list[Vector]) -> Fraction:
+    """M = (1/T) sum_s M(s), M(s) = (T_s/2)(max_a A - min_a A) over sampled arms (Thm D.3's aggregate, Gamma(s) = T_s)."""
+    total = sum(sum(n) for n in counts)
+    return sum(sum(n) / 2 * (max(a for a, m in zip(adv, n) if m > 0) - min(a for a, m in zip(adv, n) if m > 0))
+               for n, adv in zip(counts, advantages)) / total
+
+
+def tv_trpo_penalty(counts: list[Vector], advantages: list[Vector], delta: Fraction) -> Fraction:
+    """kappa = M / (2 delta): the coefficient of (max_s D_TV)^2 in (1 - gamma) x eq 68, which puts the unconstrained
+    maximiser at radius delta; at the paper's radius delta = t* it is 4 gamma ||A||_inf / (1 - gamma) (Thm D.3)."""
+    return batch_spread(counts, advantages) / (2 * delta)
+
+
+def tv_trpo_objective(counts: list[Vector], advantages: list[Vector], delta: Fraction, deviations) -> Fraction:
+    """(1 - gamma) j(Delta) of eq 68 with Gamma(s) = T_s: (1/T) sum n A Delta - kappa (max_s D_TV(s))^2."""
+    total = sum(sum(n) for n in counts)
+    linear = sum(linear_gain(n, a, d) for n, a, d in zip(counts, advantages, deviations)) / total
+    radius = max(state_tv(n, d) for n, d in zip(counts, deviations))
+    return linear - tv_trpo_penalty(counts, advantages, delta) * radius**2
+
+
+def tv_trpo_batch_maximum(counts: list[Vector], advantages: list[Vector], policy: list[Vector],
+                          delta: Fraction) -> list[StateMaximum]:
+    """Exact maximiser over real policies of the penalised sample-based TV-TRPO objective (Def D.1, eqs 67-68).
+
+    With t = max_s D_TV(s) the objective is F(t) - kappa t^2, F(t) = (1/T) sum_s f_s(t) concave and linear between the
+    states' breakpoints (tv_breakpoints), so the concave objective is scanned piece by piece from t = 0 and its
+    maximum is the first piece's end or stationary point slope / (2 kappa) where it stops increasing; each state then
+    takes its TV-ball maximiser at that t. Returns per state the value sum n A Delta and the maximising vertices."""
+    if batch_spread(counts, advantages) == 0:
+        return [StateMaximum(Fraction(0), (tuple(Fraction(0) for _ in n),)) for n in counts]
+    kappa = tv_trpo_penalty(counts, advantages, delta)
+    radii = sorted(set().union(*(tv_breakpoints(n, p) for n, p in zip(counts, policy))))
+
+    def maxima(t: Fraction) -> list[StateMaximum]:
+        return [tv_ball_maximum(n, a, p, t) for n, a, p in zip(counts, advantages, policy)]
+
+    def gain(t: Fraction) -> Fraction:
+        return sum(m.value for m in maxima(t)) if t else Fraction(0)
+
+    best, low = radii[-1], gain(radii[0])
+    for t0, t1 in zip(radii, radii[1:]):
+        high = gain(t1)
+        stationary = (high - low) / (t1 - t0) / (2 * kappa * sum(sum(n) for n in counts))
+        if stationary < t1:  # the objective stops increasing inside this piece (or at its start)
+            best = max(t0, stationary)
+            break
+        low = high
+    return maxima(best)

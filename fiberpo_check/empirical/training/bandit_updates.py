@@ -9,10 +9,10 @@ import torch
 from torch import Tensor
 
 from fiberpo_check.envs.bandit import RationalBandit, as_tensor
-from fiberpo_check.empirical.training.bandit_exact import StateMaximum, apc_maximum, tv_trpo_maximum
+from fiberpo_check.empirical.training.bandit_exact import StateMaximum, apc_maximum, tv_trpo_batch_maximum
 from fiberpo_check.engine.objectives.tv_trpo import TabularSample, tv_trpo_maximizer, unit_tv_maximizer
 
-EXACT_OBJECTIVES = {"apc": apc_maximum, "tv_trpo": tv_trpo_maximum}
+EXACT_OBJECTIVES = ("apc", "tv_trpo")
 
 
 def tv_trpo_update(sample: TabularSample, delta: float) -> Tensor:
@@ -43,11 +43,13 @@ def apc_objective(sample: TabularSample, deviation: Tensor, delta) -> Tensor:
 
 
 def exact_maxima(bandit: RationalBandit, delta: Fraction, objective: str) -> list[StateMaximum]:
-    """Per state, the exact maximum over real policies of APC-Obj ("apc") or of TV-TRPO at radius delta ("tv_trpo")."""
+    """Per state, the exact maximum over real policies of APC-Obj at radius delta ("apc", eq 57) or of the penalised
+    sample-based TV-TRPO objective whose unconstrained maximiser has radius delta ("tv_trpo", eqs 67-68)."""
     if objective not in EXACT_OBJECTIVES:
-        raise ValueError(f"objective: {objective!r} is not one of {tuple(EXACT_OBJECTIVES)}")
-    return [EXACT_OBJECTIVES[objective](n, a, p, delta)
-            for n, a, p in zip(bandit.counts, bandit.advantages, bandit.policy)]
+        raise ValueError(f"objective: {objective!r} is not one of {EXACT_OBJECTIVES}")
+    if objective == "tv_trpo":
+        return tv_trpo_batch_maximum(list(bandit.counts), list(bandit.advantages), list(bandit.policy), delta)
+    return [apc_maximum(n, a, p, delta) for n, a, p in zip(bandit.counts, bandit.advantages, bandit.policy)]
 
 
 def exact_update(bandit: RationalBandit, delta: Fraction, objective: str) -> Tensor:

@@ -25,6 +25,9 @@ from fiberpo_check.empirical.training.lm_rollout import (
 from fiberpo_check.engine.objectives import method, surrogate
 
 
+LOOPS = ("current", "prior", "uncached")
+
+
 @dataclass(frozen=True)
 class RLConfig:
     """One RL run: method and its hyperparameters, batch shape, inner optimisation and evaluation cadence."""
@@ -41,11 +44,15 @@ class RLConfig:
     temperature: float = 1.0  # the policy is softmax(logits / temperature): rollouts, ratios and diagnostics alike
     eval_every: int = 5  # 0: no held-out evaluation
     eval_per_domain: int = 64
-    # The benchmark baseline, the loop as it was before: generation recomputes the whole prefix per token, the rollout
-    # policy's logits come from a separate teacher-forced pass, minibatches keep the batch's padding, Adam runs tensor
-    # by tensor. False: KV-cached generation hands over the logits it sampled from, minibatches are cut after their
-    # longest response, fused Adam.
-    previous_loop: bool = False
+    # Benchmark baselines. "prior": the loop before the speed-up (KV-cached generation, the rollout policy's logits
+    # from a separate teacher-forced pass, minibatches keep the batch's padding, Adam tensor by tensor); "uncached":
+    # the same with generation recomputing the whole prefix per token. "current": cached generation hands over the
+    # logits it sampled from, minibatches are cut after their longest response, fused Adam.
+    loop: str = "current"
+
+    def __post_init__(self) -> None:
+        if self.loop not in LOOPS:
+            raise ValueError(f"loop: {self.loop!r} is not one of {LOOPS}")
 
 
 def group_advantages(reward: torch.Tensor, group_size: int) -> torch.Tensor:
@@ -68,8 +75,10 @@ def train(
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     policy = copy.deepcopy(model).to(device)
-    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr, fused=not config.previous_loop)
+    before = config.loop != "current"
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr, fused=not before)
     held_out = eval_problems(config.eval_per_domain, task, seed).to(device) if config.eval_every else None
+    initial = {f"initial_{k}": v for k, v in evaluate(policy, held_out, task).items()} if config.eval_every else {}
     history, tokens = [], 0
     bar = tqdm(range(config.steps), desc=f"{config.method} seed {seed}", disable=not progress, leave=False)
     for step in bar:
@@ -80,9 +89,9 @@ def train(
         domain_ids = problems.domains.repeat_interleave(config.group_size, 0).to(device)
         group_ids = torch.arange(len(problems.answers), device=device).repeat_interleave(config.group_size)
         responses, old_logits = generate(
-            policy, prompts, gen, task.max_answer, config.temperature, use_cache=not config.previous_loop
+            policy, prompts, gen, task.max_answer, config.temperature, use_cache=config.loop != "uncached"
         )
-        if config.previous_loop:  # the rollout policy's logits recomputed by a teacher-forced pass
+        if before:  # the rollout policy's logits recomputed by a teacher-forced pass
             with torch.no_grad():
                 old_logits = response_logits(policy, prompts, responses, config.temperature)
         mask = response_mask(responses)
@@ -97,7 +106,7 @@ def train(
             for rows in torch.randperm(len(answers), generator=gen).to(device).chunk(config.minibatches):
                 # Causal model: cutting the columns after the minibatch's longest response changes no kept logit
                 # (the previous loop computed them).
-                width = mask.shape[1] if config.previous_loop else int(mask[rows].sum(dim=1).max())
+                width = mask.shape[1] if before else int(mask[rows].sum(dim=1).max())
                 taken = responses[rows, :width]
                 log_prob = token_log_probs(response_logits(policy, prompts[rows], taken, config.temperature), taken)
                 objective = surrogate(
@@ -123,7 +132,8 @@ def train(
             "reward/mean": float(reward.mean()),
             **{f"reward/{name}": float(reward[domain_ids == i].mean()) for i, name in enumerate(DOMAINS)},
             "entropy": float(token_entropy(old_logits)[mask].mean()),
-            "grad_norm": sum(grad_norms) / len(grad_norms),
+            "grad_norm": sum(grad_norms) / len(grad_norms),  # before clipping
+            "grad_clip_rate": sum(norm > config.max_grad_norm for norm in grad_norms) / len(grad_norms),
             "response_length": float(mask.sum(dim=1).double().mean()),
             "response_length/max": int(mask.sum(dim=1).max()),
             **drift_metrics(new_logits, old_logits, log_ratio, mask),
@@ -132,7 +142,7 @@ def train(
             ),
         }
         if config.eval_every and (step % config.eval_every == 0 or step == config.steps - 1):
-            row.update(evaluate(policy, held_out, task))
+            row.update(evaluate(policy, held_out, task), **(initial if step == 0 else {}))
         history.append(row)
         bar.set_postfix(
             reward=f"{row['reward/mean']:.2f}", ent=f"{row['entropy']:.2f}", ratio=f"{row['ratio/mean']:.2f}"

@@ -578,7 +578,8 @@ class Checker:
     def hyperparameters(self) -> int:
         """The loss follows every hyperparameter the definition reads: each varied on its own, then all jointly;
         a loss whose output does not move when a key changes (while the definition's does) ignores that key."""
-        base = self.families["regimes"][:2] + [self.sign_restricted(self.families["regimes"][0], -1.0)]
+        regimes = self.families["regimes"]  # FiberPO: pass/pass, pass/rollback, rollback/rollback
+        base = regimes[:2] + regimes[4:5] + [self.sign_restricted(regimes[0], -1.0)]
         count, failures = 0, []
         for probe in base:
             for key, varied in self.settings.variations(probe, self.hyper_keys()):

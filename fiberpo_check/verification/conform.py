@@ -231,7 +231,7 @@ class Checker:
         self.families = probe_families(variant, dtype=dtype, device=device, seed=seed, hyper=self.settings.hyper)
         self.cache: dict = {}
         self.advantage_note: str | None = None  # why advantage_shapes checked only [B, T]
-        self.coverage: dict[str, int] = {}  # degenerate class -> comparisons made
+        self.coverage: dict[str, list[int]] = {}  # degenerate class -> [probe x mode cases run, cases failing]
         self.ignored: dict[str, str] = {}  # hyperparameter key -> evidence that the loss ignores it
         self.comparisons = 0
         self.forward_only = forward_only
@@ -552,19 +552,24 @@ class Checker:
 
     def degenerate_inputs(self) -> int:
         """Every degenerate class (zero advantages at tokens, rows, groups; zero log-ratios; single-token and
-        equal-length rows; ties at the clip / budget edges; extreme lengths) in every mode; coverage is recorded."""
-        count = 0
+        equal-length rows; ties at the clip / budget edges; extreme lengths) in every mode; each class is run in
+        full and its coverage recorded (comparisons, failures), then the first failure is raised."""
+        count, first = 0, None
         for name in DEGENERATE_CLASSES:
             probes = self.families.get(f"degenerate/{name}", [])
-            self.coverage[name] = 0
+            if probes:
+                self.coverage[name] = [0, 0]
             for probe in probes:
                 for mode in self.modes:
+                    self.coverage[name][0] += 1
+                    count += 1
                     try:
                         self.compare(probe, mode, self.run_candidate(probe, mode))
                     except Mismatch as error:
-                        raise Mismatch(f"[{name}] {error}", error.probe, error.mode) from error
-                    self.coverage[name] += 1
-                    count += 1
+                        self.coverage[name][1] += 1
+                        first = first or Mismatch(f"[{name}] {error}", error.probe, error.mode)
+        if first is not None:
+            raise first
         return count
 
     def hyper_keys(self) -> tuple[str, ...]:

@@ -274,9 +274,11 @@ def model_forms(checker, observed: list[tuple]) -> tuple[list[Finding], Callable
     form's loss (None unless exactly one is confirmed)."""
     base = Model(checker.variant, checker.semantics.name)
     forms = [f for f in LIBRARY if f.applies(checker.variant, checker.semantics.name)]
-    fits = [judge(checker, f.name, f.change(base).loss(), observed, stop_early=False) for f in forms]
+    losses = [f.change(base).loss() for f in forms]
+    fits = [judge(checker, f.name, loss, observed, stop_early=True) for f, loss in zip(forms, losses)]
     confirmed = [fit for fit in fits if fit.explains_all and fit.shown_by]
-    if not confirmed:
+    if not confirmed:  # pairs of forms that each reproduce some departure from the definition
+        fits = [judge(checker, f.name, loss, observed, stop_early=False) for f, loss in zip(forms, losses)]
         partial = [(form, fit) for form, fit in zip(forms, fits) if fit.shown_by]
         for (f1, _), (f2, _) in combinations(partial, 2):
             if f1.part == f2.part:

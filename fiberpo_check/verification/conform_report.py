@@ -42,10 +42,10 @@ def format_table(results: list[PropertyResult]) -> str:
     return "\n".join(lines)
 
 
-def format_coverage(coverage: dict[str, int]) -> str:
-    """Comparisons made per degenerate probe class."""
-    return "probe coverage (comparisons per degenerate class, every mode): " + ", ".join(
-        f"{name} {count}" for name, count in coverage.items())
+def format_coverage(coverage: dict[str, list[int]]) -> str:
+    """Cases run (probe x mode) per degenerate probe class, and how many failed."""
+    return "probe coverage (probe x mode cases per degenerate class): " + ", ".join(
+        f"{name} {run}" + (f" ({failed} failing)" if failed else "") for name, (run, failed) in coverage.items())
 
 
 def format_profile(found: list[Finding]) -> str:

@@ -108,6 +108,14 @@ def test_a_candidate_more_accurate_than_float32_is_not_rejected():
     assert slope.status == "fail"
 
 
+@pytest.mark.parametrize("variant, loss", [("fiberpo", compute_policy_loss_fiberpo), ("dapo", compute_policy_loss_grpo)])
+def test_right_losses_conform_on_float32_probes(variant, loss):
+    """float32 inputs against the float64 reference: ties at the clip edges and |log r| = 15 rounded differently by
+    the loss than by the reference are within the inputs' rounding, not deviations."""
+    results = check_conformance(loss, variant, dtype=torch.float32)
+    assert verdict(results) == "conforms", format_table(results)
+
+
 def test_padding_leaks_are_a_warning_with_their_own_exit_status(capsys):
     results = check_conformance(unmasked_loss, "fiberpo")
     assert verdict(results) == "conforms-with-warnings" and verdict(results, strict=True) == "does-not-conform"

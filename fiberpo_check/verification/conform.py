@@ -51,7 +51,7 @@ FD_STEP = {torch.float64: 1e-3, torch.float32: 0.2}  # central-difference step, 
 SLOPE_TOLERANCE = {torch.float64: 1e-4, torch.float32: 1e-2}  # on d log G / d|log r|, relative to T
 ROUNDING_LENGTH = 256  # below float64, rounding grows with the tokens summed: tolerances scale by T / 256 past it
 INPUT_ROUNDING = 8  # value tolerance: 8 unit roundoffs of each input times the loss's sensitivity to it
-KINK_STEP = 1e-12  # one-sided gradients at a kink: the reference at log r +- this (float64)
+KINK_STEP = 1e-12  # one-sided gradients at a kink: the reference at log r +- this (plus the dtype's rounding)
 READ_KEYS = {"fiber": ("fiberpo_c_pos", "fiberpo_c_neg", "fiberpo_eps", "fiberpo_eps_neg"),
              **dict.fromkeys(DUAL_CLIP_VARIANTS, ("clip_ratio_low", "clip_ratio_high", "clip_ratio_c")),
              **dict.fromkeys(("gspo", "gspo_token", "cispo"), ("clip_ratio_low", "clip_ratio_high"))}
@@ -274,13 +274,21 @@ class Checker:
             self.cache[key] = (probe, loss_fn, evaluate(loss_fn, wide, mode, probe.config, **kw))
         return self.cache[key][-1]
 
-    def one_sided(self, probe: Probe, mode: str, loss_fn: Callable | None = None) -> list[Tensor]:
-        """The reference gradient just above and just below the probe's kinks (log r +- KINK_STEP there)."""
+    def one_sided(self, probe: Probe, mode: str, loss_fn: Callable | None, value: Tensor) -> list[Tensor] | None:
+        """The reference gradient with log r shifted up and down by as much as the candidate's own rounding can move
+        it (KINK_STEP in float64, else INPUT_ROUNDING unit roundoffs of |log_prob| + |old_log_prob|): at the probe's
+        kinks, and below float64 at every valid token; None when there is nothing to shift."""
+        coarse = self.rounding(value) > torch.finfo(torch.float64).eps
+        if probe.kinks is None and not coarse:
+            return None
         wide = self.wide(probe)
-        kinks = probe.kinks.to(wide.log_prob.device)
-        return [self.run_reference(probe, mode, loss_fn, log_prob=torch.where(kinks, wide.log_prob + step,
+        mask = wide.response_mask
+        where = mask if coarse else probe.kinks.to(mask.device)
+        size = torch.where(mask, wide.log_prob.abs() + wide.old_log_prob.abs(), 0.0)
+        step = KINK_STEP + (INPUT_ROUNDING * self.rounding(value) * size if coarse else 0.0)
+        return [self.run_reference(probe, mode, loss_fn, log_prob=torch.where(where, wide.log_prob + sign * step,
                                                                               wide.log_prob)).grad
-                for step in (KINK_STEP, -KINK_STEP)]
+                for sign in (1.0, -1.0)]
 
     def rounding(self, value: Tensor) -> float:
         """Unit roundoff of the coarser of the probe dtype and the loss's own dtype."""
@@ -305,6 +313,19 @@ class Checker:
         sensitivity = float(masked(expected.grad.abs(), wide.response_mask).mul(size).sum())
         return INPUT_ROUNDING * self.rounding(value) * sensitivity
 
+    def gradient_rounding(self, probe: Probe, mode: str, grad: Tensor) -> Tensor | float:
+        """Below float64, how far token j's gradient moves when its inputs are rounded to the candidate's dtype:
+        INPUT_ROUNDING unit roundoffs of (|log_prob| + |old_log_prob|) times |mu_j| max|A| (a gate's log-derivative
+        is of order one, eqs 10-16)."""
+        u = self.rounding(grad)
+        if u <= torch.finfo(torch.float64).eps:
+            return 0.0
+        wide = self.wide(probe)
+        mask = wide.response_mask
+        size = torch.where(mask, wide.log_prob.abs() + wide.old_log_prob.abs(), 0.0)
+        advantage = float(masked(wide.advantages.abs(), mask).nan_to_num(0.0).max())
+        return INPUT_ROUNDING * u * size * self.weights(probe, mode).abs() * advantage
+
     # -- comparisons --------------------------------------------------------------------------------------------
 
     def compare_value(self, probe: Probe, mode: str, value: Tensor, expected: Tensor, what: str = "expected",
@@ -319,8 +340,8 @@ class Checker:
 
     def compare_grad(self, probe: Probe, mode: str, grad: Tensor | None, expected: Tensor, what: str = "grad",
                      one_sided: list[Tensor] | None = None) -> None:
-        """Raise Mismatch unless the gradients agree at every valid token (within the one-sided gradients' range at
-        a kink) and are exactly 0 at every masked one."""
+        """Raise Mismatch unless the gradients agree at every valid token (within the range of the one-sided
+        gradients, where given) and are exactly 0 at every masked one."""
         if grad is None:
             return
         self.comparisons += 1
@@ -333,15 +354,16 @@ class Checker:
         grad64 = grad.double()
         diff = (grad64 - expected.double()).abs()
         if one_sided:  # at a kink any mix of the branches' gradients: the one-sided ones and a saturated branch's 0
-            at_kink = torch.where(probe.kinks, 0.0, expected)
+            at_kink = expected if probe.kinks is None else torch.where(probe.kinks, 0.0, expected)
             low = torch.minimum(*one_sided).minimum(expected).minimum(at_kink)
             high = torch.maximum(*one_sided).maximum(expected).maximum(at_kink)
             inside = (grad64 >= low) & (grad64 <= high)
             diff = torch.where(inside, 0.0, torch.minimum((grad64 - low).abs(), (grad64 - high).abs()))
         diff = masked(diff, mask).nan_to_num(nan=float("inf"))
         scale = max(float(masked(expected.abs(), mask).max()), 1e-12)
-        if float(diff.max()) > self.tolerance(grad, probe) * scale:
-            index = tuple(int(i) for i in torch.nonzero(diff == diff.max())[0])
+        excess = diff - self.tolerance(grad, probe) * scale - self.gradient_rounding(probe, mode, grad)
+        if float(excess.max()) > 0:
+            index = tuple(int(i) for i in torch.nonzero(excess == excess.max())[0])
             zero = " (the loss's gradient is identically zero; the definition's is not)" if not bool(
                 grad.any()) else ""
             raise Mismatch(f"{probe.label} mode={mode} token {index}: d loss/d log_prob={float(grad[index]):.10g} "
@@ -353,7 +375,7 @@ class Checker:
         want = self.run_reference(probe, mode, loss_fn)
         self.compare_value(probe, mode, got.value, want.value, reference=want)
         if gradient and got.grad is not None:
-            sides = self.one_sided(probe, mode, loss_fn) if probe.kinks is not None else None
+            sides = self.one_sided(probe, mode, loss_fn, got.value)
             self.compare_grad(probe, mode, got.grad, want.grad, one_sided=sides)
 
     def against(self, probes: list[Probe], modes=None, gradient: bool = True, loss_fn: Callable | None = None) -> int:

@@ -49,6 +49,14 @@ def config_value(config: Any, key: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
+def first_set(config: Any, key: str, fallback: str, default: float) -> Any:
+    """config[key] if set (0.0 counts as set), else config[fallback] if set, else `default`."""
+    value = config_value(config, key)
+    if value is None:
+        value = config_value(config, fallback)
+    return default if value is None else value
+
+
 def normalizers(config: Any) -> Normalizers:
     """Global normalisers from verl's `global_batch_info` (absent: computed from the local batch)."""
     info = config_value(config, "global_batch_info") or {}
@@ -123,8 +131,7 @@ def compute_policy_loss_grpo(
     """GRPO's PPO-clip loss -min(r A, clip(r, 1-eps_low, 1+eps_high) A) (App. C.4) in verl's form: the baseline."""
     args = (old_log_prob, log_prob, advantages, response_mask, rollout_is_weights)
     batch = policy_batch(*args)
-    eps_low = config_value(config, "clip_ratio_low") or config_value(config, "clip_ratio", 0.2)
-    eps_high = config_value(config, "clip_ratio_high") or config_value(config, "clip_ratio", 0.2)
+    eps_low, eps_high = (first_set(config, key, "clip_ratio", 0.2) for key in ("clip_ratio_low", "clip_ratio_high"))
     core = grpo_core_compiled if config_value(config, "fiberpo_compile") else grpo_core
     loss, clipped, log_ratio_sum = core(batch, eps_low, eps_high, loss_agg_mode, normalizers(config))
     raise_on_non_finite(torch.stack([loss.detach(), log_ratio_sum]), args)

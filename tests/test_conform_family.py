@@ -58,16 +58,16 @@ def test_project_grpo_loss_is_not_gspo_or_cispo(variant):
 
 
 PLANTED = [
-    (sign_zero_loss, "fiberpo", "sign(0) = 0"),
+    (sign_zero_loss, "fiberpo", "sign(0) in neither channel"),
     (clamped(REFERENCE, 10.0), "fiberpo", "log-ratio clamp at +-10"),
-    (shared_budget_loss, "fiberpo", "shared budget C- = C+"),
+    (shared_budget_loss, "fiberpo", "one shared budget: C- = C+"),
     (per_sign_eps_loss, "fiberpo", "matches the definition only where A > 0"),
     (ignores_rollout_weights(REFERENCE), "fiberpo", "ignores rollout_is_weights"),
-    (with_config(reference_loss("ppo"), clip_ratio_c=3.0), "ppo", "dual-clip overlay"),
+    (with_config(reference_loss("ppo"), clip_ratio_c=3.0), "ppo", "dual-clip overlay at clip_ratio_c = 3"),
     (clip_loss(ClipGate("gspo", token_level=True)), "gspo", "GSPO-token gradient"),
     (clip_loss(ClipGate("gspo", mean_clamp=10.0)), "gspo", "trajectory log-ratio clamped at 10"),
     (clip_loss(ClipGate("cispo", lower_clip=False)), "cispo", "IS weight clipped from above only"),
-    (counts_empty_rows(reference_loss("grpo")), "grpo", "seq-mean normalisers count fully masked rows"),
+    (counts_empty_rows(reference_loss("grpo")), "grpo", "normaliser counts empty rows"),
     (fixed_mode(reference_loss("dapo"), "seq-mean-token-mean"), "dapo",
      "ignores loss_agg_mode (always seq-mean-token-mean)"),
 ]
@@ -77,7 +77,7 @@ PLANTED = [
 def test_deviation_profile_names_the_planted_deviation(loss, variant, expected):
     found = deviation_profile(build_checker(loss, variant))
     assert any(d.name.startswith(expected) for d in found), [d.name for d in found]
-    assert all(d.probe for d in found)  # each with the probe that shows it
+    assert all(d.evidence for d in found)  # each with its evidence
 
 
 @pytest.mark.slow

@@ -12,27 +12,42 @@ from fiberpo_check.verification.conform import build_checker  # noqa: E402
 from fiberpo_check.verification.conform_report import deviation_profile  # noqa: E402
 
 LEAK = "NaN, +inf, -inf padding leaks into the loss (mask multiplied in, not selected)"
-EMPTY_ROWS = "seq-mean normalisers count fully masked rows"
-# (loss_type, variant) -> (failing properties, deviations the profile names)
+LOCAL = "ignores global_batch_info: local normalisers under data parallelism"
+# (loss_type, variant) -> (failing properties, deviations the diagnosis names) under TRL 1.x semantics (detected);
+# every loss also warns on `masks` (padding garbage leaks through the multiplication by the completion mask)
 EXPECTED_TRL = {
-    ("grpo", "grpo"): ({"masks"}, {EMPTY_ROWS, LEAK}),
-    ("bnpo", "ppo"): ({"aggregation_semantics", "masks"}, {"ignores global_batch_info (local normalisers)", LEAK}),
-    ("dapo", "dapo"): ({"masks"}, {LEAK}),
-    ("dr_grpo", "dr_grpo"): ({"masks"}, {EMPTY_ROWS, LEAK}),
-    ("cispo", "cispo"): ({"aggregation_semantics", "clip_semantics", "gradient", "hyperparameters", "large_log_ratio",
-                          "masks", "rollout_is_weights", "value"}, {"IS weight clipped from above only", LEAK}),
-    ("gspo", "gspo"): ({"masks"}, {EMPTY_ROWS, LEAK}),
+    ("grpo", "grpo"): (set(), {LEAK}),
+    ("bnpo", "ppo"): (set(), {LOCAL, LEAK}),
+    ("dapo", "dapo"): (set(), {LEAK}),
+    ("dr_grpo", "dr_grpo"): (set(), {LEAK}),
+    ("cispo", "cispo"): ({"aggregation_semantics", "clip_semantics", "degenerate_inputs", "gradient", "hyperparameters",
+                          "large_log_ratio", "rollout_is_weights", "value"},
+                         {"IS weight clipped from above only", "ignores clip_ratio_low", LEAK}),
+    ("gspo", "gspo"): (set(), {LEAK}),
 }
 
 
 @pytest.mark.parametrize("loss_type, variant", sorted(EXPECTED_TRL), ids=[f"{t}-{v}" for t, v in sorted(EXPECTED_TRL)])
 def test_trl_losses_against_their_definitions(loss_type, variant):
     checker = build_checker(getattr(conform_adapters, f"trl_{loss_type}"), variant)
+    assert checker.semantics.name == "trl-1" and "GRPOTrainer" in checker.semantics_reason
     results = checker.run()
     fails, deviations = EXPECTED_TRL[(loss_type, variant)]
     assert {r.name for r in results if r.status == "fail"} == fails
-    assert {d.name for d in deviation_profile(checker)} == deviations
+    assert "masks" in {r.name for r in results if r.status == "warn"}
+    assert {d.name for d in deviation_profile(checker, results)} == deviations
     assert checker.modes == (conform_adapters.TRL_MODES["grpo" if loss_type == "gspo" else loss_type],)
+
+
+def test_trl_grpo_under_verl_semantics_counts_empty_rows():
+    """Judged against verl 0.9's aggregation instead, TRL's grpo loss type counts fully masked rows and normalises
+    locally (warnings, not deviations)."""
+    checker = build_checker(conform_adapters.trl_grpo, "grpo", semantics_name="verl-0.9")
+    results = checker.run()
+    assert {r.name for r in results if r.status == "fail"} == set()
+    assert {r.name for r in results if r.status == "warn"} == {"masks", "empty_rows", "global_normalisers"}
+    names = {d.name for d in deviation_profile(checker, results)}
+    assert {"normaliser counts empty rows (fully masked rows in the sequence count)", LOCAL} <= names
 
 
 def test_trl_adapter_refuses_other_aggregation_modes():

@@ -1,7 +1,9 @@
-"""`python -m fiberpo_check conform MODULE:FUNC [--variant NAME] [--json]`: check a verl-style policy loss.
+"""`python -m fiberpo_check conform MODULE:FUNC|path/to/file.py:FUNC [--variant NAME] [--json]`: check a verl-style
+policy loss against its RGF definition.
 
-Exit status: 0 when the loss conforms, 1 when a property fails, 2 on usage errors (bad spec, unknown option,
-unavailable device).
+Exit status: 0 conforms; 3 conforms, with robustness warnings (NaN/inf padding leaks, empty rows, local normalisers;
+--strict makes them failures); 1 does not conform (a property of the definition fails); 2 usage error (bad spec,
+unknown option, unavailable device).
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from dataclasses import asdict
 
 from fiberpo_check.cli.device_options import DTYPES, add_device_options, parse_or_status, resolve_device
 from fiberpo_check.engine.aggregation import MODES
-from fiberpo_check.verification.conform import PROPERTIES, PropertyResult, build_checker, conforms, load_loss
+from fiberpo_check.verification.conform import PROPERTIES, VERDICTS, build_checker, load_loss, refused, verdict
 from fiberpo_check.verification.conform_report import (
     deviation_profile,
     dump_writer,
+    format_coverage,
+    format_headline,
     format_profile,
     format_table,
     profile_json,
 )
+from fiberpo_check.verification.conform_semantics import SEMANTICS
 from fiberpo_check.verification.conform_settings import Settings, parse_assignments, parse_budget
 from fiberpo_check.verification.conform_variants import VARIANTS
 
@@ -28,7 +33,8 @@ from fiberpo_check.verification.conform_variants import VARIANTS
 def parser() -> argparse.ArgumentParser:
     """Command-line options of the conform command."""
     p = argparse.ArgumentParser(prog="python -m fiberpo_check conform", description=__doc__)
-    p.add_argument("spec", metavar="MODULE:FUNC", help="importable policy loss with verl's signature")
+    p.add_argument("spec", metavar="MODULE:FUNC", help="policy loss with verl's signature: MODULE:FUNC or "
+                   "path/to/file.py:FUNC")
     p.add_argument("--variant", default="fiberpo", choices=VARIANTS, help="which definition (default fiberpo)")
     p.add_argument("--modes", nargs="+", choices=MODES, help="loss_agg_modes to check (default: every mode it accepts)")
     p.add_argument("--only", nargs="+", choices=PROPERTIES, help="check only these properties")
@@ -40,6 +46,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--map", nargs="+", metavar="KEY=NAME", help="pass config key KEY to the loss as NAME")
     p.add_argument("--config-factory", metavar="MODULE:FUNC", help="builds the loss's config object from the dict")
     p.add_argument("--dump", metavar="DIR", help="write each failing probe and its expected output to DIR")
+    p.add_argument("--semantics", choices=tuple(SEMANTICS), help="framework aggregation semantics (default: detected "
+                   "from the installed package when the loss calls its aggregation, else verl-0.9)")
+    p.add_argument("--strict", action="store_true", help="robustness warnings count as failures (exit 1)")
+    p.add_argument("--forward-only", action="store_true", help="check values only (for a loss without gradients)")
     p.add_argument("--seed", type=int, default=0, help="probe seed (default 0)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     add_device_options(p)
@@ -60,7 +70,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: list[str]) -> int:
-    """Load the loss, run the properties, print the table (or JSON); 0 conforms, 1 does not, 2 usage error."""
+    """Load the loss, run the properties, print the table and diagnosis (or JSON); exit status by VERDICTS, 2 usage."""
     args = parse_or_status(parser(), argv)
     if isinstance(args, int):
         return args
@@ -72,22 +82,31 @@ def main(argv: list[str]) -> int:
         print(f"conform: {error}", file=sys.stderr)
         return 2
     dtype = DTYPES[args.dtype]
-    checker = build_checker(candidate, args.variant, modes=args.modes, dtype=dtype, device=device, seed=args.seed,
-                            settings=settings)
+    try:
+        checker = build_checker(candidate, args.variant, modes=args.modes, dtype=dtype, device=device, seed=args.seed,
+                                settings=settings, semantics_name=args.semantics, forward_only=args.forward_only)
+    except ValueError as error:
+        print(f"conform: {error}", file=sys.stderr)
+        return 2
     only = tuple(args.only) if args.only else None
     if isinstance(checker, str):
-        results, found = [PropertyResult(name, "fail", 0, checker) for name in only or PROPERTIES], []
+        results, found, coverage, used = refused(checker, only), [], {}, "none (the loss raised in every mode)"
     else:
         results = checker.run(only, dump_writer(args.dump) if args.dump else None)
-        found = [] if conforms(results) else deviation_profile(checker)
-    ok = conforms(results)
+        found = deviation_profile(checker, results)
+        coverage = checker.coverage
+        used = f"{checker.semantics.name} ({checker.semantics.description}; {checker.semantics_reason})"
+    outcome = verdict(results, args.strict)
     if args.json:
-        print(json.dumps({"spec": args.spec, "variant": args.variant, "conforms": ok,
-                          "properties": [asdict(r) for r in results], "deviations": profile_json(found)}, indent=2))
+        print(json.dumps({"spec": args.spec, "variant": args.variant, "semantics": used, "verdict": outcome,
+                          "conforms": outcome != "does-not-conform", "properties": [asdict(r) for r in results],
+                          "coverage": coverage, "deviations": profile_json(found)}, indent=2))
     else:
-        print(f"{args.spec} against {args.variant} ({args.dtype}, {device})\n")
+        print(f"{args.spec} against {args.variant} ({args.dtype}, {device})\nsemantics: {used}\n")
         print(format_table(results))
-        if not ok:
+        if coverage:
+            print("\n" + format_coverage(coverage))
+        if found:
             print("\n" + format_profile(found))
-        print(f"\n{'CONFORMS' if ok else 'DOES NOT CONFORM'}")
-    return 0 if ok else 1
+        print(f"\n{format_headline(outcome)}")
+    return VERDICTS[outcome]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -34,6 +35,18 @@ class Probe:
     config: dict = field(default_factory=dict)
     rollout_is_weights: Tensor | None = None
     row_advantages: Tensor | None = None
+    kinks: Tensor | None = None  # valid tokens at a kink of the definition (ties, log r = 0): one-sided gradients
+    twin: "Probe | None" = None  # robustness probes: the clean batch the loss must treat alike (up to a scale)
+    twin_rows: Tensor | None = None  # rows of this probe that the twin holds (the twin drops fully masked rows)
+
+    def float64(self) -> "Probe":
+        """The same inputs (already rounded to the probe's dtype) as float64: where the reference is evaluated."""
+        def wide(x):
+            return x.to(torch.float64) if isinstance(x, Tensor) and x.is_floating_point() else x
+
+        return replace(self, old_log_prob=wide(self.old_log_prob), log_prob=wide(self.log_prob),
+                       advantages=wide(self.advantages), rollout_is_weights=wide(self.rollout_is_weights),
+                       row_advantages=wide(self.row_advantages))
 
     @property
     def label(self) -> str:
@@ -131,10 +144,9 @@ def fiber_families(variant: str, seed: int, kw: dict) -> dict[str, list[Probe]]:
     zero_ratio, zero_mask = mixed_regime_batch(lengths, c_pos=c_pos, c_neg=c_neg, seed=seed + 5)
     gen = torch.Generator().manual_seed(seed + 6)
     zero_ratio = torch.where(torch.rand(zero_ratio.shape, generator=gen) < 0.3, 0.0, zero_ratio)
-    families["zero_log_ratio"] = [
-        make_probe("zero_log_ratio", "30% exact zeros", zero_ratio, zero_mask, variant, seed=seed + 7,
-                   old_log_prob=torch.zeros(zero_ratio.shape, dtype=torch.float64), **kw)
-    ]
+    zeros = make_probe("zero_log_ratio", "30% exact zeros", zero_ratio, zero_mask, variant, seed=seed + 7,
+                       old_log_prob=torch.zeros(zero_ratio.shape, dtype=torch.float64), **kw)
+    families["zero_log_ratio"] = [replace(zeros, kinks=zeros.response_mask & (zeros.log_prob == 0))]
     families["logclip"] = [
         make_probe("logclip", f"saturated fiber clips ({pos}+, eps={LOGCLIP_EPS})",
                    *regime_batch(pos, "pass", lengths, c_pos=c_pos, c_neg=c_neg, seed=seed + 20 + i, spread=2.0,
@@ -179,6 +191,112 @@ def on_policy_probes(variant: str, *, dtype=torch.float64, device: str = "cpu", 
                                 variant, seed=seed + 3, token_advantages=token_level, **kw)]
 
 
+DEGENERATE_CLASSES = ("zero-advantage tokens", "zero-advantage rows", "zero-advantage group", "zero log-ratios",
+                      "single-token rows", "equal-length rows", "ties at clip boundaries", "extreme lengths")
+EMPTY_ROWS = "empty rows"
+
+
+def base_log_ratio(variant: str, lengths: Tensor, seed: int, hyper: dict) -> tuple[Tensor, Tensor]:
+    """Log-ratios of the variant's ordinary probes (every gate regime) for the given lengths."""
+    if variant in FIBER_VARIANTS:
+        return mixed_regime_batch(lengths, c_pos=trajectory_budget(hyper["fiberpo_c_pos"]),
+                                  c_neg=trajectory_budget(hyper["fiberpo_c_neg"]), seed=seed, zero_frac=0.0)
+    return clip_straddling_batch(lengths, min(hyper["clip_ratio_low"], hyper["clip_ratio_high"]), seed), \
+        padded_mask(lengths)
+
+
+def with_advantages(probe: Probe, advantages: Tensor, name: str) -> Probe:
+    """The probe with other [B, T] advantages (zero at padding)."""
+    advantages = torch.where(probe.response_mask, advantages, 0.0)
+    rows = advantages[:, :1].clone() if bool((advantages == advantages[:, :1]).masked_fill(
+        ~probe.response_mask, True).all()) else None
+    return replace(probe, family="degenerate", name=name, advantages=advantages,
+                   row_advantages=None if rows is None else rows[:, 0])
+
+
+def tie_log_ratio(variant: str, hyper: dict, lengths: Tensor) -> tuple[Tensor, Tensor]:
+    """Log-ratios exactly at the definition's kinks: the clip edges log(1 +- eps) (and a dual clip at 3), or FiberPO's
+    budget edges log s = C, (1 + 1/T) C and fiber residuals of exactly +-eps."""
+    mask = padded_mask(lengths)
+    log_ratio = torch.zeros(mask.shape, dtype=torch.float64)
+    if variant in FIBER_VARIANTS:
+        c_pos, c_neg = (trajectory_budget(hyper[k]) for k in ("fiberpo_c_pos", "fiberpo_c_neg"))
+        eps = hyper["fiberpo_eps"]
+        edges = [c_pos, (1 + 1 / lengths[1].item()) * c_pos, -c_neg, -(1 + 1 / lengths[3].item()) * c_neg]
+        for row, edge in enumerate(edges):
+            log_ratio[row, : lengths[row]] = edge
+        log_ratio[4, :2] = torch.tensor([0.5 * c_pos - eps, 0.5 * c_pos + eps])  # same-sign residual at +-eps
+        return log_ratio, mask
+    low, high = hyper["clip_ratio_low"], hyper["clip_ratio_high"]
+    edges = torch.tensor([math.log1p(high), math.log1p(-low), math.log(3.0), 0.0], dtype=torch.float64)
+    index = torch.arange(mask.shape[1])[None, :] + torch.arange(mask.shape[0])[:, None]
+    return torch.where(mask, edges[index % 4], 0.0), mask
+
+
+def degenerate_probes(variant: str, *, seed: int, dtype, device, hyper: dict) -> dict[str, list[Probe]]:
+    """Degenerate but common inputs, one class each (DEGENERATE_CLASSES), plus fully masked rows (EMPTY_ROWS).
+
+    Zero advantages at valid tokens, on whole rows and on a whole group (every GRPO group whose rewards are all
+    equal), exact zero log-ratios, single-token rows, rows of equal length (no padding), ties at the clip / budget
+    edges, and extreme lengths (1 next to 4096)."""
+    kw = {"dtype": dtype, "device": device, "hyper": hyper}
+    token_level = variant not in ("gspo",)
+    lengths = torch.tensor([3, 7, 1, 12, 5, 9, 2, 6])
+    base = make_probe("degenerate", "base", *base_log_ratio(variant, lengths, seed, hyper), variant, seed=seed + 1,
+                      token_advantages=token_level, **kw)
+    mask = base.response_mask
+    gen = torch.Generator().manual_seed(seed + 2)
+    classes: dict[str, list[Probe]] = {}
+    if token_level:
+        zeros = torch.rand(mask.shape, generator=gen) < 0.35
+        classes["zero-advantage tokens"] = [with_advantages(base, base.advantages.masked_fill(zeros.to(device), 0.0),
+                                                            "35% of valid tokens with A = 0")]
+    rows = make_probe("degenerate", "base", *base_log_ratio(variant, lengths, seed, hyper), variant, seed=seed + 3, **kw)
+    zero_rows = torch.zeros(len(lengths), 1, dtype=torch.bool, device=device)
+    zero_rows[[1, 4]] = True
+    classes["zero-advantage rows"] = [with_advantages(rows, rows.advantages.masked_fill(zero_rows, 0.0),
+                                                      "rows 1 and 4 with A = 0")]
+    group = torch.zeros(len(lengths), 1, dtype=torch.bool, device=device)
+    if variant == "fiberpo_domain":
+        ids = torch.as_tensor(rows.config["fiberpo_group_ids"], device=device)
+        group[:, 0] = ids == ids[0]
+    else:
+        group[2:5] = True
+    classes["zero-advantage group"] = [with_advantages(rows, rows.advantages.masked_fill(group, 0.0),
+                                                       "a whole group with A = 0 (equal rewards)")]
+    log_ratio, _ = base_log_ratio(variant, lengths, seed + 4, hyper)
+    zero = (torch.rand(mask.shape, generator=gen) < 0.3) | (torch.arange(len(lengths)) == 5)[:, None]
+    zero_ratio = torch.where(zero, 0.0, log_ratio)
+    probe = make_probe("degenerate", "exact zero log-ratios (30% of tokens, all of row 5)", zero_ratio, mask.cpu(),
+                       variant, seed=seed + 5, old_log_prob=torch.zeros(mask.shape, dtype=torch.float64),
+                       token_advantages=token_level, **kw)
+    classes["zero log-ratios"] = [replace(probe, kinks=(zero.to(device) & probe.response_mask))]
+    single = torch.ones(6, dtype=torch.long)
+    classes["single-token rows"] = [make_probe("degenerate", "every row of length 1",
+                                               *base_log_ratio(variant, single, seed + 6, hyper), variant,
+                                               seed=seed + 7, token_advantages=token_level, **kw)]
+    equal = torch.full((6,), 7)
+    classes["equal-length rows"] = [make_probe("degenerate", "every row of length 7 (no padding)",
+                                               *base_log_ratio(variant, equal, seed + 8, hyper), variant,
+                                               seed=seed + 9, token_advantages=token_level, **kw)]
+    tie_lengths = torch.tensor([4, 6, 3, 5, 2, 8])
+    tie_ratio, tie_mask = tie_log_ratio(variant, hyper, tie_lengths)
+    for i, sign in enumerate((1.0, -1.0)):
+        tie = make_probe("degenerate", f"log r exactly at the clip / budget edges, A {'>' if sign > 0 else '<'} 0",
+                         tie_ratio, tie_mask, variant, seed=seed + 10 + i, **kw)
+        tie = replace(tie, advantages=sign * tie.advantages.abs(), row_advantages=sign * tie.row_advantages.abs(),
+                      kinks=tie.response_mask.clone())
+        classes.setdefault("ties at clip boundaries", []).append(tie)
+    extreme = torch.tensor([1, 4096, 2, 1])
+    classes["extreme lengths"] = [make_probe("degenerate", "rows of length 1, 2 and 4096",
+                                             *base_log_ratio(variant, extreme, seed + 12, hyper), variant,
+                                             seed=seed + 13, token_advantages=token_level, **kw)]
+    empty = base.response_mask.clone()
+    empty[[2, 6]] = False
+    classes[EMPTY_ROWS] = [with_empty_rows(base, empty, "rows 2 and 6 fully masked (finite padding)")]
+    return classes
+
+
 def probe_families(variant: str, *, dtype=torch.float64, device: str = "cpu", seed: int = 0,
                    hyper: dict | None = None) -> dict[str, list[Probe]]:
     """All probe families by name: on_policy, regimes, long_short, zero_log_ratio, logclip, masks, aggregation,
@@ -193,26 +311,52 @@ def probe_families(variant: str, *, dtype=torch.float64, device: str = "cpu", se
     families |= fiber_families(variant, seed, kw) if variant in FIBER_VARIANTS else clip_families(variant, seed, kw)
     source = families["regimes"][len(families["regimes"]) // 2]
     families["masks"] = masked_garbage_probes(source)
-    families["aggregation"] = aggregation_probes(variant, seed=seed + 40, **kw)
+    degenerate = degenerate_probes(variant, seed=seed + 70, **kw)
+    families["empty_rows"] = degenerate.pop(EMPTY_ROWS) + families["masks"][-1:]
+    families["masks"] = families["masks"][:-1]
+    families |= {f"degenerate/{name}": probes for name, probes in degenerate.items()}
+    families["aggregation"], global_info = aggregation_probes(variant, seed=seed + 40, **kw)
+    families["global_normalisers"] = [global_info]
     families["rollout_is_weights"] = [with_rollout_weights(probe, seed + 50) for probe in families["regimes"][:3]]
     families["large_log_ratio"] = [large_log_ratio_probe(source), spikes_probe(variant, seed + 60, kw)]
     return families
 
 
 def masked_garbage_probes(probe: Probe) -> list[Probe]:
-    """A ragged probe with NaN / +inf / -inf at every masked position of every input, and one fully masked row."""
+    """A ragged probe with NaN / +inf / -inf at every masked position of every input (its twin: the clean probe),
+    and the probe with one row fully masked (its twin: the probe without that row)."""
     probes = []
     pad = ~probe.response_mask
     for name, garbage in GARBAGE.items():
         weights = torch.full_like(probe.log_prob, 1.0).masked_fill(pad, garbage)
         probes.append(replace(probe, family="masks", name=f"{name} padding", log_prob=probe.log_prob.masked_fill(
             pad, garbage), old_log_prob=probe.old_log_prob.masked_fill(pad, garbage),
-            advantages=probe.advantages.masked_fill(pad, garbage), rollout_is_weights=weights, row_advantages=None))
+            advantages=probe.advantages.masked_fill(pad, garbage), rollout_is_weights=weights, row_advantages=None,
+            twin=replace(probe, rollout_is_weights=torch.ones_like(probe.log_prob))))
     empty = probe.response_mask.clone()
     empty[min(2, empty.shape[0] - 1)] = False
-    probes.append(replace(probe, family="masks", name="fully masked row", response_mask=empty,
-                          advantages=torch.where(empty, probe.advantages, 0.0), row_advantages=None))
-    return probes
+    return probes + [with_empty_rows(probe, empty, "fully masked row")]
+
+
+def with_empty_rows(probe: Probe, mask: Tensor, name: str) -> Probe:
+    """The probe under a mask with some rows fully masked; its twin is the probe without those rows."""
+    keep = mask.any(-1)
+    rows = keep.nonzero().flatten()
+    config = dict(probe.config)
+    for key in ("fiberpo_group_ids", "fiberpo_domain_ids"):
+        if key in config:
+            config[key] = torch.as_tensor(config[key])[keep.to(torch.as_tensor(config[key]).device)]
+
+    def kept(x):
+        return None if x is None else x[keep]
+
+    twin = replace(probe, family="empty_rows", name=f"{name} (rows removed)", old_log_prob=probe.old_log_prob[keep],
+                   log_prob=probe.log_prob[keep], advantages=torch.where(mask, probe.advantages, 0.0)[keep],
+                   response_mask=mask[keep], config=config, rollout_is_weights=kept(probe.rollout_is_weights),
+                   row_advantages=kept(probe.row_advantages), kinks=kept(probe.kinks))
+    return replace(probe, family="empty_rows", name=name, response_mask=mask,
+                   advantages=torch.where(mask, probe.advantages, 0.0), row_advantages=None, twin=twin,
+                   twin_rows=rows)
 
 
 def with_rollout_weights(probe: Probe, seed: int) -> Probe:
@@ -252,8 +396,8 @@ def spikes_probe(variant: str, seed: int, kw: dict) -> Probe:
     return replace(probe, advantages=advantages, row_advantages=advantages.abs().amax(-1) * signs)
 
 
-def aggregation_probes(variant: str, *, seed: int, dtype, device, hyper: dict) -> list[Probe]:
-    """Ragged batch padded wider than its longest row, alone and with verl's global_batch_info normalisers."""
+def aggregation_probes(variant: str, *, seed: int, dtype, device, hyper: dict) -> tuple[list[Probe], Probe]:
+    """Ragged batch padded wider than its longest row, alone, and with verl's global_batch_info normalisers."""
     lengths = torch.tensor([2, 9, 4, 1, 7, 3, 6, 5])
     if variant in FIBER_VARIANTS:
         log_ratio, mask = mixed_regime_batch(lengths, c_pos=trajectory_budget(hyper["fiberpo_c_pos"]),
@@ -264,8 +408,9 @@ def aggregation_probes(variant: str, *, seed: int, dtype, device, hyper: dict) -
     mask = torch.cat([mask, torch.zeros(len(lengths), 3, dtype=torch.bool)], dim=1)
     local = make_probe("aggregation", "ragged, padded wider", log_ratio, mask, variant, seed=seed + 1, dtype=dtype,
                        device=device, hyper=hyper)
-    info = {"dp_size": 2, "batch_num_tokens": 100, "global_batch_size": 16, "loss_scale_factor": 32}
-    return [local, replace(local.with_config(global_batch_info=info), name="ragged, with global_batch_info")]
+    info = {"dp_size": 2, "batch_num_tokens": 100, "global_batch_size": 20, "loss_scale_factor": 32}
+    return [local], replace(local.with_config(global_batch_info=info), family="global_normalisers",
+                            name="ragged, with global_batch_info", twin=local)
 
 
 def rollback_and_zeroing_cases(c_pos: float, c_neg: float) -> list[dict]:

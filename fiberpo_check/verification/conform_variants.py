@@ -1,4 +1,4 @@
-"""Reference losses of the RGF family with verl's signature (App. C.4; eqs 6-16, 30-33), and their known deviations.
+"""Reference losses of the RGF family with verl's signature (App. C.4; eqs 6-16, 30-33), and deviation builders.
 
 Each variant is its RGF gate times the advantage under its native aggregation: PPO (token-mean), GRPO
 (seq-mean-token-mean), GSPO / GSPO-token (sequence ratio, App. C.4), DAPO (clip-higher eps_low < eps_high,
@@ -16,15 +16,14 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from fiberpo_check.engine.aggregation import aggregate
 from fiberpo_check.engine.batch import broadcast_advantages, check_mask, log_ratio_of, masked
 from fiberpo_check.engine.gates import hard_clip, pessimistic_clip, safe_ratio
 from fiberpo_check.engine.objectives.fiberpo import fiber_log_residual
 from fiberpo_check.engine.objectives.gspo import gspo_gate, gspo_sign, sequence_log_ratio
 from fiberpo_check.engine.objectives.ppo import ppo_gate
-from fiberpo_check.losses import config_value, normalizers
+from fiberpo_check.losses import config_value
 from fiberpo_check.verification.checks.jacobian_probes import GateHyper
-from fiberpo_check.verification.checks.mutants import detached_aggregates
+from fiberpo_check.verification.conform_semantics import DEFAULT, semantics
 
 FIBER_VARIANTS = ("fiberpo", "fiberpo_domain")
 CLIP_VARIANTS = ("ppo", "grpo", "gspo", "gspo_token", "dapo", "dr_grpo", "cispo")
@@ -76,12 +75,12 @@ def dual_clip(values: Tensor, adv: Tensor, config) -> Tensor:
     return values if c is None else torch.where(adv < 0, torch.minimum(values, -adv * c), values)
 
 
-def finish(values: Tensor, adv: Tensor, mask: Tensor, mode: str, config, rollout_is_weights) -> Tensor:
-    """Dual clip (if configured), rollout IS weights, then verl's aggregation with global_batch_info."""
+def finish(values: Tensor, adv: Tensor, mask: Tensor, mode: str, config, rollout_is_weights, reduce: Callable) -> Tensor:
+    """Dual clip (if configured), rollout IS weights, then the aggregation `reduce(values, mask, mode, config)`."""
     values = dual_clip(values, adv, config)
     if rollout_is_weights is not None:
         values = values * masked(rollout_is_weights, mask)
-    return aggregate(values, mask, mode, normalizers(config))
+    return reduce(values, mask, mode, config)
 
 
 def fiber_gate(log_gate: Callable, log_ratio: Tensor, mask: Tensor, adv: Tensor, config) -> Tensor:
@@ -101,8 +100,10 @@ def fiber_gate(log_gate: Callable, log_ratio: Tensor, mask: Tensor, adv: Tensor,
     return torch.zeros_like(log_ratio).index_put((rows,), torch.exp(log_g))
 
 
-def fiber_loss(log_gate: Callable = reference_log_gate) -> Callable:
-    """A FiberPO policy loss with verl's signature, -agg(G A), from a log-gate map (log r, mask, hyper) -> log G."""
+def fiber_loss(log_gate: Callable = reference_log_gate, reduce: Callable | None = None) -> Callable:
+    """A FiberPO policy loss with verl's signature, -agg(G A), from a log-gate map (log r, mask, hyper) -> log G
+    (aggregated by `reduce`, default verl 0.9's agg_loss)."""
+    reduce = reduce or semantics(DEFAULT).aggregate
 
     def loss(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode="seq-mean-token-mean", config=None,
              rollout_is_weights=None):
@@ -110,7 +111,7 @@ def fiber_loss(log_gate: Callable = reference_log_gate) -> Callable:
         log_ratio = log_ratio_of(log_prob, old_log_prob, mask)
         adv = broadcast_advantages(advantages, log_prob.shape, mask)
         gate = fiber_gate(log_gate, log_ratio, mask, adv, config)
-        return finish(-gate * adv, adv, mask, loss_agg_mode, config, rollout_is_weights), {}
+        return finish(-gate * adv, adv, mask, loss_agg_mode, config, rollout_is_weights, reduce), {}
 
     return loss
 
@@ -150,8 +151,10 @@ def clamped_gspo_gate(log_ratio: Tensor, adv: Tensor, mask: Tensor, low: float, 
                             True)
 
 
-def clip_loss(spec: ClipGate) -> Callable:
-    """A clip-family policy loss with verl's signature, -agg(G A) (CISPO: -agg(sg(clip r) A log pi))."""
+def clip_loss(spec: ClipGate, reduce: Callable | None = None) -> Callable:
+    """A clip-family policy loss with verl's signature, -agg(G A) (CISPO: -agg(sg(clip r) A log pi)), aggregated by
+    `reduce` (default verl 0.9's agg_loss)."""
+    reduce = reduce or semantics(DEFAULT).aggregate
 
     def loss(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode=NATIVE_MODE[spec.variant],
              config=None, rollout_is_weights=None):
@@ -159,18 +162,19 @@ def clip_loss(spec: ClipGate) -> Callable:
         log_ratio = log_ratio_of(log_prob, old_log_prob, mask)
         adv = broadcast_advantages(advantages, log_prob.shape, mask)
         gate = spec.gate(log_ratio, log_prob, adv, mask, config)
-        return finish(-gate * adv, adv, mask, loss_agg_mode, config, rollout_is_weights), {}
+        return finish(-gate * adv, adv, mask, loss_agg_mode, config, rollout_is_weights, reduce), {}
 
     return loss
 
 
-def reference_loss(variant: str) -> Callable:
-    """The variant's definition as a verl-signature loss."""
+def reference_loss(variant: str, semantics_name: str = DEFAULT) -> Callable:
+    """The variant's definition as a verl-signature loss, aggregated under the named semantics."""
+    reduce = semantics(semantics_name).aggregate
     if variant in FIBER_VARIANTS:
-        return fiber_loss()
+        return fiber_loss(reduce=reduce)
     if variant not in CLIP_VARIANTS:
         raise ValueError(f"variant: {variant!r} is not one of {VARIANTS}")
-    return clip_loss(ClipGate(variant))
+    return clip_loss(ClipGate(variant), reduce)
 
 
 def with_config(loss: Callable, **changes) -> Callable:
@@ -221,42 +225,3 @@ def local_normalisers(loss: Callable) -> Callable:
 def ignores_rollout_weights(loss: Callable) -> Callable:
     """A loss that never applies rollout_is_weights."""
     return lambda **kwargs: loss(**{**kwargs, "rollout_is_weights": None})
-
-
-def deviations(variant: str) -> dict[str, Callable]:
-    """Known deviations of `variant` from its definition: description -> the loss that deviation computes."""
-    base = reference_loss(variant)
-    found: dict[str, Callable] = {}
-    if variant in FIBER_VARIANTS:
-        found["shared budget C- = C+"] = with_config(base, fiberpo_c_neg=lambda c: config_value(c, "fiberpo_c_pos"))
-        found["shared budget C+ = C- = (C+ + C-)/2 (the paper's delta/2)"] = with_config(
-            base, **dict.fromkeys(("fiberpo_c_pos", "fiberpo_c_neg"), lambda c: (
-                config_value(c, "fiberpo_c_pos") + config_value(c, "fiberpo_c_neg")) / 2))
-        found["sign(0) = 0 (zero log-ratio tokens in neither channel)"] = fiber_loss(sign_zero_log_gate)
-        if variant == "fiberpo":
-            found["stop-gradient on log s+- (GSPO-token style aggregates)"] = fiber_loss(detached_aggregates)
-    else:
-        if variant != "cispo":
-            found["no pessimistic min (clip only)"] = clip_loss(ClipGate(variant, use_min=False))
-        if variant == "gspo":
-            found["GSPO-token gradient (stop-gradient on the sequence ratio)"] = clip_loss(ClipGate(variant, token_level=True))
-        if variant == "gspo_token":
-            found["sequence-level GSPO gradient"] = clip_loss(ClipGate(variant, token_level=False))
-        if variant in ("gspo", "gspo_token"):
-            found["trajectory log-ratio clamped at 10 from above"] = clip_loss(ClipGate(variant, mean_clamp=10.0))
-        if variant == "cispo":
-            found["IS weight clipped from above only"] = clip_loss(ClipGate(variant, lower_clip=False))
-            found["no stop-gradient on the clipped IS weight"] = clip_loss(ClipGate(variant, stop_gradient=False))
-        found["one eps for both sides (clip_ratio_low)"] = with_config(
-            base, clip_ratio_high=lambda c: config_value(c, "clip_ratio_low"))
-    if variant in DUAL_CLIP_VARIANTS:
-        found["dual-clip overlay (clip_ratio_c = 3)"] = with_config(base, clip_ratio_c=3.0)
-    if variant != "cispo":
-        for limit in (10.0, 20.0):
-            found[f"log-ratio clamp at +-{limit:g}"] = clamped(base, limit)
-    found["seq-mean normalisers count fully masked rows"] = counts_empty_rows(base)
-    found["ignores rollout_is_weights"] = ignores_rollout_weights(base)
-    found["ignores global_batch_info (local normalisers)"] = local_normalisers(base)
-    for mode in ("token-mean", "seq-mean-token-mean", "seq-mean-token-sum-norm"):
-        found[f"ignores loss_agg_mode (always {mode})"] = fixed_mode(base, mode)
-    return found

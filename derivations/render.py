@@ -127,8 +127,8 @@ TEXT_MATH.update({"α": r"\alpha", "β": r"\beta", "η": r"\eta", "λ": r"\lambd
 COMBINING = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar"}
 
 
-SCRIPTED = re.compile(r"(?<![A-Za-z])([A-Za-zℓεγδσΔπθΣτμ][\u0302\u0303]?)((?:[_^](?:\([^()\s]*\)|\{[^{}\s]*\}|[A-Za-z0-9+\-*]+))+)")
-SCRIPT = re.compile(r"([_^])(\([^()\s]*\)|\{[^{}\s]*\}|[A-Za-z0-9+\-*]+)")
+SCRIPTED = re.compile(r"(?<![A-Za-z])([A-Za-zℓεγδσΔπθΣτμ][\u0302\u0303]?[⁺⁻]?)((?:[_^](?:\([^()\s]*\)|\{[^{}\s]*\}|[A-Za-z0-9+\-τσγδ]+))+)")
+SCRIPT = re.compile(r"([_^])(\([^()\s]*\)|\{[^{}\s]*\}|[A-Za-z0-9+\-τσγδ]+)")
 
 
 def math_chars(text: str) -> str:
@@ -145,23 +145,38 @@ def math_chars(text: str) -> str:
 def math_char(ch: str) -> str:
     """One character inside math (a macro name is closed by a space, so \\leftarrow k does not run on)."""
     tex = TEXT_MATH.get(ch, ch)
+    if not tex.isascii():
+        raise ValueError(f"text: no LaTeX for {ch!r}")
     return tex + " " if tex.startswith("\\") and tex[-1].isalpha() else tex
 
 
-def tex_scripted(stem: str, scripts: str) -> str:
-    """A name with sub- and superscripts (δ_APC, D^max_TV, s^(l_i), e^{±ε}) as math; a code name of the symbol table
-    (C_+, A_inf) in the paper's notation."""
+def scripted_math(stem: str, scripts: str) -> str:
+    """Math-mode LaTeX of a name with sub- and superscripts (δ_APC, D^max_TV, s^(l_i), e^{±ε}); a code name of the
+    symbol table (C_+, A_inf) in the paper's notation."""
     if symbol_tex(stem + scripts) is not None:
-        return rf"\ensuremath{{{symbol_tex(stem + scripts)}}}"
-    base = stem[0]
-    out = TEXT_MATH.get(base, base)
-    if len(stem) > 1:
-        out = rf"{COMBINING[stem[1]]}{{{out}}}"
+        return symbol_tex(stem + scripts)
+    out = math_char(stem[0]).strip()
+    for mark in stem[1:]:
+        out = rf"{COMBINING[mark]}{{{out}}}" if mark in COMBINING else out + math_char(mark)
+    seen = set()
     for mark, body in SCRIPT.findall(scripts):
-        inner = body[1:-1] if body[0] == "{" else body
-        inner = SCRIPTED.sub(lambda m: tex_scripted(m.group(1), m.group(2)), inner) if "_" in inner else inner
-        out += f"{mark}{{{math_chars(inner) if '_' not in body else inner}}}"
-    return rf"\ensuremath{{{out}}}"
+        out += ("{}" if mark in seen else "") + f"{mark}{{{math_expr(body[1:-1] if body[0] == '{' else body)}}}"
+        seen = {mark} if mark in seen else seen | {mark}
+    return out
+
+
+def math_expr(text: str) -> str:
+    """Math-mode LaTeX of a short piece of a formula written in text (scripts nested, symbols as macros)."""
+    pieces = SCRIPTED.split(text)
+    out = [math_chars(pieces[0])]
+    for k in range(1, len(pieces) - 1, 3):
+        out += [scripted_math(pieces[k], pieces[k + 1]), math_chars(pieces[k + 2])]
+    return "".join(out)
+
+
+def tex_scripted(stem: str, scripts: str) -> str:
+    """A scripted name in running text, as inline math."""
+    return rf"\ensuremath{{{scripted_math(stem, scripts)}}}"
 
 
 def tex_text(text: str) -> str:
@@ -181,6 +196,8 @@ def tex_text(text: str) -> str:
             out[-1] = rf"\ensuremath{{{COMBINING[ch]}{{{out[-1]}}}}}"
         elif ch in TEXT_MATH:
             out.append(rf"\ensuremath{{{TEXT_MATH[ch]}}}")
+        elif ch == "/":
+            out.append(r"/\allowbreak{}")  # long fractions written in text may break after a slash
         elif ch in TEXT_ESCAPES or ch.isascii():
             out.append(TEXT_ESCAPES.get(ch, ch))
         else:

@@ -7,7 +7,7 @@ import unicodedata
 
 from fiberpo_check.verification.audit import SECTIONS, coverage, coverage_text
 
-from ..render import COMBINING, TEXT_ESCAPES, TEXT_MATH
+from ..render import COMBINING, TEXT_ESCAPES, TEXT_MATH, tex_text
 
 SCRIPT = {"SUBSCRIPT": "_", "SUPERSCRIPT": "^"}
 DIGITS = {"ZERO": "0", "ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5", "SIX": "6", "SEVEN": "7",
@@ -55,6 +55,14 @@ def tex(text: str) -> str:
     return "".join(out)
 
 
+def math_tex(text: str) -> str:
+    """A quote or formula of the paper with its names and symbols as math (ℓ_i, g_agg, log s⁺), breakable."""
+    try:
+        return tex_text(unicodedata.normalize("NFC", text))
+    except ValueError:  # a symbol only the audit's quotes use
+        return tex(text)
+
+
 def label(row_id: str) -> str:
     """The \\label key of a row: audit:eq20, audit:Lemma-D.9."""
     return "audit:" + re.sub(r"[^A-Za-z0-9.:-]", "-", row_id)
@@ -62,7 +70,7 @@ def label(row_id: str) -> str:
 
 def coverage_tex(cov: dict[str, dict]) -> str:
     """Coverage as a table: section, rows, checkable, checked, percent (the status counts follow per row)."""
-    lines = [r"\begin{tabular}{lrrrr}", r"section & rows & checkable & checked & \% \\ \hline"]
+    lines = [r"\begin{tabular}{@{}p{0.5\linewidth}rrrr@{}}", r"section & rows & checkable & checked & \% \\ \hline"]
     for key, c in cov.items():
         name = "all" if key == "all" else SECTIONS[key]
         lines.append(rf"{tex(name)} & {c['rows']} & {c['checkable']} & {c['checked']} & {c['percent']} \\")
@@ -75,17 +83,17 @@ def audit_tex(rows: list[dict]) -> str:
            r"\newcounter{auditrow}", coverage_tex(coverage(rows))]
     for key, title in SECTIONS.items():
         mine = [r for r in rows if r["section"] == key]
-        out += [rf"\subsection*{{{tex(title)}}}\label{{audit:section-{key}}}", r"\begin{itemize}"]
+        out += [rf"\subsection*{{{tex(title)}}}\label{{audit:section-{key}}}", r"\begin{flushleft}", r"\begin{itemize}"]
         for r in mine:
             out.append(rf"\item \renewcommand{{\theauditrow}}{{{tex(r['id'])}}}\refstepcounter{{auditrow}}"
                        rf"\label{{{label(r['id'])}}}\textbf{{{tex(r['id'])}}} (p.~{r['page']}, {r['kind']}): "
-                       rf"\textbf{{{r['status']}}}.\\ ``{tex(r['quote'])}''")
+                       rf"\textbf{{{r['status']}}}.\\ ``{math_tex(r['quote'])}''")
             if r["uses"]:
                 out.append(r"\\ Uses: " + tex("; ".join(r["uses"])) + ".")
             if r["check"]:
-                out.append(r"\\ Checked: " + tex(r["check"]))
-            out.append(r"\\ " + tex(r["evidence"]))
-        out.append(r"\end{itemize}")
+                out.append(r"\\ Checked: " + math_tex(r["check"]))
+            out.append(r"\\ " + math_tex(r["evidence"]))
+        out += [r"\end{itemize}", r"\end{flushleft}"]
     return "\n".join(out) + "\n"
 
 

@@ -17,6 +17,7 @@ from fiberpo_check.verification.report import (
     FIGURES_END,
     FIGURES_START,
     README,
+    USER_GUIDE,
     REPORT_DIR,
     STATUS_COLORS,
     derivation_sections,
@@ -117,7 +118,8 @@ def test_readme_tables_match_the_ledger_and_the_registry():
     text = README.read_text()
     table = CLAIMS_START + text.split(CLAIMS_START, 1)[1].split(CLAIMS_END, 1)[0] + CLAIMS_END
     assert table == readme_claims_table(claims)
-    figures = FIGURES_START + text.split(FIGURES_START, 1)[1].split(FIGURES_END, 1)[0] + FIGURES_END
+    guide = USER_GUIDE.read_text()
+    figures = FIGURES_START + guide.split(FIGURES_START, 1)[1].split(FIGURES_END, 1)[0] + FIGURES_END
     assert figures == readme_figures_table()
     assert all(f"`{name}`" in figures for name in load_all())
 

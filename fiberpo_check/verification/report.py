@@ -11,7 +11,7 @@ import re
 import struct
 from pathlib import Path
 
-from fiberpo_check.paths import DERIVATIONS_OUT, README, REPORTS, RESULTS
+from fiberpo_check.paths import DERIVATIONS_OUT, README, REPORTS, RESULTS, ROOT
 from fiberpo_check.plots.registry import load_all
 from fiberpo_check.plots.style import FIGURE_DIR, git_commit, git_dirty, package_versions
 
@@ -20,6 +20,7 @@ AUDIT_JSON = REPORT_DIR / "audit.json"
 EXPERIMENT_SUMMARY = RESULTS / "experiments" / "summary.json"
 CLAIMS_START, CLAIMS_END = "<!-- claims-table:start -->", "<!-- claims-table:end -->"
 FIGURES_START, FIGURES_END = "<!-- figures-table:start -->", "<!-- figures-table:end -->"
+USER_GUIDE = ROOT / "docs" / "user-guide.md"  # carries the figures table
 
 # One colour per status of the vocabulary (SPEC §2); math statuses first, then empirical, then not-yet-checked.
 STATUS_COLORS = {
@@ -409,9 +410,11 @@ def replace_block(text: str, start: str, end: str, block: str, where: Path) -> s
     return head + block + rest.split(end, 1)[1]
 
 
-def update_readme(claims_json: Path = REPORT_DIR / "claims.json", readme: Path = README) -> Path:
-    """Regenerate the README's claims table (from claims.json) and figures table (from the registry)."""
+def update_readme(claims_json: Path = REPORT_DIR / "claims.json", readme: Path = README,
+                  guide: Path = USER_GUIDE) -> Path:
+    """Regenerate the README's claims table (from claims.json) and the user guide's figures table (registry)."""
     claims, _ = load_ledger(claims_json, AUDIT_JSON)
-    text = replace_block(readme.read_text(), CLAIMS_START, CLAIMS_END, readme_claims_table(claims), readme)
-    readme.write_text(replace_block(text, FIGURES_START, FIGURES_END, readme_figures_table(), readme))
+    readme.write_text(replace_block(readme.read_text(), CLAIMS_START, CLAIMS_END, readme_claims_table(claims), readme))
+    if guide.exists():
+        guide.write_text(replace_block(guide.read_text(), FIGURES_START, FIGURES_END, readme_figures_table(), guide))
     return readme

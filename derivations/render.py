@@ -475,7 +475,7 @@ def claim_md(claim_id: str, checked: list[CheckedPart]) -> str:
 
 def machine_md(claim_id: str, checked: list[CheckedPart]) -> str:
     """The machine appendix in Markdown: every full formula and engine record."""
-    out = [f"## {claim_id}", ""]
+    out = [f"### {claim_id} (obligations)", ""]
     for c in checked:
         out.append(f"- **{c.part.id}**: **{combine(c.outcomes).value}**. " + md_statement(c.part.claim))
         out += [f"  - {ENGINES.get(o.engine, o.engine)} ({o.method}, {o.domain}): {'holds' if o.holds else 'fails'}"

@@ -6,8 +6,10 @@ The public names are imported on first use, so `python -m fiberpo_check --help` 
 from __future__ import annotations
 
 import importlib
+import os
+from pathlib import Path
 
-__all__ = ["fiberpo_gate", "fiberpo_domain_gate", "surrogate", "losses"]
+__all__ = ["fiberpo_gate", "fiberpo_domain_gate", "surrogate", "losses", "use_project_root"]
 __version__ = "0.1.0"
 
 LAZY = {
@@ -31,3 +33,17 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *LAZY])
+
+
+def use_project_root(start: Path | None = None) -> Path:
+    """Make the output root the project a notebook sits in: $FIBERPO_CHECK_ROOT when set, else the nearest folder
+    at or above `start` (default: the working directory) holding pyproject.toml and notebooks/. Call it before
+    anything imports fiberpo_check.paths (a Jupyter kernel starts in notebooks/, not in the project)."""
+    if os.environ.get("FIBERPO_CHECK_ROOT"):
+        return Path(os.environ["FIBERPO_CHECK_ROOT"]).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "notebooks").is_dir():
+            os.environ["FIBERPO_CHECK_ROOT"] = str(folder)
+            return folder
+    return here

@@ -19,6 +19,10 @@
 # $\delta^{(APC\text{-}Obj)}$ twice (APC-1).
 
 # %%
+from fiberpo_check import use_project_root
+
+use_project_root()  # read and write the project's outputs wherever the kernel starts (or $FIBERPO_CHECK_ROOT)
+
 import os
 
 import matplotlib.pyplot as plt

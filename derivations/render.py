@@ -455,7 +455,7 @@ def claim_md(claim_id: str, checked: list[CheckedPart]) -> str:
         out.append(f"- **{p.id}** ({p.role}, {p.source}): **{combine(c.outcomes).value}** — {engines_text(c.outcomes)}.")
         form = PAPER_FORMS.get(p.id)
         if form is not None:
-            out.append(f"  - The paper ({form.source}): " + " ; ".join(f"$${d}$$" for d in form.display))
+            out.append(f"  - The paper ({form.source}): " + " ".join(f"$${d}$$" for d in form.display))
         out.append("  - Checked: " + (md_statement(p.claim) if compact(p.claim) else md_obligations(p.claim)))
         if form is not None and form.encoding:
             out.append(f"  - Why every case: {form.encoding}")

@@ -104,7 +104,7 @@ def test_substatements_and_audit_render(tmp_path):
     assert "rollback width C/T" in text and "FPO-6.a" in text
     assert "Equation-level audit" in text and "Lemma D.9" in text
     assert 'data-filter="audit-table" data-col="section"' in text and '<option value="app. d">App. D</option>' in text
-    assert len(re.findall(r'<tr data-section="', text)) == 2
+    assert len(re.findall(r'<tr id="audit-[^"]*" data-section="', text)) == 2
 
 
 def test_every_status_has_its_own_colour():

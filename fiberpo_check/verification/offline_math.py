@@ -2,7 +2,7 @@
 
 `katex_head()` is the <style>/<script> block a self-contained page carries; it renders $…$, $$…$$, \\(…\\) and
 \\[…\\] in the page once it has loaded. `offline_html(page)` swaps a page's MathJax loader (nbconvert's template
-loads MathJax from a CDN) for that block.
+loads MathJax from a CDN) for that block and drops other remote scripts.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ RENDER = """<script>document.addEventListener("DOMContentLoaded", function () {
     ignoredClasses: ["nomath"], throwOnError: false});
 });</script>"""
 MATHJAX_LOADER = re.compile(r"<script[^>]*(?:mathjax|MathJax)[^>]*>.*?</script>", re.S)
+REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.S)
 
 
 def _font_uri(match: re.Match) -> str:
@@ -39,6 +40,7 @@ def katex_head() -> str:
 
 
 def offline_html(page: str) -> str:
-    """An HTML page with its MathJax loader (and its configuration) replaced by the inlined KaTeX."""
-    stripped = MATHJAX_LOADER.sub("", page)
+    """An HTML page with its MathJax loader (and its configuration) replaced by the inlined KaTeX, and no other
+    script fetched from the network (nbconvert's require.js serves interactive widgets only)."""
+    stripped = REMOTE_SCRIPT.sub("", MATHJAX_LOADER.sub("", page))
     return stripped.replace("</head>", katex_head() + "</head>", 1)

@@ -158,17 +158,30 @@ def section_of(claim_id: str) -> str:
     return claim_id.rsplit("-", 1)[0]
 
 
+MATH_SPAN = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$)")
+
+
+def inline_markup(text: str) -> str:
+    """Code, bold and italics of one escaped line, outside math ($…$ is left to KaTeX); an asterisk inside a word
+    (t*, Δ̂*) is a character, not markup."""
+    pieces = MATH_SPAN.split(text)
+    for k in range(0, len(pieces), 2):
+        piece = re.sub(r"`([^`]+)`", r"<code>\1</code>", pieces[k])
+        piece = re.sub(r"(?<![^\s(•])\*\*(\S.*?)\*\*(?=[\s).,:;]|$)", r"<b>\1</b>", piece)
+        pieces[k] = re.sub(r"(?<![^\s(])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?=[\s).,:;]|$)", r"<i>\1</i>", piece)
+    return "".join(pieces)
+
+
 def markdown_html(text: str) -> str:
-    """The small Markdown subset the derivations write (paragraphs, numbered lines, bold, italics) as HTML."""
+    """The small Markdown subset the derivations write (paragraphs, bullets, code, bold, italics; math left to
+    KaTeX) as HTML."""
     out = []
     for line in text.strip().splitlines():
         depth = (len(line) - len(line.lstrip(" "))) // 2
         line = esc(line.strip())
         if line.startswith("- "):
             line = f'<span style="margin-left:{1.2 * depth}em">•</span> ' + line[2:]
-        line = re.sub(r"`([^`]+)`", r"<code>\1</code>", line)
-        line = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", line)
-        line = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<i>\1</i>", line)
+        line = inline_markup(line)
         if line.strip():
             out.append(f"<p>{line}</p>")
     return "\n".join(out)

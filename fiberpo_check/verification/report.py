@@ -134,15 +134,17 @@ def esc(value) -> str:
 SCRIPT_HTML = re.compile(r"(?<=[\w)\]|‖*⁺⁻̂])([_^])(\([^()\s]*\)|\{[^{}\s]*\}|[A-Za-z0-9+\-αβγδεθκλμπρστφψωℓ\u0302\u0303\u0304]+)")
 
 
+def script_tag(match: re.Match) -> str:
+    """One matched _x or ^(…) as <sub>/<sup> (outer brackets dropped)."""
+    tag = "sub" if match.group(1) == "_" else "sup"
+    body = match.group(2)
+    body = body[1:-1] if body[0] in "({" else body
+    return f"<{tag}>{body}</{tag}>"
+
+
 def notation_html(text) -> str:
     """Text of the paper's notation as HTML: x_i, D_TV^max, δ^(APC-Obj), n_(s,a) with real sub- and superscripts."""
-    def script(match: re.Match) -> str:
-        tag = "sub" if match.group(1) == "_" else "sup"
-        body = match.group(2)
-        body = body[1:-1] if body[0] in "({" else body
-        return f"<{tag}>{body}</{tag}>"
-
-    return SCRIPT_HTML.sub(script, esc(text))
+    return SCRIPT_HTML.sub(script_tag, esc(text))
 
 
 def status_badge(status: str) -> str:
@@ -166,7 +168,9 @@ def inline_markup(text: str) -> str:
     (t*, Δ̂*) is a character, not markup."""
     pieces = MATH_SPAN.split(text)
     for k in range(0, len(pieces), 2):
-        piece = re.sub(r"`([^`]+)`", r"<code>\1</code>", pieces[k])
+        parts = re.split(r"(`[^`]+`)", pieces[k])  # code spans keep their underscores
+        piece = "".join(f"<code>{p[1:-1]}</code>" if p.startswith("`") else SCRIPT_HTML.sub(script_tag, p)
+                        for p in parts)
         piece = re.sub(r"(?<![^\s(•])\*\*(\S.*?)\*\*(?=[\s).,:;]|$)", r"<b>\1</b>", piece)
         pieces[k] = re.sub(r"(?<![^\s(])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?=[\s).,:;]|$)", r"<i>\1</i>", piece)
     return "".join(pieces)

@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check ledger", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print every row (id, claim, source, kind, status, evidence, sub-statements)")
     parser.add_argument("--write", action="store_true", help="write reports/claims.md and reports/claims.json; render "
-                        "derivations/out/audit.{md,tex} and docs/errata.md with the ledger's statuses")
+                        "derivations/out/audit.{md,tex}, all.tex and docs/errata.md with the ledger's statuses")
     parser.add_argument("--audit", action="store_true", help="the equation-level audit and its coverage instead")
     args = parser.parse_args(argv)
     table = ledger.rows()
@@ -38,7 +38,10 @@ def main(argv: list[str]) -> int:
             print(f"wrote {path}")
         if audit.AUDIT_JSON.exists():  # linked audit rows take the statuses every producer has reported by now
             from derivations.audit import write_rendered
+            from derivations.build import write_all_tex
 
             write_rendered(audit.rows(ledger_rows=table))
             print(f"wrote {audit.AUDIT_JSON.parent}/audit.{{md,tex}} and {audit.ERRATA}")
+            # the claims no derivation checks are listed in all.tex with the ledger's status
+            print(f"wrote {write_all_tex(audit.AUDIT_JSON.parent, {r['id']: r for r in table})}")
     return 0

@@ -45,7 +45,7 @@ SYMBOLS: tuple[Symbol, ...] = (
            "value at sample {3} of a state whose action multiplicities are ({1}{2})", "Delta11_1"),
     Symbol(r"K(\d)_(\d)(\d)", r"K^{{({0})}}_{{{1}{2}}}", "K^({0})_{1}{2}", "entry of the Markov kernel K_{0} (eq 25)", "K2_31"),
     Symbol(r"(T|t|M)_([sD])", r"{0}_{{{1}}}", "{0}_{1}", "samples of a state s (T_s), tokens of a domain D (T_D)", "T_s"),
-    Symbol(r"(ell|sigma|Delta|p|q|r|n|w|x|m|A|J|R)_([A-Za-z0-9]+)", r"{0}_{{{1}}}", "{0}_{1}", "indexed {0}"),
+    Symbol(r"(ell|sigma|Delta|p|q|r|n|w|x|m|A|J|R)_([0-9]+|[a-z])", r"{0}_{{{1}}}", "{0}_{1}", "indexed {0}"),
 )
 _COMPILED = tuple((re.compile(s.pattern + r"\Z"), s) for s in SYMBOLS)
 _STEMS = {"ell": ("\\ell", "ℓ"), "sigma": ("\\sigma", "σ"), "Delta": ("\\Delta", "Δ")}

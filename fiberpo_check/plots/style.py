@@ -40,7 +40,8 @@ METHOD_COLORS = {
 }
 
 METHOD_NAMES = {name: rgf.label for name, rgf in {**REGISTRY, **GATES}.items()} | {"true": "true J"}
-HYPER_SYMBOLS = {"c_pos": "C⁺", "c_neg": "C⁻", "eps": "ε", "eps_low": "ε", "eps_high": "ε_high", "delta": "δ"}
+HYPER_SYMBOLS = {"c_pos": "$C^{+}$", "c_neg": "$C^{-}$", "eps": r"$\epsilon$", "eps_low": r"$\epsilon$",
+                 "eps_high": r"$\epsilon_{\mathrm{high}}$", "delta": r"$\delta$"}  # mathtext: the serif fonts lack ⁺ ⁻
 
 
 def method_label(method: str, hyper: dict | None = None) -> str:

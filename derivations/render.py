@@ -30,7 +30,8 @@ NOTATION = (r"(Sec.~5) $[x]_{+}=\max(x,0)$; $\log s^{\pm}$ is the mean of $[\pm\
             r"trajectory (eq.~9); $l(x)$ is the sign label of eq.~13 with $l(0)=+1$; $u(\ell_i)$, $v(\ell_i)$ are "
             r"the fiber residual and opposite aggregate of eqs.~14--15; $\operatorname{clip}(x,\pm B)$ clamps to "
             r"$[-\max(B,0),\max(B,0)]$ (Def.~C.1); $g_{\mathrm{agg}}(x,C,k)$ is eq.~10.")
-UNICODE_NAMES = {"epsilon": "ε", "ell": "ℓ", "gamma": "γ", "delta": "δ", "Delta": "Δ", "sigma": "σ", "tau": "τ"}
+UNICODE_NAMES = {"epsilon": "ε", "ell": "ℓ", "gamma": "γ", "delta": "δ", "Delta": "Δ", "sigma": "σ", "tau": "τ",
+                 "eta": "η", "kappa": "κ", "rho": "ρ", "theta": "θ", "beta": "β"}
 
 
 # ---------------------------------------------------------------- plain text (SubStatement.text, the terminal)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import os
 import sys
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -17,12 +18,15 @@ REFERENCE = Path(__file__).resolve().parents[1] / "reference.md"
 def command_help(name: str) -> str:
     """The `--help` text of one command (every command's main() parses --help and exits 0 or returns)."""
     module = importlib.import_module(f"fiberpo_check.cli.{name}")
-    out = io.StringIO()
-    with redirect_stdout(out):
-        try:
+    out, columns = io.StringIO(), os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal: the same width everywhere
+    try:
+        with redirect_stdout(out):
             module.main(["--help"])
-        except SystemExit:
-            pass
+    except SystemExit:
+        pass
+    finally:
+        os.environ.pop("COLUMNS") if columns is None else os.environ.__setitem__("COLUMNS", columns)
     return out.getvalue().replace("python -m fiberpo_check", "fiberpo-check").rstrip()
 
 

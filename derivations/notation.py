@@ -101,16 +101,19 @@ class PaperForm:
 PAPER_FORMS: dict[str, PaperForm] = {
     "FPO-2/eq20": PaperForm(
         "Prop 5.2, eq 20",
-        (r"\mathfrak{J}(\mathcal{G})_{ij} = \tfrac{\mathcal{G}(r_\bullet)_i}{r_j}\mathbb{I}_{\tau_i=\tau_j}"
-         r"\Bigl[\underbrace{\mathbb{I}_{|u_i|\le\epsilon}\,\mathbb{I}_{i=j}}_{\text{(a) local}}"
-         r" + \underbrace{\tfrac{1}{T_\tau}\bigl(\gamma^{(l_j)}_\tau - \mathbb{I}_{|u_i|\le\epsilon}\,"
-         r"\mathbb{I}_{l_i=l_j} - \mathbb{I}_{|v_i|\le\epsilon}(1-\mathbb{I}_{l_i=l_j})\bigr)}_{\text{(b) coupling}}"
-         r"\Bigr]",
+        (r"\mathfrak{J}(\mathcal{G})_{ij} = \tfrac{\mathcal{G}(r_\bullet)_i}{r_j}\,\mathbb{I}_{\tau_i=\tau_j}"
+         r"\bigl[\,\text{(a)} + \text{(b)}\,\bigr],",
+         r"\text{(a) local: } \mathbb{I}_{|u_i|\le\epsilon}\,\mathbb{I}_{i=j},",
+         r"\text{(b) coupling: } \tfrac{1}{T_\tau}\bigl(\gamma^{(l_j)}_\tau"
+         r" - \mathbb{I}_{|u_i|\le\epsilon}\,\mathbb{I}_{l_i=l_j}",
+         r"\qquad - \mathbb{I}_{|v_i|\le\epsilon}\,(1-\mathbb{I}_{l_i=l_j})\bigr),",
          r"u_i = l_i\log r_i - \log s^{(l_i)}_\tau,\qquad v_i = -\log s^{(-l_i)}_\tau,",
-         r"\gamma^{(l)}_\tau = (g^{\mathrm{agg}})'(\log s^{(l)}_\tau) = \begin{cases}"
-         r"1 & |\log s^{(l)}_\tau| \le C^{(l)} \text{ (pass-through)}\\"
-         r"-T_\tau & C^{(l)} < |\log s^{(l)}_\tau| < (1+T_\tau^{-1})C^{(l)} \text{ (rollback)}\\"
-         r"0 & |\log s^{(l)}_\tau| \ge (1+T_\tau^{-1})C^{(l)} \text{ (zeroed)}\end{cases}"),
+         r"\gamma^{(l)}_\tau = (g^{\mathrm{agg}})'(\log s^{(l)}_\tau)",
+         r"= \begin{cases}"
+         r"1 & |\log s^{(l)}_\tau| \le C^{(l)}\\"
+         r"-T_\tau & C^{(l)} < |\log s^{(l)}_\tau| < (1+T_\tau^{-1})C^{(l)}\\"
+         r"0 & \text{otherwise}\end{cases}"),
+        "The three rows of the case table are eq 10's pass-through, rollback and zeroed regimes. "
         "Each cell fixes the sign pair $(l_i, l_j)$, whether $i = j$, the regime of each channel and whether the clips "
         "of $u_i$, $v_i$ are free or saturated; there every gate is one branch of eq 10 or of clip, and "
         r"$\log s^{\pm} = (\text{own token} + R^{\pm})/T$ with $R^{\pm}\ge 0$ the rest of the trajectory, so the "
@@ -118,14 +121,15 @@ PAPER_FORMS: dict[str, PaperForm] = {
         r"$\partial G/\partial r = (G/r)\,\partial\log G/\partial\log r$ it is eq 20's bracket."),
     "FPO-1/eq16": PaperForm(
         "eqs 14-16",
-        (r"\log\tilde r_i = \operatorname{clip}(l_i u_i, \pm\epsilon) - \operatorname{clip}(l_i v_i, \pm\epsilon),"
-         r"\qquad u_i = l_i\ell_i - \log s^{(l_i)},\quad v_i = -\log s^{(-l_i)}",),
+        (r"\log\tilde r_i = \operatorname{clip}(l_i u_i, \pm\epsilon) - \operatorname{clip}(l_i v_i, \pm\epsilon),",
+         r"u_i = l_i\ell_i - \log s^{(l_i)},\quad v_i = -\log s^{(-l_i)}"),
         r"A token's gate depends on the others only through $\log s^{+}$, $\log s^{-}$, so the statement over "
         r"$(\ell_i, \log s^{+}, \log s^{-})$ holds for every $T$."),
     "FPO-6/continuity": PaperForm(
         "eq 10",
-        (r"g_{\mathrm{agg}}(x, C, T) = \begin{cases} x & |x| \le C \\ \operatorname{sign}(x)(T+1)C - Tx & "
-         r"C < |x| < (1 + 1/T)C \\ 0 & \text{otherwise}\end{cases}",)),
+        (r"g_{\mathrm{agg}}(x, C, T)",
+         r"= \begin{cases} x & |x| \le C \\ \operatorname{sign}(x)(T+1)C - Tx & "
+         r"C < |x| < (1+T^{-1})C \\ 0 & \text{otherwise}\end{cases}")),
     "TRPO-2/maximizer": PaperForm(
         "Thm D.3",
         (r"\Delta^* = t^*\hat\Delta^*,\qquad t^* = \frac{(1-\gamma)M}{8\gamma\|\hat A\|_\infty}",)),
@@ -133,12 +137,12 @@ PAPER_FORMS: dict[str, PaperForm] = {
                                                    r"\xrightarrow[\gamma\to 1]{} 0",)),
     "APC-2/clip-bound": PaperForm(
         "proof of Thm D.10",
-        (r"T_s\delta - \sum_{a'}(n_{s,a'} - \delta_{aa'})|\Delta_{a'}| = T_s\bigl(\delta - \hat D_{\mathrm{TV}}(s)"
-         r"\bigr) + |\Delta_a|",)),
+        (r"T_s\delta - \sum_{a'}(n_{s,a'} - \delta_{aa'})|\Delta_{a'}|",
+         r"= T_s\bigl(\delta - \hat D_{\mathrm{TV}}(s)\bigr) + |\Delta_a|")),
     "FPO-4/identity-ball": PaperForm(
         "Prop 5.4",
-        (r"\|\ell\|_\infty \le \rho = \min\Bigl(C^{+}, C^{-}, \frac{\epsilon T}{T-1}\Bigr)"
-         r"\;\Longrightarrow\; \mathcal{G}(r) = r, \qquad \mathfrak{J}(\mathcal{G})\big|_{r\equiv 1} = I",)),
+        (r"\|\ell\|_\infty \le \rho = \min\Bigl(C^{+}, C^{-}, \frac{\epsilon T}{T-1}\Bigr)",
+         r"\Longrightarrow\; \mathcal{G}(r) = r, \qquad \mathfrak{J}(\mathcal{G})\big|_{r\equiv 1} = I")),
     "FPO-8/expansion": PaperForm("Sec. 5.2", (r"e^{\pm\epsilon} = 1 \pm \epsilon + \tfrac{\epsilon^2}{2} + "
                                           r"O(\epsilon^3)",)),
 }

@@ -345,7 +345,7 @@ def paper_form_tex(part_id: str) -> list[str]:
     if form is None:
         return []
     lines = [rf"\emph{{The paper ({tex_text(form.source)}):}}"]
-    lines += [r"\begin{gather*}" + "\n" + r"\\".join(form.display) + "\n" + r"\end{gather*}"]
+    lines += [r"\begin{gather*}" + "\n" + "\\displaybreak[0]\\\\\n".join(form.display) + "\n" + r"\end{gather*}"]  # a page may break between lines
     return lines
 
 

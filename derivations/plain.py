@@ -6,17 +6,21 @@ from __future__ import annotations
 from sympy.printing.str import StrPrinter
 
 from .formula import Family, Search, Statement, domain_of
+from .notation import symbol_text
 
 PLAIN_DOMAIN = {"real": " ∈ ℝ", "positive": " > 0", "nonnegative": " ≥ 0", "nonzero": " ≠ 0",
                 "positive integer": " ∈ ℤ>0"}
-UNICODE_NAMES = {"epsilon": "ε", "ell": "ℓ", "gamma": "γ", "delta": "δ", "Delta": "Δ", "sigma": "σ", "tau": "τ"}
-
+UNICODE_NAMES = {"epsilon": "ε", "ell": "ℓ", "gamma": "γ", "delta": "δ", "Delta": "Δ", "sigma": "σ", "tau": "τ",
+                 "eta": "η", "kappa": "κ", "rho": "ρ", "theta": "θ", "beta": "β"}
 
 
 class PlainPrinter(StrPrinter):
     """One-line Unicode text of a formula (gates by name)."""
 
     def _print_Symbol(self, expr):
+        notation = symbol_text(expr.name)
+        if notation is not None:
+            return notation
         stem, _, index = expr.name.partition("_")
         return UNICODE_NAMES.get(stem, stem) + (f"_{index}" if index else "")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from importlib import metadata
 
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fiberpo-check {version()}")
         return 0
     command, rest = argv[0], argv[1:]
+    if not sys.stderr.isatty():  # logs, CI, pipes: progress as lines, not redrawn bars (tqdm reads TQDM_*)
+        os.environ.setdefault("TQDM_DISABLE", "1")
     if command not in COMMANDS:
         print(f"unknown command {command!r}\n\n{usage()}", file=sys.stderr)
         return 2

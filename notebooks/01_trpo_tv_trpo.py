@@ -22,6 +22,10 @@
 # programme on random bandits.
 
 # %%
+from fiberpo_check import use_project_root
+
+use_project_root()  # read and write the project's outputs wherever the kernel starts (or $FIBERPO_CHECK_ROOT)
+
 import os
 
 import matplotlib.pyplot as plt
@@ -32,7 +36,7 @@ from scipy.optimize import linprog
 from derivations.build import OUT
 from fiberpo_check.engine.objectives.tv_trpo import TabularSample, reduced_objective, state_tv, tv_trpo_maximizer
 from fiberpo_check.plots.style import paper_style
-from fiberpo_check.vocabulary.verdicts import DERIVATION_VERDICTS, read_verdicts, substatement_from_dict
+from fiberpo_check.presentation.notebooks import verdict_table
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 
@@ -102,10 +106,9 @@ with paper_style():
     ax.legend()
     plt.show()
 
-# %% [markdown]
+# % [markdown]
 # ## Verdicts
+# Every producer's verdict for these claims (the ledger's rows: derivations, numeric checks, experiments).
 
-# %%
-for v in read_verdicts([DERIVATION_VERDICTS]):  # written by `make derivations`
-    if v.id.startswith("TRPO-"):
-        print(f"{v.id:7s} {v.status.value:22s}", "; ".join(f"{s.id}: {s.status.value}" for s in map(substatement_from_dict, v.substatements)))
+# %
+verdict_table('TRPO-')

@@ -19,6 +19,10 @@
 # $\delta^{(APC\text{-}Obj)}$ twice (APC-1).
 
 # %%
+from fiberpo_check import use_project_root
+
+use_project_root()  # read and write the project's outputs wherever the kernel starts (or $FIBERPO_CHECK_ROOT)
+
 import os
 
 import matplotlib.pyplot as plt
@@ -28,7 +32,7 @@ from IPython.display import Markdown, display
 from derivations.build import OUT
 from fiberpo_check.engine.objectives.apc import apc_gate, apc_regime, delta_appendix, delta_main_text
 from fiberpo_check.plots.style import paper_style
-from fiberpo_check.vocabulary.verdicts import DERIVATION_VERDICTS, read_verdicts, substatement_from_dict
+from fiberpo_check.presentation.notebooks import verdict_table
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 
@@ -84,10 +88,9 @@ for gamma in (0.5, 0.9, 0.99):
 # exact-expectation bandits at both δ values, sampled bandits, and the LLM regime where every state is
 # seen once.
 
-# %% [markdown]
+# % [markdown]
 # ## Verdicts
+# Every producer's verdict for these claims (the ledger's rows: derivations, numeric checks, experiments).
 
-# %%
-for v in read_verdicts([DERIVATION_VERDICTS]):  # written by `make derivations`
-    if v.id.startswith("APC-"):
-        print(f"{v.id:7s} {v.status.value:22s}", "; ".join(f"{s.id}: {s.status.value}" for s in map(substatement_from_dict, v.substatements)))
+# %
+verdict_table('APC-')

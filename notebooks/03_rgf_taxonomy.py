@@ -22,6 +22,10 @@
 # under large trajectory drift (FPO-10, §5.2).
 
 # %%
+from fiberpo_check import use_project_root
+
+use_project_root()  # read and write the project's outputs wherever the kernel starts (or $FIBERPO_CHECK_ROOT)
+
 import os
 
 import matplotlib.pyplot as plt
@@ -32,6 +36,7 @@ from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
 from fiberpo_check.engine.objectives.gspo import gspo_gate
 from fiberpo_check.engine.objectives.ppo import ppo_gate
 from fiberpo_check.plots.style import METHOD_COLORS, paper_style
+from fiberpo_check.presentation.notebooks import verdict_table
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 torch.manual_seed(0)
@@ -104,3 +109,10 @@ for method, value in textbook.items():
     engine = fc.surrogate(method, log_prob, old, adv, mask, **hyper)
     print(f"{method:5s} engine {engine.item():+.15f}  textbook {value.item():+.15f}")
     assert abs(engine - value) < 1e-14
+
+# % [markdown]
+# ## Verdicts
+# Every producer's verdict for these claims (the ledger's rows: derivations, numeric checks, experiments).
+
+# %
+verdict_table('RGF-')

@@ -20,6 +20,10 @@
 # visit every regime of both base-gate channels and of the fiber clip.
 
 # %%
+from fiberpo_check import use_project_root
+
+use_project_root()  # read and write the project's outputs wherever the kernel starts (or $FIBERPO_CHECK_ROOT)
+
 import os
 
 import matplotlib.pyplot as plt
@@ -30,6 +34,7 @@ from fiberpo_check.engine.jacobian import fiberpo_jacobian, fiberpo_log_jacobian
 from fiberpo_check.engine.objectives.fiberpo import fiberpo_gate, fiberpo_parts
 from fiberpo_check.plots.style import paper_style
 from fiberpo_check.verification.checks.probe_batches import mixed_regime_batch, random_lengths
+from fiberpo_check.presentation.notebooks import verdict_table
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 HYPER = dict(c_pos=0.12, c_neg=0.08, eps=0.03)
@@ -103,3 +108,10 @@ with paper_style():
     plt.show()
 slope = torch.tensor(coupling).log().diff() / torch.tensor(lengths, dtype=torch.float64).log().diff()
 print("log-log slopes of the coupling:", [round(float(s), 3) for s in slope])
+
+# % [markdown]
+# ## Verdicts
+# Every producer's verdict for these claims (the ledger's rows: derivations, numeric checks, experiments).
+
+# %
+verdict_table('FBG-', 'FPO-')

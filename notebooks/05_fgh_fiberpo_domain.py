@@ -21,6 +21,10 @@
 # share.
 
 # %%
+from fiberpo_check import use_project_root
+
+use_project_root()  # read and write the project's outputs wherever the kernel starts (or $FIBERPO_CHECK_ROOT)
+
 import os
 
 import matplotlib.pyplot as plt
@@ -32,6 +36,7 @@ from fiberpo_check.engine.fibration_objects import fiberpo_domain_instance
 from fiberpo_check.engine.gates import gate_regime
 from fiberpo_check.engine.objectives.fiberpo_domain import fiberpo_domain_parts
 from fiberpo_check.plots.style import PALETTE, paper_style
+from fiberpo_check.presentation.notebooks import verdict_table
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 HYPER = dict(c_pos=0.12, c_neg=0.08, eps=0.03)
@@ -114,3 +119,10 @@ with paper_style():
 # drift changes its siblings' gated ratios through the shared group/domain means. The FiberPO-Domain
 # Jacobian is block-diagonal over **domains**, not over trajectories as FiberPO's is (Prop 5.3 does not carry
 # over). The numeric Jacobian probes of `make verify` measure this block structure at scale.
+
+# % [markdown]
+# ## Verdicts
+# Every producer's verdict for these claims (the ledger's rows: derivations, numeric checks, experiments).
+
+# %
+verdict_table('FGH-')

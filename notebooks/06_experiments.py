@@ -21,10 +21,15 @@
 # same code. Nothing here is typed in.
 
 # %%
+from fiberpo_check import use_project_root
+
+use_project_root()  # read and write the project's outputs wherever the kernel starts (or $FIBERPO_CHECK_ROOT)
+
 import os
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import Markdown, display
 
 from fiberpo_check.empirical.experiments.cache import result_path
 from fiberpo_check.empirical.experiments.experiment_verdicts import compute
@@ -32,6 +37,8 @@ from fiberpo_check.empirical.experiments.presets import preset
 from fiberpo_check.empirical.experiments.runner import ANALYSIS_KEYS, raw_results
 from fiberpo_check.empirical.experiments.summaries import bandit_summary, lm_report
 from fiberpo_check.plots.style import paper_style
+from fiberpo_check.presentation import ledger
+from fiberpo_check.presentation.notebooks import verdict_markdown, verdict_table
 
 QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 
@@ -55,8 +62,7 @@ def summarise(preset_name):
 
 # %%
 bandit, lm, verdicts = summarise("quick")
-for v in verdicts:
-    print(f"{v.id:6s} {v.status:22s} {v.evidence[:160]}")
+display(Markdown(verdict_markdown("APC-6", "RGF-3", "EMP-", rows=ledger.rows(verdicts))))
 
 # %% [markdown]
 # ## The default preset (from `make experiments`)
@@ -66,8 +72,7 @@ default = preset("default")
 have_default = is_cached("bandit", default["bandit"]) and is_cached("tiny_lm", default["lm"])
 if have_default and not QUICK:
     bandit, lm, verdicts = summarise("default")
-    for v in verdicts:
-        print(f"{v.id:6s} {v.status:22s}\n       {v.evidence}\n")
+    display(Markdown(verdict_markdown("APC-6", "RGF-3", "EMP-", rows=ledger.rows(verdicts))))
 else:
     print("default results not cached yet: run `make experiments` (about 3-6 minutes on 2 cores) and re-run")
 
@@ -93,5 +98,14 @@ with paper_style():
     plt.show()
 
 # %% [markdown]
-# The figures of these runs (`exp_*`) are drawn by `make figures`; the default preset's learning curves and
-# tokens-to-threshold intervals are in `figures/exp_lm_curves.pdf` and `figures/exp_lm_tokens.pdf`.
+# The figures of these runs are drawn by `make figures` from the default preset: the learning curves in
+# [figures/exp_lm_learning_curves.pdf](../figures/exp_lm_learning_curves.pdf), the tokens-to-threshold intervals in
+# [figures/exp_lm_tokens_to_threshold.pdf](../figures/exp_lm_tokens_to_threshold.pdf), the bandit agreement in
+# [figures/exp_bandit_distances.pdf](../figures/exp_bandit_distances.pdf).
+
+# % [markdown]
+# ## Verdicts
+# Every producer's verdict for these claims (the ledger's rows: derivations, numeric checks, experiments).
+
+# %
+verdict_table('APC-6', 'RGF-3', 'EMP-')

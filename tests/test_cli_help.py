@@ -35,3 +35,11 @@ def test_version_and_usage(capsys):
     assert capsys.readouterr().out.startswith("fiberpo-check ")
     assert main(["--help"]) == 0
     assert "--version" in capsys.readouterr().out
+
+
+def test_figures_presets_are_the_experiment_presets():
+    from fiberpo_check.cli.figures import parse
+    from fiberpo_check.empirical.experiments.presets import PRESETS
+
+    for name in PRESETS:
+        assert parse(["--preset", name]).preset == name

@@ -62,3 +62,30 @@ def test_figures_command_exits_3_when_the_presets_results_are_missing(tmp_path, 
     assert "REFUSED exp_bandit_iteration" in out and "REFUSED jacobian_probe_scaling" in out
     assert (tmp_path / "figs" / "fig2a_g_agg.png").exists()  # figures drawn from formulas still drawn
     assert not (tmp_path / "figs" / "exp_bandit_iteration.png").exists()
+
+
+def test_dirty_flag_ignores_the_outputs_make_all_rewrites(tmp_path, monkeypatch):
+    """A fresh clone's first `make all` rewrites tracked outputs before drawing: the sidecar must still say clean;
+    an edited source file makes it dirty."""
+    import subprocess
+
+    from fiberpo_check.plots import style
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "derivations" / "out").mkdir(parents=True)
+    (tmp_path / "derivations" / "out" / "all.tex").write_text("old")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "errata.md").write_text("old")
+    (tmp_path / "source.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    monkeypatch.setattr(style, "SOURCE", tmp_path)
+    assert style.git_dirty() is False
+    (tmp_path / "derivations" / "out" / "all.tex").write_text("regenerated")
+    (tmp_path / "docs" / "errata.md").write_text("regenerated")
+    assert style.git_dirty() is False
+    (tmp_path / "source.py").write_text("x = 2\n")
+    assert style.git_dirty() is True

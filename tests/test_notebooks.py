@@ -2,11 +2,12 @@
 keep their outputs."""
 
 import base64
+import re
 
 import nbformat
 import pytest
 
-from fiberpo_check.presentation.notebooks import execute, image_count, notebook_paths, save
+from fiberpo_check.presentation.notebooks import execute, image_count, notebook_paths, save, verdict_markdown
 
 PIXEL = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -30,6 +31,44 @@ def test_saved_copies_keep_images(tmp_path):
     assert image_count(notebook) == 1
     ipynb, page = save(notebook, "toy", tmp_path)
     assert image_count(nbformat.read(ipynb, as_version=4)) == 1
-    assert page.read_text().count("<img") == 1
+    assert page.read_text().split("<body", 1)[1].count("<img") == 1
     notebook.cells = notebook.cells[1:]
     assert image_count(notebook) == 0
+
+
+def test_a_notebook_started_in_its_own_folder_finds_the_project(monkeypatch):
+    """`jupyter lab notebooks/` starts kernels in notebooks/: the outputs are still read from the project."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("FIBERPO_CHECK_ROOT", raising=False)
+    first = notebook_paths()[0]
+    notebook = execute(first, timeout=300, quick=True, where=first.parent)
+    assert not [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
+                if o.get("output_type") == "error"]
+
+
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.stem)
+def test_notebook_ends_with_its_verdicts_and_links_existing_figures(path):
+    from fiberpo_check.plots.registry import load_all
+
+    text = path.read_text()
+    last_code = text.rsplit("# %%", 1)[1]
+    assert "verdict_table(" in last_code
+    linked = set(re.findall(r"figures/([\w]+)\.(?:pdf|png)", text))
+    assert linked <= set(load_all()), linked - set(load_all())
+
+
+def test_verdict_table_lists_each_claim_with_its_substatements():
+    rows = [{"id": "FPO-2", "source": "eq 20", "status": "proved",
+             "substatements": [{"id": "FPO-2/eq20", "status": "proved"}]},
+            {"id": "FPO-10", "source": "Fig 4", "status": "refuted", "substatements": []},
+            {"id": "FGH-1", "source": "eq 26", "status": "proved", "substatements": []}]
+    table = verdict_markdown("FPO-", rows=rows)
+    assert "| FPO-2 (eq 20) | **proved** | eq20: proved |" in table and "FPO-10" in table and "FGH-1" not in table
+    assert "No verdicts" in verdict_markdown("EMP-", rows=rows)
+
+
+def test_exported_html_renders_math_offline(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("$x^2$")])
+    _, page = save(notebook, "math", tmp_path)
+    html = page.read_text()
+    assert "renderMathInElement" in html and not re.search(r"<script[^>]+src=\"https?:", html)

@@ -17,6 +17,7 @@ from fiberpo_check.presentation.report import (
     FIGURES_END,
     FIGURES_START,
     README,
+    USER_GUIDE,
     REPORT_DIR,
     STATUS_COLORS,
     derivation_sections,
@@ -73,7 +74,11 @@ def test_report_stands_alone(report):
     assert all(src.startswith("data:image/png;base64,") for _, src in refs.images)
     assert refs.links and all(href.startswith("#") and href[1:] in refs.ids for href in refs.links)
     assert len(re.findall(r'<tr id="claim-', text)) == len(claims)
-    assert all(f"{claim['claim'][:30]}" in text.replace("&#x27;", "'").replace("&quot;", '"') for claim in claims
+    def bare(value: str) -> str:  # sub- and superscripts are typeset (<sub>, <sup>): compare without them
+        return re.sub(r"</?su[bp]>|[_^(){}]", "", value)
+
+    shown = bare(text.replace("&#x27;", "'").replace("&quot;", '"'))
+    assert all(bare(claim["claim"][:30]) in shown for claim in claims
                if "&" not in claim["claim"] and "<" not in claim["claim"])
     assert 'href="#fig-fig4_drift"' in text  # FPO-10 points to the figure that shows it
     assert "commit" in text and "versions" in text and "presets" in text
@@ -103,7 +108,7 @@ def test_substatements_and_audit_render(tmp_path):
     assert "rollback width C/T" in text and "FPO-6.a" in text
     assert "Equation-level audit" in text and "Lemma D.9" in text
     assert 'data-filter="audit-table" data-col="section"' in text and '<option value="app. d">App. D</option>' in text
-    assert len(re.findall(r'<tr data-section="', text)) == 2
+    assert len(re.findall(r'<tr id="audit-[^"]*" data-section="', text)) == 2
 
 
 def test_every_status_has_its_own_colour():
@@ -117,7 +122,8 @@ def test_readme_tables_match_the_ledger_and_the_registry():
     text = README.read_text()
     table = CLAIMS_START + text.split(CLAIMS_START, 1)[1].split(CLAIMS_END, 1)[0] + CLAIMS_END
     assert table == readme_claims_table(claims)
-    figures = FIGURES_START + text.split(FIGURES_START, 1)[1].split(FIGURES_END, 1)[0] + FIGURES_END
+    guide = USER_GUIDE.read_text()
+    figures = FIGURES_START + guide.split(FIGURES_START, 1)[1].split(FIGURES_END, 1)[0] + FIGURES_END
     assert figures == readme_figures_table()
     assert all(f"`{name}`" in figures for name in load_all())
 

@@ -8,13 +8,8 @@ ran) the figure is refused and the command exits with status 3, unless --allow-o
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
-
-from tqdm import tqdm
-
-from fiberpo_check.empirical.experiments.presets import PRESETS
-from fiberpo_check.plots.registry import PresetMismatch, draw, load_all
-from fiberpo_check.plots.style import FIGURE_DIR, use_headless_backend
 
 REFUSED = 3  # exit status when a figure's results come from another preset (or are missing)
 
@@ -23,20 +18,26 @@ def parse(argv: list[str]) -> argparse.Namespace:
     """Command-line options of the figures command."""
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check figures", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="default",
+    parser.add_argument("--preset", choices=("default", "full", "quick"), default="default",
                         help="draw experiment and verify figures from this preset's stored results (default: default)")
     parser.add_argument("--allow-other-preset", action="store_true",
                         help="draw from another preset's results when the requested one is missing (loud warning; "
                              "the sidecar records the preset actually used)")
     parser.add_argument("--list", action="store_true", help="list figure names with one-line captions and exit")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="draw only these figures (see --list)")
-    parser.add_argument("--out", type=Path, default=FIGURE_DIR, help="output folder (default: figures/)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: figures/)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str]) -> int:
     """Draw the selected figures and print the written paths; exit 3 if any figure was refused."""
     args = parse(argv)
+    from tqdm import tqdm
+
+    from fiberpo_check.plots.registry import PresetMismatch, draw, load_all
+    from fiberpo_check.plots.style import FIGURE_DIR, use_headless_backend
+
+    args.out = args.out or FIGURE_DIR
     figures = load_all()
     if args.list:
         for name, spec in sorted(figures.items()):
@@ -49,7 +50,7 @@ def main(argv: list[str]) -> int:
         return 2
     use_headless_backend()
     refused = []
-    for name in tqdm(names, desc="figures", unit="fig"):
+    for name in tqdm(names, desc="figures", unit="fig", disable=not sys.stderr.isatty()):  # no bars in logs
         try:
             for path in draw(figures[name], args.out, args.preset, args.allow_other_preset):
                 tqdm.write(str(path))

@@ -181,10 +181,10 @@ def simplex_fields(ratios: np.ndarray, cfg: dict) -> dict[str, np.ndarray]:
 
 # Boundary curves of Fig 3(b): (field, colour, line style, label) -- the same colours and styles as Fig 2b.
 GLOBAL_BOUNDARIES = (
-    ("pos_budget", PALETTE[0], "--", "P = C⁺"),
-    ("pos_zeroed", PALETTE[0], ":", "P = (1+1/k)C⁺"),
-    ("neg_budget", PALETTE[1], "--", "N = C⁻"),
-    ("neg_zeroed", PALETTE[1], ":", "N = (1+1/k)C⁻"),
+    ("pos_budget", PALETTE[0], "--", r"$P = C^{+}$"),
+    ("pos_zeroed", PALETTE[0], ":", r"$P = (1+1/k)\,C^{+}$"),
+    ("neg_budget", PALETTE[1], "--", r"$N = C^{-}$"),
+    ("neg_zeroed", PALETTE[1], ":", r"$N = (1+1/k)\,C^{-}$"),
 )
 
 
@@ -373,8 +373,8 @@ def mark_transitions(ax, t: np.ndarray, curves: dict, cfg: dict) -> None:
     clipped = np.abs(curves["same_sign"]) >= cfg["eps"]
     for i in np.flatnonzero((clipped[1:] != clipped[:-1]).any(axis=1)):
         ax.axvline(t[i], color="0.8", lw=0.4, zorder=0)
-    for key, c, color, name in (("log_s_neg", cfg["c_neg"], PALETTE[1], "N = C⁻"),
-                                ("log_s_pos", cfg["c_pos"], PALETTE[0], "P = C⁺")):
+    for key, c, color, name in (("log_s_neg", cfg["c_neg"], PALETTE[1], r"$N = C^{-}$"),
+                                ("log_s_pos", cfg["c_pos"], PALETTE[0], r"$P = C^{+}$")):
         above = curves[key] > c
         for i in np.flatnonzero(above[1:] != above[:-1]):
             ax.axvline(t[i], color=color, ls=":", lw=0.9)

@@ -40,7 +40,8 @@ METHOD_COLORS = {
 }
 
 METHOD_NAMES = {name: rgf.label for name, rgf in {**REGISTRY, **GATES}.items()} | {"true": "true J"}
-HYPER_SYMBOLS = {"c_pos": "C⁺", "c_neg": "C⁻", "eps": "ε", "eps_low": "ε", "eps_high": "ε_high", "delta": "δ"}
+HYPER_SYMBOLS = {"c_pos": "$C^{+}$", "c_neg": "$C^{-}$", "eps": r"$\epsilon$", "eps_low": r"$\epsilon$",
+                 "eps_high": r"$\epsilon_{\mathrm{high}}$", "delta": r"$\delta$"}  # mathtext: the serif fonts lack ⁺ ⁻
 
 
 def method_label(method: str, hyper: dict | None = None) -> str:
@@ -53,7 +54,10 @@ def method_label(method: str, hyper: dict | None = None) -> str:
     return f"{name} ({shown})" if shown else name
 
 
-RC = {
+RC = {  # serif text and Times-like math (STIX), as in a LaTeX paper set in Times; exact widths (no tight bbox)
+    "font.family": "serif",
+    "font.serif": ["Times New Roman", "Nimbus Roman", "STIXGeneral", "DejaVu Serif"],
+    "mathtext.fontset": "stix",
     "font.size": 8,
     "axes.titlesize": 8,
     "axes.labelsize": 8,
@@ -64,7 +68,7 @@ RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "lines.linewidth": 1.3,
-    "savefig.bbox": "tight",
+    "savefig.bbox": None,
     "savefig.dpi": 200,
     "savefig.pad_inches": 0.02,
     "pdf.fonttype": 42,
@@ -105,9 +109,14 @@ def git_commit() -> str:
     return git("rev-parse", "HEAD") or "unknown"
 
 
+GENERATED_OUTPUTS = ("derivations/out", "reports", "figures", "results", "docs/errata.md")
+
+
 def git_dirty() -> bool | None:
-    """True when tracked files differ from the commit (untracked outputs ignored); None outside a checkout."""
-    status = git("status", "--porcelain", "--untracked-files=no")
+    """True when tracked source files differ from the commit; None outside a checkout. Untracked files and the
+    generated outputs `make all` rewrites before it draws figures (GENERATED_OUTPUTS) do not count."""
+    excluded = [f":(exclude){path}" for path in GENERATED_OUTPUTS]
+    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", *excluded)
     return None if status is None else bool(status)
 
 

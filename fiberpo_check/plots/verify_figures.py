@@ -82,7 +82,7 @@ def draw_first_order_gap(out_dir: Path = FIGURE_DIR, preset: str = "default", al
         ax.loglog(steps, [s**2 for s in steps], color="#bbbbbb", lw=3, alpha=0.5, zorder=0, label="slope 2")
         ax.set_xlabel("step a along a random direction")
         ax.set_ylabel("|ΔJ − ΔĴ|")
-        ax.set_title("solid: weights 1 (fitted slope); dashed: 1/T_τ", fontsize=7)
+        ax.set_title(r"solid: weights 1 (fitted slope); dashed: $1/T_\tau$", fontsize=7)
         fig.legend(loc="outside lower center", ncol=3, fontsize=6, frameon=False)
         return save_figure(fig, "first_order_gap", {"source": f"results/verify/{EMP1_FILE}"}, 0, out_dir,
                            provenance)

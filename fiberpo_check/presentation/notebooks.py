@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from fiberpo_check.paths import NOTEBOOKS, REPORTS, ROOT
+from fiberpo_check.presentation.offline_math import offline_html
 
 NOTEBOOK_DIR = NOTEBOOKS
 HTML_DIR = REPORTS / "notebooks"
@@ -33,17 +34,42 @@ def kernel_environment(quick: bool):
             os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
 
 
-def execute(path: Path, timeout: int = 600, quick: bool = False):
-    """Run a notebook top to bottom in a fresh kernel; a failing cell raises. Returns the executed notebook."""
+def execute(path: Path, timeout: int = 600, quick: bool = False, where: Path = ROOT):
+    """Run a notebook top to bottom in a fresh kernel started in `where` (the project root by default; Jupyter
+    starts it in notebooks/); a failing cell raises. Returns the executed notebook."""
     import jupytext
     from nbclient import NotebookClient
 
     notebook = jupytext.read(path)
     with kernel_environment(quick):
         client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(ROOT)}})
+                                resources={"metadata": {"path": str(where)}})
         client.execute()
     return notebook
+
+
+def verdict_markdown(*prefixes: str, rows: list[dict] | None = None) -> str:
+    """A Markdown table of the claims whose id starts with one of `prefixes` ('TRPO-', 'FPO-2'): status and each
+    sub-statement's status, from every producer's stored verdicts (the ledger's rows)."""
+    if rows is None:
+        from fiberpo_check.presentation import ledger
+
+        rows = ledger.rows()
+    chosen = [r for r in rows if r["id"].startswith(prefixes)]
+    if not chosen:
+        return f"No verdicts for {', '.join(prefixes)} yet: run `make derivations verify experiments`."
+    lines = ["| claim | status | sub-statements |", "|---|---|---|"]
+    for r in chosen:
+        subs = "; ".join(f"{s['id'].split('/', 1)[-1]}: {s['status']}" for s in r.get("substatements", []))
+        lines.append(f"| {r['id']} ({r.get('source', '')}) | **{r['status']}** | {subs.replace('|', '∣')} |")
+    return "\n".join(lines)
+
+
+def verdict_table(*prefixes: str):
+    """verdict_markdown as a notebook output (IPython Markdown)."""
+    from IPython.display import Markdown
+
+    return Markdown(verdict_markdown(*prefixes))
 
 
 def image_count(notebook) -> int:
@@ -66,7 +92,7 @@ def save(notebook, stem: str, out_dir: Path = HTML_DIR) -> list[Path]:
     ipynb, page = out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"
     nbformat.write(notebook, ipynb)
     body, _ = HTMLExporter().from_notebook_node(notebook)
-    page.write_text(body)
+    page.write_text(offline_html(body))  # KaTeX inlined instead of MathJax from the network
     return [ipynb, page]
 
 

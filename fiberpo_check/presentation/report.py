@@ -1,5 +1,7 @@
 """The self-contained HTML report: the claims table (statements, verdicts, evidence, sub-statements, the derivation
-that holds each claim), the equation-level audit when present, and every figure embedded; one file, movable."""
+that holds each claim, its ancestors), the dependency graph, the equation-level audit linked to its errata and
+certificates, the derivations with their math rendered by inlined KaTeX, and every figure embedded; one file,
+movable, nothing fetched at view time."""
 
 from __future__ import annotations
 
@@ -11,15 +13,18 @@ import re
 import struct
 from pathlib import Path
 
-from fiberpo_check.paths import DERIVATIONS_OUT, README, REPORTS, RESULTS
+from fiberpo_check.paths import DERIVATIONS_OUT, README, REPORTS, RESULTS, ROOT
 from fiberpo_check.plots.registry import load_all
 from fiberpo_check.plots.style import FIGURE_DIR, git_commit, git_dirty, package_versions
+from fiberpo_check.presentation.dependency_graph import ancestors, claim_graph
+from fiberpo_check.presentation.offline_math import katex_head
 
 REPORT_DIR = REPORTS
-AUDIT_JSON = REPORT_DIR / "audit.json"
+AUDIT_JSON = DERIVATIONS_OUT / "audit.json"  # written by `derivations`; statuses of linked rows come from the ledger
 EXPERIMENT_SUMMARY = RESULTS / "experiments" / "summary.json"
 CLAIMS_START, CLAIMS_END = "<!-- claims-table:start -->", "<!-- claims-table:end -->"
 FIGURES_START, FIGURES_END = "<!-- figures-table:start -->", "<!-- figures-table:end -->"
+USER_GUIDE = ROOT / "docs" / "user-guide.md"  # carries the figures table
 
 # One colour per status of the vocabulary (SPEC §2); math statuses first, then empirical, then not-yet-checked.
 STATUS_COLORS = {
@@ -48,7 +53,10 @@ table { border-collapse: collapse; width: 100%; font-size: 0.88em; table-layout:
 #claims col.id { width: 5.5em; } #claims col.claim { width: 30%; } #claims col.kind { width: 8em; }
 #claims col.status { width: 12.5em; } #claims col.held { width: 13em; }
 #audit-table col.section { width: 6em; } #audit-table col.page { width: 3.5em; } #audit-table col.id { width: 7em; }
-#audit-table col.kind { width: 7em; } #audit-table col.status { width: 11em; }
+#audit-table col.kind { width: 7em; } #audit-table col.status { width: 11em; } #audit-table col.links { width: 11em; }
+#graph { width: 100%; max-width: 1100px; font-size: 11px; } #graph .edge { fill: none; stroke: #aaa; stroke-width: 1; }
+#graph .edge.hot { stroke: #d7301f; stroke-width: 2; } #graph .node.hot rect { stroke: #d7301f; stroke-width: 2.5; }
+#graph text.col { font-weight: bold; fill: #444; }
 td { overflow-wrap: anywhere; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.35em 0.5em; vertical-align: top; text-align: left; }
 th { background: #f4f4f4; position: sticky; top: 0; }
@@ -105,12 +113,39 @@ document.querySelectorAll('figure img').forEach(img => img.addEventListener('cli
   zoom.querySelector('img').src = img.src; zoom.style.display = 'block';
 }));
 document.getElementById('zoom').addEventListener('click', e => { e.currentTarget.style.display = 'none'; });
+function highlight(id, on) {  // a claim and everything it rests on
+  const seen = new Set([id]), stack = [id];
+  while (stack.length) (ANCESTORS[stack.pop()] || []).forEach(a => { if (!seen.has(a)) { seen.add(a); stack.push(a); } });
+  document.querySelectorAll('#graph .node').forEach(n => n.classList.toggle('hot', on && seen.has(n.dataset.id)));
+  document.querySelectorAll('#graph .edge').forEach(e =>
+    e.classList.toggle('hot', on && seen.has(e.dataset.to) && seen.has(e.dataset.from)));
+}
+document.querySelectorAll('#graph .node').forEach(n => {
+  n.addEventListener('mouseenter', () => highlight(n.dataset.id, true));
+  n.addEventListener('mouseleave', () => highlight(n.dataset.id, false));
+});
 """
 
 
 def esc(value) -> str:
     """Text made safe for HTML."""
     return html.escape(str(value), quote=True)
+
+
+SCRIPT_HTML = re.compile(r"(?<=[\w)\]|‖*⁺⁻̂])([_^])(\([^()\s]*\)|\{[^{}\s]*\}|[A-Za-z0-9+\-αβγδεθκλμπρστφψωℓ\u0302\u0303\u0304]+)")
+
+
+def script_tag(match: re.Match) -> str:
+    """One matched _x or ^(…) as <sub>/<sup> (outer brackets dropped)."""
+    tag = "sub" if match.group(1) == "_" else "sup"
+    body = match.group(2)
+    body = body[1:-1] if body[0] in "({" else body
+    return f"<{tag}>{body}</{tag}>"
+
+
+def notation_html(text) -> str:
+    """Text of the paper's notation as HTML: x_i, D_TV^max, δ^(APC-Obj), n_(s,a) with real sub- and superscripts."""
+    return SCRIPT_HTML.sub(script_tag, esc(text))
 
 
 def status_badge(status: str) -> str:
@@ -126,13 +161,32 @@ def section_of(claim_id: str) -> str:
     return claim_id.rsplit("-", 1)[0]
 
 
+MATH_SPAN = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$)")
+
+
+def inline_markup(text: str) -> str:
+    """Code, bold and italics of one escaped line, outside math ($…$ is left to KaTeX); an asterisk inside a word
+    (t*, Δ̂*) is a character, not markup."""
+    pieces = MATH_SPAN.split(text)
+    for k in range(0, len(pieces), 2):
+        parts = re.split(r"(`[^`]+`)", pieces[k])  # code spans keep their underscores
+        piece = "".join(f"<code>{p[1:-1]}</code>" if p.startswith("`") else SCRIPT_HTML.sub(script_tag, p)
+                        for p in parts)
+        piece = re.sub(r"(?<![^\s(•])\*\*(\S.*?)\*\*(?=[\s).,:;]|$)", r"<b>\1</b>", piece)
+        pieces[k] = re.sub(r"(?<![^\s(])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?=[\s).,:;]|$)", r"<i>\1</i>", piece)
+    return "".join(pieces)
+
+
 def markdown_html(text: str) -> str:
-    """The small Markdown subset the derivations write (paragraphs, numbered lines, bold, italics) as HTML."""
+    """The small Markdown subset the derivations write (paragraphs, bullets, code, bold, italics; math left to
+    KaTeX) as HTML."""
     out = []
     for line in text.strip().splitlines():
-        line = esc(line)
-        line = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", line)
-        line = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<i>\1</i>", line)
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        line = esc(line.strip())
+        if line.startswith("- "):
+            line = f'<span style="margin-left:{1.2 * depth}em">•</span> ' + line[2:]
+        line = inline_markup(line)
         if line.strip():
             out.append(f"<p>{line}</p>")
     return "\n".join(out)
@@ -156,13 +210,21 @@ def substatement_table(row: dict) -> str:
     if not subs:
         return ""
     lines = "".join(
-        f"<tr><td>{esc(s.get('id', '')).replace('/', '/<wbr>')}</td><td>{esc(s.get('text', ''))} "
+        f"<tr><td>{esc(s.get('id', '')).replace('/', '/<wbr>')}</td><td>{folded(s.get('text', ''), render=notation_html)} "
         f"<i>{esc(s.get('source', ''))}</i></td><td>{status_badge(s.get('status', 'not-yet-checked'))}</td>"
         f"<td>{esc(s.get('evidence', ''))}</td></tr>"
         for s in subs
     )
     return ('<table class="sub"><colgroup><col class="sub-id"><col class="sub-text"><col class="sub-status"><col></colgroup>'
             f"<tr><th>sub-statement</th><th>statement</th><th>status</th><th>evidence</th></tr>{lines}</table>")
+
+
+def folded(text: str, width: int = 240, render=esc) -> str:
+    """Text cut to `width` characters, the rest folded below (a long formula does not fill the screen)."""
+    text = str(text)
+    if len(text) <= width:
+        return render(text)
+    return f"{render(text[: width - 1])}…<details><summary>whole statement</summary>{render(text)}</details>"
 
 
 def evidence_cell(row: dict, width: int = 320) -> str:
@@ -181,6 +243,24 @@ def evidence_cell(row: dict, width: int = 320) -> str:
 PRODUCER_OUTPUTS = {"verify": "results/verify/", "experiments": "results/experiments/"}
 
 
+def ancestors_cell(claim_id: str, above: dict, statuses: dict[str, str]) -> str:
+    """The claims and audit rows a claim rests on, folded (from the ledger's dependencies or the audit)."""
+    mine = above.get(claim_id) or {}
+    claims, rows = mine.get("claims", []), mine.get("rows", [])
+    if not claims and not rows:
+        return ""
+    listed = " ".join(f'<a href="#claim-{esc(c)}">{esc(c)}</a> {status_badge(statuses.get(c, "not-yet-checked"))}'
+                      for c in claims) or "none"
+    row_links = ", ".join(f'<a href="#audit-{esc(anchor(r))}">{esc(r)}</a>' for r in rows)
+    return (f"<details><summary>rests on {len(claims)} claim(s), {len(rows)} audit row(s)</summary>"
+            f"<p>claims: {listed}</p><p>audit rows: {row_links or 'none'}</p></details>")
+
+
+def anchor(row_id: str) -> str:
+    """An HTML id fragment for an audit row id ('Lemma D.9' -> 'Lemma-D.9')."""
+    return re.sub(r"[^A-Za-z0-9.:-]", "-", str(row_id))
+
+
 def claim_links(row: dict, sections: dict, figures_by_claim: dict[str, list[str]]) -> str:
     """In-page links to the derivation that holds the claim and to the figures that show it; where a numeric or
     empirical producer decided it, the folder its results are in (beside the repository, not in this page)."""
@@ -193,14 +273,18 @@ def claim_links(row: dict, sections: dict, figures_by_claim: dict[str, list[str]
     return "<br>".join(links)
 
 
-def claims_table(claims: list[dict], sections: dict, figures_by_claim: dict[str, list[str]]) -> str:
-    """The ledger as a filterable table: id, statement (+ sub-statements), kind, status, evidence, where it is held."""
+def claims_table(claims: list[dict], sections: dict, figures_by_claim: dict[str, list[str]],
+                 above: dict | None = None) -> str:
+    """The ledger as a filterable table: id, statement (+ sub-statements), kind, status, evidence, where it is held
+    and what it rests on."""
+    above = above or {}
+    statuses = {row["id"]: row["status"] for row in claims}
     rows = "\n".join(
         f'<tr id="claim-{esc(row["id"])}" data-section="{esc(section_of(row["id"]).lower())}" '
         f'data-status="{esc(row["status"])}"><td><b>{esc(row["id"])}</b></td>'
-        f"<td>{esc(row.get('claim', ''))} <i>({esc(row.get('source', ''))})</i></td>"
+        f"<td>{notation_html(row.get('claim', ''))} <i>({esc(row.get('source', ''))})</i></td>"
         f"<td>{esc(row.get('kind', ''))}</td><td>{status_badge(row['status'])}</td><td>{evidence_cell(row)}</td>"
-        f"<td>{claim_links(row, sections, figures_by_claim)}</td></tr>"
+        f"<td>{claim_links(row, sections, figures_by_claim)}{ancestors_cell(row['id'], above, statuses)}</td></tr>"
         + (f'<tr class="subrow"><td></td><td colspan="5">{table}</td></tr>' if (table := substatement_table(row)) else "")
         for row in claims
     )
@@ -223,6 +307,22 @@ def filters(table: str, sections: list[str], statuses: list[str]) -> str:
             f'<span id="{table}-count"></span></div>')
 
 
+def errata_ids(row: dict) -> list[str]:
+    """The errata entries an audit row is filed under (`erratum`: one id, or `errata`: a list), if any."""
+    value = row.get("errata") or row.get("erratum") or []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def audit_links(row: dict) -> str:
+    """Links of an audit row: the claims it feeds (in this page), its errata entries and their certificates (beside
+    this page in the repository: docs/errata.md, reports/certificates/)."""
+    links = [f'<a href="#claim-{esc(c)}">{esc(c)}</a>' for c in row.get("claims") or ()]
+    for entry in errata_ids(row):
+        links.append(f'<a href="../docs/errata.md#{esc(entry.lower())}">erratum {esc(entry)}</a> '
+                     f'(<a href="certificates/{esc(entry)}.py">certificate</a>)')
+    return " ".join(links)
+
+
 def audit_table(audit: list[dict]) -> str:
     """The equation-level audit as a filterable table (nothing when the ledger has none)."""
     if not audit:
@@ -232,18 +332,82 @@ def audit_table(audit: list[dict]) -> str:
         counts[row.get("status", "")] = counts.get(row.get("status", ""), 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     rows = "\n".join(
-        f'<tr data-section="{esc(str(r.get("section", "")).lower())}" data-status="{esc(r.get("status", ""))}">'
+        f'<tr id="audit-{esc(anchor(r.get("id", "")))}" data-section="{esc(str(r.get("section", "")).lower())}" '
+        f'data-status="{esc(r.get("status", ""))}">'
         f"<td>{esc(r.get('section', ''))}</td><td>{esc(r.get('page', ''))}</td><td>{esc(r.get('id', ''))}</td>"
-        f"<td>{esc(r.get('quote', ''))}</td><td>{esc(r.get('kind', ''))}</td>"
-        f"<td>{status_badge(r.get('status', 'not-yet-checked'))}</td><td>{esc(r.get('evidence', ''))}</td></tr>"
+        f"<td>{notation_html(r.get('quote', ''))}</td><td>{esc(r.get('kind', ''))}</td>"
+        f"<td>{status_badge(r.get('status', 'not-yet-checked'))}</td><td>{folded(r.get('evidence', ''), 320)}</td>"
+        f"<td>{audit_links(r)}</td></tr>"
         for r in audit
     )
-    return (f'<h2 id="audit">Equation-level audit</h2><p>{len(audit)} rows: {esc(summary)}.</p>'
+    return (f'<h2 id="audit">Equation-level audit</h2><p>{len(audit)} rows: {esc(summary)}. Errata: '
+            '<a href="../docs/errata.md">docs/errata.md</a>; certificates: reports/certificates/.</p>'
             + filters("audit-table", [str(r.get("section", "")) for r in audit], [r.get("status", "") for r in audit])
             + '<table id="audit-table"><colgroup><col class="section"><col class="page"><col class="id">'
-            + '<col class="quote"><col class="kind"><col class="status"><col class="evidence"></colgroup>'
-            + '<thead><tr><th>section</th><th>page</th><th>id</th><th>quote</th><th>kind</th>'
-            + f"<th>status</th><th>evidence</th></tr></thead><tbody>\n{rows}\n</tbody></table>")
+            + '<col class="quote"><col class="kind"><col class="status"><col class="evidence"><col class="links">'
+            + '</colgroup><thead><tr><th>section</th><th>page</th><th>id</th><th>quote</th><th>kind</th>'
+            + f"<th>status</th><th>evidence</th><th>claims, errata</th></tr></thead><tbody>\n{rows}\n</tbody></table>")
+
+
+def edge_path(source: tuple[int, int], target: tuple[int, int], width: int = 80, mid: int = 11) -> str:
+    """An SVG path between two nodes that stays off the nodes: an arc left of the column within a column, else from
+    the facing sides of the two nodes."""
+    (x1, y1), (x2, y2) = source, target
+    if x1 == x2:
+        bulge = 18 + abs(y2 - y1) // 6
+        return f"M{x1},{y1 + mid} C{x1 - bulge},{y1 + mid} {x2 - bulge},{y2 + mid} {x2},{y2 + mid}"
+    if x2 > x1:
+        x1, x2 = x1 + width, x2
+    else:
+        x2 = x2 + width
+    bend = 30 if x2 > x1 else -30
+    return f"M{x1},{y1 + mid} C{x1 + bend},{y1 + mid} {x2 - bend},{y2 + mid} {x2},{y2 + mid}"
+
+
+def graph_svg(claims: list[dict], graph: dict[str, set[str]]) -> str:
+    """The claim dependency graph: one column per claim group, a node per claim in its status colour (a link to its
+    row), an arrow from each claim to the claims that rest on it."""
+    groups = list(dict.fromkeys(section_of(c["id"]) for c in claims))
+    place, col_w, row_h = {}, 130, 34
+    for c in claims:
+        column = groups.index(section_of(c["id"]))
+        row = sum(1 for p in place if section_of(p) == section_of(c["id"]))
+        place[c["id"]] = (40 + column * col_w, 40 + row * row_h)
+    height = 60 + row_h * max(sum(1 for c in claims if section_of(c["id"]) == g) for g in groups)
+    edges = []
+    for target, sources in graph.items():
+        for source in sorted(sources):
+            if source in place and target in place:
+                edges.append(f'<path class="edge" data-from="{esc(source)}" data-to="{esc(target)}" '
+                             f'd="{edge_path(place[source], place[target])}" marker-end="url(#arrow)"/>')
+    nodes = []
+    for c in claims:
+        x, y = place[c["id"]]
+        color = STATUS_COLORS.get(c["status"], UNKNOWN_STATUS)
+        text = "white" if c["status"] in LIGHT_TEXT else "#111"
+        nodes.append(f'<a href="#claim-{esc(c["id"])}"><g class="node" data-id="{esc(c["id"])}">'
+                     f'<rect x="{x}" y="{y}" width="80" height="22" rx="6" fill="{color}" stroke="#555"/>'
+                     f'<text x="{x + 40}" y="{y + 15}" fill="{text}" text-anchor="middle">{esc(c["id"])}</text>'
+                     f"<title>{esc(c['id'])}: {esc(c['status'])}</title></g></a>")
+    titles = "".join(f'<text x="{40 + i * col_w + 40}" y="24" text-anchor="middle" class="col">{esc(g)}</text>'
+                     for i, g in enumerate(groups))
+    return (f'<svg id="graph" viewBox="0 0 {40 + len(groups) * col_w} {height}" role="img">'
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" '
+            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>'
+            f"{titles}{''.join(edges)}{''.join(nodes)}</svg>")
+
+
+def graph_section(claims: list[dict], audit: list[dict]) -> str:
+    """The dependency graph and how it was read; hovering a claim highlights its ancestors."""
+    graph = claim_graph(claims, audit)
+    if not any(graph.values()):
+        return ""
+    source = ("the ledger's dependencies" if any(c.get("dependencies") or c.get("ancestors") for c in claims)
+              else "the equation-level audit: a claim rests on the definitions its audit rows use")
+    return (f'<h2 id="graph-section">Dependency graph</h2><p>Read from {esc(source)}. An arrow goes from a claim to '
+            "the claims that rest on it; hover a claim to highlight everything it rests on; each claim's row lists "
+            "its ancestors.</p>" + graph_svg(claims, graph)
+            + f"<script>const ANCESTORS = {json.dumps({k: sorted(v) for k, v in graph.items()})};</script>")
 
 
 def derivations_block(claims: list[dict], sections: dict) -> str:
@@ -327,6 +491,10 @@ def load_ledger(claims_json: Path, audit_json: Path) -> tuple[list[dict], list[d
     if not audit and audit_json.exists():
         audit = json.loads(audit_json.read_text())
         audit = audit["rows"] if isinstance(audit, dict) else audit
+        if audit and "status" not in audit[0]:  # the derivations' records: statuses follow from the ledger
+            from fiberpo_check.presentation import audit as audit_table_of
+
+            audit = audit_table_of.rows(audit, ledger_rows=claims)
     return claims, audit
 
 
@@ -349,16 +517,19 @@ def write_report(
         spec = load_all().get(png.stem)
         for claim in spec.claims if spec else ():
             figures_by_claim.setdefault(claim, []).append(png.stem)
+    above = ancestors(claims, audit)
+    graph = graph_section(claims, audit)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>fiberpo-check report</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head><body>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style>{katex_head()}</head><body>
 <h1>fiberpo-check: the claims of <i>Fibration Policy Optimization</i> (arXiv 2603.08239), re-checked</h1>
 {header(figure_dir)}
 <p>{len(claims)} claims: {esc(summary)}. Every verdict below was computed by the toolkit; none is typed in.
-Contents: <a href="#claims">claims</a>{' · <a href="#audit">audit</a>' if audit else ''} ·
+Contents: <a href="#claims">claims</a>{' · <a href="#graph-section">dependency graph</a>' if graph else ''}{' · <a href="#audit">audit</a>' if audit else ''} ·
 <a href="#derivations">derivations</a> · <a href="#figures">figures</a>.</p>
 {legend()}
 <h2>Claims</h2>
-{claims_table(claims, sections, figures_by_claim)}
+{claims_table(claims, sections, figures_by_claim, above)}
+{graph}
 {audit_table(audit)}
 {derivations_block(claims, sections)}
 <h2 id="figures">Figures</h2>
@@ -410,9 +581,11 @@ def replace_block(text: str, start: str, end: str, block: str, where: Path) -> s
     return head + block + rest.split(end, 1)[1]
 
 
-def update_readme(claims_json: Path = REPORT_DIR / "claims.json", readme: Path = README) -> Path:
-    """Regenerate the README's claims table (from claims.json) and figures table (from the registry)."""
+def update_readme(claims_json: Path = REPORT_DIR / "claims.json", readme: Path = README,
+                  guide: Path = USER_GUIDE) -> Path:
+    """Regenerate the README's claims table (from claims.json) and the user guide's figures table (registry)."""
     claims, _ = load_ledger(claims_json, AUDIT_JSON)
-    text = replace_block(readme.read_text(), CLAIMS_START, CLAIMS_END, readme_claims_table(claims), readme)
-    readme.write_text(replace_block(text, FIGURES_START, FIGURES_END, readme_figures_table(), readme))
+    readme.write_text(replace_block(readme.read_text(), CLAIMS_START, CLAIMS_END, readme_claims_table(claims), readme))
+    if guide.exists():
+        guide.write_text(replace_block(guide.read_text(), FIGURES_START, FIGURES_END, readme_figures_table(), guide))
     return readme

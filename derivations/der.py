@@ -46,10 +46,12 @@ def split_clip(ell, i):
 
 def decomposed_clip(ell, i):
     """l clip(lℓ − log s^(l), ±ε) + clip(l log s^(l), ±(T C^(l) − T log s^(l) − (ε − lℓ))) (App. E.5.4)."""
-    x, c = own(ell, i)
-    big_t = len(ell)
-    return (signed(ell[i], clip(sp.Abs(ell[i]) - x, EPS))
-            + clip(signed(ell[i], x), big_t * (c - x) - (EPS - sp.Abs(ell[i]))))
+    return decomposed_token(ell[i], *own(ell, i), len(ell))
+
+
+def decomposed_token(x, s, c, big_t):
+    """The decomposed clip of a token ℓ_i = x from its own-channel aggregate s = log s^(l), budget c and T."""
+    return signed(x, clip(sp.Abs(x) - s, EPS)) + clip(signed(x, s), big_t * (c - s) - (EPS - sp.Abs(x)))
 
 
 def eq77_threshold(big_t, c, abs_ell):
@@ -59,9 +61,21 @@ def eq77_threshold(big_t, c, abs_ell):
 
 def eq77(ell, i, threshold=eq77_threshold):
     """l clip(lℓ − log s^(l), ±ε) + l g_agg(log s^(l), threshold, T) (eq 77)."""
-    x, c = own(ell, i)
-    big_t = len(ell)
-    return signed(ell[i], clip(sp.Abs(ell[i]) - x, EPS) + gagg(x, threshold(big_t, c, sp.Abs(ell[i])), big_t))
+    return eq77_token(ell[i], *own(ell, i), len(ell), threshold)
+
+
+def eq77_token(x, s, c, big_t, threshold=eq77_threshold):
+    """Eq 77 for a token ℓ_i = x from s = log s^(l), c = C^(l) and T."""
+    return signed(x, clip(sp.Abs(x) - s, EPS) + gagg(s, threshold(big_t, c, sp.Abs(x)), big_t))
+
+
+def decomposed_is_eq77_token(threshold=eq77_threshold) -> Statement:
+    """The per-token lemma: ℓ_i ≠ 0, its own-channel aggregate s = log s^(l_i) free with Ts ≥ |ℓ_i| (s is the mean of
+    [l ℓ]₊, which includes ℓ_i's own term), T a real ≥ 1 (every integer T included)."""
+    x, s_own, big_t = var("ell_i", "nonzero"), var("s", "nonnegative"), var("T", "positive")
+    c = sp.Piecewise((C_POS, x > 0), (C_NEG, True))
+    return Statement(sp.Eq(decomposed_token(x, s_own, c, big_t), eq77_token(x, s_own, c, big_t, threshold)),
+                     (big_t >= 1, big_t * s_own >= sp.Abs(x)), engines=("z3",))
 
 
 def eq79(ell, i):
@@ -136,7 +150,11 @@ def check_der1(threshold=eq77_threshold, compared=None) -> list[Part]:
              note="splitting gives each channel its own budget: when the opposite channel overspends, the unsplit "
                   "bound is the tighter one."),
         Part("DER-1/decomposed-is-eq77", "p. 40, App. E.5.4, eq 77",
-             Family(every_token(lambda ell, i: sp.Eq(decomposed_clip(ell, i), eq77(ell, i, threshold))), TOKEN_T)),
+             Family(every_token(lambda ell, i: sp.Eq(decomposed_clip(ell, i), eq77(ell, i, threshold))), TOKEN_T,
+                    symbolic=decomposed_is_eq77_token(threshold),
+                    symbolic_domain="per-token lemma: both sides depend on the other tokens only through ℓ_i's "
+                                    "own-channel aggregate log s^(l_i), free with T·log s^(l_i) ≥ |ℓ_i|, and on T "
+                                    "as a real ≥ 1: every T")),
         Part("DER-1/decomposed-no-larger", "p. 40, App. E.5.4",
              Family(every_token(lambda ell, i: sp.Abs(decomposed_clip(ell, i)) <= sp.Abs(compared(ell, i))),
                     TOKEN_T)),

@@ -9,7 +9,7 @@ from typing import Callable
 import sympy as sp
 
 from .exact import frac_clip, frac_g_agg
-from .formula import Part, Search, Statement, derivation, var
+from .formula import Family, Part, Search, Statement, derivation, var
 
 TITLE = "Fibration Gating Hierarchy and FiberPO-Domain"
 FIBERS = ([2], [2, 1], [2, 2, 1])  # B0 ← B1 ← B2 ← B3 = E: fiber sizes of π1, π2, π3 (|B| = 1, 2, 3, 5)
@@ -89,6 +89,48 @@ def compact(sigma, pushes, kernels, residual: Callable = paper_residual, gates: 
     return out
 
 
+FIXED = "the depth-3 hierarchy with |B_0|, …, |B_3| = 1, 2, 3, 5 and arbitrary kernels"
+
+
+def instance(statement: Statement) -> Family:
+    """A statement about the fixed hierarchy above, as the one instance it is (its bound is named, never hidden)."""
+    return Family(lambda _: statement, t_min=3, t_max=3, shown=3, index="n", instances=FIXED)
+
+
+def level_maps() -> tuple:
+    """One level k of a hierarchy of any depth and fiber sizes, as matrices of symbolic sizes: Π = π_{k←n}
+    (b_k × |E|), P = π_k* (b_{k−1} × b_k), K = K_{k−1} (b_k × b_{k−1}), A = K_{n←k} (|E| × b_k), σ (|E| × 1)."""
+    e, b, b_prev = var("E", "positive integer"), var("b_k", "positive integer"), var("b_km1", "positive integer")
+    return (sp.MatrixSymbol("Pi", b, e), sp.MatrixSymbol("P", b_prev, b), sp.MatrixSymbol("K", b, b_prev),
+            sp.MatrixSymbol("A", e, b), sp.MatrixSymbol("sigma", e, 1))
+
+
+PER_LEVEL = ("per-level lemma over matrices of symbolic sizes (any fiber sizes), with π_{k−1←n} = π_k* π_{k←n} (eq 25) "
+             "and K_{n←k−1} = K_{n←k} K_{k−1} (eq 23); the levels are composed by induction on the depth n")
+
+
+def residual_lemma(residual=paper_residual) -> Statement:
+    """Level k: the compact form's gate input G_k(π_{k←n}σ) (eq 28) equals eq 26's π_{k←n}σ − K_{k−1}π_{k−1←n}σ."""
+    big_pi, push, kernel, _, sigma = level_maps()
+    return Statement(sp.Eq(residual(big_pi * sigma, kernel, push), big_pi * sigma - kernel * (push * big_pi) * sigma,
+                           evaluate=False), engines=("sympy",))
+
+
+def telescoping_lemmas(slopes: tuple, times=None) -> tuple:
+    """Induction on the level m with the claim S_m = K_{n←m}π_{m←n} (times σ): base S_0 = s_0 K_{n←0}π_{0←n};
+    step S_m + s K_{n←m+1}(π_{m+1←n} − K_mπ_{m←n}) = K_{n←m+1}π_{m+1←n}, for each slope s a level has; at m = n,
+    K_{n←n}π_{n←n} = I."""
+    big_pi, push, kernel, reflect, sigma = level_maps()
+    tail = sigma if times else sp.Identity(sigma.shape[0])
+    start = reflect * kernel * push * big_pi * tail  # S_m with K_{n←m} = A K and π_{m←n} = P Π
+    base = Statement(sp.Eq(slopes[0] * reflect * big_pi * tail, reflect * big_pi * tail, evaluate=False),
+                     engines=("sympy",))
+    steps = tuple(Statement(sp.Eq(start + s * reflect * (big_pi * tail - kernel * push * big_pi * tail),
+                                  reflect * big_pi * tail, evaluate=False), engines=("sympy",))
+                  for s in sorted(set(slopes[1:])))
+    return (base, *steps)
+
+
 def doubling(k: int, vec: sp.Matrix) -> sp.Matrix:
     """Gates g_k(x) = 2x: a concrete pointwise gate, under which a wrong residual shows as a polynomial gap."""
     return 2 * vec
@@ -102,13 +144,23 @@ def check_fgh1(residual=paper_residual, gates=gate) -> list[Part]:
     sigma = densities()
     p1, k0 = pushes[-1], kernels[-1]
     fbg = k0 * gate(0, p1 * sigma) + gate(1, sigma - k0 * p1 * sigma)
+    big_pi, push, kernel, _, sig = level_maps()
+    ident = sp.Identity(sig.shape[0])
     return [
         Part("FGH-1/compact-is-expanded", "p. 17, Def 6.2, eqs 26-28",
-             Statement(matrix_eq(compact(sigma, pushes, kernels, residual, gates),
-                                 expanded(sigma, pushes, kernels, gates)), engines=("sympy",)),
-             note="depth-3 hierarchy (|B| = 1, 2, 3, 5), arbitrary kernels, pointwise gates g_k (undefined functions)."),
+             Family(lambda _: Statement(matrix_eq(compact(sigma, pushes, kernels, residual, gates),
+                                                  expanded(sigma, pushes, kernels, gates)), engines=("sympy",)),
+                    t_min=3, t_max=3, shown=3, index="n", instances=FIXED, symbolic=residual_lemma(residual),
+                    symbolic_domain=PER_LEVEL + ": both forms apply the same gate g_k and reflection K_{n←k} to equal "
+                                    "inputs at every level, so every depth and hierarchy shape"),
+             note="pointwise gates g_k are undefined functions: any gates."),
         Part("FGH-1/n1-is-FBG", "p. 17, Remark 6.3, eq 4",
-             Statement(matrix_eq(expanded(sigma, [p1], [k0]), fbg), engines=("sympy",))),
+             Family(lambda _: Statement(matrix_eq(expanded(sigma, [p1], [k0]), fbg), engines=("sympy",)),
+                    t_min=3, t_max=3, shown=3, index="n", instances=FIXED,
+                    symbolic=Statement(sp.Eq(ident * sig - kernel * push * ident * sig, sig - kernel * push * sig,
+                                             evaluate=False), engines=("sympy",)),
+                    symbolic_domain="eq 26 at n = 1 has K_{1←1} = π_{1←1} = I, so its two terms are eq 4's once the "
+                                    "fiber input I σ − K π σ is σ − K π σ: matrices of symbolic sizes, any fibers")),
     ]
 
 
@@ -123,10 +175,19 @@ def check_fgh3(slopes: tuple = (1, 1, 1, 1)) -> list[Part]:
     sigma = densities()
     linear = lambda k, v: slopes[k] * v  # noqa: E731  gates equal to the identity near the on-policy point
     return [
-        Part("FGH-3/telescoping", "p. 18, Sec. 6.2", Statement(matrix_eq(dg, sp.eye(5))),
+        Part("FGH-3/telescoping", "p. 18, Sec. 6.2",
+             instance_with(Statement(matrix_eq(dg, sp.eye(5))), telescoping_lemmas(slopes), "telescoping"),
              note="Σ_k K_{n←k}(π_{k←n} − K_{k−1}π_{k−1←n}) + K_{n←0}π_{0←n} = I for arbitrary kernels."),
-        Part("FGH-3/identity-gates", "p. 18, Sec. 6.2", Statement(matrix_eq(expanded(sigma, pushes, kernels, linear), sigma))),
+        Part("FGH-3/identity-gates", "p. 18, Sec. 6.2",
+             instance_with(Statement(matrix_eq(expanded(sigma, pushes, kernels, linear), sigma)),
+                           telescoping_lemmas(slopes, times=True), "the telescoping applied to σ")),
     ]
+
+
+def instance_with(statement: Statement, lemmas: tuple, what: str) -> Family:
+    """The fixed-hierarchy instance beside the per-level induction that covers every depth and shape."""
+    return Family(lambda _: statement, t_min=3, t_max=3, shown=3, index="n", instances=FIXED, symbolic=lemmas,
+                  symbolic_domain=f"{PER_LEVEL}: {what}, every depth and hierarchy shape")
 
 
 def level_inputs(residual) -> list:
@@ -135,6 +196,12 @@ def level_inputs(residual) -> list:
     sigma = densities()
     return [push_to(pushes, 0) * sigma] + [residual(push_to(pushes, k) * sigma, kernels[k - 1], pushes[k - 1])
                                            for k in range(1, 4)]
+
+
+DOMAIN_SHAPE = "τ1, τ2 in group g1 and τ3 in g2 of domain D1, τ4 in D2, one log-ratio each"
+SHAPE_FREE = ("any hierarchy shape: log s_D and log s_g are arbitrary functions (undefined) of the tokens of their "
+              "domain and group, log s_τ of its own tokens only (eqs 9, 33); a token of another group of the domain "
+              "(ℓ_g) or of another domain (ℓ_D2) enters nothing else")
 
 
 @derivation("FGH-4", controls={"residual with 2K": {"residual": lambda s, k, p: s - 2 * k * p * s}},
@@ -152,20 +219,38 @@ def check_fgh4(residual=paper_residual, domain_slope=None) -> list[Part]:
     pass_through = x_d1 + (x_g1 - x_d1) + (ell[0] - x_g1)
     domain_gate = (t_d + 1) * c - t_d * x_d1 if domain_slope is None else domain_slope * x_d1  # rollback, eq 10
     domain_rollback = domain_gate + (x_g1 - x_d1) + (ell[0] - x_g1)
+    big_pi, push, kernel, _, sig = level_maps()
+    own, same_domain, other_domain = var("ell_tau"), var("ell_g"), var("ell_D2")
+    x_d, x_g, x_t = (sp.Function(n)(*a) for n, a in (("x_D", (own, same_domain)), ("x_g", (own, same_domain)),
+                                                     ("x_tau", (own,))))
+    gated = sum((sp.Function(f"g_{lvl}")(arg) for lvl, arg in (("D", x_d), ("g", x_g - x_d), ("tau", x_t - x_g))),
+                sp.Integer(0))
     return [
         Part("FGH-4/independent-budgets", "p. 18, Sec. 6.2, eq 26",
-             Statement(sp.And(*(matrix_eq(a, b) for a, b in zip(level_inputs(residual), linear_inputs)))),
+             instance_with(Statement(sp.And(*(matrix_eq(a, b) for a, b in zip(level_inputs(residual), linear_inputs)))),
+                           (Statement(sp.Eq(residual(big_pi * sig, kernel, push), (big_pi - kernel * push * big_pi) * sig,
+                                            evaluate=False), engines=("sympy",)),),
+                           "each level's input is the fixed linear map (π_{k←n} − K_{k−1}π_{k−1←n})σ"),
              note="each level's input is a fixed linear map of σ, so no level's gating enters another's input."),
         Part("FGH-4/pass-through-block", "p. 19, eq 31",
-             Statement(sp.And(*(sp.Eq(sp.Derivative(pass_through, v), 0, evaluate=False) for v in ell[1:])),
-                       engines=("sympy",))),
+             Family(lambda _: Statement(sp.And(*(sp.Eq(sp.Derivative(pass_through, v), 0, evaluate=False)
+                                                 for v in ell[1:])), engines=("sympy",)),
+                    t_min=4, t_max=4, shown=4, index="shape", instances=DOMAIN_SHAPE,
+                    symbolic=Statement(sp.Eq(sp.Derivative(x_d + (x_g - x_d) + (x_t - x_g), same_domain), 0,
+                                             evaluate=False), engines=("sympy",)),
+                    symbolic_domain=SHAPE_FREE)),
         Part("FGH-4/domain-block-diagonal", "p. 19, eq 31 (as Prop 5.3)", role="remark",
              claim=Statement(sp.And(*(sp.Eq(sp.Derivative(domain_rollback, v), 0, evaluate=False) for v in ell[1:])),
                              engines=("sympy",)),
              note="in rollback the domain gate couples every trajectory of the domain: block-diagonal over domains only."),
         Part("FGH-4/cross-domain", "p. 19, eq 31",
-             Statement(sp.And(sp.Eq(sp.Derivative(domain_rollback, ell[3]), 0, evaluate=False),
-                              sp.Eq(sp.Derivative(pass_through, ell[3]), 0, evaluate=False)), engines=("sympy",))),
+             Family(lambda _: Statement(sp.And(sp.Eq(sp.Derivative(domain_rollback, ell[3]), 0, evaluate=False),
+                                               sp.Eq(sp.Derivative(pass_through, ell[3]), 0, evaluate=False)),
+                                        engines=("sympy",)),
+                    t_min=4, t_max=4, shown=4, index="shape", instances=DOMAIN_SHAPE,
+                    symbolic=Statement(sp.Eq(sp.Derivative(gated, other_domain), 0, evaluate=False),
+                                       engines=("sympy",)),
+                    symbolic_domain=SHAPE_FREE + "; any gates g_D, g_g, g_τ (undefined functions), so in every regime")),
     ]
 
 

@@ -76,11 +76,18 @@ def plain_formula(expr) -> str:
 def shown_statement(claim) -> tuple[Statement, str]:
     """(the statement typeset for a claim, the family note): a Family is shown at T = claim.shown."""
     if isinstance(claim, Family):
-        if claim.symbolic is not None:
-            return claim.symbolic, ""
-        index = getattr(claim, "index", "T")
+        if claim.instances:
+            return claim.build(claim.shown), f"shown for {claim.instances}"
+        index = claim.index
         return claim.build(claim.shown), f"shown for {index} = {claim.shown}; stated for every {index} ≥ {claim.t_min}"
     return claim, ""
+
+
+def encoding(claim) -> tuple[str, tuple]:
+    """(why the lemmas cover the whole domain, the lemmas) of a claim's parametric encoding; ('', ()) without one."""
+    if isinstance(claim, (Family, Search)) and claim.lemmas:
+        return claim.symbolic_domain, claim.lemmas
+    return "", ()
 
 
 def plain(claim) -> str:
@@ -180,7 +187,7 @@ def tex_math_list(formulas, joiner: str) -> str:
 def tex_statement(claim) -> str:
     """Variables with domains, hypotheses, conclusion of a claim (a Search: its named finite family)."""
     if isinstance(claim, Search):
-        return rf"Exact check over every case of: {tex_text(claim.family)}."
+        return r"\\".join([rf"Exact check over every case of: {tex_text(claim.family)}.", *tex_encoding(claim)])
     statement, note = shown_statement(claim)
     lines = []
     if statement.variables:
@@ -197,7 +204,20 @@ def tex_statement(claim) -> str:
         lines.append(rf"(approximately, dropping {tex_text(statement.error)})")
     if note:
         lines.append(rf"({tex_text(note)})")
+    lines += tex_encoding(claim)
     return r"\\".join(lines)
+
+
+def tex_encoding(claim) -> list[str]:
+    """The parametric encoding: why it covers the whole domain, then each lemma with its variables' domains."""
+    why, lemmas = encoding(claim)
+    if not lemmas:
+        return []
+    lines = [rf"\emph{{Encoding:}} {tex_text(why)}"]
+    for n, lemma in enumerate(lemmas, start=1):
+        body = tex_statement(lemma).replace(r"\\", " ")
+        lines.append(rf"\emph{{Lemma {n}.}} {body}")
+    return lines
 
 
 def tex_outcome(outcome, part) -> str:
@@ -240,13 +260,23 @@ def claim_tex(claim_id: str, checked: list[CheckedPart]) -> str:
 def md_statement(claim) -> str:
     """The claim's formula in Markdown math."""
     if isinstance(claim, Search):
-        return f"exact check over every case of: {claim.family}"
+        return f"exact check over every case of: {claim.family}" + md_encoding(claim)
     statement, note = shown_statement(claim)
     domains = ", ".join(f"${sp.latex(s)}{TEX_DOMAIN[domain_of(s)]}$" for s in statement.variables)
     hyps = " and ".join(f"${tex_formula(h)}$" for h in statement.hypotheses)
     conclusion = f"${tex_formula(statement.conclusion)}$"
     text = (f"for {domains}: " if domains else "") + (f"if {hyps} then {conclusion}" if hyps else conclusion)
-    return text + (f" (≈, dropping {statement.error})" if statement.error else "") + (f" ({note})" if note else "")
+    return (text + (f" (≈, dropping {statement.error})" if statement.error else "") + (f" ({note})" if note else "")
+            + md_encoding(claim))
+
+
+def md_encoding(claim) -> str:
+    """The parametric encoding as indented Markdown lines under the statement."""
+    why, lemmas = encoding(claim)
+    if not lemmas:
+        return ""
+    return f"\n  - *Encoding:* {why}" + "".join(f"\n  - *Lemma {n}.* {md_statement(lemma)}"
+                                                 for n, lemma in enumerate(lemmas, start=1))
 
 
 def claim_md(claim_id: str, checked: list[CheckedPart]) -> str:

@@ -35,9 +35,19 @@ def check_trpo1(radius=RADIUS, penalty=PENALTY) -> list[Part]:
     return [
         Part("TRPO-1/penalty", "p. 2, eq 1; p. 26, eq 55", diverges),
         Part("TRPO-1/radius", "p. 3, Thm 2.1; p. 26, Lemma B.2", vanishes, crosschecks=[limit]),
-        Part("TRPO-1/tv-region", "p. 3, Thm 2.1 (radius 0)", Family(tv_region_collapses, t_max=6, t_min=2, shown=3, index="k"),
+        Part("TRPO-1/tv-region", "p. 3, Thm 2.1 (radius 0)",
+             Family(tv_region_collapses, t_max=4, t_min=2, shown=3, index="k", symbolic=tv_region_action(),
+                    symbolic_domain="per-action lemma: the other actions enter only through their sum R ≥ 0 of "
+                                    "|π_old − π|, so every number k of actions"),
              role="remark"),
     ]
+
+
+def tv_region_action() -> Statement:
+    """The per-action lemma: action a and the other actions' Σ_{b≠a}|π_old(b) − π(b)| = R ≥ 0 (free):
+    ½(|p_a − q_a| + R) ≤ 0 ⇒ p_a = q_a, for every number k of actions."""
+    p, q, rest = var("p_a", "nonnegative"), var("q_a", "nonnegative"), var("R", "nonnegative")
+    return Statement(sp.Eq(p, q), (sp.Rational(1, 2) * (sp.Abs(p - q) + rest) <= 0,), engines=("z3",))
 
 
 def tv_region_collapses(k: int) -> Statement:
@@ -68,6 +78,27 @@ def per_state_bound(k: int) -> Statement:
     return Statement(sum(ni * di * ai for ni, di, ai in zip(n, delta, a))
                      <= adv_norm * sum(ni * sp.Abs(di) for ni, di in zip(n, delta)),
                      [sp.Abs(ai) <= adv_norm for ai in a])
+
+
+def per_action_bound() -> tuple:
+    """Termwise: n > 0, |Â| ≤ ‖Â‖∞ ⇒ nΔÂ ≤ ‖Â‖∞ n|Δ|; summing termwise inequalities (the step L ≤ R ∧ a ≤ b ⇒
+    L + a ≤ R + b) gives Σ n Δ Â ≤ ‖Â‖∞ Σ n|Δ| for every k."""
+    n, d, a = var("n", "positive"), var("Delta"), var("A")
+    big_l, big_r, x, y = var("L"), var("R"), var("a"), var("b")
+    return (Statement(n * d * a <= adv_norm * n * sp.Abs(d), (sp.Abs(a) <= adv_norm,), engines=("z3",)),
+            Statement(big_l + x <= big_r + y, (big_l <= big_r, x <= y), engines=("z3",)))
+
+
+def aggregate_lemmas() -> tuple:
+    """Termwise: w ≥ 0, m ≤ ‖Â‖∞ ⇒ wm ≤ w‖Â‖∞; summed, Σwm ≤ ‖Â‖∞Σw = ‖Â‖∞ (Σw = 1) for every k."""
+    w, m, big_l, big_w = var("w", "nonnegative"), var("m"), var("L"), var("W", "nonnegative")
+    return (Statement(w * m <= w * adv_norm, (m <= adv_norm,), engines=("z3",)),
+            Statement(big_l + w * m <= (big_w + w) * adv_norm, (big_l <= big_w * adv_norm, m <= adv_norm),
+                      engines=("z3",)),
+            Statement(big_l <= adv_norm, (big_l <= big_w * adv_norm, sp.Eq(big_w, 1)), engines=("z3",)))
+
+
+TERMWISE = "termwise lemma, then the induction step that adds one term to both sides of a sum: every k"
 
 
 def aggregate_bound(k: int) -> Statement:
@@ -105,8 +136,12 @@ def check_trpo3(radius=RADIUS) -> list[Part]:
     lemma_d11 = Statement(delta_72 <= radius, [*DISCOUNT, big_m <= adv_norm])
     inclusion = region_inclusion(radius)
     return [
-        Part("TRPO-3/D.2", "p. 35, Lemma D.2", Family(per_state_bound, t_max=3, shown=2, index="k"),
-             support=[Family(aggregate_bound, t_max=3, shown=2, index="k")]),
+        Part("TRPO-3/D.2", "p. 35, Lemma D.2",
+             Family(per_state_bound, t_max=3, shown=2, index="k", symbolic=per_action_bound(),
+                    symbolic_domain=TERMWISE),
+             support=[Family(aggregate_bound, t_max=3, shown=2, index="k", symbolic=aggregate_lemmas(),
+                             symbolic_domain="termwise lemma, the induction step of the weighted sum, and Σw = 1: "
+                                             "every number k of states")]),
         Part("TRPO-3/D.11", "p. 40, Lemma D.11 (δ of eq 72)", lemma_d11),
         Part("TRPO-3/D.11-main-text", "p. 5, Def 3.2 δ in Lemma D.11", Statement(delta_main <= radius,
                                                                                  [*DISCOUNT, big_m <= adv_norm]),
@@ -129,6 +164,13 @@ def estimator_matches(k: int, scale) -> Statement:
     return Statement(sp.Eq(tv_hat, tv), [sp.Eq(sum(p), 1), sp.Eq(sum(q), 1)])
 
 
+def ratio_form_action(half) -> Statement:
+    """Termwise, for one action with π_old = p > 0: ½|p − q| = half·p|q/p − 1|; summing equal terms gives eq 37 for
+    every number k of actions."""
+    p, q = var("p", "positive"), var("q", "nonnegative")
+    return Statement(sp.Eq(sp.Rational(1, 2) * sp.Abs(p - q), half * p * sp.Abs(q / p - 1)), engines=("z3",))
+
+
 def ratio_form(k: int, half) -> Statement:
     """The ratio form (37): ½Σ|π_old − π| = half·Σ π_old|r − 1| with r = π/π_old (k actions)."""
     p, q = variables("p", k, "positive"), variables("q", k, "nonnegative")
@@ -143,7 +185,10 @@ def check_trpo4(scale=sp.Integer(1), half=sp.Rational(1, 2)) -> list[Part]:
                 "E|r − 1| = 2D_TV(s); eq 67 puts D̂_TV^max where eq 55 has D_TV^max (penalty ×4, radius t* in "
                 "D̂ units = 2× in D_TV units), while App. D (eqs 57–75, Thm D.10) is built on eq 39 as written")
     return [
-        Part("TRPO-4/eq37", "p. 23, eq 37", Family(lambda k: ratio_form(k, half), t_max=4, t_min=2, shown=2, index="k")),
+        Part("TRPO-4/eq37", "p. 23, eq 37",
+             Family(lambda k: ratio_form(k, half), t_max=3, t_min=2, shown=2, index="k",
+                    symbolic=ratio_form_action(half),
+                    symbolic_domain="termwise lemma (one action); a sum of equal terms is equal: every k")),
         Part("TRPO-4/eq39", "p. 23, eq 39 vs eqs 34, 37; eq 67 vs eq 55",
              Family(lambda k: estimator_matches(k, scale), t_max=4, t_min=2, shown=2, index="k"), conflict=conflict),
     ]

@@ -35,6 +35,7 @@ class Status(str, Enum):
     NOT_YET_CHECKED = "not-yet-checked"
     SUPPORTED = "supported-under-metric"
     REPRODUCED = "reproduced-in-miniature"
+    VERIFIED_BOUNDED = "verified-bounded"
     VERIFIED_EXHAUSTIVELY = "verified-exhaustively"
     PROVED = "proved"
 
@@ -55,7 +56,8 @@ class Status(str, Enum):
         return self in POSITIVE
 
 
-POSITIVE = frozenset({Status.SUPPORTED, Status.REPRODUCED, Status.VERIFIED_EXHAUSTIVELY, Status.PROVED})
+POSITIVE = frozenset({Status.SUPPORTED, Status.REPRODUCED, Status.VERIFIED_BOUNDED, Status.VERIFIED_EXHAUSTIVELY,
+                      Status.PROVED})
 NEGATIVE = frozenset(s for s in Status if s not in POSITIVE and s is not Status.NOT_YET_CHECKED)
 MATH_METHODS = ("proof", "exhaustive", "float")
 OUTCOME_METHODS = (*MATH_METHODS, "empirical", "metric")
@@ -101,6 +103,10 @@ class Outcome:
     counterexample (exact, minimised), condition (a hypothesis the paper does not state, under which the statement
     was itself checked: `condition_holds`), error (the quantified error of a statement written with ≈, or of a
     limit), conflict (two definitions side by side), intended (the checked intended reading of a typo).
+
+    bound: for a proof, the size up to which it ran ("T ≤ 8", "the depth-3 hierarchy with |B| = 1, 2, 3, 5"), set
+    by the prover from the range of instances it checked; empty when the proof covers the paper's whole domain (every
+    T, k, T_s, hierarchy). A proof that holds with a bound is verified-bounded, never proved.
     """
 
     method: str
@@ -115,6 +121,7 @@ class Outcome:
     intended: Outcome | None = None
     contrast: Contrast | None = None
     measurements: dict = field(default_factory=dict)
+    bound: str = ""
 
     def __post_init__(self) -> None:
         if self.method not in OUTCOME_METHODS:
@@ -123,6 +130,8 @@ class Outcome:
             raise ValueError("contrast: required for method 'empirical' and only there")
         if self.method != "empirical" and self.holds is None:
             raise ValueError(f"holds: required for method {self.method!r}")
+        if self.bound and self.method != "proof":
+            raise ValueError(f"bound: only a proof has one (method {self.method!r} names its family in `domain`)")
 
 
 def decide(outcome: Outcome) -> Status:
@@ -138,11 +147,14 @@ def decide(outcome: Outcome) -> Status:
     if outcome.holds:
         if outcome.error:
             return Status.APPROXIMATE
+        if outcome.method == "proof" and outcome.bound:
+            return Status.VERIFIED_BOUNDED
         return {"proof": Status.PROVED, "exhaustive": Status.VERIFIED_EXHAUSTIVELY}.get(outcome.method,
                                                                                         Status.NOT_YET_CHECKED)
     if outcome.conflict:
         return Status.INCONSISTENT
-    if outcome.intended is not None and decide(outcome.intended) in (Status.PROVED, Status.VERIFIED_EXHAUSTIVELY):
+    if outcome.intended is not None and decide(outcome.intended) in (Status.PROVED, Status.VERIFIED_EXHAUSTIVELY,
+                                                                   Status.VERIFIED_BOUNDED):
         return Status.TYPO
     if outcome.condition and outcome.condition_holds:
         return Status.HOLDS_WITH_CONDITIONS
@@ -188,6 +200,8 @@ class SubStatement:
 def outcome_text(outcome: Outcome) -> str:
     """One outcome as evidence text, rendered from its fields and measurements (nothing typed beside them)."""
     parts = [f"{decide(outcome).value} ({outcome.method}; {outcome.engine}; {outcome.domain})"]
+    if outcome.bound:
+        parts.append(f"bounded: every {outcome.bound}")
     for label, value in (("counterexample", outcome.counterexample), ("condition", outcome.condition),
                          ("error", outcome.error), ("conflict", outcome.conflict)):
         if value:

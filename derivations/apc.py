@@ -71,7 +71,7 @@ def correction_drops(k: int, centered: bool) -> Statement:
     n, a = variables("n", k, "positive"), variables("A", k)
     c_s = var("C_s")
     hyps = [sp.Eq(sum(ni * ai for ni, ai in zip(n, a)), 0)] if centered else []
-    return Statement(sp.Eq(sum(ni * c_s * ai for ni, ai in zip(n, a)), 0), hyps)
+    return Statement(sp.Eq(sum(ni * c_s * ai for ni, ai in zip(n, a)), 0, evaluate=False), hyps)
 
 
 def correction_induction(centered: bool) -> tuple:
@@ -136,7 +136,7 @@ def inactive_correction(centered: bool):
         t_s = sum(ns)
         tv_hat = sum(n * sp.Abs(x) for n, x in zip(ns, d)) / t_s
         hyps = [tv_hat < delta] + ([sp.Eq(sum(n * x for n, x in zip(ns, d)), 0)] if centered else [])
-        return hyps, sp.Eq(sum(n * g for n, g in zip(ns, state_clip(ns, d, delta))), 0)
+        return hyps, sp.Eq(sum(n * g for n, g in zip(ns, state_clip(ns, d, delta))), 0, evaluate=False)
 
     return build
 
@@ -171,8 +171,8 @@ def retraction(strict: bool, bound=None):
         after = sum(n * sp.Abs(x - centre) for n, x in zip(ns, g)) / t_s
         hyps = [sp.Eq(sum(n * x for n, x in zip(ns, u)), 0)]
         if strict:
-            return hyps + [sum(n * sp.Abs(x) for n, x in zip(ns, u)) / t_s > delta], after < delta
-        return hyps, after <= delta
+            return hyps + [sum(n * sp.Abs(x) for n, x in zip(ns, u)) / t_s > delta], sp.Lt(after, delta, evaluate=False)
+        return hyps, sp.Le(after, delta, evaluate=False)
 
     return build
 

@@ -9,7 +9,7 @@ from typing import Callable
 import sympy as sp
 
 from .exact import frac_clip, frac_g_agg
-from .formula import Family, Part, Search, Statement, derivation, var
+from .formula import Family, Part, Search, Statement, clip, derivation, pos, token_gated_residual, var
 
 TITLE = "Fibration Gating Hierarchy and FiberPO-Domain"
 FIBERS = ([2], [2, 1], [2, 2, 1])  # B0 ← B1 ← B2 ← B3 = E: fiber sizes of π1, π2, π3 (|B| = 1, 2, 3, 5)
@@ -299,7 +299,12 @@ def _structure(ell) -> dict:
 
 def trajectory_share(n_traj_g: int, n_traj_d: int, tokens_g: int, tokens_d: int) -> Fraction:
     """K0(g | D) = |Tj(g)|/|Tj(D)| (App. E.7)."""
-    return Fraction(n_traj_g, n_traj_d)
+    return ratio(n_traj_g, n_traj_d)
+
+
+def ratio(a, b):
+    """a/b exactly: a Fraction of integer counts, or a SymPy quotient of symbolic counts."""
+    return a / b if isinstance(a, sp.Basic) else Fraction(a, b)
 
 
 def domain_from_objects(ell, c_pos, c_neg, eps, kernel0: Callable = trajectory_share) -> list[Fraction]:
@@ -334,14 +339,54 @@ def domain_from_objects(ell, c_pos, c_neg, eps, kernel0: Callable = trajectory_s
     return [trajs[token_tau[i]][2] * (gated[(i, 1)] - gated[(i, -1)]) for i in range(len(ell))]  # log R
 
 
-@derivation("FGH-2", controls={"token-share kernel": {"objects": lambda *a: domain_from_objects(
-    *a, kernel0=lambda ng, nd, tg, td: Fraction(tg, td))}})
-def check_fgh2(objects: Callable = domain_from_objects) -> list[Part]:
-    """FGH-2: eqs 30–33 equal R∘G∘F built from the App. E.7 objects (exact rationals, every case)."""
+def token_share(n_traj_g, n_traj_d, tokens_g, tokens_d):
+    """A mutation: K0(g | D) = T_g/T_D, the token share instead of the trajectory share."""
+    return ratio(tokens_g, tokens_d)
+
+
+def level_lemmas(kernel0: Callable = trajectory_share) -> tuple:
+    """One token of trajectory τ ∈ group g ∈ domain D, one channel, any counts: n_D, n_g trajectories, T_D, T_g, T_τ
+    tokens, the channel mean x_τ and the pushed-forward sums Σ_g = Σ_{τ'∈g} x_τ', Σ_D = Σ_{τ'∈D} x_τ' (F, π: eq 9 and
+    the sums of App. E.7); any gate g (an undefined function). Each level of R∘G∘F (eqs 26–28 with the E.7 objects)
+    gives the closed form's term (eqs 30–33): domain g(Σ_D/n_D), group g(Σ_g/n_g − Σ_D/n_D), trajectory
+    g(x_τ − Σ_g/n_g); the token level is clip([lℓ]₊ − x_τ, ±ε) (T_τ·clip(T_τ r, ±ε)/T_τ)."""
+    n_d, n_g = var("n_D", "positive"), var("n_g", "positive")
+    t_d, t_g, t_tau = var("T_D", "positive"), var("T_g", "positive"), var("T_tau", "positive")
+    x_tau, sum_g, sum_d, c = var("x_tau"), var("Sigma_g"), var("Sigma_D"), var("C", "positive")
+    gate = sp.Function("g")
+    k0 = kernel0(n_g, n_d, t_g, t_d)
+    domain = t_tau * (n_d * gate(sum_d / n_d, c, t_d) * k0 / n_g / t_tau)
+    group = t_tau * (n_g * gate(sp.cancel((sum_g - k0 * sum_d) / n_g), c, t_g) / n_g / t_tau)
+    trajectory = t_tau * gate(x_tau - sum_g / n_g, c, t_tau) / t_tau
+    return tuple(Statement(sp.Eq(lhs, rhs, evaluate=False), engines=("sympy",)) for lhs, rhs in (
+        (domain, gate(sum_d / n_d, c, t_d)), (group, gate(sp.cancel(sum_g / n_g - sum_d / n_d), c, t_g)),
+        (trajectory, gate(x_tau - sum_g / n_g, c, t_tau))))
+
+
+@derivation("FGH-2", controls={"token-share kernel": {"kernel0": token_share}})
+def check_fgh2(kernel0: Callable = trajectory_share) -> list[Part]:
+    """FGH-2: eqs 30–33 equal R∘G∘F built from the App. E.7 objects (exact rationals on a fixed hierarchy; per-level
+    lemmas for every hierarchy)."""
+    def objects(*args):
+        return domain_from_objects(*args, kernel0=kernel0)
+
     values = (Fraction(-1, 2), Fraction(1, 20), Fraction(3, 10))
     budgets = (Fraction(1, 5), Fraction(1, 10), Fraction(1, 20))
     cases = tuple((ell, *budgets) for ell in itertools.product(values, repeat=6))
     return [Part("FGH-2/closed-form", "p. 19, eqs 30-33, App. E.7",
                  Search("2 domains, 3 groups, 4 trajectories, 6 tokens; log-ratios in {−1/2, 1/20, 3/10}⁶; "
                         "C⁺ = 1/5, C⁻ = 1/10, ε = 1/20", cases,
-                        lambda ell, cp, cn, e: domain_closed_form(ell, cp, cn, e) == objects(ell, cp, cn, e)))]
+                        lambda ell, cp, cn, e: domain_closed_form(ell, cp, cn, e) == objects(ell, cp, cn, e),
+                        symbolic=(*level_lemmas(kernel0), token_level()),
+                        symbolic_domain="every hierarchy (any numbers of domains, groups, trajectories, tokens): "
+                                        "per-level lemmas with the counts and pushed-forward sums free and the gate an "
+                                        "undefined function, and the per-token lemma of the token level"))]
+
+
+def token_level() -> Statement:
+    """The token level of R: T_τ(G_(i;+) − G_(i;−)) = clip([ℓ]₊ − x⁺, ±ε) − clip([−ℓ]₊ − x⁻, ±ε) equals eq 16's
+    clip(l u) − clip(l v), for any channel means x± ≥ 0 (App. E.7, g_Fiber = clip(T_τ ·, ±ε)/T_τ)."""
+    x, big_t = var("ell_i"), var("T_tau", "positive")
+    x_pos, x_neg, eps = var("x_+", "nonnegative"), var("x_-", "nonnegative"), var("epsilon", "positive")
+    level = [big_t * clip(big_t * (pos(l * x) / big_t - m / big_t), eps) / big_t for l, m in ((1, x_pos), (-1, x_neg))]
+    return Statement(sp.Eq(level[0] - level[1], token_gated_residual(x, x_pos, x_neg, eps)), engines=("z3",))

@@ -125,7 +125,7 @@ TEXT_MATH.update({sub: f"_{{{d}}}" for d, sub in enumerate("₀₁₂₃₄₅�
 TEXT_MATH.update({"α": r"\alpha", "β": r"\beta", "η": r"\eta", "λ": r"\lambda", "μ": r"\mu", "ρ": r"\rho",
                   "φ": r"\phi", "ψ": r"\psi", "ω": r"\omega", "Π": r"\Pi", "⊆": r"\subseteq", "∀": r"\forall",
                   "∃": r"\exists", "≔": ":=", "⋅": r"\cdot", "ˆ": r"\hat{}", "×": r"\times", "∂": r"\partial",
-                  "⟨": r"\langle", "⟩": r"\rangle", "∩": r"\cap", "∪": r"\cup", "∼": r"\sim", "½": r"\tfrac12",
+                  "⟨": r"\langle", "…": r"\ldots", "⟩": r"\rangle", "∩": r"\cap", "∪": r"\cup", "∼": r"\sim", "½": r"\tfrac12",
                   "¼": r"\tfrac14", "ε": r"\epsilon", "κ": r"\kappa", "ξ": r"\xi", "ν": r"\nu", "ζ": r"\zeta", "≳": r"\gtrsim", "Ĵ": r"\hat{J}"})
 COMBINING = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar"}
 

@@ -58,14 +58,102 @@ def tv_region_collapses(k: int) -> Statement:
                      [sp.Eq(sum(p), 1), sp.Eq(sum(q), 1), tv <= 0])
 
 
-@derivation("TRPO-2", controls={"penalty halved": {"penalty": 2 * gamma * adv_norm / (1 - gamma) ** 2}})
-def check_trpo2(penalty=PENALTY) -> list[Part]:
-    """TRPO-2 (Thm D.3): t* maximises the reduced objective; the exchange step of the proof equalises per-state TV."""
+def state_sums(k: int, stem: str = "Delta") -> tuple:
+    """One state with k sampled actions: weights n > 0, a direction, advantages; (T_s, n, direction, Â)."""
+    n, d, a = variables("n", k, "positive"), variables(stem, k), variables("A", k)
+    return sum(n), n, d, a
+
+
+def value(n, d, a):
+    """Σ_a n_a Δ_a Â_a, the per-state objective of eq 69."""
+    return sum(ni * di * ai for ni, di, ai in zip(n, d, a))
+
+
+def tv_hat(n, d, t_s):
+    """D̂_TV(s, Δ) = (1/T_s) Σ_a n_a |Δ_a| (eq 39)."""
+    return sum(ni * sp.Abs(di) for ni, di in zip(n, d)) / t_s
+
+
+def scaling(power):
+    """Eq 70 at k actions: Δ̂ feasible at radius 1 with value M(s), and M(s) ≥ the value of every E feasible at radius
+    1; every Δ feasible at radius c > 0 is cE with E = Δ/c feasible at radius 1 ⇒ cΔ̂ is feasible at radius c with
+    value c·M(s), and cE does no better (`power`: the exponent of c in the value, 1 as printed)."""
+
+    def build(k: int) -> Statement:
+        t_s, n, hat, a = state_sums(k, "Dhat")
+        _, _, e, _ = state_sums(k, "E")
+        c, m_s = var("c", "positive"), var("M_s")
+        hyps = (sp.Eq(tv_hat(n, hat, t_s), 1), sp.Eq(sum(ni * h for ni, h in zip(n, hat)), 0),
+                sp.Eq(value(n, hat, a), m_s), sp.Eq(tv_hat(n, e, t_s), 1), sp.Eq(sum(ni * x for ni, x in zip(n, e)), 0),
+                value(n, e, a) <= m_s)
+        conclusion = []
+        for point in ([c * h for h in hat], [c * x for x in e]):
+            conclusion += [sp.Eq(tv_hat(n, point, t_s), c, evaluate=False),
+                           sp.Eq(sum(ni * x for ni, x in zip(n, point)), 0, evaluate=False)]
+        conclusion += [sp.Eq(value(n, [c * h for h in hat], a), c**power * m_s, evaluate=False),
+                       value(n, [c * x for x in e], a) <= c**power * m_s]
+        return Statement(sp.And(*conclusion), hyps)
+
+    return build
+
+
+def scaling_termwise(power) -> tuple:
+    """Termwise homogeneity for c > 0 (n|cΔ| = c·n|Δ|, n(cΔ)Â = c·nΔÂ), then the aggregated step: with V = ΣnEÂ
+    ≤ M(s), the value cV of cE is ≤ c^power·M(s), and cΔ̂ has value c·M(s) = c^power·M(s); every k."""
+    n, d, a, c, m_s, big_v = (var("n", "positive"), var("Delta"), var("A"), var("c", "positive"), var("M_s"), var("V"))
+    return (Statement(sp.And(sp.Eq(n * sp.Abs(c * d), c * (n * sp.Abs(d)), evaluate=False),
+                             sp.Eq(n * (c * d) * a, c * (n * d * a), evaluate=False)), engines=("z3",)),
+            Statement(c * big_v <= c**power * m_s, (big_v <= m_s,), engines=("z3",)),
+            Statement(sp.Eq(c * m_s, c**power * m_s, evaluate=False), engines=("z3",)))
+
+
+def relaxed_radius(direction):
+    """Eq 71 at k actions: −Δ̂ is feasible at radius 1 with value −M(s), so M(s) ≥ −M(s), i.e. M(s) ≥ 0, and then
+    the relaxed maximum max_{c* ≤ c} c*M(s) is attained at c* = c (`direction`: +1 as printed)."""
+
+    def build(k: int) -> Statement:
+        t_s, n, hat, a = state_sums(k, "Dhat")
+        c, c_star, m_s = var("c", "nonnegative"), var("c_star", "nonnegative"), var("M_s")
+        flipped = [-h for h in hat]
+        hyps = (sp.Eq(tv_hat(n, hat, t_s), 1), sp.Eq(sum(ni * h for ni, h in zip(n, hat)), 0), sp.Eq(value(n, hat, a), m_s),
+                value(n, flipped, a) <= m_s, direction * c_star <= direction * c)
+        return Statement(sp.And(sp.Eq(tv_hat(n, flipped, t_s), 1, evaluate=False),
+                                sp.Eq(sum(ni * x for ni, x in zip(n, flipped)), 0, evaluate=False),
+                                c_star * m_s <= c * m_s), hyps)
+
+    return build
+
+
+def relaxed_lemmas(direction) -> tuple:
+    """Termwise n|−Δ| = n|Δ|, n(−Δ)Â = −nΔÂ; then with V = M(s) and −V ≤ M(s): c* ≤ c ⇒ c*M(s) ≤ cM(s)."""
+    n, d, a = var("n", "positive"), var("Delta"), var("A")
+    c, c_star, m_s = var("c", "nonnegative"), var("c_star", "nonnegative"), var("M_s")
+    return (Statement(sp.And(sp.Eq(n * sp.Abs(-d), n * sp.Abs(d), evaluate=False),
+                             sp.Eq(n * (-d) * a, -(n * d * a), evaluate=False)), engines=("z3",)),
+            Statement(c_star * m_s <= c * m_s, (-m_s <= m_s, direction * c_star <= direction * c), engines=("z3",)))
+
+
+PER_STATE = "termwise lemmas, summed over the k actions of the state, then the aggregated step: every k"
+
+
+@derivation("TRPO-2", controls={"penalty halved": {"penalty": 2 * gamma * adv_norm / (1 - gamma) ** 2},
+                                "value at radius c taken as c²M(s)": {"power": 2},
+                                "relaxed radius read as c* ≥ c": {"direction": -1}})
+def check_trpo2(penalty=PENALTY, power=1, direction=1) -> list[Part]:
+    """TRPO-2 (Thm D.3): the per-state scaling steps (70)–(71); t* maximises the reduced objective; the exchange
+    step of the proof equalises per-state TV."""
     t = var("t", "nonnegative")
     maximiser = Statement(reduced_objective(t, penalty) <= reduced_objective(T_STAR, penalty), [gamma < 1])
     t_s, m_s = var("t_s", "nonnegative"), var("M_s", "positive")
     exchange = Statement((t_s + t) / 2 * m_s > t_s * m_s, [t > t_s])
     return [
+        Part("TRPO-2/scaling-70", "p. 35, eq 70 (linearity of the TV maximizer)",
+             Family(scaling(power), t_max=3, t_min=2, shown=2, index="k", symbolic=scaling_termwise(power),
+                    symbolic_domain=PER_STATE)),
+        Part("TRPO-2/scaling-71", "p. 35, eq 71 (the relaxed constraint D̂_TV(s, Δ) ≤ c)",
+             Family(relaxed_radius(direction), t_max=3, t_min=2, shown=2, index="k",
+                    symbolic=relaxed_lemmas(direction), symbolic_domain=PER_STATE),
+             note="M(s) ≥ 0 because the feasible set is symmetric (−Δ̂ is feasible with value −M(s))."),
         Part("TRPO-2/maximizer", "p. 35–36, Thm D.3", maximiser),
         Part("TRPO-2/equalised", "p. 36, proof of Thm D.3 (Δ** raises j)", exchange),
     ]

@@ -143,7 +143,7 @@ def check_fgh1(residual=paper_residual, gates=gate) -> list[Part]:
     pushes, kernels = hierarchy()
     sigma = densities()
     p1, k0 = pushes[-1], kernels[-1]
-    fbg = k0 * gate(0, p1 * sigma) + gate(1, sigma - k0 * p1 * sigma)
+    fbg = k0 * gates(0, p1 * sigma) + gates(1, residual(sigma, k0, p1))
     big_pi, push, kernel, _, sig = level_maps()
     ident = sp.Identity(sig.shape[0])
     return [
@@ -155,9 +155,9 @@ def check_fgh1(residual=paper_residual, gates=gate) -> list[Part]:
                                     "inputs at every level, so every depth and hierarchy shape"),
              note="pointwise gates g_k are undefined functions: any gates."),
         Part("FGH-1/n1-is-FBG", "p. 17, Remark 6.3, eq 4",
-             Family(lambda _: Statement(matrix_eq(expanded(sigma, [p1], [k0]), fbg), engines=("sympy",)),
+             Family(lambda _: Statement(matrix_eq(expanded(sigma, [p1], [k0], gates), fbg), engines=("sympy",)),
                     t_min=3, t_max=3, shown=3, index="n", instances=FIXED,
-                    symbolic=Statement(sp.Eq(ident * sig - kernel * push * ident * sig, sig - kernel * push * sig,
+                    symbolic=Statement(sp.Eq(ident * sig - kernel * push * ident * sig, residual(sig, kernel, push),
                                              evaluate=False), engines=("sympy",)),
                     symbolic_domain="eq 26 at n = 1 has K_{1←1} = π_{1←1} = I, so its two terms are eq 4's once the "
                                     "fiber input I σ − K π σ is σ − K π σ: matrices of symbolic sizes, any fibers")),
@@ -204,9 +204,12 @@ SHAPE_FREE = ("any hierarchy shape: log s_D and log s_g are arbitrary functions 
               "(ℓ_g) or of another domain (ℓ_D2) enters nothing else")
 
 
-@derivation("FGH-4", controls={"residual with 2K": {"residual": lambda s, k, p: s - 2 * k * p * s}},
+@derivation("FGH-4", controls={"residual with 2K": {"residual": lambda s, k, p: s - 2 * k * p * s},
+                               "group input log s_g, not log s_g − log s_D": {"group_input": lambda g, d: g},
+                               "domain mean over the whole batch": {"batch_wide": True}},
             positives={"domain gate in pass-through": {"domain_slope": 1}})
-def check_fgh4(residual=paper_residual, domain_slope=None) -> list[Part]:
+def check_fgh4(residual=paper_residual, domain_slope=None, group_input=lambda g, d: g - d,
+               batch_wide: bool = False) -> list[Part]:
     """FGH-4: gate inputs never contain another level's gate; FiberPO-Domain Jacobian block structure."""
     pushes, kernels = hierarchy()
     sigma = densities()
@@ -214,17 +217,18 @@ def check_fgh4(residual=paper_residual, domain_slope=None) -> list[Part]:
         (push_to(pushes, k) - kernels[k - 1] * push_to(pushes, k - 1)) * sigma for k in range(1, 4)]
     ell = [var(f"ell_{i}", "positive") for i in range(1, 5)]  # τ1, τ2 ∈ g1, τ3 ∈ g2 (domain D1); τ4 ∈ g3 (D2)
     x_g1, x_g2 = (ell[0] + ell[1]) / 2, ell[2]
-    x_d1 = (2 * x_g1 + x_g2) / 3  # eq 33: trajectory-weighted
+    x_d1 = (2 * x_g1 + x_g2 + (ell[3] if batch_wide else 0)) / (4 if batch_wide else 3)  # eq 33: trajectory-weighted
     c, t_d = var("C", "positive"), var("T_D", "positive integer")
-    pass_through = x_d1 + (x_g1 - x_d1) + (ell[0] - x_g1)
+    pass_through = x_d1 + group_input(x_g1, x_d1) + (ell[0] - x_g1)
     domain_gate = (t_d + 1) * c - t_d * x_d1 if domain_slope is None else domain_slope * x_d1  # rollback, eq 10
-    domain_rollback = domain_gate + (x_g1 - x_d1) + (ell[0] - x_g1)
+    domain_rollback = domain_gate + group_input(x_g1, x_d1) + (ell[0] - x_g1)
     big_pi, push, kernel, _, sig = level_maps()
     own, same_domain, other_domain = var("ell_tau"), var("ell_g"), var("ell_D2")
-    x_d, x_g, x_t = (sp.Function(n)(*a) for n, a in (("x_D", (own, same_domain)), ("x_g", (own, same_domain)),
+    domain_tokens = (own, same_domain, other_domain) if batch_wide else (own, same_domain)
+    x_d, x_g, x_t = (sp.Function(n)(*a) for n, a in (("x_D", domain_tokens), ("x_g", (own, same_domain)),
                                                      ("x_tau", (own,))))
-    gated = sum((sp.Function(f"g_{lvl}")(arg) for lvl, arg in (("D", x_d), ("g", x_g - x_d), ("tau", x_t - x_g))),
-                sp.Integer(0))
+    gated = sum((sp.Function(f"g_{lvl}")(arg) for lvl, arg in (("D", x_d), ("g", group_input(x_g, x_d)),
+                                                               ("tau", x_t - x_g))), sp.Integer(0))
     return [
         Part("FGH-4/independent-budgets", "p. 18, Sec. 6.2, eq 26",
              instance_with(Statement(sp.And(*(matrix_eq(a, b) for a, b in zip(level_inputs(residual), linear_inputs)))),
@@ -236,7 +240,7 @@ def check_fgh4(residual=paper_residual, domain_slope=None) -> list[Part]:
              Family(lambda _: Statement(sp.And(*(sp.Eq(sp.Derivative(pass_through, v), 0, evaluate=False)
                                                  for v in ell[1:])), engines=("sympy",)),
                     t_min=4, t_max=4, shown=4, index="shape", instances=DOMAIN_SHAPE,
-                    symbolic=Statement(sp.Eq(sp.Derivative(x_d + (x_g - x_d) + (x_t - x_g), same_domain), 0,
+                    symbolic=Statement(sp.Eq(sp.Derivative(x_d + group_input(x_g, x_d) + (x_t - x_g), same_domain), 0,
                                              evaluate=False), engines=("sympy",)),
                     symbolic_domain=SHAPE_FREE)),
         Part("FGH-4/domain-block-diagonal", "p. 19, eq 31 (as Prop 5.3)", role="remark",

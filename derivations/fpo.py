@@ -247,41 +247,49 @@ def identity_ball_token(scale=1) -> Statement:
                      (*hyps, *inside, rest[0] + rest[1] <= (big_t - 1) * m), engines=Z3_ONLY)
 
 
-def on_policy_identity(big_t: int) -> Statement:
+def on_policy_identity(big_t: int, gate=token_log_gate) -> Statement:
     """At r ≡ 1 (every ℓ_i = 0) log G_i = 0 = ℓ_i: G = r (Property 5.4)."""
     ell = variables("ell", big_t)
-    return Statement(sp.And(*(sp.Eq(log_fiberpo_gate(ell, i, C_POS, C_NEG, EPS), x) for i, x in enumerate(ell))),
-                     tuple(sp.Eq(x, 0) for x in ell))
+    return Statement(sp.And(*(sp.Eq(gate(x, *channel_means(ell), big_t, C_POS, C_NEG, EPS), x, evaluate=False)
+                              for x in ell)), tuple(sp.Eq(x, 0) for x in ell))
 
 
-def on_policy_token() -> Statement:
+def shifted_fiber_gate(x, s_pos, s_neg, big_t, c_pos, c_neg, eps):
+    """A mutation: the opposite-channel clip of eq 16 read at l v − ε/2 (a wrong constant)."""
+    u, v = resid_u(x, s_pos, s_neg), resid_v(x, s_pos, s_neg)
+    return (gagg(s_pos, c_pos, big_t) - gagg(s_neg, c_neg, big_t) + clip(signed(x, u), eps)
+            - clip(signed(x, v) - eps / 2, eps))
+
+
+def on_policy_token(gate=token_log_gate) -> Statement:
     """The per-token lemma at r ≡ 1: ℓ_i = 0 and the other tokens' sums R± = 0 ⇒ log G_i = 0."""
     x, big_t, s_pos, s_neg, rest, hyps = token_of_trajectory()
-    return Statement(sp.Eq(token_log_gate(x, s_pos, s_neg, big_t, C_POS, C_NEG, EPS), x),
+    return Statement(sp.Eq(gate(x, s_pos, s_neg, big_t, C_POS, C_NEG, EPS), x, evaluate=False),
                      (*hyps, sp.Eq(x, 0), sp.Eq(rest[0], 0), sp.Eq(rest[1], 0)), engines=Z3_ONLY)
 
 
-def outside_ball(rho, big_t) -> sp.Boolean:
-    """ρ' > min(C⁺, C⁻, εT/(T − 1)), written linearly."""
-    return sp.Or(rho > C_POS, rho > C_NEG, sp.Gt((big_t - 1) * rho, EPS * big_t, evaluate=False))
+def outside_ball(rho, big_t, scale=1) -> sp.Boolean:
+    """ρ' > scale·min(C⁺, C⁻, εT/(T − 1)), written linearly."""
+    return sp.Or(rho > scale * C_POS, rho > scale * C_NEG, sp.Gt((big_t - 1) * rho, scale * EPS * big_t,
+                                                                   evaluate=False))
 
 
-def ball_is_largest(big_t: int) -> Statement:
+def ball_is_largest(big_t: int, scale=1) -> Statement:
     """For every radius ρ' > min(C⁺, C⁻, εT/(T−1)) a point of the ρ'-ball has G ≠ r: (ρ',…,ρ'), (−ρ',…,−ρ') or
     (ρ', 0, …, 0)."""
     rho = var("rho", "positive")
     witnesses = [[rho] * big_t, [-rho] * big_t, [rho] + [sp.Integer(0)] * (big_t - 1)]
     moved = [sp.Or(*(sp.Ne(log_fiberpo_gate(w, i, C_POS, C_NEG, EPS), w[i]) for i in range(big_t))) for w in witnesses]
-    return Statement(sp.Or(*moved), (outside_ball(rho, big_t),))
+    return Statement(sp.Or(*moved), (outside_ball(rho, big_t, scale),))
 
 
-def ball_is_largest_token() -> Statement:
+def ball_is_largest_token(scale=1) -> Statement:
     """The three witnesses for symbolic T (a real ≥ 1): their first token's log s± are (ρ', 0), (0, ρ'), (ρ'/T, 0)."""
     rho, big_t = var("rho", "positive"), var("T", "positive")
     zero = sp.Integer(0)
     points = [(rho, rho, zero), (-rho, zero, rho), (rho, rho / big_t, zero)]
     moved = [sp.Ne(token_log_gate(x, sp_, sn, big_t, C_POS, C_NEG, EPS), x) for x, sp_, sn in points]
-    return Statement(sp.Or(*moved), (big_t >= 1, outside_ball(rho, big_t)), engines=Z3_ONLY)
+    return Statement(sp.Or(*moved), (big_t >= 1, outside_ball(rho, big_t, scale)), engines=Z3_ONLY)
 
 
 PER_TOKEN = ("per-token lemma: a token's log G depends on the other tokens only through its trajectory's log s±, "
@@ -289,23 +297,25 @@ PER_TOKEN = ("per-token lemma: a token's log G depends on the other tokens only 
              "included)")
 
 
-@derivation("FPO-4", controls={"radius doubled": {"scale": 2}})
-def check_fpo4(scale=1) -> list[Part]:
+@derivation("FPO-4", controls={"radius doubled": {"scale": 2}, "radius halved": {"scale": sp.Rational(1, 2)},
+                               "opposite-channel clip shifted by ε/2": {"gate": shifted_fiber_gate}})
+def check_fpo4(scale=1, gate=token_log_gate) -> list[Part]:
     """FPO-4: G = r on the ball (hence J = I at r = 1, Prop 5.4) and on no larger ball."""
     return [
         Part("FPO-4/identity", "p. 17, Property 5.4",
-             Family(on_policy_identity, TOKEN_T, symbolic=on_policy_token(),
+             Family(lambda t: on_policy_identity(t, gate), TOKEN_T, symbolic=on_policy_token(gate),
                     symbolic_domain=PER_TOKEN + "; at r ≡ 1, ℓ_i = 0 and R± = 0"),
              support=[Family(identity_ball, TOKEN_T, symbolic=identity_ball_token(),
                              symbolic_domain=PER_TOKEN + "; inside the ball R⁺ + R⁻ ≤ (T − 1)m, m = max_{j≠i} |ℓ_j|")],
              note="J(G) = I at r = 1: G = r on the whole ball of radius min(C⁺, C⁻, εT/(T−1)) > 0 (the supporting "
                   "step, proved), an open neighbourhood of r = 1, so the derivative of G there is the identity's."),
         Part("FPO-4/identity-ball", "p. 10, Prop 5.4",
-             Family(lambda t: identity_ball(t, scale), TOKEN_T, symbolic=identity_ball_token(scale),
+             Family(lambda t: identity_ball(t, max(scale, 1)), TOKEN_T, symbolic=identity_ball_token(max(scale, 1)),
                     symbolic_domain=PER_TOKEN + "; inside the ball R⁺ + R⁻ ≤ (T − 1)m, m = max_{j≠i} |ℓ_j|"),
              note="the ball contains a neighbourhood of r = 1, so J = I there (Prop 5.4)."),
         Part("FPO-4/largest", "p. 10, Prop 5.4 (extent)",
-             Family(ball_is_largest, TOKEN_T, symbolic=ball_is_largest_token(),
+             Family(lambda t: ball_is_largest(t, min(scale, 1)), TOKEN_T,
+                    symbolic=ball_is_largest_token(min(scale, 1)),
                     symbolic_domain="the three witnesses' first tokens, whose log s± are closed forms in ρ' and T "
                                     "(T a real ≥ 1, every integer T included)")),
     ]
@@ -540,7 +550,7 @@ def base_log_weight(x, y, k, zeroing: bool = True) -> sp.Expr:
     return rollback(x, C_POS) - rollback(y, C_NEG)
 
 
-def global_regime(regime: str, zeroing: bool = True):
+def global_regime(regime: str, zeroing: bool = True, budget=1):
     """G-I (both aggregates within budget) ⇒ log w = log s⁺ − log s⁻; G-III (both zeroed) ⇒ log w = 0 (p. 12); for
     k an integer (`build(k)`) or a real ≥ 1 (`build(None)`)."""
 
@@ -550,18 +560,20 @@ def global_regime(regime: str, zeroing: bool = True):
         extra = (big_k >= 1,) if k is None else ()
         if regime == "G-I":
             return Statement(sp.Eq(base_log_weight(x, y, big_k, zeroing), x - y),
-                             (*extra, x <= C_POS, y <= C_NEG), engines=Z3_ONLY)
+                             (*extra, x <= budget * C_POS, y <= budget * C_NEG), engines=Z3_ONLY)
         return Statement(sp.Eq(base_log_weight(x, y, big_k, zeroing), 0),
                          (*extra, x >= (1 + 1 / big_k) * C_POS, y >= (1 + 1 / big_k) * C_NEG), engines=Z3_ONLY)
 
     return build
 
 
-@derivation("FPO-7", controls={"g_agg without zeroing": {"zeroing": False}})
-def check_fpo7(zeroing: bool = True) -> list[Part]:
+@derivation("FPO-7", controls={"g_agg without zeroing": {"zeroing": False},
+                               "G-I read up to twice the budgets": {"budget": 2}})
+def check_fpo7(zeroing: bool = True, budget=1) -> list[Part]:
     """FPO-7: the G-I and G-III identities of the base weight (§5.1)."""
     return [Part(f"FPO-7/{regime}", "p. 12, §5.1",
-                 Family(global_regime(regime, zeroing), 4, symbolic=global_regime(regime, zeroing)(None), index="k",
+                 Family(global_regime(regime, zeroing, budget), 4, symbolic=global_regime(regime, zeroing, budget)(None),
+                        index="k",
                         symbolic_domain="log s± are free aggregates in the regime, and k enters as a real ≥ 1 (every "
                                         "integer k included): one statement for every T and k"))
             for regime in ("G-I", "G-III")]

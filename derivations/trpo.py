@@ -23,8 +23,9 @@ T_STAR = (1 - gamma) * big_m / (8 * gamma * adv_norm)  # Thm D.3
 
 
 @derivation("TRPO-1", controls={"radius not vanishing": {"radius": (2 - gamma) / (8 * gamma)},
-                                "penalty bounded": {"penalty": 4 * gamma * adv_norm}})
-def check_trpo1(radius=RADIUS, penalty=PENALTY) -> list[Part]:
+                                "penalty bounded": {"penalty": 4 * gamma * adv_norm},
+                                "TV without absolute values": {"distance": lambda x: x}})
+def check_trpo1(radius=RADIUS, penalty=PENALTY, distance=sp.Abs) -> list[Part]:
     """TRPO-1: the penalty diverges and δ_TRPO → 0 as γ → 1⁻ (eq 1, Lemma B.2, Thm 2.1), each as an explicit ε–δ
     statement; the TV trust region of radius 0 is {π_old}."""
     big_k, eta = var("K", "positive"), var("eta", "positive")
@@ -36,24 +37,25 @@ def check_trpo1(radius=RADIUS, penalty=PENALTY) -> list[Part]:
         Part("TRPO-1/penalty", "p. 2, eq 1; p. 26, eq 55", diverges),
         Part("TRPO-1/radius", "p. 3, Thm 2.1; p. 26, Lemma B.2", vanishes, crosschecks=[limit]),
         Part("TRPO-1/tv-region", "p. 3, Thm 2.1 (radius 0)",
-             Family(tv_region_collapses, t_max=4, t_min=2, shown=3, index="k", symbolic=tv_region_action(),
+             Family(lambda k: tv_region_collapses(k, distance), t_max=4, t_min=2, shown=3, index="k",
+                    symbolic=tv_region_action(distance),
                     symbolic_domain="per-action lemma: the other actions enter only through their sum R ≥ 0 of "
                                     "|π_old − π|, so every number k of actions"),
              role="remark"),
     ]
 
 
-def tv_region_action() -> Statement:
+def tv_region_action(distance=sp.Abs) -> Statement:
     """The per-action lemma: action a and the other actions' Σ_{b≠a}|π_old(b) − π(b)| = R ≥ 0 (free):
     ½(|p_a − q_a| + R) ≤ 0 ⇒ p_a = q_a, for every number k of actions."""
     p, q, rest = var("p_a", "nonnegative"), var("q_a", "nonnegative"), var("R", "nonnegative")
-    return Statement(sp.Eq(p, q), (sp.Rational(1, 2) * (sp.Abs(p - q) + rest) <= 0,), engines=("z3",))
+    return Statement(sp.Eq(p, q), (sp.Rational(1, 2) * (distance(p - q) + rest) <= 0,), engines=("z3",))
 
 
-def tv_region_collapses(k: int) -> Statement:
+def tv_region_collapses(k: int, distance=sp.Abs) -> Statement:
     """k actions: π_old, π on the simplex with D_TV = ½Σ|π_old − π| ≤ 0 ⇒ π = π_old (eq 34)."""
     p, q = variables("p", k, "nonnegative"), variables("q", k, "nonnegative")
-    tv = sp.Rational(1, 2) * sum(sp.Abs(a - b) for a, b in zip(p, q))
+    tv = sp.Rational(1, 2) * sum(distance(a - b) for a, b in zip(p, q))
     return Statement(sp.And(*(sp.Eq(a, b) for a, b in zip(p, q))),
                      [sp.Eq(sum(p), 1), sp.Eq(sum(q), 1), tv <= 0])
 
@@ -159,21 +161,21 @@ def check_trpo2(penalty=PENALTY, power=1, direction=1) -> list[Part]:
     ]
 
 
-def per_state_bound(k: int) -> Statement:
+def per_state_bound(k: int, norm_scale=1) -> Statement:
     """One state, k actions with sample weights n_a > 0 and |Â_a| ≤ ‖Â‖∞: Σ n Δ Â ≤ ‖Â‖∞ Σ n|Δ|, so at D̂_TV(s, Δ) = 1
     (Σ n|Δ| = T_s, eq 69) M(s)/T_s ≤ ‖Â‖∞ (proof of Lemma D.2)."""
     n, delta, a = variables("n", k, "positive"), variables("Delta", k), variables("A", k)
     return Statement(sum(ni * di * ai for ni, di, ai in zip(n, delta, a))
-                     <= adv_norm * sum(ni * sp.Abs(di) for ni, di in zip(n, delta)),
+                     <= norm_scale * adv_norm * sum(ni * sp.Abs(di) for ni, di in zip(n, delta)),
                      [sp.Abs(ai) <= adv_norm for ai in a])
 
 
-def per_action_bound() -> tuple:
+def per_action_bound(norm_scale=1) -> tuple:
     """Termwise: n > 0, |Â| ≤ ‖Â‖∞ ⇒ nΔÂ ≤ ‖Â‖∞ n|Δ|; summing termwise inequalities (the step L ≤ R ∧ a ≤ b ⇒
     L + a ≤ R + b) gives Σ n Δ Â ≤ ‖Â‖∞ Σ n|Δ| for every k."""
     n, d, a = var("n", "positive"), var("Delta"), var("A")
     big_l, big_r, x, y = var("L"), var("R"), var("a"), var("b")
-    return (Statement(n * d * a <= adv_norm * n * sp.Abs(d), (sp.Abs(a) <= adv_norm,), engines=("z3",)),
+    return (Statement(n * d * a <= norm_scale * adv_norm * n * sp.Abs(d), (sp.Abs(a) <= adv_norm,), engines=("z3",)),
             Statement(big_l + x <= big_r + y, (big_l <= big_r, x <= y), engines=("z3",)))
 
 
@@ -215,8 +217,9 @@ def region_inclusion(radius) -> Family:
     return Family(build, t_max=3, t_min=2, shown=2, index="k")
 
 
-@derivation("TRPO-3", controls={"radius halved in D.11": {"radius": (1 - gamma) / (16 * gamma)}})
-def check_trpo3(radius=RADIUS) -> list[Part]:
+@derivation("TRPO-3", controls={"radius halved in D.11": {"radius": (1 - gamma) / (16 * gamma)},
+                                "‖Â‖∞ halved in D.2": {"norm_scale": sp.Rational(1, 2)}})
+def check_trpo3(radius=RADIUS, norm_scale=1) -> list[Part]:
     """TRPO-3: M ≤ ‖Â‖∞ (Lemma D.2), δ_APC ≤ δ_TRPO (Lemma D.11), the update inside B^TV-TR_δTRPO (Lemma D.12)."""
     delta_72 = (1 - gamma) * big_m / (8 * gamma * adv_norm)
     big_t = var("T", "positive integer")
@@ -225,7 +228,8 @@ def check_trpo3(radius=RADIUS) -> list[Part]:
     inclusion = region_inclusion(radius)
     return [
         Part("TRPO-3/D.2", "p. 35, Lemma D.2",
-             Family(per_state_bound, t_max=3, shown=2, index="k", symbolic=per_action_bound(),
+             Family(lambda k: per_state_bound(k, norm_scale), t_max=3, shown=2, index="k",
+                    symbolic=per_action_bound(norm_scale),
                     symbolic_domain=TERMWISE),
              support=[Family(aggregate_bound, t_max=3, shown=2, index="k", symbolic=aggregate_lemmas(),
                              symbolic_domain="termwise lemma, the induction step of the weighted sum, and Σw = 1: "

@@ -71,9 +71,9 @@ def eq77_token(x, s, c, big_t, threshold=eq77_threshold):
 
 def decomposed_is_eq77_token(threshold=eq77_threshold) -> Statement:
     """The per-token lemma: ℓ_i ≠ 0, its own-channel aggregate s = log s^(l_i) free with Ts ≥ |ℓ_i| (s is the mean of
-    [l ℓ]₊, which includes ℓ_i's own term), T a real ≥ 1 (every integer T included)."""
-    x, s_own, big_t = var("ell_i", "nonzero"), var("s", "nonnegative"), var("T", "positive")
-    c = sp.Piecewise((C_POS, x > 0), (C_NEG, True))
+    [l ℓ]₊, which includes ℓ_i's own term), its channel's budget C^(l_i) any C > 0 (so C⁺ and C⁻ alike), T a real
+    ≥ 1 (every integer T included)."""
+    x, s_own, big_t, c = var("ell_i", "nonzero"), var("s", "nonnegative"), var("T", "positive"), var("C", "positive")
     return Statement(sp.Eq(decomposed_token(x, s_own, c, big_t), eq77_token(x, s_own, c, big_t, threshold)),
                      (big_t >= 1, big_t * s_own >= sp.Abs(x)), engines=("z3",))
 

@@ -186,8 +186,13 @@ def tex_math_list(formulas, joiner: str) -> str:
 
 def tex_statement(claim) -> str:
     """Variables with domains, hypotheses, conclusion of a claim (a Search: its named finite family)."""
+    return r"\\".join(tex_statement_lines(claim))
+
+
+def tex_statement_lines(claim) -> list[str]:
+    """tex_statement as its lines."""
     if isinstance(claim, Search):
-        return r"\\".join([rf"Exact check over every case of: {tex_text(claim.family)}.", *tex_encoding(claim)])
+        return [rf"Exact check over every case of: {tex_text(claim.family)}.", *tex_encoding(claim)]
     statement, note = shown_statement(claim)
     lines = []
     if statement.variables:
@@ -204,8 +209,7 @@ def tex_statement(claim) -> str:
         lines.append(rf"(approximately, dropping {tex_text(statement.error)})")
     if note:
         lines.append(rf"({tex_text(note)})")
-    lines += tex_encoding(claim)
-    return r"\\".join(lines)
+    return [*lines, *tex_encoding(claim)]
 
 
 def tex_encoding(claim) -> list[str]:
@@ -215,8 +219,7 @@ def tex_encoding(claim) -> list[str]:
         return []
     lines = [rf"\emph{{Encoding:}} {tex_text(why)}"]
     for n, lemma in enumerate(lemmas, start=1):
-        body = tex_statement(lemma).replace(r"\\", " ")
-        lines.append(rf"\emph{{Lemma {n}.}} {body}")
+        lines.append(rf"\emph{{Lemma {n}.}} " + " ".join(tex_statement_lines(lemma)))
     return lines
 
 

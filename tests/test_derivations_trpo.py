@@ -10,7 +10,7 @@ from .derivation_status import group_tests, substatement
 S = Status
 EXPECTED = {
     "TRPO-1": (S.PROVED, {"radius not vanishing": S.REFUTED, "penalty bounded": S.REFUTED,
-                          "TV without absolute values": S.REFUTED}),
+                          "TV without absolute values": S.PROVED}),  # refutes the remark tv-region (test_derivations_parametric)
     "TRPO-2": (S.PROVED, {"penalty halved": S.REFUTED, "value at radius c taken as c²M(s)": S.REFUTED,
                           "relaxed radius read as c* ≥ c": S.REFUTED}),
     "TRPO-3": (S.HOLDS_WITH_CONDITIONS, {"radius halved in D.11": S.REFUTED, "‖Â‖∞ halved in D.2": S.REFUTED}),

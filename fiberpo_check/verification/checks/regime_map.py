@@ -129,7 +129,7 @@ def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool =
         float_gap = facts["g1_is_ratio_gap"] if regime == "G-I" else facts["g3_log_w_max"]
         subs.append(substatement(part_id, Outcome(
             "proof", "z3", f"every C± > 0, every aggregate in {regime}, every integer k ≤ {regime_exact.K_MAX}"
-            f"{mutant}", holds=found["proved"], counterexample=witness), float_outcome(
+            f"{mutant}", holds=found["proved"], counterexample=witness, bound=f"k ≤ {regime_exact.K_MAX}"), float_outcome(
             grid, float_gap == 0, f"max deviation {float_gap:.3g} on the grid", max_deviation=float_gap)))
     witnesses = regime_exact.regime_witnesses(**fig)
     missing = [r for r in regime_exact.REGIMES if r not in witnesses]
@@ -183,7 +183,8 @@ def drift_check(preset: dict = SMALL, sink: dict | None = None, share: Fraction 
             "proof", "z3", f"every ℓ ∈ ℝ^T, ε > 0, every T ≤ {FPO10_T_MAX}"
             + (" (fiber clip at ±ε/2)" if mutant_clip else ""), holds=binding is None,
             counterexample="" if binding is None else (
-                f"ℓ = ({', '.join(map(str, binding[:-1]))}), ε = {binding[-1]}: a token with |u_i| ≤ ε is clipped"))),
+                f"ℓ = ({', '.join(map(str, binding[:-1]))}), ε = {binding[-1]}: a token with |u_i| ≤ ε is clipped"),
+            bound=f"T ≤ {FPO10_T_MAX}")),
         substatement("FPO-10/ppo-majority", Outcome(
             "proof", "z3", f"every ℓ ∈ ℝ^T with log s± > ε = {eps}, every T ≤ {FPO10_T_MAX}; more than {share} of the "
             "tokens", holds=found is None, counterexample=witness), float_outcome(

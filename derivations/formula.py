@@ -294,13 +294,15 @@ class Family:
     t_min: int = 1
     symbolic: Statement | tuple | None = None
     shown: int = 3
-    symbolic_domain: str = "all T"
+    symbolic_domain: str = ""
     index: str = "T"  # what the family runs over: T tokens, k actions, T_s samples of a state, n levels
     instances: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.t_min <= self.t_max:
             raise ValueError(f"t_min, t_max: need 1 ≤ t_min ≤ t_max, got {self.t_min}, {self.t_max}")
+        if self.symbolic is not None and not self.symbolic_domain:
+            raise ValueError("symbolic_domain: state why the lemmas of `symbolic` cover every " + self.index)
 
     @property
     def lemmas(self) -> tuple:

@@ -114,11 +114,14 @@ def check_fpo1(opposite: int = -1) -> list[Part]:
 
     return [
         Part("FPO-1/eq16", "p. 12-13, eqs 11, 16",
-             Family(lambda t: eq11_is_eq16(t, opposite), TOKEN_T, symbolic=eq11_is_eq16_symbolic(opposite)),
+             Family(lambda t: eq11_is_eq16(t, opposite), TOKEN_T, symbolic=eq11_is_eq16_symbolic(opposite),
+                    symbolic_domain="per-token lemma: both forms read ℓ_i and the other tokens only through log s± "
+                                    "≥ 0, free"),
              support=[sign_zero_conventions()]),
         Part("FPO-1/unsaturated", "p. 13, below eq 16",
              Family(lambda t: centred(t, unsat), TOKEN_T, symbolic=unsaturated_symbolic(),
-                    symbolic_domain="all T (given log s⁺ − log s⁻ = mean ℓ, FPO-9)")),
+                    symbolic_domain="per-token lemma with log s± ≥ 0 free and log s⁺ − log s⁻ = mean ℓ "
+                                    "(FPO-9/identity, proved for every T)")),
         Part("FPO-1/L-I", "p. 14, regime L-I", role="remark",
              claim=Family(lambda t: centred(t, lambda u, v: [sp.Abs(x) < EPS for x in u], "nonzero"), TOKEN_T),
              condition=both_unclipped,

@@ -26,9 +26,9 @@ def check_apc1(main=DELTA_MAIN, appendix=DELTA_EQ72) -> list[Part]:
                 "objective's (1 − γ)⁻¹, which leaves δ unchanged")
     return [
         Part("APC-1/same-delta", "p. 5, Def 3.2; p. 27, eq 57; p. 36, eq 72",
-             Statement(sp.Eq(main, appendix), RATIO_SHAPE), conflict=conflict),
+             Statement(sp.Eq(main, appendix, evaluate=False), RATIO_SHAPE), conflict=conflict),
         Part("APC-1/eq72-is-tstar", "p. 39–40, proof of Thm D.10 (δ^(APC-Obj) = t*)",
-             Statement(sp.Eq(appendix, T_STAR), RATIO_SHAPE)),
+             Statement(sp.Eq(appendix, T_STAR, evaluate=False), RATIO_SHAPE)),
         Part("APC-1/normalisation", "p. 27, below Def C.1 (dropping (1 − γ)⁻¹ keeps the argmax)",
              Statement(sp.Implies(var("J_1") <= var("J_2"), var("J_1") / (1 - gamma) <= var("J_2") / (1 - gamma)),
                        [gamma < 1]), role="remark"),
@@ -46,11 +46,25 @@ def clip_bound_identity(k: int, kronecker: bool) -> Statement:
     return Statement(sp.Eq(lhs, t_s * (delta - tv_hat) + sp.Abs(d[0])))
 
 
+def clip_bound_split(kronecker: bool) -> Statement:
+    """Action a_1 and the other actions' sums N = Σ_{a≠1} n_a ≥ 0, W = Σ_{a≠1} n_a|Δ_a| ≥ 0 (free): both sides
+    depend on the other actions only through N and W, so one statement covers every number k of actions."""
+    n1, d1, delta = var("n_1", "positive"), var("Delta_1"), var("delta", "nonnegative")
+    rest_n, rest_w = var("N", "nonnegative"), var("W", "nonnegative")
+    t_s = n1 + rest_n
+    tv_hat = (n1 * sp.Abs(d1) + rest_w) / t_s
+    lhs = t_s * delta - (n1 - (1 if kronecker else 0)) * sp.Abs(d1) - rest_w
+    return Statement(sp.Eq(lhs, t_s * (delta - tv_hat) + sp.Abs(d1), evaluate=False))
+
+
 @derivation("APC-2", controls={"Kronecker delta dropped": {"kronecker": False}})
 def check_apc2(kronecker: bool = True) -> list[Part]:
     """APC-2: the clip-bound identity of the proof of Thm D.10."""
     return [Part("APC-2/clip-bound", "p. 39, proof of Thm D.10",
-                 Family(lambda k: clip_bound_identity(k, kronecker), t_max=6, shown=3, index="k"))]
+                 Family(lambda k: clip_bound_identity(k, kronecker), t_max=4, shown=3, index="k",
+                        symbolic=clip_bound_split(kronecker),
+                        symbolic_domain="per-action lemma: the other actions enter only through N = Σ_{a≠1} n_a and "
+                                        "W = Σ_{a≠1} n_a|Δ_a|, free and ≥ 0, so every number k of actions"))]
 
 
 def correction_drops(k: int, centered: bool) -> Statement:
@@ -58,7 +72,26 @@ def correction_drops(k: int, centered: bool) -> Statement:
     n, a = variables("n", k, "positive"), variables("A", k)
     c_s = var("C_s")
     hyps = [sp.Eq(sum(ni * ai for ni, ai in zip(n, a)), 0)] if centered else []
-    return Statement(sp.Eq(sum(ni * c_s * ai for ni, ai in zip(n, a)), 0), hyps)
+    return Statement(sp.Eq(sum(ni * c_s * ai for ni, ai in zip(n, a)), 0, evaluate=False), hyps)
+
+
+def correction_induction(centered: bool) -> tuple:
+    """Induction on the number of actions with L = Σ n C(Δ)_s Â, R = Σ n Â of the first actions: base L = C R for
+    one action; step L = C R ⇒ L + nCÂ = C(R + nÂ); under (66) R = 0, hence L = 0."""
+    n, a, c_s = var("n", "positive"), var("A"), var("C_s")
+    big_l, big_r = var("L"), var("R")
+    centering = (sp.Eq(big_r, 0),) if centered else ()
+    return (Statement(sp.Eq(n * c_s * a, c_s * (n * a), evaluate=False)),
+            Statement(sp.Eq(big_l + n * c_s * a, c_s * (big_r + n * a)), (sp.Eq(big_l, c_s * big_r),)),
+            Statement(sp.Eq(big_l, 0), (sp.Eq(big_l, c_s * big_r), *centering)))
+
+
+def inactive_action() -> Statement:
+    """Per action: D̂_TV(s) < δ ⇒ clip(Δ_a, ±(T_s(δ − D̂_TV(s)) + |Δ_a|)) = Δ_a, with D̂_TV(s) and T_s free (an
+    action's clip depends on the others only through them); so Σ n G(Δ) = Σ n Δ, which is 0 under (65)."""
+    x, t_s = var("Delta_a"), var("T_s", "positive")
+    tv_hat, delta = var("Dhat", "nonnegative"), var("delta", "nonnegative")
+    return Statement(sp.Eq(clip(x, paper_bound(x, t_s, tv_hat, delta)), x), (tv_hat < delta,), engines=Z3_ONLY)
 
 
 def partitions(total: int, largest: int | None = None):
@@ -104,7 +137,7 @@ def inactive_correction(centered: bool):
         t_s = sum(ns)
         tv_hat = sum(n * sp.Abs(x) for n, x in zip(ns, d)) / t_s
         hyps = [tv_hat < delta] + ([sp.Eq(sum(n * x for n, x in zip(ns, d)), 0)] if centered else [])
-        return hyps, sp.Eq(sum(n * g for n, g in zip(ns, state_clip(ns, d, delta))), 0)
+        return hyps, sp.Eq(sum(n * g for n, g in zip(ns, state_clip(ns, d, delta))), 0, evaluate=False)
 
     return build
 
@@ -113,10 +146,16 @@ def inactive_correction(centered: bool):
 def check_apc3(centered: bool = True) -> list[Part]:
     """APC-3: the correction term of Lemma D.6 drops out under (66); C(Δ)_s = 0 when D̂_TV(s) < δ under (65)."""
     return [
-        Part("APC-3/D.6", "p. 37, Lemma D.6 and its proof", Family(lambda k: correction_drops(k, centered), t_max=4,
-                                                                   shown=3, index="k")),
-        Part("APC-3/inactive", "p. 37, below eq 74", Family(per_pattern(inactive_correction(centered)), t_max=4,
-                                                            shown=2, index="T_s"), role="remark"),
+        Part("APC-3/D.6", "p. 37, Lemma D.6 and its proof",
+             Family(lambda k: correction_drops(k, centered), t_max=3, shown=3, index="k",
+                    symbolic=correction_induction(centered),
+                    symbolic_domain="induction on k (base case, step, conclusion under (66)), each a lemma")),
+        Part("APC-3/inactive", "p. 37, below eq 74",
+             Family(per_pattern(inactive_correction(centered)), t_max=3, shown=2, index="T_s",
+                    symbolic=(inactive_action(), *correction_induction(centered)[1:]),
+                    symbolic_domain="per-action lemma (the clip is the identity), then the weighted sum Σ n G = "
+                                    "Σ n Δ by the induction step with C = 1, which is 0 under (65): every T_s and "
+                                    "multiplicity pattern"), role="remark"),
     ]
 
 
@@ -133,8 +172,8 @@ def retraction(strict: bool, bound=None):
         after = sum(n * sp.Abs(x - centre) for n, x in zip(ns, g)) / t_s
         hyps = [sp.Eq(sum(n * x for n, x in zip(ns, u)), 0)]
         if strict:
-            return hyps + [sum(n * sp.Abs(x) for n, x in zip(ns, u)) / t_s > delta], after < delta
-        return hyps, after <= delta
+            return hyps + [sum(n * sp.Abs(x) for n, x in zip(ns, u)) / t_s > delta], sp.Lt(after, delta, evaluate=False)
+        return hyps, sp.Le(after, delta, evaluate=False)
 
     return build
 

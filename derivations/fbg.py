@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .formula import Family, Part, Statement, var, variables
+from .formula import Family, Part, Statement, index, sequence, var, variables
 from .registry import derivation
 
 TITLE = "Fiber Bundle Gating"
@@ -13,7 +13,7 @@ TITLE = "Fiber Bundle Gating"
 
 def paper_kernel(big_t: int):
     """K(i | (τ, l)) = 1/T_τ, the uniform measure on the trajectory's fiber (App. E.5.4)."""
-    return sp.Rational(1, big_t)
+    return sp.Integer(1) / big_t
 
 
 def reflecting(weight):
@@ -25,24 +25,42 @@ def reflecting(weight):
     return build
 
 
+def reflecting_symbolic(weight) -> Statement:
+    """The same as one sum over a symbolic number T of fiber points: Σ_{i=1}^T K(i | b) = 1."""
+    big_t, i = var("T", "positive integer"), index()
+    return Statement(sp.Eq(sp.Sum(weight(big_t), (i, 1, big_t)), 1), engines=("sympy",))
+
+
+def zero_residual_symbolic(weight) -> Statement:
+    """The same as sums over a symbolic T: Σ_i (σ_i − K Σ_j σ_j) = 0."""
+    big_t, i, j, sigma = var("T", "positive integer"), index("i"), index("j"), sequence("sigma")
+    return Statement(sp.Eq(sp.Sum(sigma[i] - weight(big_t) * sp.Sum(sigma[j], (j, 1, big_t)), (i, 1, big_t)), 0),
+                     engines=("sympy",))
+
+
+SYMBOLIC_T = "SymPy on sums over a symbolic number T of fiber points (Sum, σ an indexed sequence), so every T at once"
+
+
 def zero_residual(weight):
     """One fiber of T tokens and any density σ on it: π_E*(σ − K π_E* σ) = 0 (Def 4.3, item 3)."""
 
     def build(big_t: int) -> Statement:
         sigma = variables("sigma", big_t)
         total = sum(sigma)
-        return Statement(sp.Eq(sum(s - weight(big_t) * total for s in sigma), 0))
+        return Statement(sp.Eq(sum(s - weight(big_t) * total for s in sigma), 0, evaluate=False))
 
     return build
 
 
-@derivation("FBG-1", controls={"kernel 1/(T + 1)": {"weight": lambda big_t: sp.Rational(1, big_t + 1)}})
+@derivation("FBG-1", controls={"kernel 1/(T + 1)": {"weight": lambda big_t: sp.Integer(1) / (big_t + 1)}})
 def check_fbg1(weight=paper_kernel) -> list[Part]:
-    """FBG-1: the FiberPO kernel is reflecting and the residual pushes forward to zero, every fiber of T ≤ 64 (16 for the residual)."""
+    """FBG-1: the FiberPO kernel is reflecting and the residual pushes forward to zero, every fiber size T."""
     return [
         Part("FBG-1/reflecting", "p. 8, Def 4.3 (3); p. 47, App. E.5.4 (K = 1/T_τ)",
-             Family(reflecting(weight), t_max=64)),
-        Part("FBG-1/zero-residual", "p. 8, Def 4.3 (3)", Family(zero_residual(weight), t_max=16)),
+             Family(reflecting(weight), t_max=16, symbolic=reflecting_symbolic(weight), symbolic_domain=SYMBOLIC_T)),
+        Part("FBG-1/zero-residual", "p. 8, Def 4.3 (3)",
+             Family(zero_residual(weight), t_max=8, symbolic=zero_residual_symbolic(weight),
+                    symbolic_domain=SYMBOLIC_T)),
     ]
 
 
@@ -57,11 +75,21 @@ def gate_identity(base_slope, fiber_slope, slope_stated: bool):
         total = sum(sigma)
         value = [ki * total + (s - ki * total) for ki, s in zip(k, sigma)]  # identity gates on base and residual
         jac = [[ki * beta + fiber_slope * ((1 if i == j else 0) - ki) for j in range(big_t)] for i, ki in enumerate(k)]
-        conclusion = sp.And(*(sp.Eq(v, s) for v, s in zip(value, sigma)),
-                            *(sp.Eq(jac[i][j], 1 if i == j else 0) for i in range(big_t) for j in range(big_t)))
+        conclusion = sp.And(*(sp.Eq(v, s, evaluate=False) for v, s in zip(value, sigma)),
+                            *(sp.Eq(jac[i][j], 1 if i == j else 0, evaluate=False) for i in range(big_t)
+                              for j in range(big_t)))
         return Statement(conclusion)
 
     return build
+
+
+def gate_identity_entry(base_slope, fiber_slope, slope_stated: bool) -> Statement:
+    """The per-point lemma: point i of a fiber of any size, its kernel weight k_i, the fiber total S = Σ_j σ_j:
+    k_i S + (σ_i − k_i S) = σ_i, and the Jacobian entries k_i β + φ(δ_ij − k_i) are δ_ij (i = j and i ≠ j)."""
+    k, sigma, total = var("k_i"), var("sigma_i"), var("S")
+    beta = var("beta") if not slope_stated else base_slope
+    return Statement(sp.And(sp.Eq(k * total + (sigma - k * total), sigma, evaluate=False),
+                            *(sp.Eq(k * beta + fiber_slope * (same - k), same, evaluate=False) for same in (1, 0))))
 
 
 def surrogate_gradient(weights) -> Statement:
@@ -96,10 +124,15 @@ def check_fbg2(base_slope=1, fiber_slope=1, slope_stated: bool = True, weights=p
     theorem's conclusion about the true objective with eq 5's 1/T_τ weights (and with weight 1 per token)."""
     return [
         Part("FBG-2/gate-identity", "p. 44–45, App. E.4 (G(F(1)) = F(1), dG = I)",
-             Family(gate_identity(base_slope, fiber_slope, slope_stated), t_max=8, shown=2),
+             Family(gate_identity(base_slope, fiber_slope, slope_stated), t_max=4, shown=2,
+                    symbolic=gate_identity_entry(base_slope, fiber_slope, slope_stated),
+                    symbolic_domain="per-point lemma: a point's value and Jacobian row depend on the fiber only "
+                                    "through its own kernel weight k_i and the fiber total S = Σσ, free, so every "
+                                    "fiber size T at once"),
              condition=lambda big_t: [sp.Eq(var("beta"), base_slope)]),
         Part("FBG-2/true-gradient", "p. 8, Thm 4.5 (∇Ĵ = ∇J at θ_old, Ĵ of eq 5 with μ = 1/T_τ)",
              surrogate_gradient(weights), support=[value_gradient()]),
         Part("FBG-2/unit-weights", "p. 8, Thm 4.5 read with weight 1 per token in eq 5",
-             surrogate_gradient(lambda big_t: 1), role="remark"),
+             Family(lambda _: surrogate_gradient(lambda big_t: 1), t_max=1, shown=1, index="process",
+                    instances="one process: stop (T = 1) or go on for one forced token (T = 2)"), role="remark"),
     ]

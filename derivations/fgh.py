@@ -10,7 +10,7 @@ import sympy as sp
 
 from fiberpo_check.engine.exact_gates import frac_clip, frac_g_agg
 
-from .formula import Part, Search, Statement, var
+from .formula import Family, Part, Search, Statement, clip, pos, token_gated_residual, var
 from .registry import derivation
 
 TITLE = "Fibration Gating Hierarchy and FiberPO-Domain"
@@ -91,6 +91,48 @@ def compact(sigma, pushes, kernels, residual: Callable = paper_residual, gates: 
     return out
 
 
+FIXED = "the depth-3 hierarchy with |B_0|, …, |B_3| = 1, 2, 3, 5 and arbitrary kernels"
+
+
+def instance(statement: Statement) -> Family:
+    """A statement about the fixed hierarchy above, as the one instance it is (its bound is named, never hidden)."""
+    return Family(lambda _: statement, t_min=3, t_max=3, shown=3, index="n", instances=FIXED)
+
+
+def level_maps() -> tuple:
+    """One level k of a hierarchy of any depth and fiber sizes, as matrices of symbolic sizes: Π = π_{k←n}
+    (b_k × |E|), P = π_k* (b_{k−1} × b_k), K = K_{k−1} (b_k × b_{k−1}), A = K_{n←k} (|E| × b_k), σ (|E| × 1)."""
+    e, b, b_prev = var("E", "positive integer"), var("b_k", "positive integer"), var("b_km1", "positive integer")
+    return (sp.MatrixSymbol("Pi", b, e), sp.MatrixSymbol("P", b_prev, b), sp.MatrixSymbol("K", b, b_prev),
+            sp.MatrixSymbol("A", e, b), sp.MatrixSymbol("sigma", e, 1))
+
+
+PER_LEVEL = ("per-level lemma over matrices of symbolic sizes (any fiber sizes), with π_{k−1←n} = π_k* π_{k←n} (eq 25) "
+             "and K_{n←k−1} = K_{n←k} K_{k−1} (eq 23); the levels are composed by induction on the depth n")
+
+
+def residual_lemma(residual=paper_residual) -> Statement:
+    """Level k: the compact form's gate input G_k(π_{k←n}σ) (eq 28) equals eq 26's π_{k←n}σ − K_{k−1}π_{k−1←n}σ."""
+    big_pi, push, kernel, _, sigma = level_maps()
+    return Statement(sp.Eq(residual(big_pi * sigma, kernel, push), big_pi * sigma - kernel * (push * big_pi) * sigma,
+                           evaluate=False), engines=("sympy",))
+
+
+def telescoping_lemmas(slopes: tuple, times=None) -> tuple:
+    """Induction on the level m with the claim S_m = K_{n←m}π_{m←n} (times σ): base S_0 = s_0 K_{n←0}π_{0←n};
+    step S_m + s K_{n←m+1}(π_{m+1←n} − K_mπ_{m←n}) = K_{n←m+1}π_{m+1←n}, for each slope s a level has; at m = n,
+    K_{n←n}π_{n←n} = I."""
+    big_pi, push, kernel, reflect, sigma = level_maps()
+    tail = sigma if times else sp.Identity(sigma.shape[0])
+    start = reflect * kernel * push * big_pi * tail  # S_m with K_{n←m} = A K and π_{m←n} = P Π
+    base = Statement(sp.Eq(slopes[0] * reflect * big_pi * tail, reflect * big_pi * tail, evaluate=False),
+                     engines=("sympy",))
+    steps = tuple(Statement(sp.Eq(start + s * reflect * (big_pi * tail - kernel * push * big_pi * tail),
+                                  reflect * big_pi * tail, evaluate=False), engines=("sympy",))
+                  for s in sorted(set(slopes[1:])))
+    return (base, *steps)
+
+
 def doubling(k: int, vec: sp.Matrix) -> sp.Matrix:
     """Gates g_k(x) = 2x: a concrete pointwise gate, under which a wrong residual shows as a polynomial gap."""
     return 2 * vec
@@ -103,14 +145,24 @@ def check_fgh1(residual=paper_residual, gates=gate) -> list[Part]:
     pushes, kernels = hierarchy()
     sigma = densities()
     p1, k0 = pushes[-1], kernels[-1]
-    fbg = k0 * gate(0, p1 * sigma) + gate(1, sigma - k0 * p1 * sigma)
+    fbg = k0 * gates(0, p1 * sigma) + gates(1, residual(sigma, k0, p1))
+    big_pi, push, kernel, _, sig = level_maps()
+    ident = sp.Identity(sig.shape[0])
     return [
         Part("FGH-1/compact-is-expanded", "p. 17, Def 6.2, eqs 26-28",
-             Statement(matrix_eq(compact(sigma, pushes, kernels, residual, gates),
-                                 expanded(sigma, pushes, kernels, gates)), engines=("sympy",)),
-             note="depth-3 hierarchy (|B| = 1, 2, 3, 5), arbitrary kernels, pointwise gates g_k (undefined functions)."),
+             Family(lambda _: Statement(matrix_eq(compact(sigma, pushes, kernels, residual, gates),
+                                                  expanded(sigma, pushes, kernels, gates)), engines=("sympy",)),
+                    t_min=3, t_max=3, shown=3, index="n", instances=FIXED, symbolic=residual_lemma(residual),
+                    symbolic_domain=PER_LEVEL + ": both forms apply the same gate g_k and reflection K_{n←k} to equal "
+                                    "inputs at every level, so every depth and hierarchy shape"),
+             note="pointwise gates g_k are undefined functions: any gates."),
         Part("FGH-1/n1-is-FBG", "p. 17, Remark 6.3, eq 4",
-             Statement(matrix_eq(expanded(sigma, [p1], [k0]), fbg), engines=("sympy",))),
+             Family(lambda _: Statement(matrix_eq(expanded(sigma, [p1], [k0], gates), fbg), engines=("sympy",)),
+                    t_min=3, t_max=3, shown=3, index="n", instances=FIXED,
+                    symbolic=Statement(sp.Eq(ident * sig - kernel * push * ident * sig, residual(sig, kernel, push),
+                                             evaluate=False), engines=("sympy",)),
+                    symbolic_domain="eq 26 at n = 1 has K_{1←1} = π_{1←1} = I, so its two terms are eq 4's once the "
+                                    "fiber input I σ − K π σ is σ − K π σ: matrices of symbolic sizes, any fibers")),
     ]
 
 
@@ -125,10 +177,19 @@ def check_fgh3(slopes: tuple = (1, 1, 1, 1)) -> list[Part]:
     sigma = densities()
     linear = lambda k, v: slopes[k] * v  # noqa: E731  gates equal to the identity near the on-policy point
     return [
-        Part("FGH-3/telescoping", "p. 18, Sec. 6.2", Statement(matrix_eq(dg, sp.eye(5))),
+        Part("FGH-3/telescoping", "p. 18, Sec. 6.2",
+             instance_with(Statement(matrix_eq(dg, sp.eye(5))), telescoping_lemmas(slopes), "telescoping"),
              note="Σ_k K_{n←k}(π_{k←n} − K_{k−1}π_{k−1←n}) + K_{n←0}π_{0←n} = I for arbitrary kernels."),
-        Part("FGH-3/identity-gates", "p. 18, Sec. 6.2", Statement(matrix_eq(expanded(sigma, pushes, kernels, linear), sigma))),
+        Part("FGH-3/identity-gates", "p. 18, Sec. 6.2",
+             instance_with(Statement(matrix_eq(expanded(sigma, pushes, kernels, linear), sigma)),
+                           telescoping_lemmas(slopes, times=True), "the telescoping applied to σ")),
     ]
+
+
+def instance_with(statement: Statement, lemmas: tuple, what: str) -> Family:
+    """The fixed-hierarchy instance beside the per-level induction that covers every depth and shape."""
+    return Family(lambda _: statement, t_min=3, t_max=3, shown=3, index="n", instances=FIXED, symbolic=lemmas,
+                  symbolic_domain=f"{PER_LEVEL}: {what}, every depth and hierarchy shape")
 
 
 def level_inputs(residual) -> list:
@@ -139,9 +200,18 @@ def level_inputs(residual) -> list:
                                            for k in range(1, 4)]
 
 
-@derivation("FGH-4", controls={"residual with 2K": {"residual": lambda s, k, p: s - 2 * k * p * s}},
+DOMAIN_SHAPE = "τ1, τ2 in group g1 and τ3 in g2 of domain D1, τ4 in D2, one log-ratio each"
+SHAPE_FREE = ("any hierarchy shape: log s_D and log s_g are arbitrary functions (undefined) of the tokens of their "
+              "domain and group, log s_τ of its own tokens only (eqs 9, 33); a token of another group of the domain "
+              "(ℓ_g) or of another domain (ℓ_D2) enters nothing else")
+
+
+@derivation("FGH-4", controls={"residual with 2K": {"residual": lambda s, k, p: s - 2 * k * p * s},
+                               "group input log s_g, not log s_g − log s_D": {"group_input": lambda g, d: g},
+                               "domain mean over the whole batch": {"batch_wide": True}},
             positives={"domain gate in pass-through": {"domain_slope": 1}})
-def check_fgh4(residual=paper_residual, domain_slope=None) -> list[Part]:
+def check_fgh4(residual=paper_residual, domain_slope=None, group_input=lambda g, d: g - d,
+               batch_wide: bool = False) -> list[Part]:
     """FGH-4: gate inputs never contain another level's gate; FiberPO-Domain Jacobian block structure."""
     pushes, kernels = hierarchy()
     sigma = densities()
@@ -149,25 +219,44 @@ def check_fgh4(residual=paper_residual, domain_slope=None) -> list[Part]:
         (push_to(pushes, k) - kernels[k - 1] * push_to(pushes, k - 1)) * sigma for k in range(1, 4)]
     ell = [var(f"ell_{i}", "positive") for i in range(1, 5)]  # τ1, τ2 ∈ g1, τ3 ∈ g2 (domain D1); τ4 ∈ g3 (D2)
     x_g1, x_g2 = (ell[0] + ell[1]) / 2, ell[2]
-    x_d1 = (2 * x_g1 + x_g2) / 3  # eq 33: trajectory-weighted
+    x_d1 = (2 * x_g1 + x_g2 + (ell[3] if batch_wide else 0)) / (4 if batch_wide else 3)  # eq 33: trajectory-weighted
     c, t_d = var("C", "positive"), var("T_D", "positive integer")
-    pass_through = x_d1 + (x_g1 - x_d1) + (ell[0] - x_g1)
+    pass_through = x_d1 + group_input(x_g1, x_d1) + (ell[0] - x_g1)
     domain_gate = (t_d + 1) * c - t_d * x_d1 if domain_slope is None else domain_slope * x_d1  # rollback, eq 10
-    domain_rollback = domain_gate + (x_g1 - x_d1) + (ell[0] - x_g1)
+    domain_rollback = domain_gate + group_input(x_g1, x_d1) + (ell[0] - x_g1)
+    big_pi, push, kernel, _, sig = level_maps()
+    own, same_domain, other_domain = var("ell_tau"), var("ell_g"), var("ell_D2")
+    domain_tokens = (own, same_domain, other_domain) if batch_wide else (own, same_domain)
+    x_d, x_g, x_t = (sp.Function(n)(*a) for n, a in (("x_D", domain_tokens), ("x_g", (own, same_domain)),
+                                                     ("x_tau", (own,))))
+    gated = sum((sp.Function(f"g_{lvl}")(arg) for lvl, arg in (("D", x_d), ("g", group_input(x_g, x_d)),
+                                                               ("tau", x_t - x_g))), sp.Integer(0))
     return [
         Part("FGH-4/independent-budgets", "p. 18, Sec. 6.2, eq 26",
-             Statement(sp.And(*(matrix_eq(a, b) for a, b in zip(level_inputs(residual), linear_inputs)))),
+             instance_with(Statement(sp.And(*(matrix_eq(a, b) for a, b in zip(level_inputs(residual), linear_inputs)))),
+                           (Statement(sp.Eq(residual(big_pi * sig, kernel, push), (big_pi - kernel * push * big_pi) * sig,
+                                            evaluate=False), engines=("sympy",)),),
+                           "each level's input is the fixed linear map (π_{k←n} − K_{k−1}π_{k−1←n})σ"),
              note="each level's input is a fixed linear map of σ, so no level's gating enters another's input."),
         Part("FGH-4/pass-through-block", "p. 19, eq 31",
-             Statement(sp.And(*(sp.Eq(sp.Derivative(pass_through, v), 0, evaluate=False) for v in ell[1:])),
-                       engines=("sympy",))),
+             Family(lambda _: Statement(sp.And(*(sp.Eq(sp.Derivative(pass_through, v), 0, evaluate=False)
+                                                 for v in ell[1:])), engines=("sympy",)),
+                    t_min=4, t_max=4, shown=4, index="shape", instances=DOMAIN_SHAPE,
+                    symbolic=Statement(sp.Eq(sp.Derivative(x_d + group_input(x_g, x_d) + (x_t - x_g), same_domain), 0,
+                                             evaluate=False), engines=("sympy",)),
+                    symbolic_domain=SHAPE_FREE)),
         Part("FGH-4/domain-block-diagonal", "p. 19, eq 31 (as Prop 5.3)", role="remark",
              claim=Statement(sp.And(*(sp.Eq(sp.Derivative(domain_rollback, v), 0, evaluate=False) for v in ell[1:])),
                              engines=("sympy",)),
              note="in rollback the domain gate couples every trajectory of the domain: block-diagonal over domains only."),
         Part("FGH-4/cross-domain", "p. 19, eq 31",
-             Statement(sp.And(sp.Eq(sp.Derivative(domain_rollback, ell[3]), 0, evaluate=False),
-                              sp.Eq(sp.Derivative(pass_through, ell[3]), 0, evaluate=False)), engines=("sympy",))),
+             Family(lambda _: Statement(sp.And(sp.Eq(sp.Derivative(domain_rollback, ell[3]), 0, evaluate=False),
+                                               sp.Eq(sp.Derivative(pass_through, ell[3]), 0, evaluate=False)),
+                                        engines=("sympy",)),
+                    t_min=4, t_max=4, shown=4, index="shape", instances=DOMAIN_SHAPE,
+                    symbolic=Statement(sp.Eq(sp.Derivative(gated, other_domain), 0, evaluate=False),
+                                       engines=("sympy",)),
+                    symbolic_domain=SHAPE_FREE + "; any gates g_D, g_g, g_τ (undefined functions), so in every regime")),
     ]
 
 
@@ -216,7 +305,12 @@ def _structure(ell) -> dict:
 
 def trajectory_share(n_traj_g: int, n_traj_d: int, tokens_g: int, tokens_d: int) -> Fraction:
     """K0(g | D) = |Tj(g)|/|Tj(D)| (App. E.7)."""
-    return Fraction(n_traj_g, n_traj_d)
+    return ratio(n_traj_g, n_traj_d)
+
+
+def ratio(a, b):
+    """a/b exactly: a Fraction of integer counts, or a SymPy quotient of symbolic counts."""
+    return a / b if isinstance(a, sp.Basic) else Fraction(a, b)
 
 
 def domain_from_objects(ell, c_pos, c_neg, eps, kernel0: Callable = trajectory_share) -> list[Fraction]:
@@ -251,14 +345,54 @@ def domain_from_objects(ell, c_pos, c_neg, eps, kernel0: Callable = trajectory_s
     return [trajs[token_tau[i]][2] * (gated[(i, 1)] - gated[(i, -1)]) for i in range(len(ell))]  # log R
 
 
-@derivation("FGH-2", controls={"token-share kernel": {"objects": lambda *a: domain_from_objects(
-    *a, kernel0=lambda ng, nd, tg, td: Fraction(tg, td))}})
-def check_fgh2(objects: Callable = domain_from_objects) -> list[Part]:
-    """FGH-2: eqs 30–33 equal R∘G∘F built from the App. E.7 objects (exact rationals, every case)."""
+def token_share(n_traj_g, n_traj_d, tokens_g, tokens_d):
+    """A mutation: K0(g | D) = T_g/T_D, the token share instead of the trajectory share."""
+    return ratio(tokens_g, tokens_d)
+
+
+def level_lemmas(kernel0: Callable = trajectory_share) -> tuple:
+    """One token of trajectory τ ∈ group g ∈ domain D, one channel, any counts: n_D, n_g trajectories, T_D, T_g, T_τ
+    tokens, the channel mean x_τ and the pushed-forward sums Σ_g = Σ_{τ'∈g} x_τ', Σ_D = Σ_{τ'∈D} x_τ' (F, π: eq 9 and
+    the sums of App. E.7); any gate g (an undefined function). Each level of R∘G∘F (eqs 26–28 with the E.7 objects)
+    gives the closed form's term (eqs 30–33): domain g(Σ_D/n_D), group g(Σ_g/n_g − Σ_D/n_D), trajectory
+    g(x_τ − Σ_g/n_g); the token level is clip([lℓ]₊ − x_τ, ±ε) (T_τ·clip(T_τ r, ±ε)/T_τ)."""
+    n_d, n_g = var("n_D", "positive"), var("n_g", "positive")
+    t_d, t_g, t_tau = var("T_D", "positive"), var("T_g", "positive"), var("T_tau", "positive")
+    x_tau, sum_g, sum_d, c = var("x_tau"), var("Sigma_g"), var("Sigma_D"), var("C", "positive")
+    gate = sp.Function("g")
+    k0 = kernel0(n_g, n_d, t_g, t_d)
+    domain = t_tau * (n_d * gate(sum_d / n_d, c, t_d) * k0 / n_g / t_tau)
+    group = t_tau * (n_g * gate(sp.cancel((sum_g - k0 * sum_d) / n_g), c, t_g) / n_g / t_tau)
+    trajectory = t_tau * gate(x_tau - sum_g / n_g, c, t_tau) / t_tau
+    return tuple(Statement(sp.Eq(lhs, rhs, evaluate=False), engines=("sympy",)) for lhs, rhs in (
+        (domain, gate(sum_d / n_d, c, t_d)), (group, gate(sp.cancel(sum_g / n_g - sum_d / n_d), c, t_g)),
+        (trajectory, gate(x_tau - sum_g / n_g, c, t_tau))))
+
+
+@derivation("FGH-2", controls={"token-share kernel": {"kernel0": token_share}})
+def check_fgh2(kernel0: Callable = trajectory_share) -> list[Part]:
+    """FGH-2: eqs 30–33 equal R∘G∘F built from the App. E.7 objects (exact rationals on a fixed hierarchy; per-level
+    lemmas for every hierarchy)."""
+    def objects(*args):
+        return domain_from_objects(*args, kernel0=kernel0)
+
     values = (Fraction(-1, 2), Fraction(1, 20), Fraction(3, 10))
     budgets = (Fraction(1, 5), Fraction(1, 10), Fraction(1, 20))
     cases = tuple((ell, *budgets) for ell in itertools.product(values, repeat=6))
     return [Part("FGH-2/closed-form", "p. 19, eqs 30-33, App. E.7",
                  Search("2 domains, 3 groups, 4 trajectories, 6 tokens; log-ratios in {−1/2, 1/20, 3/10}⁶; "
                         "C⁺ = 1/5, C⁻ = 1/10, ε = 1/20", cases,
-                        lambda ell, cp, cn, e: domain_closed_form(ell, cp, cn, e) == objects(ell, cp, cn, e)))]
+                        lambda ell, cp, cn, e: domain_closed_form(ell, cp, cn, e) == objects(ell, cp, cn, e),
+                        symbolic=(*level_lemmas(kernel0), token_level()),
+                        symbolic_domain="every hierarchy (any numbers of domains, groups, trajectories, tokens): "
+                                        "per-level lemmas with the counts and pushed-forward sums free and the gate an "
+                                        "undefined function, and the per-token lemma of the token level"))]
+
+
+def token_level() -> Statement:
+    """The token level of R: T_τ(G_(i;+) − G_(i;−)) = clip([ℓ]₊ − x⁺, ±ε) − clip([−ℓ]₊ − x⁻, ±ε) equals eq 16's
+    clip(l u) − clip(l v), for any channel means x± ≥ 0 (App. E.7, g_Fiber = clip(T_τ ·, ±ε)/T_τ)."""
+    x, big_t = var("ell_i"), var("T_tau", "positive")
+    x_pos, x_neg, eps = var("x_+", "nonnegative"), var("x_-", "nonnegative"), var("epsilon", "positive")
+    level = [big_t * clip(big_t * (pos(l * x) / big_t - m / big_t), eps) / big_t for l, m in ((1, x_pos), (-1, x_neg))]
+    return Statement(sp.Eq(level[0] - level[1], token_gated_residual(x, x_pos, x_neg, eps)), engines=("z3",))

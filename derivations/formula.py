@@ -46,6 +46,16 @@ def var(name: str, domain: str = "real") -> sp.Symbol:
     return sp.Symbol(name, **DOMAINS[domain])
 
 
+def sequence(name: str, domain: str = "real") -> sp.IndexedBase:
+    """A sequence x[1], x[2], … of any length (for sums over a symbolic T), its entries in one domain."""
+    return sp.IndexedBase(var(name, domain))
+
+
+def index(name: str = "i") -> sp.Symbol:
+    """A summation index (bound by the Sum, so never a free variable of a statement)."""
+    return sp.Symbol(name, integer=True, positive=True)
+
+
 def variables(stem: str, count: int, domain: str = "real") -> list[sp.Symbol]:
     """stem_1 … stem_count, all with one domain."""
     return [var(f"{stem}_{i}", domain) for i in range(1, count + 1)]
@@ -194,15 +204,35 @@ def fiber_residuals(ell) -> tuple[list, list]:
 
 def log_gated_residual(ell, i: int, eps) -> sp.Expr:
     """log r̃_i = clip(l_i u_i, ±ε) − clip(l_i v_i, ±ε) (eq 16)."""
-    u, v = fiber_residuals(ell)
-    return clip(signed(ell[i], u[i]), eps) - clip(signed(ell[i], v[i]), eps)
+    s_pos, s_neg = channel_means(ell)
+    return token_gated_residual(ell[i], s_pos, s_neg, eps)
+
+
+def token_gated_residual(x, s_pos, s_neg, eps) -> sp.Expr:
+    """log r̃ of a token ℓ_i = x from its own value and its trajectory's log s± alone (eqs 14–16)."""
+    return clip(signed(x, resid_u(x, s_pos, s_neg)), eps) - clip(signed(x, resid_v(x, s_pos, s_neg)), eps)
+
+
+def token_log_gate(x, s_pos, s_neg, big_t, c_pos, c_neg, eps) -> sp.Expr:
+    """log G of a token ℓ_i = x from x, its trajectory's log s± and T alone (eqs 7, 8, 16)."""
+    return gagg(s_pos, c_pos, big_t) - gagg(s_neg, c_neg, big_t) + token_gated_residual(x, s_pos, s_neg, eps)
 
 
 def log_fiberpo_gate(ell, i: int, c_pos, c_neg, eps) -> sp.Expr:
     """log G_i = g_agg(log s⁺, C⁺, T) − g_agg(log s⁻, C⁻, T) + log r̃_i (eqs 7, 8, 16)."""
     s_pos, s_neg = channel_means(ell)
-    big_t = len(ell)
-    return gagg(s_pos, c_pos, big_t) - gagg(s_neg, c_neg, big_t) + log_gated_residual(ell, i, eps)
+    return token_log_gate(ell[i], s_pos, s_neg, len(ell), c_pos, c_neg, eps)
+
+
+def token_of_trajectory(stem: str = "R") -> tuple:
+    """The per-token abstraction (every T at once): a token ℓ_i, the length T (a real ≥ 1: a relaxation containing
+    every integer T) and the sums R± ≥ 0 of [±ℓ_j]₊ over the trajectory's other tokens, so that log s± =
+    ([±ℓ_i]₊ + R±)/T exactly (eq 9). Every token of every trajectory is such a point, and a token's gate depends on
+    the other tokens only through R±, so a statement proved for all (ℓ_i, T, R±) holds for every T.
+    Returns (ℓ_i, T, log s⁺, log s⁻, (R⁺, R⁻), hypotheses)."""
+    x, big_t = var("ell_i"), var("T", "positive")
+    rest = (var(f"{stem}_+", "nonnegative"), var(f"{stem}_-", "nonnegative"))
+    return x, big_t, (pos(x) + rest[0]) / big_t, (pos(-x) + rest[1]) / big_t, rest, (big_t >= 1,)
 
 
 # ---------------------------------------------------------------- statements, families, parts
@@ -229,7 +259,18 @@ class Statement:
     def variables(self) -> list[sp.Symbol]:
         """The free variables, sorted by name."""
         free = set().union(*(sp.sympify(h).free_symbols for h in self.hypotheses), self.conclusion.free_symbols)
-        return sorted(free, key=lambda s: s.name)
+        return sorted((s for s in free if isinstance(s, sp.Symbol)), key=lambda s: s.name)  # σ of σ[i]: its label
+
+    def collapsed(self) -> list[str]:
+        """The parts of the statement that are already True/False as built (evaluated at construction, so no prover
+        could fail on them): the conclusion, a conjunct, disjunct or side of it, or a hypothesis."""
+        found = [f"hypothesis {h}" for h in self.hypotheses if isinstance(sp.sympify(h), sp.logic.boolalg.BooleanAtom)]
+        if isinstance(self.conclusion, sp.logic.boolalg.BooleanAtom):
+            return [*found, f"conclusion {self.conclusion}"]
+        if isinstance(self.conclusion, (sp.And, sp.Or, sp.Implies, sp.Not)):
+            found += [f"part {a} of the conclusion" for a in self.conclusion.args
+                      if isinstance(a, sp.logic.boolalg.BooleanAtom)]
+        return found
 
     def assuming(self, extra) -> Statement:
         """The same statement with more hypotheses."""
@@ -238,30 +279,55 @@ class Statement:
 
 @dataclass(frozen=True)
 class Family:
-    """One statement for every trajectory length T in t_min … t_max (`build(T)`), optionally with a `symbolic` form
-    over a positive-integer variable T; `shown` is the T at which the family is typeset."""
+    """One statement for every size T in t_min … t_max (`build(T)`: real instances, each of which can refute), and
+    the parametric encoding that covers every T (`symbolic`: one lemma or a tuple of lemmas — a per-token lemma with
+    the trajectory aggregates as free variables, a statement over a symbolic T, the base case and step of an
+    induction — and `symbolic_domain`: why proving the lemmas proves the statement for every T). Without a proved
+    encoding the family is only verified up to t_max. `shown` is the T the family is typeset at; `instances` names the
+    checked instances when they are not simply every index ≤ t_max (e.g. one fixed hierarchy)."""
 
     build: Callable[[int], Statement]
     t_max: int = 64
     t_min: int = 1
-    symbolic: Statement | None = None
+    symbolic: Statement | tuple | None = None
     shown: int = 3
-    symbolic_domain: str = "all T"
-    index: str = "T"  # what the family runs over: T tokens, k actions, T_s samples of a state
+    symbolic_domain: str = ""
+    index: str = "T"  # what the family runs over: T tokens, k actions, T_s samples of a state, n levels
+    instances: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.t_min <= self.t_max:
             raise ValueError(f"t_min, t_max: need 1 ≤ t_min ≤ t_max, got {self.t_min}, {self.t_max}")
+        if self.symbolic is not None and not self.symbolic_domain:
+            raise ValueError("symbolic_domain: state why the lemmas of `symbolic` cover every " + self.index)
+
+    @property
+    def lemmas(self) -> tuple:
+        """The parametric encoding's statements (empty when there is none)."""
+        return lemmas_of(self.symbolic)
 
 
 @dataclass(frozen=True)
 class Search:
-    """An exhaustive exact-rational check over a named finite family: `predicate(*case)` for every case."""
+    """An exhaustive exact-rational check over a named finite family: `predicate(*case)` for every case; optionally
+    with the lemmas (`symbolic`) of a parametric encoding that covers the whole domain, and why (`symbolic_domain`)."""
 
     family: str
     cases: tuple
     predicate: Callable[..., bool]
     describe: Callable[..., str] | None = None
+    symbolic: Statement | tuple | None = None
+    symbolic_domain: str = ""
+
+    @property
+    def lemmas(self) -> tuple:
+        """The parametric encoding's statements (empty when there is none)."""
+        return lemmas_of(self.symbolic)
+
+
+def lemmas_of(symbolic) -> tuple:
+    """A symbolic form as a tuple of statements."""
+    return () if symbolic is None else symbolic if isinstance(symbolic, tuple) else (symbolic,)
 
 
 @dataclass

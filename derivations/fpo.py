@@ -26,13 +26,17 @@ from .formula import (
     resid_u,
     resid_v,
     signed,
+    token_gated_residual,
+    token_log_gate,
+    token_of_trajectory,
     var,
     variables,
     when,
 )
 from .registry import derivation
 
-TOKEN_T = 3  # z3 decides the per-token statements for every T up to here within the build's time budget
+TOKEN_T = 3  # the instances checked beside a per-token lemma (and the bound where there is none)
+Z3_ONLY = ("z3",)  # per-token lemmas: SymPy's simplify does not decide nested gates and spends minutes trying
 
 
 def abstract_token() -> tuple:
@@ -59,16 +63,10 @@ def eq11_is_eq16(big_t: int, opposite=-1) -> Statement:
                               for i, x in enumerate(ell))))
 
 
-def token_residual(x, s_pos, s_neg, eps):
-    """log r̃ of a token from its own value and the trajectory aggregates (eq 16)."""
-    u, v = resid_u(x, s_pos, s_neg), resid_v(x, s_pos, s_neg)
-    return clip(signed(x, u), eps) - clip(signed(x, v), eps)
-
-
 def eq11_is_eq16_symbolic(opposite=-1) -> Statement:
     """The same for any T: the statement only involves ℓ_i and the two aggregates."""
     x, s_pos, s_neg, _ = abstract_token()
-    return Statement(sp.Eq(eq11_log(x, s_pos, s_neg, EPS, opposite), token_residual(x, s_pos, s_neg, EPS)))
+    return Statement(sp.Eq(eq11_log(x, s_pos, s_neg, EPS, opposite), token_gated_residual(x, s_pos, s_neg, EPS)))
 
 
 def centred(big_t: int, hypotheses, domain: str = "real") -> Statement:
@@ -83,7 +81,7 @@ def unsaturated_symbolic() -> Statement:
     """|u| ≤ ε, |v| ≤ ε ⇒ log r̃ = ℓ_i − m, for any T (m = log s⁺ − log s⁻ is the mean, FPO-9)."""
     x, s_pos, s_neg, m = abstract_token()
     u, v = resid_u(x, s_pos, s_neg), resid_v(x, s_pos, s_neg)
-    return Statement(sp.Eq(token_residual(x, s_pos, s_neg, EPS), x - m),
+    return Statement(sp.Eq(token_gated_residual(x, s_pos, s_neg, EPS), x - m),
                      (sp.Eq(s_pos - s_neg, m), sp.Abs(u) <= EPS, sp.Abs(v) <= EPS))
 
 
@@ -116,11 +114,14 @@ def check_fpo1(opposite: int = -1) -> list[Part]:
 
     return [
         Part("FPO-1/eq16", "p. 12-13, eqs 11, 16",
-             Family(lambda t: eq11_is_eq16(t, opposite), TOKEN_T, symbolic=eq11_is_eq16_symbolic(opposite)),
+             Family(lambda t: eq11_is_eq16(t, opposite), TOKEN_T, symbolic=eq11_is_eq16_symbolic(opposite),
+                    symbolic_domain="per-token lemma: both forms read ℓ_i and the other tokens only through log s± "
+                                    "≥ 0, free"),
              support=[sign_zero_conventions()]),
         Part("FPO-1/unsaturated", "p. 13, below eq 16",
              Family(lambda t: centred(t, unsat), TOKEN_T, symbolic=unsaturated_symbolic(),
-                    symbolic_domain="all T (given log s⁺ − log s⁻ = mean ℓ, FPO-9)")),
+                    symbolic_domain="per-token lemma with log s± ≥ 0 free and log s⁺ − log s⁻ = mean ℓ "
+                                    "(FPO-9/identity, proved for every T)")),
         Part("FPO-1/L-I", "p. 14, regime L-I", role="remark",
              claim=Family(lambda t: centred(t, lambda u, v: [sp.Abs(x) < EPS for x in u], "nonzero"), TOKEN_T),
              condition=both_unclipped,
@@ -203,7 +204,7 @@ def chain_rule() -> Statement:
     r, f = var("r", "positive"), sp.Function("logG")
     y = sp.Symbol("y")
     dlog = sp.diff(f(y), y).subs(y, sp.log(r))
-    return Statement(sp.Eq(sp.diff(sp.exp(f(sp.log(r))), r), sp.exp(f(sp.log(r))) / r * dlog))
+    return Statement(sp.Eq(sp.Derivative(sp.exp(f(sp.log(r))), r), sp.exp(f(sp.log(r))) / r * dlog, evaluate=False))
 
 
 def rollback_slope_times(s, c, big_t, d):
@@ -229,7 +230,7 @@ def check_fpo2(gamma_slope=gamma_times) -> list[Part]:
 def identity_radius_hypotheses(ell, big_t: int, scale=1) -> tuple:
     """‖ℓ‖∞ ≤ ρ = min(C⁺, C⁻, εT/(T − 1)), written linearly: |ℓ_j| ≤ C±, (T − 1)|ℓ_j| ≤ εT."""
     return tuple(h for x in ell for h in (sp.Abs(x) <= scale * C_POS, sp.Abs(x) <= scale * C_NEG,
-                                          (big_t - 1) * sp.Abs(x) <= scale * EPS * big_t))
+                                          sp.Le((big_t - 1) * sp.Abs(x), scale * EPS * big_t, evaluate=False)))
 
 
 def identity_ball(big_t: int, scale=1) -> Statement:
@@ -239,33 +240,87 @@ def identity_ball(big_t: int, scale=1) -> Statement:
                      identity_radius_hypotheses(ell, big_t, scale))
 
 
-def on_policy_identity(big_t: int) -> Statement:
+def identity_ball_token(scale=1) -> Statement:
+    """The per-token lemma of the ball: ℓ_i and every other token (|ℓ_j| ≤ m) inside the ball, so the other tokens'
+    channel sums satisfy R⁺ + R⁻ = Σ_{j≠i}|ℓ_j| ≤ (T − 1)m; then log G_i = ℓ_i."""
+    x, big_t, s_pos, s_neg, rest, hyps = token_of_trajectory()
+    m = var("m", "nonnegative")
+    inside = [h for y in (x, m) for h in identity_radius_hypotheses([y], big_t, scale)]
+    return Statement(sp.Eq(token_log_gate(x, s_pos, s_neg, big_t, C_POS, C_NEG, EPS), x),
+                     (*hyps, *inside, rest[0] + rest[1] <= (big_t - 1) * m), engines=Z3_ONLY)
+
+
+def on_policy_identity(big_t: int, gate=token_log_gate) -> Statement:
     """At r ≡ 1 (every ℓ_i = 0) log G_i = 0 = ℓ_i: G = r (Property 5.4)."""
     ell = variables("ell", big_t)
-    return Statement(sp.And(*(sp.Eq(log_fiberpo_gate(ell, i, C_POS, C_NEG, EPS), x) for i, x in enumerate(ell))),
-                     tuple(sp.Eq(x, 0) for x in ell))
+    return Statement(sp.And(*(sp.Eq(gate(x, *channel_means(ell), big_t, C_POS, C_NEG, EPS), x, evaluate=False)
+                              for x in ell)), tuple(sp.Eq(x, 0) for x in ell))
 
 
-def ball_is_largest(big_t: int) -> Statement:
+def shifted_fiber_gate(x, s_pos, s_neg, big_t, c_pos, c_neg, eps):
+    """A mutation: the opposite-channel clip of eq 16 read at l v − ε/2 (a wrong constant)."""
+    u, v = resid_u(x, s_pos, s_neg), resid_v(x, s_pos, s_neg)
+    return (gagg(s_pos, c_pos, big_t) - gagg(s_neg, c_neg, big_t) + clip(signed(x, u), eps)
+            - clip(signed(x, v) - eps / 2, eps))
+
+
+def on_policy_token(gate=token_log_gate) -> Statement:
+    """The per-token lemma at r ≡ 1: ℓ_i = 0 and the other tokens' sums R± = 0 ⇒ log G_i = 0."""
+    x, big_t, s_pos, s_neg, rest, hyps = token_of_trajectory()
+    return Statement(sp.Eq(gate(x, s_pos, s_neg, big_t, C_POS, C_NEG, EPS), x, evaluate=False),
+                     (*hyps, sp.Eq(x, 0), sp.Eq(rest[0], 0), sp.Eq(rest[1], 0)), engines=Z3_ONLY)
+
+
+def outside_ball(rho, big_t, scale=1) -> sp.Boolean:
+    """ρ' > scale·min(C⁺, C⁻, εT/(T − 1)), written linearly."""
+    return sp.Or(rho > scale * C_POS, rho > scale * C_NEG, sp.Gt((big_t - 1) * rho, scale * EPS * big_t,
+                                                                   evaluate=False))
+
+
+def ball_is_largest(big_t: int, scale=1) -> Statement:
     """For every radius ρ' > min(C⁺, C⁻, εT/(T−1)) a point of the ρ'-ball has G ≠ r: (ρ',…,ρ'), (−ρ',…,−ρ') or
     (ρ', 0, …, 0)."""
     rho = var("rho", "positive")
     witnesses = [[rho] * big_t, [-rho] * big_t, [rho] + [sp.Integer(0)] * (big_t - 1)]
     moved = [sp.Or(*(sp.Ne(log_fiberpo_gate(w, i, C_POS, C_NEG, EPS), w[i]) for i in range(big_t))) for w in witnesses]
-    return Statement(sp.Or(*moved), (sp.Or(rho > C_POS, rho > C_NEG, (big_t - 1) * rho > EPS * big_t),))
+    return Statement(sp.Or(*moved), (outside_ball(rho, big_t, scale),))
 
 
-@derivation("FPO-4", controls={"radius doubled": {"scale": 2}})
-def check_fpo4(scale=1) -> list[Part]:
+def ball_is_largest_token(scale=1) -> Statement:
+    """The three witnesses for symbolic T (a real ≥ 1): their first token's log s± are (ρ', 0), (0, ρ'), (ρ'/T, 0)."""
+    rho, big_t = var("rho", "positive"), var("T", "positive")
+    zero = sp.Integer(0)
+    points = [(rho, rho, zero), (-rho, zero, rho), (rho, rho / big_t, zero)]
+    moved = [sp.Ne(token_log_gate(x, sp_, sn, big_t, C_POS, C_NEG, EPS), x) for x, sp_, sn in points]
+    return Statement(sp.Or(*moved), (big_t >= 1, outside_ball(rho, big_t, scale)), engines=Z3_ONLY)
+
+
+PER_TOKEN = ("per-token lemma: a token's log G depends on the other tokens only through its trajectory's log s±, "
+             "written as ([±ℓ_i]₊ + R±)/T with the other tokens' sums R± ≥ 0 free and T a real ≥ 1 (every integer T "
+             "included)")
+
+
+@derivation("FPO-4", controls={"radius doubled": {"scale": 2}, "radius halved": {"scale": sp.Rational(1, 2)},
+                               "opposite-channel clip shifted by ε/2": {"gate": shifted_fiber_gate}})
+def check_fpo4(scale=1, gate=token_log_gate) -> list[Part]:
     """FPO-4: G = r on the ball (hence J = I at r = 1, Prop 5.4) and on no larger ball."""
     return [
-        Part("FPO-4/identity", "p. 17, Property 5.4", Family(on_policy_identity, TOKEN_T),
-             support=[Family(identity_ball, TOKEN_T)],
+        Part("FPO-4/identity", "p. 17, Property 5.4",
+             Family(lambda t: on_policy_identity(t, gate), TOKEN_T, symbolic=on_policy_token(gate),
+                    symbolic_domain=PER_TOKEN + "; at r ≡ 1, ℓ_i = 0 and R± = 0"),
+             support=[Family(identity_ball, TOKEN_T, symbolic=identity_ball_token(),
+                             symbolic_domain=PER_TOKEN + "; inside the ball R⁺ + R⁻ ≤ (T − 1)m, m = max_{j≠i} |ℓ_j|")],
              note="J(G) = I at r = 1: G = r on the whole ball of radius min(C⁺, C⁻, εT/(T−1)) > 0 (the supporting "
                   "step, proved), an open neighbourhood of r = 1, so the derivative of G there is the identity's."),
-        Part("FPO-4/identity-ball", "p. 10, Prop 5.4", Family(lambda t: identity_ball(t, scale), TOKEN_T),
+        Part("FPO-4/identity-ball", "p. 10, Prop 5.4",
+             Family(lambda t: identity_ball(t, max(scale, 1)), TOKEN_T, symbolic=identity_ball_token(max(scale, 1)),
+                    symbolic_domain=PER_TOKEN + "; inside the ball R⁺ + R⁻ ≤ (T − 1)m, m = max_{j≠i} |ℓ_j|"),
              note="the ball contains a neighbourhood of r = 1, so J = I there (Prop 5.4)."),
-        Part("FPO-4/largest", "p. 10, Prop 5.4 (extent)", Family(ball_is_largest, TOKEN_T)),
+        Part("FPO-4/largest", "p. 10, Prop 5.4 (extent)",
+             Family(lambda t: ball_is_largest(t, min(scale, 1)), TOKEN_T,
+                    symbolic=ball_is_largest_token(min(scale, 1)),
+                    symbolic_domain="the three witnesses' first tokens, whose log s± are closed forms in ρ' and T "
+                                    "(T a real ≥ 1, every integer T included)")),
     ]
 
 
@@ -309,6 +364,13 @@ def lipschitz(big_t: int, k_scale=1) -> Statement:
                      <= big_t * sp.Abs(x - y))
 
 
+def lipschitz_symbolic(k_scale=1) -> Statement:
+    """The same for T a real ≥ 1 (every integer T included): g_agg has slopes 1, −T, 0 and no jumps."""
+    x, y, big_t = var("x"), var("y"), var("T", "positive")
+    return Statement(sp.Abs(gagg(x, C_POS, big_t * k_scale) - gagg(y, C_POS, big_t * k_scale))
+                     <= big_t * sp.Abs(x - y), (big_t >= 1,), engines=Z3_ONLY)
+
+
 def rollback_width() -> Statement:
     """The rollback region C < |x| < (1 + 1/T)C has width C/T."""
     big_t = var("T", "positive integer")
@@ -341,7 +403,9 @@ def check_fpo6(k_scale=1, limit=clip) -> list[Part]:
     """FPO-6: continuity, rollback width C/T, the T → ∞ limit, restorative sign of g_agg (Sec. 5.1)."""
     adv = var("A", "nonzero")
     return [
-        Part("FPO-6/continuity", "p. 8, eq 10", Family(lambda t: lipschitz(t, k_scale), 16)),
+        Part("FPO-6/continuity", "p. 8, eq 10",
+             Family(lambda t: lipschitz(t, k_scale), 8, symbolic=lipschitz_symbolic(k_scale),
+                    symbolic_domain="one statement over T as a real ≥ 1 (every integer T included)")),
         Part("FPO-6/width", "p. 8, below eq 10", rollback_width()),
         Part("FPO-6/hard-clip-limit", "p. 11, below Fig 2", Family(lambda t: hard_clip_limit(t, limit), 64), role="remark",
              note="beyond (1 + 1/T)C g_agg is 0 for every T: the limit is the censoring x·1[|x| ≤ C], not clip."),
@@ -431,3 +495,112 @@ def check_fpo9(lengths: tuple = (1, 2, 5, 10), sign=-1) -> list[Part]:
             Part("FPO-9/expectation", "p. 40, App. E.5.4", expectation_search(lengths),
                  note="the 1/T_τ weight depends on the sampled tokens when the length does.")]
 
+
+
+# ---------------------------------------------------------------- FPO-3, FPO-7, FPO-10: structure, regimes, fiber pass
+
+
+def own_means(own_sums, own_count, other_sums, other_count) -> tuple:
+    """log s± of a token's trajectory: its own channel sums over its own length (eq 9)."""
+    return own_sums[0] / own_count, own_sums[1] / own_count
+
+
+def pooled_means(own_sums, own_count, other_sums, other_count) -> tuple:
+    """A mutation: log s± pooled over the whole batch."""
+    return tuple((a + b) / (own_count + other_count) for a, b in zip(own_sums, other_sums))
+
+
+def channel_sums(ell) -> tuple:
+    """(Σ[ℓ]₊, Σ[−ℓ]₊) of some tokens."""
+    return sp.Add(*(pos(x) for x in ell)), sp.Add(*(pos(-x) for x in ell))
+
+
+def block_diagonal(big_t: int, means=own_means) -> Statement:
+    """Two trajectories of T tokens: changing the second one (a → b) leaves every log G_i of the first unchanged, so
+    J_ij = 0 for τ_i ≠ τ_j (Prop 5.3)."""
+    own, before, after = variables("ell", big_t), variables("a", big_t), variables("b", big_t)
+    gates = [[token_log_gate(x, *means(channel_sums(own), big_t, channel_sums(other), big_t), big_t, C_POS, C_NEG,
+                             EPS) for x in own] for other in (before, after)]
+    return Statement(sp.And(*(sp.Eq(g, h, evaluate=False) for g, h in zip(*gates))))
+
+
+def block_diagonal_token(means=own_means) -> Statement:
+    """Every length and number of trajectories: token ℓ_i of its trajectory (ℓ_i, T, R±) and the rest of the batch
+    as free channel sums P± ≥ 0 over U ≥ 1 tokens, then Q± over V ≥ 1 tokens: log G_i is the same."""
+    x, big_t, _, _, rest, hyps = token_of_trajectory()
+    own = (pos(x) + rest[0], pos(-x) + rest[1])
+    others = [((var(f"{n}_+", "nonnegative"), var(f"{n}_-", "nonnegative")), var(c, "positive")) for n, c in
+              (("P", "U"), ("Q", "V"))]
+    gates = [token_log_gate(x, *means(own, big_t, sums, count), big_t, C_POS, C_NEG, EPS) for sums, count in others]
+    return Statement(sp.Eq(*gates, evaluate=False), (*hyps, others[0][1] >= 1, others[1][1] >= 1), engines=Z3_ONLY)
+
+
+@derivation("FPO-3", controls={"log s± pooled over the batch": {"means": pooled_means}})
+def check_fpo3(means=own_means) -> list[Part]:
+    """FPO-3 (Prop 5.3): the Jacobian is block-diagonal over trajectories."""
+    return [Part("FPO-3/block-diagonal", "p. 10, Prop 5.3",
+                 Family(lambda t: block_diagonal(t, means), 2, symbolic=block_diagonal_token(means),
+                        symbolic_domain=PER_TOKEN + "; the rest of the batch enters only as free channel sums and "
+                                        "token counts, so every number and length of trajectories is covered"),
+                 note="a quantity unchanged by every change of ℓ_j has ∂/∂ℓ_j = 0 wherever it is differentiable.")]
+
+
+def base_log_weight(x, y, k, zeroing: bool = True) -> sp.Expr:
+    """log w = g_agg(log s⁺, C⁺, k) − g_agg(log s⁻, C⁻, k) (eq 8); zeroing=False keeps rolling back (a mutation)."""
+    if zeroing:
+        return gagg(x, C_POS, k) - gagg(y, C_NEG, k)
+    rollback = lambda a, c: sp.Piecewise((a, a <= c), ((k + 1) * c - k * a, True))  # noqa: E731  (a ≥ 0 here)
+    return rollback(x, C_POS) - rollback(y, C_NEG)
+
+
+def global_regime(regime: str, zeroing: bool = True, budget=1):
+    """G-I (both aggregates within budget) ⇒ log w = log s⁺ − log s⁻; G-III (both zeroed) ⇒ log w = 0 (p. 12); for
+    k an integer (`build(k)`) or a real ≥ 1 (`build(None)`)."""
+
+    def build(k) -> Statement:
+        x, y = var("x", "nonnegative"), var("y", "nonnegative")
+        big_k = var("k", "positive") if k is None else sp.Integer(k)
+        extra = (big_k >= 1,) if k is None else ()
+        if regime == "G-I":
+            return Statement(sp.Eq(base_log_weight(x, y, big_k, zeroing), x - y),
+                             (*extra, x <= budget * C_POS, y <= budget * C_NEG), engines=Z3_ONLY)
+        return Statement(sp.Eq(base_log_weight(x, y, big_k, zeroing), 0),
+                         (*extra, x >= (1 + 1 / big_k) * C_POS, y >= (1 + 1 / big_k) * C_NEG), engines=Z3_ONLY)
+
+    return build
+
+
+@derivation("FPO-7", controls={"g_agg without zeroing": {"zeroing": False},
+                               "G-I read up to twice the budgets": {"budget": 2}})
+def check_fpo7(zeroing: bool = True, budget=1) -> list[Part]:
+    """FPO-7: the G-I and G-III identities of the base weight (§5.1)."""
+    return [Part(f"FPO-7/{regime}", "p. 12, §5.1",
+                 Family(global_regime(regime, zeroing, budget), 4, symbolic=global_regime(regime, zeroing, budget)(None),
+                        index="k",
+                        symbolic_domain="log s± are free aggregates in the regime, and k enters as a real ≥ 1 (every "
+                                        "integer k included): one statement for every T and k"))
+            for regime in ("G-I", "G-III")]
+
+
+def fiber_pass(big_t: int, width=1) -> Statement:
+    """|u_i| ≤ ε ⇒ clip(l_i u_i, ±ε) = l_i u_i for every token, whatever log s± (eqs 14, 16; p. 14)."""
+    ell = variables("ell", big_t)
+    u, _ = fiber_residuals(ell)
+    return Statement(sp.And(*(sp.Implies(sp.Abs(ui) <= EPS, sp.Eq(clip(signed(x, ui), width * EPS), signed(x, ui)))
+                              for x, ui in zip(ell, u))))
+
+
+def fiber_pass_token(width=1) -> Statement:
+    """The per-token lemma: the same for a token ℓ_i with log s± its trajectory's, for every T."""
+    x, big_t, s_pos, s_neg, _, hyps = token_of_trajectory()
+    u = resid_u(x, s_pos, s_neg)
+    return Statement(sp.Eq(clip(signed(x, u), width * EPS), signed(x, u)), (*hyps, sp.Abs(u) <= EPS),
+                     engines=Z3_ONLY)
+
+
+@derivation("FPO-10", controls={"fiber clip at ±ε/2": {"width": sp.Rational(1, 2)}})
+def check_fpo10(width=1) -> list[Part]:
+    """FPO-10: a token within ε of its same-sign trajectory mean passes the fiber gate unattenuated (§5.2)."""
+    return [Part("FPO-10/fiber-pass", "p. 14, §5.2",
+                 Family(lambda t: fiber_pass(t, width), 4, symbolic=fiber_pass_token(width),
+                        symbolic_domain=PER_TOKEN))]

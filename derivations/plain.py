@@ -58,11 +58,18 @@ def plain_formula(expr) -> str:
 def shown_statement(claim) -> tuple[Statement, str]:
     """(the statement typeset for a claim, the family note): a Family is shown at T = claim.shown."""
     if isinstance(claim, Family):
-        if claim.symbolic is not None:
-            return claim.symbolic, ""
-        index = getattr(claim, "index", "T")
+        if claim.instances:
+            return claim.build(claim.shown), f"shown for {claim.instances}"
+        index = claim.index
         return claim.build(claim.shown), f"shown for {index} = {claim.shown}; stated for every {index} ≥ {claim.t_min}"
     return claim, ""
+
+
+def encoding(claim) -> tuple[str, tuple]:
+    """(why the lemmas cover the whole domain, the lemmas) of a claim's parametric encoding; ('', ()) without one."""
+    if isinstance(claim, (Family, Search)) and claim.lemmas:
+        return claim.symbolic_domain, claim.lemmas
+    return "", ()
 
 
 def plain(claim) -> str:

@@ -79,7 +79,7 @@ def evaluate_exact(expr, point: dict):
         return (not ev(args[0])) or ev(args[1])
     if head is sp.ITE:
         return ev(args[1]) if ev(args[0]) else ev(args[2])
-    raise NotInLogic(f"evaluate_exact: no exact rule for {head.__name__}")
+    raise NotInLogic(f"evaluate: no exact rule for {head.__name__}")
 
 
 def in_domain(symbol: sp.Symbol, value: Fraction) -> bool:
@@ -199,11 +199,13 @@ def minimise(constraints, env: dict, point: dict, max_denominator: int = 12) -> 
 
 def fmt_point(point: dict) -> str:
     """'ℓ_1 = -2, ε = 1': the variables as the text prints them, in name order."""
+
     return ", ".join(f"{plain_formula(s)} = {point[s]}" for s in sorted(point, key=lambda s: s.name))
 
 
-def z3_decide(statement: Statement, timeout_ms: int = Z3_TIMEOUT_MS):
-    """('proved', None) | ('counterexample', minimised exact point) | ('unknown', None); raises NotInLogic."""
+def z3_decide(statement: Statement, timeout_ms: int = Z3_TIMEOUT_MS, minimal: bool = True):
+    """('proved', None) | ('counterexample', exact point, minimised when `minimal`) | ('unknown', None); raises
+    NotInLogic."""
     if "z3" not in statement.engines:
         raise NotInLogic("z3: not among the statement's engines")
     constraints, env = z3_problem(statement)
@@ -212,7 +214,7 @@ def z3_decide(statement: Statement, timeout_ms: int = Z3_TIMEOUT_MS):
         return "proved", None
     if result != z3.sat:
         return "unknown", None
-    point = minimise(constraints, env, model_point(model, env))
+    point = minimise(constraints, env, model_point(model, env)) if minimal else model_point(model, env)
     if not is_counterexample(statement, point):
         raise DerivationError(f"z3 counterexample {fmt_point(point)} does not re-evaluate as one in exact rationals")
     return "counterexample", point
@@ -239,6 +241,10 @@ def sympy_decide(statement: Statement) -> str:
     verdicts = set()
     for eq in equations:
         gap = sp.simplify(unfold(eq.lhs - eq.rhs).doit())
+        if isinstance(gap, sp.MatrixExpr):  # products of matrices distribute only when expanded
+            gap = sp.simplify(gap.expand().doit())
+        if gap.has(sp.Sum):  # Σ_i f(i) and Σ_j f(j) are one sum: rename every summation index alike, then sum again
+            gap = sp.simplify(canonical_sums(gap).doit())
         if assumptions is not sp.true:
             gap = sp.simplify(sp.refine(gap, assumptions))
         if isinstance(eq, tuple(SIGNS)):
@@ -247,8 +253,17 @@ def sympy_decide(statement: Statement) -> str:
             continue
         nonzero_polynomial = (not statement.hypotheses and gap.is_polynomial(*statement.variables)
                               and sp.expand(gap) != 0)  # a nonzero polynomial is not identically zero
-        verdicts.add("proved" if gap == 0 else "disproved" if gap.is_zero is False or nonzero_polynomial else "unknown")
+        verdicts.add("proved" if gap == 0 or getattr(gap, "is_ZeroMatrix", False) else "disproved" if gap.is_zero is False or nonzero_polynomial else "unknown")
     return "disproved" if "disproved" in verdicts else "unknown" if "unknown" in verdicts else "proved"
+
+
+def canonical_sums(expr):
+    """expr with the index of every single-index Sum renamed to one symbol (bound, so the meaning is unchanged)."""
+    def rename(total):
+        (old, low, high), = total.limits
+        new = sp.Symbol("k_sum", integer=True, positive=True)
+        return sp.Sum(total.function.subs(old, new), (new, low, high))
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, rename)
 
 
 def sympy_witness(statement: Statement) -> str:
@@ -271,6 +286,9 @@ def sympy_witness(statement: Statement) -> str:
 # ---------------------------------------------------------------- families, agreement, outcomes
 
 
+STATED = "the stated domain (no size parameter)"
+
+
 @dataclass
 class Decision:
     """What the engines found on one claim: per engine, the domain decided and the result."""
@@ -278,6 +296,39 @@ class Decision:
     proved: dict  # engine -> domain text where it proved the statement
     counterexample: tuple | None  # (T or None, exact point, engine)
     unknown: list  # (engine, domain) left undecided
+    bound: str = ""  # the instances' bound, when the proof does not cover the whole domain
+    abstraction: str = ""  # why a parametric encoding did not prove the whole domain
+
+
+def decide_statement(statement: Statement, timeout_ms: int = Z3_TIMEOUT_MS, minimal: bool = True) -> tuple:
+    """(engines that proved it, (counterexample text, engine) or None, engines left undecided): z3 and SymPy on one
+    statement, which must agree; a z3 counterexample is re-evaluated exactly (and minimised when `minimal`)."""
+    collapsed = statement.collapsed()
+    if collapsed:
+        raise DerivationError(f"statement collapsed to a constant before any prover ran: {'; '.join(collapsed)}")
+    proved, unknown, counter = set(), [], None
+    try:
+        result, point = z3_decide(statement, timeout_ms, minimal)
+        if result == "proved":
+            proved.add("z3")
+        elif result == "counterexample":
+            counter = (fmt_point(point) or sympy_witness(statement), "z3")
+        else:
+            unknown.append("z3")
+    except NotInLogic:
+        pass
+    sympy_result = sympy_decide(statement)
+    if sympy_result == "proved":
+        if counter is not None:
+            raise ProverDisagreement(f"SymPy proves {statement.conclusion} but z3 has the counterexample {counter[0]}")
+        proved.add("sympy")
+    elif sympy_result == "disproved":
+        if "z3" in proved:
+            raise ProverDisagreement(f"SymPy disproves {statement.conclusion} which z3 proves")
+        counter = counter or (sympy_witness(statement), "SymPy")
+    elif sympy_result == "unknown":
+        unknown.append("sympy")
+    return proved, counter, unknown
 
 
 def instances(claim: Statement | Family) -> list[tuple[int | None, Statement]]:
@@ -288,56 +339,78 @@ def instances(claim: Statement | Family) -> list[tuple[int | None, Statement]]:
 
 
 def t_domain(claim: Family) -> str:
-    """'all T ≤ 64' or '2 ≤ T ≤ 64'."""
+    """'T ≤ 64', '2 ≤ T ≤ 64', or the family's own name for its instances: the bound of a bounded check."""
     i = claim.index
-    return f"all {i} ≤ {claim.t_max}" if claim.t_min == 1 else f"{claim.t_min} ≤ {i} ≤ {claim.t_max}"
+    return claim.instances or (f"{i} ≤ {claim.t_max}" if claim.t_min == 1 else f"{claim.t_min} ≤ {i} ≤ {claim.t_max}")
 
 
-def decide_statement(claim: Statement | Family) -> Decision:
-    """Run z3 and SymPy on the claim, require agreement, and report the smallest counterexample."""
-    proved, unknown, counter = {}, [], None
-    sympy_target = claim.symbolic if isinstance(claim, Family) else claim
-    sympy_result = sympy_decide(sympy_target) if sympy_target is not None else "n/a"
-    sympy_domain = claim.symbolic_domain if isinstance(claim, Family) else "the stated domain"
-    try:
-        z3_all = True
-        for t, statement in instances(claim):
-            result, point = z3_decide(statement)
-            if result == "counterexample":
-                counter, z3_all = (t, fmt_point(point) or sympy_witness(statement), "z3"), False
-                break
-            if result == "unknown":
-                unknown.append(("z3", f"T = {t}"))
-                z3_all = False
-                break
-        if z3_all:
-            proved["z3"] = t_domain(claim) if isinstance(claim, Family) else "the stated domain"
-        if isinstance(claim, Family) and claim.symbolic is not None and counter is None:
-            result, point = z3_decide(claim.symbolic, timeout_ms=5_000)
-            if result == "proved":
-                proved["z3"] = claim.symbolic_domain
-            elif result == "counterexample":
-                counter = (None, fmt_point(point), "z3")
-    except NotInLogic:
-        pass
-    if sympy_result == "proved":
+def decide_lemmas(lemmas: tuple) -> tuple[set, str]:
+    """(engines that proved every lemma, '' or why the encoding did not prove): a lemma's counterexample lives in
+    the abstraction (free aggregates), so it is never reported as a counterexample to the paper's statement."""
+    engines = set()
+    for n, lemma in enumerate(lemmas, start=1):
+        proved, counter, unknown = decide_statement(lemma, timeout_ms=10_000, minimal=False)
         if counter is not None:
-            raise ProverDisagreement(f"SymPy proves {sympy_target.conclusion} but z3 has the counterexample "
-                                     f"{counter[1]}")
-        proved["sympy"] = sympy_domain
-    elif sympy_result == "disproved" and "z3" in proved:
-        raise ProverDisagreement(f"SymPy disproves {sympy_target.conclusion} which z3 proves on {proved['z3']}")
-    elif sympy_result == "disproved" and counter is None:
-        counter = (None, sympy_witness(sympy_target), "SymPy")
-    elif sympy_result == "unknown":
-        unknown.append(("sympy", sympy_domain))
-    return Decision(proved, counter, unknown)
+            return set(), f"lemma {n} fails in the abstraction at {counter[0]} (not an instance of the statement)"
+        if not proved:
+            return set(), f"lemma {n} undecided ({', '.join(unknown) or 'no engine applies'})"
+        engines |= proved
+    return engines, ""
+
+
+def decide_claim(claim: Statement | Family) -> Decision:
+    """Run z3 and SymPy on the claim, require agreement, and report the smallest counterexample. A family is checked
+    on its instances (each can refute) and, by its parametric encoding, for every T; a proved encoding with a failing
+    instance means the encoding is unsound, and stops the build."""
+    if isinstance(claim, Statement):
+        proved, counter, unknown = decide_statement(claim)
+        return Decision({e: STATED for e in proved}, (None, *counter) if counter else None,
+                        [(e, STATED) for e in unknown])
+    checked, counter, unknown = set(), None, []
+    for t, statement in instances(claim):
+        proved, found, undecided = (decide_statement(statement) if "z3" not in statement.engines
+                                    else _z3_only(statement))
+        if found is not None:
+            counter = (t, *found)
+            break
+        if not proved:
+            unknown = [(e, f"{claim.index} = {t}") for e in undecided] or [("none", f"{claim.index} = {t}")]
+            break
+        checked |= proved
+    engines, why = decide_lemmas(claim.lemmas) if claim.lemmas else (set(), "no parametric encoding")
+    if engines and counter is not None:
+        raise DerivationError(f"the parametric encoding ({claim.symbolic_domain}) is proved but {claim.index} = "
+                              f"{counter[0]} is a counterexample: the encoding is unsound")
+    bounded = t_domain(claim)
+    cross = (f" (cross-check on the instances: {claim.instances or 'every ' + bounded})"
+             if counter is None and not unknown else "")
+    if engines:
+        return Decision({e: f"every {claim.index}: {claim.symbolic_domain}{cross}" for e in engines}, None, [])
+    if counter is not None or unknown:
+        return Decision({}, counter, unknown, abstraction=why)
+    return Decision({e: claim.instances or f"every {bounded}" for e in checked}, None, [], bound=bounded,
+                    abstraction=why)
+
+
+def _z3_only(statement: Statement) -> tuple:
+    """decide_statement with z3 alone (an instance of a family: SymPy decides the family's lemmas instead)."""
+    if statement.collapsed():
+        raise DerivationError(f"statement collapsed to a constant before any prover ran: {statement.collapsed()}")
+    try:
+        result, point = z3_decide(statement)
+    except NotInLogic:
+        return decide_statement(statement)
+    if result == "proved":
+        return {"z3"}, None, []
+    if result == "counterexample":
+        return set(), (fmt_point(point) or sympy_witness(statement), "z3"), []
+    return set(), None, ["z3"]
 
 
 def proof_domain(decision: Decision) -> str:
     """'SymPy, all T; z3, all T ≤ 64' when both engines proved, else the one engine's domain."""
     names = {"z3": "z3", "sympy": "SymPy"}
-    if len(decision.proved) == 1:
+    if len(set(decision.proved.values())) == 1:
         return next(iter(decision.proved.values()))
     return "; ".join(f"{names[e]}, {d}" for e, d in sorted(decision.proved.items()))
 
@@ -352,21 +425,23 @@ def counterexample_text(decision: Decision, index: str = "T") -> str:
 def outcome_of(claim, condition=()) -> tuple[Outcome, Decision]:
     """The Outcome of one claim (proved / counterexample, and the condition checked when it fails)."""
     if isinstance(claim, Search):
-        return exhaustive(claim), None
-    decision = decide_statement(claim)
+        return searched(claim), None
+    decision = decide_claim(claim)
+    notes = {"parametric encoding": decision.abstraction} if decision.bound and decision.abstraction else {}
     if decision.proved and decision.counterexample is None:
         return Outcome("proof", "+".join(sorted(decision.proved)), proof_domain(decision), True,
-                       error=_error(claim)), decision
+                       error=_error(claim), bound=decision.bound, measurements=notes), decision
     if decision.counterexample is None:
         undecided = ", ".join(f"{e} ({d})" for e, d in decision.unknown) or "no engine applies"
         raise DerivationError(f"undecided: {undecided}")
     engine = "sympy" if decision.counterexample[2] == "SymPy" else "z3"
-    domain = t_domain(claim) if isinstance(claim, Family) else "the stated domain"
+    domain = (claim.instances or f"every {t_domain(claim)}") if isinstance(claim, Family) else STATED
     index = claim.index if isinstance(claim, Family) else "T"
     outcome = Outcome("proof", engine, domain, False, counterexample=counterexample_text(decision, index))
     if condition:
         conditioned = _with_condition(claim, condition)
         held, _ = outcome_of(conditioned)
+
         outcome = Outcome("proof", engine, domain, False, counterexample=outcome.counterexample,
                           condition=plain_hypotheses(condition, claim), condition_holds=held.holds)
     return outcome, decision
@@ -374,13 +449,15 @@ def outcome_of(claim, condition=()) -> tuple[Outcome, Decision]:
 
 def _error(claim) -> str:
     """The stated error order of an approximate statement."""
-    return (claim.symbolic or claim.build(claim.t_min)).error if isinstance(claim, Family) else claim.error
+    return (claim.lemmas or (claim.build(claim.t_min),))[0].error if isinstance(claim, Family) else claim.error
 
 
 def _with_condition(claim, condition):
-    """The claim with extra hypotheses (condition: statements' hypotheses, or a function T -> hypotheses)."""
+    """The claim with extra hypotheses (condition: statements' hypotheses, or a function T -> hypotheses); a family
+    keeps only its instances (its encoding was written for the unconditioned statement)."""
     if isinstance(claim, Family):
-        return Family(lambda t: claim.build(t).assuming(condition(t)), claim.t_max, claim.t_min, None, claim.shown)
+        return Family(lambda t: claim.build(t).assuming(condition(t)), claim.t_max, claim.t_min, None, claim.shown,
+                      index=claim.index, instances=claim.instances)
     if callable(condition):
         raise ValueError("condition: a function of T only goes with a Family")
     return claim.assuming(condition)
@@ -397,6 +474,22 @@ def exhaustive(search: Search) -> Outcome:
     return Outcome("exhaustive", "exact-rationals", search.family, True, measurements={"cases": len(search.cases)})
 
 
+def searched(search: Search) -> Outcome:
+    """The exhaustive check (which alone can refute) and, when it holds, the search's parametric encoding: proved for
+    the whole domain when every lemma is, else verified-exhaustively on the family."""
+    found = exhaustive(search)
+    if not search.lemmas:
+        return found
+    engines, why = decide_lemmas(search.lemmas)
+    if engines and not found.holds:
+        raise DerivationError(f"the parametric encoding ({search.symbolic_domain}) is proved but the exact check "
+                              f"fails at {found.counterexample}: the encoding is unsound")
+    if not engines or not found.holds:
+        return replace(found, measurements={**found.measurements, "parametric encoding": why}) if why else found
+    return Outcome("proof", "+".join(sorted(engines)), f"{search.symbolic_domain} (cross-check: exact rationals on "
+                   f"every case of {search.family}, {len(search.cases)} cases)", True)
+
+
 @dataclass
 class CheckedPart:
     """A Part with the outcomes its claim and cross-checks reached (support steps have all been proved)."""
@@ -406,6 +499,7 @@ class CheckedPart:
 
     def substatement(self) -> SubStatement:
         """The verdict engine's record of this sub-statement (text rendered from the claim's formula)."""
+
         return SubStatement(self.part.id, plain(self.part.claim), self.part.source, self.outcomes, self.part.role)
 
 
@@ -419,11 +513,15 @@ def check_part(part: Part) -> CheckedPart:
 
 def _check_part(part: Part) -> CheckedPart:
     """check_part without the part's name on errors."""
+    bounds = []
     for step in part.support:
         held, _ = outcome_of(step)
         if not held.holds:
             raise DerivationError(f"{part.id}: supporting step failed: {held.counterexample}")
+        bounds += [held.bound] if held.bound else []
     main, _ = outcome_of(part.claim, part.condition)
+    if main.holds and main.method == "proof" and bounds and not main.bound:  # no better than its supporting steps
+        main = replace(main, bound="; ".join(f"supporting step on {b}" for b in bounds))
     if not main.holds and (part.conflict or part.intended is not None):
         intended = outcome_of(part.intended)[0] if part.intended is not None else None
         main = replace(main, conflict=part.conflict, intended=intended)

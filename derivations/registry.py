@@ -30,6 +30,7 @@ def derivation(claim_id: str, controls: dict[str, dict] | None = None, positives
                                 positives={name: (lambda kw=kw: check(**kw))
                                            for name, kw in (positives or {}).items()})(check)
         fn.claim_id = claim_id
+        fn.controls = dict(controls or {})
         DERIVATIONS[claim_id] = fn
         return fn
 

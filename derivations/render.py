@@ -19,7 +19,7 @@ from fiberpo_check.vocabulary.verdicts import combine, row_status
 
 from .formula import Family, Search, domain_of
 from .notation import PAPER_FORMS, symbol_tex, table_rows
-from .plain import shown_statement
+from .plain import encoding, shown_statement
 from .provers import CheckedPart
 
 TEX_DOMAIN = {"real": r"\in\mathbb{R}", "positive": ">0", "nonnegative": r"\ge 0", "nonzero": r"\neq 0",
@@ -46,7 +46,7 @@ TEXT_MATH.update({sub: f"_{{{d}}}" for d, sub in enumerate("₀₁₂₃₄₅�
 TEXT_MATH.update({"α": r"\alpha", "β": r"\beta", "η": r"\eta", "λ": r"\lambda", "μ": r"\mu", "ρ": r"\rho",
                   "φ": r"\phi", "ψ": r"\psi", "ω": r"\omega", "Π": r"\Pi", "⊆": r"\subseteq", "∀": r"\forall",
                   "∃": r"\exists", "≔": ":=", "⋅": r"\cdot", "ˆ": r"\hat{}", "×": r"\times", "∂": r"\partial",
-                  "⟨": r"\langle", "⟩": r"\rangle", "∩": r"\cap", "∪": r"\cup", "∼": r"\sim", "½": r"\tfrac12",
+                  "⟨": r"\langle", "…": r"\ldots", "⟩": r"\rangle", "∩": r"\cap", "∪": r"\cup", "∼": r"\sim", "½": r"\tfrac12",
                   "¼": r"\tfrac14", "ε": r"\epsilon", "κ": r"\kappa", "ξ": r"\xi", "ν": r"\nu", "ζ": r"\zeta", "≳": r"\gtrsim", "Ĵ": r"\hat{J}"})
 COMBINING = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar"}
 
@@ -160,8 +160,13 @@ def tex_math_list(formulas, joiner: str) -> str:
 
 def tex_statement(claim) -> str:
     """Variables with domains, hypotheses, conclusion of a claim (a Search: its named finite family)."""
+    return r"\\".join(tex_statement_lines(claim))
+
+
+def tex_statement_lines(claim) -> list[str]:
+    """tex_statement as its lines."""
     if isinstance(claim, Search):
-        return rf"Exact check over every case of: {tex_text(claim.family)}."
+        return [rf"Exact check over every case of: {tex_text(claim.family)}.", *tex_encoding(claim)]
     statement, note = shown_statement(claim)
     lines = []
     if statement.variables:
@@ -178,7 +183,18 @@ def tex_statement(claim) -> str:
         lines.append(rf"(approximately, dropping {tex_text(statement.error)})")
     if note:
         lines.append(rf"({tex_text(note)})")
-    return r"\\".join(lines)
+    return [*lines, *tex_encoding(claim)]
+
+
+def tex_encoding(claim) -> list[str]:
+    """The parametric encoding: why it covers the whole domain, then each lemma with its variables' domains."""
+    why, lemmas = encoding(claim)
+    if not lemmas:
+        return []
+    lines = [rf"\emph{{Encoding:}} {tex_text(why)}"]
+    for n, lemma in enumerate(lemmas, start=1):
+        lines.append(rf"\emph{{Lemma {n}.}} " + " ".join(tex_statement_lines(lemma)))
+    return lines
 
 
 ENGINES = {"sympy": "SymPy", "z3": "z3", "sympy+z3": "SymPy and z3", "exact-rationals": "exact rationals"}
@@ -346,13 +362,23 @@ def symbol_table_tex() -> str:
 def md_statement(claim) -> str:
     """The claim's formula in Markdown math."""
     if isinstance(claim, Search):
-        return f"exact check over every case of: {claim.family}"
+        return f"exact check over every case of: {claim.family}" + md_encoding(claim)
     statement, note = shown_statement(claim)
     domains = ", ".join(f"${tex_formula(s)}{TEX_DOMAIN[domain_of(s)]}$" for s in statement.variables)
     hyps = " and ".join(f"${tex_formula(h)}$" for h in statement.hypotheses)
     conclusion = f"${tex_formula(statement.conclusion)}$"
     text = (f"for {domains}: " if domains else "") + (f"if {hyps} then {conclusion}" if hyps else conclusion)
-    return text + (f" (≈, dropping {statement.error})" if statement.error else "") + (f" ({note})" if note else "")
+    return (text + (f" (≈, dropping {statement.error})" if statement.error else "") + (f" ({note})" if note else "")
+            + md_encoding(claim))
+
+
+def md_encoding(claim) -> str:
+    """The parametric encoding as indented Markdown lines under the statement."""
+    why, lemmas = encoding(claim)
+    if not lemmas:
+        return ""
+    return f"\n  - *Encoding:* {why}" + "".join(f"\n  - *Lemma {n}.* {md_statement(lemma)}"
+                                                 for n, lemma in enumerate(lemmas, start=1))
 
 
 def minus_signs(text: str) -> str:

@@ -8,7 +8,7 @@ from fractions import Fraction
 import sympy as sp
 
 from .apc import Z3_ONLY
-from .formula import Family, Part, Statement, clip, mean, var, variables
+from .formula import Family, Part, Statement, clip, index, mean, sequence, var, variables
 from .registry import derivation
 
 TITLE = "RGF relaxation chains and the GSPO TV bound"
@@ -31,16 +31,26 @@ def activation() -> Statement:
     return Statement(sp.And(sp.Implies(a >= 0, same), sp.Implies(same, a >= 0)))
 
 
-def case_two(constant_advantage: bool):
+def case_two(constant_advantage: bool, extra: int = 0):
     """Case (2), all clips the identity: (1/T)Σ_t (log r_t + 1)Â_t = (log s_τ + 1)Â_τ with log s_τ the mean log-ratio
     and Â_τ the trajectory's (common, or else average) advantage (GSPO step 3, p. 31)."""
 
     def build(big_t: int) -> Statement:
         ell = variables("ell", big_t)
         adv = [var("A")] * big_t if constant_advantage else variables("A", big_t)
-        return Statement(sp.Eq(mean([(x + 1) * a for x, a in zip(ell, adv)]), (mean(ell) + 1) * mean(adv)))
+        token_mean = sp.Add(*((x + 1) * a for x, a in zip(ell, adv))) / (big_t + extra)
+        return Statement(sp.Eq(token_mean, (mean(ell) + 1) * mean(adv), evaluate=False))
 
     return build
+
+
+def case_two_symbolic(constant_advantage: bool, extra: int = 0) -> Statement:
+    """The same as sums over a symbolic T: (1/T)Σ_t (ℓ_t + 1)Â_t = ((1/T)Σ_t ℓ_t + 1)·(1/T)Σ_t Â_t."""
+    big_t, t, ell = var("T", "positive integer"), index("t"), sequence("ell")
+    adv = (lambda _: var("A")) if constant_advantage else sequence("A").__getitem__
+    return Statement(sp.Eq(sp.Sum((ell[t] + 1) * adv(t), (t, 1, big_t)) / (big_t + extra),
+                           (sp.Sum(ell[t], (t, 1, big_t)) / big_t + 1) * sp.Sum(adv(t), (t, 1, big_t)) / big_t),
+                     engines=("sympy",))
 
 
 def log_approximation() -> Statement:
@@ -77,15 +87,18 @@ def pinsker_derivative(constant) -> Statement:
 
 @derivation("RGF-2", controls={"decoupling to 1 ± 2ε": {"width": 2},
                                "Pinsker constant ¼": {"constant": sp.Rational(1, 4)},
-                               "remark read with a common advantage": {"varying_advantage": False}})
-def check_rgf2(width=1, tv_scale=sp.Integer(1), constant=PINSKER, varying_advantage: bool = True) -> list[Part]:
+                               "remark read with a common advantage": {"varying_advantage": False},
+                               "token mean over T + 1": {"extra": 1}})
+def check_rgf2(width=1, tv_scale=sp.Integer(1), constant=PINSKER, varying_advantage: bool = True,
+               extra: int = 0) -> list[Part]:
     """RGF-2: the relaxation chains of App. C.5, step by step; tv_scale = 1 is the paper's D̂_TV (eq 48, no ½)."""
     intended = pinsker_curvature(constant)
     return [
         Part("RGF-2/decoupling", "p. 30–32, App. C.5 (PPO and GRPO step 2; GSPO final step)", decoupling(width)),
         Part("RGF-2/gspo-activation", "p. 31, GSPO step 3", activation()),
         Part("RGF-2/gspo-case2", "p. 31, GSPO step 3, case (2) (Â common to the trajectory)",
-             Family(case_two(True), t_max=8, shown=3)),
+             Family(case_two(True, extra), t_max=4, shown=3, symbolic=case_two_symbolic(True, extra),
+                    symbolic_domain="SymPy on sums over a symbolic number T of tokens (Sum with an indexed ℓ)")),
         Part("RGF-2/gspo-case2-average", "p. 31, GSPO step 2 (Â_τ the average when Â varies)",
              Family(case_two(not varying_advantage), t_max=8, shown=2), role="remark"),
         Part("RGF-2/gspo-pinsker", "p. 32, GSPO step 4 (Pinsker applied to D̂_TV of p. 31 / eq 48)",
@@ -100,11 +113,22 @@ def kl_clip_bound() -> Statement:
     return Statement(sp.Eq(sp.Limit(-sp.log(1 - eps) / eps, eps, 0, "+"), 1), error="ε²/2 + O(ε³)")
 
 
-def jensen(k: int) -> Statement:
+def jensen(k: int, scale=1) -> Statement:
     """E[X]² ≤ E[X²] for a law on k points (App. C.6, (D̄_TV)² ≤ E[D_TV(s)²])."""
     w, x = variables("w", k, "nonnegative"), variables("x", k)
-    return Statement(sum(wi * xi for wi, xi in zip(w, x)) ** 2 <= sum(wi * xi**2 for wi, xi in zip(w, x)),
+    return Statement(sp.Le(sum(wi * xi for wi, xi in zip(w, x)) ** 2, scale * sum(wi * xi**2 for wi, xi in zip(w, x)),
+                           evaluate=False),
                      [sp.Eq(sum(w), 1)])
+
+
+def jensen_induction(scale=1) -> tuple:
+    """Induction on the number of points, with W = Σw, M₁ = Σwx, M₂ = Σwx² of the first points: base M₁² ≤ M₂W for
+    one point; step: M₁² ≤ M₂W ⇒ (M₁ + wx)² ≤ (M₂ + wx²)(W + w); at W = 1 this is E[X]² ≤ E[X²]."""
+    w, x, big_w, m1, m2 = (var("w", "nonnegative"), var("x"), var("W", "nonnegative"), var("M_1"),
+                           var("M_2", "nonnegative"))
+    return (Statement(sp.Le((w * x) ** 2, (w * x**2) * w, evaluate=False), engines=("z3",)),
+            Statement((m1 + w * x) ** 2 <= (m2 + w * x**2) * (big_w + w), (m1**2 <= m2 * big_w,), engines=("z3",)),
+            Statement(m1**2 <= scale * m2, (m1**2 <= m2 * big_w, sp.Eq(big_w, 1)), engines=("z3",)))
 
 
 def remark_value(epsilon: Fraction, claimed: Fraction) -> Statement:
@@ -116,12 +140,17 @@ def remark_value(epsilon: Fraction, claimed: Fraction) -> Statement:
 
 
 @derivation("RGF-3", controls={"δ claimed 0.14": {"delta_claimed": Fraction(14, 100)},
-                               "Pinsker constant ¼": {"constant": sp.Rational(1, 4)}})
-def check_rgf3(epsilon=Fraction(4, 10000), delta_claimed=Fraction(14, 1000), constant=PINSKER) -> list[Part]:
+                               "Pinsker constant ¼": {"constant": sp.Rational(1, 4)},
+                               "Jensen with E[X²]/2": {"jensen_scale": sp.Rational(1, 2)}})
+def check_rgf3(epsilon=Fraction(4, 10000), delta_claimed=Fraction(14, 1000), constant=PINSKER,
+               jensen_scale=1) -> list[Part]:
     """RGF-3 (symbolic part): D̄_TV ≤ √(D̄_KL/2) ≲ √(ε/2); ε = 4·10⁻⁴ gives δ ≈ 0.014 (Claim 3.5, Remark 3.6)."""
     return [
         Part("RGF-3/kl-bound", "p. 32, App. C.6 (D̂_KL ≤ −log(1 − ε) ≈ ε)", kl_clip_bound()),
-        Part("RGF-3/jensen", "p. 32, App. C.6 (E_p[X²] ≥ E_p[X]²)", Family(jensen, t_max=3, shown=2, index="k")),
+        Part("RGF-3/jensen", "p. 32, App. C.6 (E_p[X²] ≥ E_p[X]²)", Family(lambda k: jensen(k, jensen_scale), t_max=3, shown=2, index="k",
+                                                                     symbolic=jensen_induction(jensen_scale),
+                                                                     symbolic_domain="induction on k: base case, "
+                                                                     "step and conclusion, each a z3 lemma")),
         Part("RGF-3/pinsker", "p. 22, eq 36; p. 32, App. C.6 (two actions)", pinsker_curvature(constant),
              support=[pinsker_derivative(constant)]),
         Part("RGF-3/remark-3.6", "p. 5, Remark 3.6", remark_value(epsilon, delta_claimed)),

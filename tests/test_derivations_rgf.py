@@ -10,8 +10,9 @@ from .derivation_status import group_tests, substatement
 S = Status
 EXPECTED = {
     "RGF-2": (S.TYPO, {"decoupling to 1 ± 2ε": S.REFUTED, "Pinsker constant ¼": S.REFUTED,
-                       "remark read with a common advantage": S.TYPO}),
-    "RGF-3": (S.APPROXIMATE, {"δ claimed 0.14": S.REFUTED, "Pinsker constant ¼": S.REFUTED}),
+                       "remark read with a common advantage": S.TYPO, "token mean over T + 1": S.REFUTED}),
+    "RGF-3": (S.APPROXIMATE, {"δ claimed 0.14": S.REFUTED, "Pinsker constant ¼": S.REFUTED,
+                              "Jensen with E[X²]/2": S.REFUTED}),
 }
 PARTS = {
     "RGF-2": {"RGF-2/decoupling": S.PROVED, "RGF-2/gspo-activation": S.PROVED, "RGF-2/gspo-case2": S.PROVED,

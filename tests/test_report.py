@@ -28,7 +28,7 @@ from fiberpo_check.presentation.report import (
 from fiberpo_check.vocabulary.verdicts import DERIVATION_VERDICTS, read_verdicts
 
 VOCABULARY = {
-    "proved", "verified-exhaustively", "holds-with-conditions", "approximate", "refuted", "inconsistent", "typo",
+    "proved", "verified-bounded", "verified-exhaustively", "holds-with-conditions", "approximate", "refuted", "inconsistent", "typo",
     "reproduced-in-miniature", "not-reproduced-in-miniature", "opposite-tendency-in-miniature",
     "supported-under-metric", "not-supported-under-metric", "inconclusive-in-miniature", "not-yet-checked",
 }

@@ -104,7 +104,7 @@ def cross_consumption(include_self: bool = False) -> list[Finding]:
         deltas = variables("Delta", t_s)
         tv = sp.Add(*[sp.Abs(d) for d in deltas]) / t_s
         others = [sp.Add(*[sp.Abs(d) for j, d in enumerate(deltas) if j != i or include_self]) for i in range(t_s)]
-        return Statement(sp.And(*[sp.Eq(o, t_s * tv - sp.Abs(d)) for o, d in zip(others, deltas)]))
+        return Statement(sp.And(*[sp.Eq(o, t_s * tv - sp.Abs(d), evaluate=False) for o, d in zip(others, deltas)]))
 
     return [proved(Family(build, t_max=5))]
 
@@ -145,7 +145,7 @@ def unclipped_case(offset: int = 0) -> list[Finding]:
     def build(big_t: int) -> Statement:
         ell = variables("ell", big_t)
         lhs = sp.Add(*[(x + 1) * adv for x in ell]) / (big_t + offset)
-        return Statement(sp.Eq(lhs, (mean(ell) + 1) * adv))
+        return Statement(sp.Eq(lhs, (mean(ell) + 1) * adv, evaluate=False))
 
     return [proved(Family(build, t_max=6))]
 

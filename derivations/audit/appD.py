@@ -213,7 +213,7 @@ def tv_homogeneous(radius: str = "nonnegative") -> list[Finding]:
         tv_1 = sp.Add(*[a * sp.Abs(b) for a, b in zip(n, d)])
         value_c = sp.Add(*[a * c * b * e for a, b, e in zip(n, d, adv)])
         value_1 = sp.Add(*[a * b * e for a, b, e in zip(n, d, adv)])
-        return Statement(sp.And(sp.Eq(tv_c, c * tv_1), sp.Eq(value_c, c * value_1)))
+        return Statement(sp.And(sp.Eq(tv_c, c * tv_1, evaluate=False), sp.Eq(value_c, c * value_1, evaluate=False)))
 
     return [proved(Family(build, t_max=3))]
 

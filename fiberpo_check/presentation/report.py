@@ -30,6 +30,7 @@ USER_GUIDE = ROOT / "docs" / "user-guide.md"  # carries the figures table
 STATUS_COLORS = {
     "proved": "#1b9e77",
     "verified-exhaustively": "#66c2a5",
+    "verified-bounded": "#b8e186",
     "holds-with-conditions": "#fdb863",
     "approximate": "#fee08b",
     "refuted": "#d7301f",

@@ -36,6 +36,7 @@ class Status(str, Enum):
     NOT_YET_CHECKED = "not-yet-checked"
     SUPPORTED = "supported-under-metric"
     REPRODUCED = "reproduced-in-miniature"
+    VERIFIED_BOUNDED = "verified-bounded"
     VERIFIED_EXHAUSTIVELY = "verified-exhaustively"
     PROVED = "proved"
 
@@ -56,7 +57,8 @@ class Status(str, Enum):
         return self in POSITIVE
 
 
-POSITIVE = frozenset({Status.SUPPORTED, Status.REPRODUCED, Status.VERIFIED_EXHAUSTIVELY, Status.PROVED})
+POSITIVE = frozenset({Status.SUPPORTED, Status.REPRODUCED, Status.VERIFIED_BOUNDED, Status.VERIFIED_EXHAUSTIVELY,
+                      Status.PROVED})
 NEGATIVE = frozenset(s for s in Status if s not in POSITIVE and s is not Status.NOT_YET_CHECKED)
 MATH_METHODS = ("proof", "exhaustive", "float")
 OUTCOME_METHODS = (*MATH_METHODS, "empirical", "metric")
@@ -185,6 +187,10 @@ class Outcome:
     statement was itself checked: `condition_holds`), error (for an equality written with = that holds only
     approximately: its quantified error), conflict (two definitions side by side), intended (the checked intended
     reading of a typo).
+
+    bound: for a proof, the size up to which it ran ("T ≤ 8", "the depth-3 hierarchy with |B| = 1, 2, 3, 5"), set
+    by the prover from the range of instances it checked; empty when the proof covers the paper's whole domain (every
+    T, k, T_s, hierarchy). A proof that holds with a bound is verified-bounded, never proved.
     """
 
     method: str
@@ -199,6 +205,7 @@ class Outcome:
     intended: Outcome | None = None
     contrast: Contrast | None = None
     measurements: dict = field(default_factory=dict)
+    bound: str = ""
 
     def __post_init__(self) -> None:
         if self.method not in OUTCOME_METHODS:
@@ -207,6 +214,8 @@ class Outcome:
             raise ValueError("contrast: required for method 'empirical' and only there")
         if self.method != "empirical" and self.holds is None:
             raise ValueError(f"holds: required for method {self.method!r}")
+        if self.bound and self.method != "proof":
+            raise ValueError(f"bound: only a proof has one (method {self.method!r} names its family in `domain`)")
 
 
 def decide(outcome: Outcome) -> Status:
@@ -222,11 +231,14 @@ def decide(outcome: Outcome) -> Status:
     if outcome.method == "metric":
         return Status.SUPPORTED if outcome.holds else Status.NOT_SUPPORTED
     if outcome.holds:  # a statement the paper writes with ≈ holds when its error is as stated (quantified beside)
+        if outcome.method == "proof" and outcome.bound:
+            return Status.VERIFIED_BOUNDED
         return {"proof": Status.PROVED, "exhaustive": Status.VERIFIED_EXHAUSTIVELY}.get(outcome.method,
                                                                                         Status.NOT_YET_CHECKED)
     if outcome.conflict:
         return Status.INCONSISTENT
-    if outcome.intended is not None and decide(outcome.intended) in (Status.PROVED, Status.VERIFIED_EXHAUSTIVELY):
+    if outcome.intended is not None and decide(outcome.intended) in (Status.PROVED, Status.VERIFIED_EXHAUSTIVELY,
+                                                                   Status.VERIFIED_BOUNDED):
         return Status.TYPO
     if outcome.condition and outcome.condition_holds:
         return Status.HOLDS_WITH_CONDITIONS
@@ -272,6 +284,8 @@ class SubStatement:
 def outcome_text(outcome: Outcome) -> str:
     """One outcome as evidence text, rendered from its fields and measurements (nothing typed beside them)."""
     parts = [f"{decide(outcome).value} ({outcome.method}; {outcome.engine}; {outcome.domain})"]
+    if outcome.bound:
+        parts.append(f"bounded: every {outcome.bound}")
     for label, value in (("counterexample", outcome.counterexample), ("condition", outcome.condition),
                          ("error", outcome.error), ("conflict", outcome.conflict)):
         if value:

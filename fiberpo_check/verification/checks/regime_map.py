@@ -119,7 +119,7 @@ def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool =
         float_gap = facts["g1_is_ratio_gap"] if regime == "G-I" else facts["g3_log_w_max"]
         subs.append(substatement(part_id, Outcome(
             "proof", "z3", f"every C± > 0, every aggregate in {regime}, every integer k ≤ {regime_exact.K_MAX}"
-            f"{mutant}", holds=found["proved"], counterexample=witness), float_outcome(
+            f"{mutant}", holds=found["proved"], counterexample=witness, bound=f"k ≤ {regime_exact.K_MAX}"), float_outcome(
             grid, float_gap == 0, f"max deviation {float_gap:.3g} on the grid", max_deviation=float_gap)))
     witnesses = exact_regimes.regime_witnesses(**fig)
     missing = [r for r in exact_regimes.REGIMES if r not in witnesses]
@@ -182,7 +182,8 @@ def drift_check(preset: dict = SMALL, sink: dict | None = None, drift_margin: Fr
             "proof", "z3", f"every ℓ ∈ ℝ^T, ε > 0, every T ≤ {FPO10_T_MAX}"
             + (" (fiber clip at ±ε/2)" if mutant_clip else ""), holds=binding is None,
             counterexample="" if binding is None else (
-                f"ℓ = ({', '.join(map(str, binding[:-1]))}), ε = {binding[-1]}: a token with |u_i| ≤ ε is clipped"))),
+                f"ℓ = ({', '.join(map(str, binding[:-1]))}), ε = {binding[-1]}: a token with |u_i| ≤ ε is clipped"),
+            bound=f"T ≤ {FPO10_T_MAX}")),
         substatement("FPO-10/ppo-majority", Outcome(
             "proof", "z3", f"every ℓ ∈ ℝ^T, every T ≤ {FPO10_T_MAX}, ε = {eps} (the statement is invariant under "
             f"scaling ℓ and ε together), every |u_i| ≤ ε and log s^(l_i) > {drift_margin}ε",

@@ -96,7 +96,8 @@ def rgf_forms_check(preset: dict = SMALL, sink: dict | None = None, rgf=surrogat
                     "weights μ on both sides)", holds=not symbolic[method], counterexample=witness,
                     measurements={"failing_cases": sorted(symbolic[method])}),
             Outcome("proof", "z3", f"every r > 0, Â real, ε ∈ (0, 1); T ≤ {rgf_exact.Z3_TOKENS} tokens",
-                    holds=solver[method], counterexample="" if solver[method] else witness),
+                    holds=solver[method], counterexample="" if solver[method] else witness,
+                    bound=f"T ≤ {rgf_exact.Z3_TOKENS}"),
             Outcome("float", "float64 (torch)", f"{n_batches} ragged random batches, every clip engaged; "
                     f"hyper-parameters {HYPER[method]}", holds=gaps[method] < tol,
                     counterexample="" if gaps[method] < tol else f"value/gradient gap {gaps[method]:.3g}",

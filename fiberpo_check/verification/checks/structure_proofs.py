@@ -75,7 +75,7 @@ def block_diagonal_proof(preset: dict = SMALL, sink: dict | None = None, pooled:
         "proof", "sympy", f"every pair of trajectories with T₁, T₂ ≤ {t_max}, all ℓ, C± > 0, ε > 0"
         + (" (aggregates pooled over the batch)" if pooled else "") + "; ∂ log G_i/∂ℓ_j ≡ 0 when log G_i does not "
         "contain ℓ_j", holds=not leaks, counterexample=leaks[0] if leaks else "",
-        measurements={"pairs": t_max ** 2, "leaking_gates": len(leaks)}))]
+        measurements={"pairs": t_max ** 2, "leaking_gates": len(leaks)}, bound=f"T₁, T₂ ≤ {t_max}"))]
 
 
 def level_inputs_of(hierarchy, budgets, coupled: bool = False):
@@ -115,7 +115,8 @@ def level_independence_proof(preset: dict = SMALL, sink: dict | None = None,
     return [substatement("FGH-4/independent-inputs", Outcome(
         "proof", "sympy", "2 domains × 2 groups × 2 trajectories (T = 1, 2), all ℓ, per-level budgets C^±_level > 0"
         + (" (group level fed the domain gate's residual)" if coupled else ""), holds=not found,
-        counterexample=found[0] if found else "", measurements={"inputs": len(inputs)}))]
+        counterexample=found[0] if found else "", measurements={"inputs": len(inputs)},
+        bound="2 domains × 2 groups × 2 trajectories"))]
 
 
 register("FPO-3", PRODUCER, "block_diagonal_sympy",

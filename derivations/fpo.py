@@ -31,7 +31,7 @@ from .formula import (
     token_of_trajectory,
     var,
     variables,
-    when,
+   
 )
 from .registry import derivation
 
@@ -91,13 +91,24 @@ def both_unclipped(big_t: int) -> tuple:
     return tuple(sp.Abs(x) <= EPS for x in u + v)
 
 
-def identity_under(big_t: int, local, domain: str = "real") -> Statement:
-    """G-I (both aggregates within budget) and `local` ⇒ log G_i = ℓ_i for every token (G = r)."""
+def identity_under(big_t: int, local, domain: str = "real", region=1) -> Statement:
+    """G-I (both aggregates within budget; `region` scales it) and `local` ⇒ log G_i = ℓ_i for every token (G = r)."""
     ell = variables("ell", big_t, domain)
     s_pos, s_neg = channel_means(ell)
     u, v = fiber_residuals(ell)
     return Statement(sp.And(*(sp.Eq(log_fiberpo_gate(ell, i, C_POS, C_NEG, EPS), x) for i, x in enumerate(ell))),
-                     (s_pos <= C_POS, s_neg <= C_NEG, *local(u, v)))
+                     (s_pos <= region * C_POS, s_neg <= region * C_NEG, *local(u, v)))
+
+
+def identity_symbolic(region=1) -> Statement:
+    """G-I and |u|, |v| ≤ ε ⇒ log G_i = ℓ_i, for any T: in G-I g_agg passes log s± through, and the unclipped fiber
+    residual is ℓ_i − (log s⁺ − log s⁻) (eq 16), so their sum is ℓ_i."""
+    x, s_pos, s_neg, _ = abstract_token()
+    big_t = var("T", "positive integer")
+    u, v = resid_u(x, s_pos, s_neg), resid_v(x, s_pos, s_neg)
+    log_gate = gagg(s_pos, C_POS, big_t) - gagg(s_neg, C_NEG, big_t) + token_gated_residual(x, s_pos, s_neg, EPS)
+    return Statement(sp.Eq(log_gate, x), (s_pos <= region * C_POS, s_neg <= region * C_NEG, sp.Abs(u) <= EPS,
+                                          sp.Abs(v) <= EPS))
 
 
 def sign_zero_conventions() -> Statement:
@@ -106,8 +117,9 @@ def sign_zero_conventions() -> Statement:
     return Statement(sp.Eq(clip(-s_pos, EPS) - clip(-s_neg, EPS), clip(s_neg, EPS) - clip(s_pos, EPS)))
 
 
-@derivation("FPO-1", controls={"denominator of eq 11 multiplied": {"opposite": 1}})
-def check_fpo1(opposite: int = -1) -> list[Part]:
+@derivation("FPO-1", controls={"denominator of eq 11 multiplied": {"opposite": 1},
+                               "G-I widened to twice the budgets": {"region": 2}})
+def check_fpo1(opposite: int = -1, region=1) -> list[Part]:
     """FPO-1: eq 11 = eq 16; unsaturated ⇒ log r̃ = ℓ − mean ℓ; L-I as defined on p. 14; G-I ⇒ G = r."""
     def unsat(u, v):
         return [sp.Abs(x) <= EPS for x in u + v]
@@ -126,8 +138,10 @@ def check_fpo1(opposite: int = -1) -> list[Part]:
              claim=Family(lambda t: centred(t, lambda u, v: [sp.Abs(x) < EPS for x in u], "nonzero"), TOKEN_T),
              condition=both_unclipped,
              note="L-I is defined by max |u_i| < ε alone; the 'no restriction' reading needs |v_i| ≤ ε as well."),
-        Part("FPO-1/G-I", "p. 12 (G-I), p. 13",
-             Family(lambda t: identity_under(t, lambda u, v: [], "nonzero"), TOKEN_T), condition=both_unclipped),
+        Part("FPO-1/G-I", "p. 12 (G-I), p. 13 (with the ratio decoupling |u_i|, |v_i| ≤ ε stated there)",
+             Family(lambda t: identity_under(t, unsat, "nonzero", region), TOKEN_T, symbolic=identity_symbolic(region),
+                    symbolic_domain="per-token lemma: the token's gate reads the others only through log s± ≥ 0, "
+                                    "free, and T enters only through g_agg")),
     ]
 
 
@@ -377,9 +391,11 @@ def rollback_width() -> Statement:
     return Statement(sp.Eq((1 + sp.Integer(1) / big_t) * C_POS - C_POS, C_POS / big_t))
 
 
-def hard_clip_limit(big_t: int, limit=clip) -> Statement:
-    """'g_agg approaches a hard clip at ±C as T → ∞': beyond (1 + 1/T)C, g_agg(x) = clip(x, ±C)."""
+def hard_clip_limit(big_t, limit=None) -> Statement:
+    """'g_agg approaches a hard clip at ±C as T → ∞' (p. 11): every x > C lies past the rollback band once
+    T(x − C) ≥ C, and there g_agg(x) = x·1[|x| ≤ C], the hard cut-off at C (with pass-through below it)."""
     x = var("x")
+    limit = censoring if limit is None else limit
     return Statement(sp.Eq(gagg(x, C_POS, big_t), limit(x, C_POS)), (x > C_POS, big_t * (x - C_POS) >= C_POS))
 
 
@@ -398,8 +414,8 @@ def restorative(big_t: int) -> Statement:
 
 
 @derivation("FPO-6", controls={"slope of g_agg doubled": {"k_scale": 2},
-                               "limit read as censoring": {"limit": censoring}})
-def check_fpo6(k_scale=1, limit=clip) -> list[Part]:
+                               "limit read as a clamp at ±C": {"limit": clip}})
+def check_fpo6(k_scale=1, limit=None) -> list[Part]:
     """FPO-6: continuity, rollback width C/T, the T → ∞ limit, restorative sign of g_agg (Sec. 5.1)."""
     adv = var("A", "nonzero")
     return [
@@ -407,8 +423,10 @@ def check_fpo6(k_scale=1, limit=clip) -> list[Part]:
              Family(lambda t: lipschitz(t, k_scale), 8, symbolic=lipschitz_symbolic(k_scale),
                     symbolic_domain="one statement over T as a real ≥ 1 (every integer T included)")),
         Part("FPO-6/width", "p. 8, below eq 10", rollback_width()),
-        Part("FPO-6/hard-clip-limit", "p. 11, below Fig 2", Family(lambda t: hard_clip_limit(t, limit), 64), role="remark",
-             note="beyond (1 + 1/T)C g_agg is 0 for every T: the limit is the censoring x·1[|x| ≤ C], not clip."),
+        Part("FPO-6/hard-clip-limit", "p. 11, below Fig 2",
+             Family(lambda t: hard_clip_limit(t, limit), 8, symbolic=hard_clip_limit(var("T", "positive integer"), limit),
+                    symbolic_domain="one statement over every positive integer T"), role="remark",
+             note="the limit is the hard cut-off x·1[|x| ≤ C] (pass-through, then 0), not a clamp at ±C."),
         Part("FPO-6/restorative", "p. 12, regime G-II,r", Family(restorative, 64), role="remark",
              condition=lambda t: (adv > 0,),
              note="with Â < 0 the rollback pushes the drifting aggregate further out."),
@@ -431,20 +449,12 @@ def asymmetry() -> Statement:
     return Statement(sp.And(sp.Eq(gap, square.rewrite(sp.exp)), sp.Gt(square, 0)))
 
 
-def dapo_pair(high=sp.Rational(7, 25)) -> Statement:
-    """One ε matching DAPO's ε_low = 1/5 (1 − e^{−ε} = 1/5) gives e^ε − 1 = 7/25 = ε_high."""
-    matched = -sp.log(1 - sp.Rational(1, 5))
-    return Statement(sp.Eq(sp.exp(matched) - 1, high, evaluate=False))
-
-
-@derivation("FPO-8", controls={"second-order coefficient 1": {"second_order": sp.Integer(1)},
-                               "a pair one ε reaches (1/5, 1/4)": {"high": sp.Rational(1, 4)}})
-def check_fpo8(second_order=sp.Rational(1, 2), high=sp.Rational(7, 25)) -> list[Part]:
-    """FPO-8: e^{±ε} expansions; the asymmetry; 'subsumes asymmetric clip bounds' (Sec. 5.2)."""
+@derivation("FPO-8", controls={"second-order coefficient 1": {"second_order": sp.Integer(1)}})
+def check_fpo8(second_order=sp.Rational(1, 2)) -> list[Part]:
+    """FPO-8: e^{±ε} expansions; the asymmetry e^ε − 1 > 1 − e^{−ε}, which is how one log-space ε gives the asymmetric
+    ratio bounds (ε⁻, ε⁺) of p. 12 (Sec. 5.2)."""
     return [Part("FPO-8/expansion", "p. 12, below eq 12", expansions(second_order)),
-            Part("FPO-8/asymmetry", "p. 12, below eq 12", asymmetry()),
-            Part("FPO-8/subsumes-asymmetric-bounds", "p. 12, below eq 12", dapo_pair(high), role="remark",
-                 note="one ε fixes the asymmetry at second order; a given (ε_low, ε_high) pair is not reached.")]
+            Part("FPO-8/asymmetry", "p. 12, below eq 12", asymmetry())]
 
 
 # ---------------------------------------------------------------- FPO-9: reverse KL estimate
@@ -474,11 +484,11 @@ def stop_expectation(p, q, big_l):
     return p * sp.log(p / q) + (1 - p) / big_l * sp.log((1 - p) / (1 - q))
 
 
-def expectation_search(lengths) -> Search:
+def expectation_search(lengths, prefix: str = "") -> Search:
     """E_τ[log s⁻ − log s⁺] ≥ 0 on every (π_old(stop), π(stop), length) of a grid (signs decided by SymPy exactly)."""
     probs = (sp.Rational(1, 4), sp.Rational(1, 2), sp.Rational(3, 4))
     cases = tuple((p, q, n) for p in probs for q in probs for n in lengths)
-    return Search("(π_old(stop), π(stop), length when not stopped) ∈ {1/4, 1/2, 3/4}² × {"
+    return Search(prefix + "(π_old(stop), π(stop), length when not stopped) ∈ {1/4, 1/2, 3/4}² × {"
                   + ", ".join(map(str, lengths)) + "}", cases,
                   lambda p, q, n: stop_expectation(p, q, n).is_nonnegative is not False,
                   describe=lambda p, q, n: f"E = {stop_expectation(p, q, n)} ≈ {sp.N(stop_expectation(p, q, n), 6)} < 0")
@@ -493,6 +503,7 @@ def check_fpo9(lengths: tuple = (1, 2, 5, 10), sign=-1) -> list[Part]:
                         symbolic_domain="every term, hence all T")),
             Part("FPO-9/fixed-length", "p. 40, App. E.5.4", gibbs()),
             Part("FPO-9/expectation", "p. 40, App. E.5.4", expectation_search(lengths),
+                 condition=expectation_search((1,), "the length does not depend on the sampled tokens: "),
                  note="the 1/T_τ weight depends on the sampled tokens when the length does.")]
 
 

@@ -425,7 +425,10 @@ def counterexample_text(decision: Decision, index: str = "T") -> str:
 def outcome_of(claim, condition=()) -> tuple[Outcome, Decision]:
     """The Outcome of one claim (proved / counterexample, and the condition checked when it fails)."""
     if isinstance(claim, Search):
-        return searched(claim), None
+        outcome = searched(claim)
+        if outcome.holds or not isinstance(condition, Search):
+            return outcome, None
+        return replace(outcome, condition=condition.family, condition_holds=searched(condition).holds), None
     decision = decide_claim(claim)
     notes = {"parametric encoding": decision.abstraction} if decision.bound and decision.abstraction else {}
     if decision.proved and decision.counterexample is None:

@@ -245,6 +245,15 @@ def obligations(claim) -> str:
             rf"printed in full in \texttt{{{tex_text(MACHINE)}}}.")
 
 
+def condition_tex(part) -> str:
+    """The unstated condition of a part: its hypotheses as math (a Family's at its shown T), or the named finite family
+    of a Search on which it was checked."""
+    if isinstance(part.condition, Search):
+        return tex_text(part.condition.family)
+    hyps = part.condition(part.claim.shown) if isinstance(part.claim, Family) else part.condition
+    return tex_math_list(hyps, ", ") if sum(len(tex_formula(h)) for h in hyps) <= COMPACT else "(see the appendix)"
+
+
 def tex_finding(outcome, part) -> str:
     """What a failing (or conditional) outcome found: the counterexample, the unstated condition, the error."""
     out = []
@@ -252,9 +261,7 @@ def tex_finding(outcome, part) -> str:
         out.append(rf"\emph{{Counterexample}} ({tex_text(ENGINES.get(outcome.engine, outcome.engine))}, re-checked "
                    rf"in exact rationals): {tex_text(outcome.counterexample)}.")
     if outcome.condition:
-        hyps = part.condition(part.claim.shown) if isinstance(part.claim, Family) else part.condition
-        shown = tex_math_list(hyps, ", ") if sum(len(tex_formula(h)) for h in hyps) <= COMPACT else "(see the appendix)"
-        out.append(rf"\emph{{Unstated condition}} {shown}: under it the statement "
+        out.append(rf"\emph{{Unstated condition}} {condition_tex(part)}: under it the statement "
                    + ("holds." if outcome.condition_holds else "still fails."))
     if outcome.error:
         out.append(rf"\emph{{Error}} {tex_text(outcome.error)}.")
@@ -270,8 +277,7 @@ def tex_outcome(outcome, part) -> str:
     if outcome.counterexample:
         out += rf"; counterexample {tex_text(outcome.counterexample)}"
     if outcome.condition:
-        hyps = part.condition(part.claim.shown) if isinstance(part.claim, Family) else part.condition
-        out += rf"; under the unstated condition {tex_math_list(hyps, ', ')} it "
+        out += rf"; under the unstated condition {condition_tex(part)} it "
         out += "holds" if outcome.condition_holds else "still fails"
     if outcome.error:
         out += rf"; error {tex_text(outcome.error)}"

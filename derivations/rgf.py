@@ -102,7 +102,9 @@ def check_rgf2(width=1, tv_scale=sp.Integer(1), constant=PINSKER, varying_advant
         Part("RGF-2/gspo-case2-average", "p. 31, GSPO step 2 (Â_τ the average when Â varies)",
              Family(case_two(not varying_advantage), t_max=8, shown=2), role="remark"),
         Part("RGF-2/gspo-pinsker", "p. 32, GSPO step 4 (Pinsker applied to D̂_TV of p. 31 / eq 48)",
-             pinsker_as_written(tv_scale, constant), intended=intended, support=[pinsker_derivative(constant)]),
+             pinsker_as_written(tv_scale, constant), intended=intended, support=[pinsker_derivative(constant)],
+             conflict="step 4 applies Pinsker, which bounds the ½-normalised D_TV of eq 34, to D̂_TV of eq 48, which "
+                      "has no ½ (the estimator of 2·D_TV): with the ½ the step holds (checked beside)"),
         Part("RGF-2/log-approximation", "p. 31–32, GSPO steps 3 and 4 (log r ≈ r − 1)", log_approximation(),
              role="remark"),
     ]

@@ -117,7 +117,7 @@ FINDINGS: tuple[Finding, ...] = (
         witness="One state s, A = {a1, a2}, π_old = (1/2, 1/2), π_θ = (3/4, 1/4), each action sampled once (T_s = 2, so (65) holds exactly): D_TV(s) (34) = 1/4 but ˆD_TV(s) (39) = 1/2; with Δ* = t*(1, −1), t* = 1/8 (γ = 1/2, Â = (1/2, −1/2)), D_TV^max(π_old∥π_new) = 1/16 = t*/2, not t*.",
         correction="ˆD_TV(s) := (1/T_s)Σ n_{s,a}|r_{s,a} − 1| → ˆD_TV(s) := (1/(2T_s))Σ n_{s,a}|r_{s,a} − 1| (likewise ½ in eqs 48, 50 (f = ½|r − 1| for TV) and 67), or keep (39) and rescale: D_TV^max(π_old∥π_new) = t*/2 in Lemma D.12",
         downstream="App. D is internally consistent in ˆD_TV, so Thms D.3/D.10 survive as statements about the sample-based objective as defined; its penalty is 4× the Monte-Carlo counterpart of (56) (more conservative); Lemma D.12's conclusion survives (t*/2 ≤ δ(TRPO)); the TV reading of ˆD̄(τ)_TV and log s⁺ + log s⁻ in §5/App. E is off by 2.",
-        checked_by=('TRPO-4/eq39',), rows=('eq39', 'eq48', 'eq50', 'eq67', 'Lemma D.12', 'p32-C53-4'), same_fact=('TRPO-3/D.12-equality',)),
+        checked_by=('TRPO-4/eq39',), rows=('eq39', 'eq48', 'eq50', 'eq67', 'Lemma D.12', 'p32-C53-4'), same_fact=('TRPO-3/D.12-equality', 'RGF-2/gspo-pinsker')),
     Finding(
         key="rho-bar-gamma1-degenerate", page=23, locator="p. 23, eq 41",
         paper_words="¯ρπθ := (1 − γ)ρπθ(γ) if γ < 1; lim γ→1− (1 − γ)ρπθ(γ) if γ = 1",

@@ -44,7 +44,16 @@ SYMBOLS: tuple[Symbol, ...] = (
     Symbol(r"(Delta|u)(\d)(\d?)_(\d+)", r"{0}^{{({1}{2})}}_{{{3}}}", "{0}^({1}{2})_{3}",
            "value at sample {3} of a state whose action multiplicities are ({1}{2})", "Delta11_1"),
     Symbol(r"K(\d)_(\d)(\d)", r"K^{{({0})}}_{{{1}{2}}}", "K^({0})_{1}{2}", "entry of the Markov kernel K_{0} (eq 25)", "K2_31"),
-    Symbol(r"(T|t|M)_([sD])", r"{0}_{{{1}}}", "{0}_{1}", "samples of a state s (T_s), tokens of a domain D (T_D)", "T_s"),
+    Symbol(r"(T|t|M)_([sDg])", r"{0}_{{{1}}}", "{0}_{1}", "samples of a state s (T_s), tokens of a domain D or group g", "T_s"),
+    Symbol(r"(ell|x|T)_tau", r"{0}_{{\tau}}", "{0}_τ", "of the trajectory τ (its token, aggregate or length)", "T_tau"),
+    Symbol(r"Sigma_([Dg])", r"\Sigma_{{{0}}}", "Σ_{0}", "sum of the trajectory aggregates over a domain D or group g (eq 33)", "Sigma_D"),
+    Symbol(r"n_([Dg])", r"n_{{{0}}}", "n_{0}", "number of trajectories of a domain D or group g (eq 33)", "n_D"),
+    Symbol(r"x_([+-])", r"x^{{{0}}}", "x^{0}", "a channel aggregate of sign {0}", "x_+"),
+    Symbol(r"Dhat_(\d+)", r"\hat{{\Delta}}^{{*}}_{{{0}}}", "Δ̂*_{0}", "the unit-TV direction of eq 69 at action {0}", "Dhat_1"),
+    Symbol(r"E_(\d+)", r"e_{{{0}}}", "e_{0}", "another feasible direction at action {0} (eq 70)", "E_1"),
+    Symbol(r"M_(\d+)", r"M(s_{{{0}}})", "M(s_{0})", "the value M(s) of eq 69 at state s_{0}", "M_1"),
+    Symbol(r"c_star", r"c^{{*}}", "c*", "the maximising radius of eq 71"),
+    Symbol(r"ell", r"\ell", "ℓ", "a token's log-ratio log r"),
     Symbol(r"(ell|sigma|Delta|p|q|r|n|w|x|m|A|J|R)_([0-9]+|[a-z])", r"{0}_{{{1}}}", "{0}_{1}", "indexed {0}"),
 )
 _COMPILED = tuple((re.compile(s.pattern + r"\Z"), s) for s in SYMBOLS)

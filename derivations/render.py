@@ -219,11 +219,14 @@ def engines_text(outcomes) -> str:
 
 
 def compact(claim) -> bool:
-    """Whether the statement typesets in a few lines (else its formula goes to the machine appendix)."""
+    """Whether the statement typesets in a few lines without derivative obligations (else its formula goes to the
+    machine appendix)."""
     if isinstance(claim, Search):
         return True
     statement, _ = shown_statement(claim)
     conclusion = statement.conclusion.args if isinstance(statement.conclusion, sp.And) else (statement.conclusion,)
+    if any(f.has(sp.Derivative, sp.Subs) for f in (*statement.hypotheses, *conclusion)):
+        return False
     size = sum(len(tex_formula(f)) for f in (*statement.hypotheses, *conclusion))
     return size <= COMPACT and len(conclusion) <= 6
 

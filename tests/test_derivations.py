@@ -82,7 +82,7 @@ def test_fpo1_l1_counterexample_is_at_t3():
 
 PAPER = {  # row status with the paper's ingredients
     fpo.check_fpo2: Status.PROVED, fpo.check_fpo4: Status.PROVED, fpo.check_fpo5: Status.HOLDS_WITH_CONDITIONS,
-    fpo.check_fpo8: Status.APPROXIMATE, fpo.check_fpo9: Status.REFUTED, fgh.check_fgh1: Status.PROVED,
+    fpo.check_fpo8: Status.PROVED, fpo.check_fpo9: Status.HOLDS_WITH_CONDITIONS, fgh.check_fgh1: Status.PROVED,
     fgh.check_fgh2: Status.PROVED, fgh.check_fgh3: Status.PROVED, fgh.check_fgh4: Status.PROVED,
 }
 MUTATED = [

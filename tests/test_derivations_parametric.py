@@ -8,9 +8,10 @@ import pytest
 import sympy as sp
 
 from derivations import apc, der, fbg, fgh, fpo, rgf, trpo  # noqa: F401  (registers the checks)
-from derivations.formula import DERIVATIONS, Family, Search, Statement, var
+from derivations.formula import Family, Search, Statement, var
+from derivations.registry import DERIVATIONS
 from derivations.provers import DerivationError, decide_statement
-from fiberpo_check.verification.verdicts import Outcome, Status, decide
+from fiberpo_check.vocabulary.verdicts import Outcome, Status, decide
 
 from .derivation_status import run
 

@@ -18,7 +18,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     """Command-line options of the figures command."""
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check figures", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=("default", "full", "quick"), default="default",
+    parser.add_argument("--preset", choices=("default", "full", "quick", "gpu"), default="default",
                         help="draw experiment and verify figures from this preset's stored results (default: default)")
     parser.add_argument("--allow-other-preset", action="store_true",
                         help="draw from another preset's results when the requested one is missing (loud warning; "

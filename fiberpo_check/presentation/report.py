@@ -26,7 +26,7 @@ CLAIMS_START, CLAIMS_END = "<!-- claims-table:start -->", "<!-- claims-table:end
 FIGURES_START, FIGURES_END = "<!-- figures-table:start -->", "<!-- figures-table:end -->"
 USER_GUIDE = ROOT / "docs" / "user-guide.md"  # carries the figures table
 
-# One colour per status of the vocabulary (SPEC §2); math statuses first, then empirical, then not-yet-checked.
+# One colour per status of the vocabulary (docs/verdicts.md); math statuses first, then empirical, then not-yet-checked.
 STATUS_COLORS = {
     "proved": "#1b9e77",
     "verified-exhaustively": "#66c2a5",

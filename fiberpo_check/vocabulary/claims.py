@@ -1,4 +1,4 @@
-"""The claims of the paper to be checked (SPEC §2): id, claim, source in the paper, kind of check, sub-statements.
+"""The claims of the paper to be checked (docs/verdicts.md): id, claim, source in the paper, kind of check, sub-statements.
 
 This module is the one place claim text and source live: producers (derivations, numeric checks, experiments) take
 a claim's text and its sub-statements' ids, text and source from here (`part(id)`), and the ledger reads them back.

@@ -43,6 +43,8 @@ class Finding:
             raise ValueError(f"checked_by: finding {self.key} names no check")
         if len(self.problem) > 400 or len(self.witness) > 400:
             raise ValueError(f"finding {self.key}: problem and witness are one sentence each (≤ 400 characters)")
+        if len(self.paper_words) > 300:
+            raise ValueError(f"finding {self.key}: quote the paper's words that matter (≤ 300 characters)")
 
     @property
     def certificate(self) -> str:
@@ -240,7 +242,7 @@ FINDINGS: tuple[Finding, ...] = (
         checked_by=('p14-L-III-prefactor',), rows=(), same_fact=()),
     Finding(
         key="xbar-setbuilder-missing-token-constraint", page=33, locator="p. 33, App. D.1 (definition of X̄)",
-        paper_words="We also denote the augmented state–action pair space X̄ := {(s, a, τ, t) | (s, a) ∈ X, τ ∈ Tjθold, t ∈ {0, . . . , Tτ − 1}}, the set of all sampled state–action pairs augmented with their trajectory membership τ and trajectory time step t. Each element of X̄ is a distinct sampled token, so |X̄| = T. The multiplicity ns,a counts how many augmented entries in X̄ share the pair (s, a): ns,a = |{(τ, t) | (s, a, τ, t) ∈ X̄}|.",
+        paper_words="X̄ := {(s, a, τ, t) | (s, a) ∈ X, τ ∈ Tjθold, t ∈ {0, . . . , Tτ − 1}} … Each element of X̄ is a distinct sampled token, so |X̄| = T. … ns,a = |{(τ, t) | (s, a, τ, t) ∈ X̄}|.",
         problem="As written, X̄ pairs every sampled (s, a) with every (τ, t), contradicting '|X̄| = T' and the multiplicity formula in the same paragraph.",
         witness="Tj = {τ}, τ = ((s0, a0), (s1, a1)): T = 2, written |X̄| = 4, intended 2; ns0,a0 = 1 but |{(τ, t) | (s0, a0, τ, t) ∈ X̄}| = 2.",
         correction="'{(s, a, τ, t) | (s, a) ∈ X, τ ∈ Tj, t ∈ {0, …, Tτ − 1}}' → '{(st(τ), at(τ), τ, t) | τ ∈ Tj, t ∈ {0, …, Tτ − 1}}'",
@@ -273,7 +275,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         key="zero-m-state-closed-form", page=35, locator="p. 35, Theorem D.3 and eq 71 (also the proof of D.10, p. 40)",
         paper_words="Theorem D.3 (Sample-based TV-TRPO maximizer). Suppose Δ∗• maximizes j(∆) (equivalently, Ĵ(TV-TRPO)) subject to the probability constraint (65). Then ∆∗s,a = t∗ ∆̂∗s,a, t∗ = (1 − γ)/(8γ ∥Âθold•∥∞) M.",
-        problem="At a state whose sampled advantages are all equal (M(s) = 0), maximizers of j need not have the form t∗∆̂∗s; the one Def. D.1 selects (smallest L2 norm) has ∆∗s = 0 — as the proof itself notes ('forces D̂TV(s) = 0') before declaring these states negligible 'without loss of generality' and concluding ∆∗s = t∆̂∗s 'for all s' — whereas t∗∆̂∗s has D̂TV(s) = t∗ > 0 for every choice of ∆̂∗s.",
+        problem="At a state whose sampled advantages are all equal (M(s) = 0) the maximizer Def. D.1 selects (least L2 norm) has ∆∗s = 0, not t∗∆̂∗s (whose D̂TV(s) is t∗ > 0); the proof notes this ('forces D̂TV(s) = 0') but concludes ∆∗s = t∆̂∗s 'for all s'.",
         witness="S[X] = {s1, s2}, n = 1 for each of the four sampled pairs (four one-token trajectories, t = 0), Â(s1) = (1, −1), Â(s2) = (0, 0), γ = 1/2: M(s1) = 2, M(s2) = 0, M = 1/2, t∗ = 1/16; j = x − 8 max(|x|, |y|)² for ∆s1 = (x, −x), ∆s2 = (y, −y); maximizers: x = 1/16, |y| ≤ 1/16; Def. D.1's choice y = 0 gives D̂TV(s2, ∆∗) = 0 ≠ 1/16 = D̂TV(s2, t∗∆̂∗s2).",
         correction="'Then ∆∗s,a = t∗∆̂∗s,a' → 'Then ∆∗s,a = t∗∆̂∗s,a for every s with M(s) > 0, and ∆∗s,• = 0 (the min-L2 choice) where M(s) = 0'",
         downstream="eq 71 ('attained at c∗ = c'); D.6 intro ('smaller D̂TV(s) always produce argmax solutions with less objective value'); proof of Thm D.10 ('the unique maximizer is ∆∗• = δ(APC-Obj)∆̂∗•', 'π_new = (δ∆̂∗• + 1)π_old'); Thm 3.3 restatement. The equivalence APC-Obj = TV-TRPO itself survives: both min-L2 rules pick ∆s = 0 at such states. Same root cause as the M(s) > 0 condition of row p40-a1.",

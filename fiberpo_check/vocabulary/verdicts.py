@@ -1,4 +1,4 @@
-"""Verdicts: the status vocabulary (SPEC §2), what a check found, and the one rule that turns findings into a status.
+"""Verdicts: the status vocabulary (docs/verdicts.md), what a check found, and the one rule that turns findings into a status.
 
 A check never chooses a status. It reports an `Outcome` per sub-statement of a claim: which engine looked, on
 which domain, whether the stated formula held there (computed by the prover or from a measurement against its
@@ -219,7 +219,7 @@ class Outcome:
 
 
 def decide(outcome: Outcome) -> Status:
-    """The status one outcome supports (the rules of SPEC §2, in order)."""
+    """The status one outcome supports (the rules of docs/verdicts.md, in order)."""
     if outcome.method == "empirical":
         contrast = outcome.contrast
         if contrast.inconclusive_reason:

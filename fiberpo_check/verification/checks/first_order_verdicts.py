@@ -247,6 +247,8 @@ def settings_of(preset: dict | None) -> dict:
 
 @register("EMP-1", PRODUCER, controls={
     "exact-weights-replaced-by-1/T": lambda: emp1_substatements(quick_settings(), condition=("paper", "token")),
+}, positives={
+    "claim-with-unit-weights": lambda: emp1_substatements(quick_settings(), claim=("unit", "token")),
 })
 def emp1_check(preset: dict | None = None, sink: dict | None = None) -> list[SubStatement]:
     """EMP-1's sub-statements; the sink gets the float64 second-order gap along a random direction (for its figure)."""

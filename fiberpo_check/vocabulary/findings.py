@@ -98,7 +98,7 @@ FINDINGS: tuple[Finding, ...] = (
         checked_by=('FPO-9/expectation',), rows=('p9-step4', 'p11-a3', 'p47-a5'), same_fact=()),
     Finding(
         key="rollback-restorative-needs-positive-advantage", page=10, locator="p. 10, regime (R) of g_agg",
-        paper_words="The resulting Jacobian is block-diagonal over trajectories, reduces to identity at on-policy, and exhibits a restorative gradient in the rollback regime that actively corrects trajectory drift.",
+        paper_words="Rollback (R) (C < |x| < C∗ := (1 + T⁻¹τ)C): … The gate reverses slope to −Tτ, producing a restorative gradient that actively opposes the drift direction and pushes the aggregate back toward on-policy.",
         problem="The rollback slope −T_τ opposes the drift only when the advantage's sign matches the rolling-back channel (Â > 0 for l = +1, Â < 0 for l = −1). Otherwise gradient ascent pushes the aggregate further out, toward the zeroed regime.",
         witness="T_τ = 2, both tokens log r = x = 3/25, C⁺ = C⁻ = 1/10 (positive channel in rollback): d(wÂ)/dx = −2wÂ = +2.12 for Â = −1 (ascent raises x).",
         correction="'exhibits a restorative gradient … that actively corrects trajectory drift' → '… for the channel whose sign agrees with the trajectory's advantage (sign Â = l)'.",

@@ -291,7 +291,7 @@ def outcome_text(outcome: Outcome) -> str:
         if value:
             parts.append(f"{label}: {value}")
     if outcome.condition:
-        parts.append(f"holds under the condition: {outcome.condition_holds}")
+        parts.append("under it the statement holds" if outcome.condition_holds else "under it the statement still fails")
     if outcome.intended is not None:
         parts.append(f"intended reading: {outcome_text(outcome.intended)}")
     if outcome.contrast is not None:

@@ -114,22 +114,30 @@ def coverage_text(cov: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def check_evidence(table: list[dict], ledger_rows: list[dict]) -> dict[str, tuple[str, str]]:
+    """id -> (status, evidence) of every audit row and every ledger claim and sub-statement (what findings are
+    decided by)."""
+    return linked_statuses(ledger_rows) | {r["id"]: (r["status"], r["evidence"]) for r in table}
+
+
 def check_statuses(table: list[dict], ledger_rows: list[dict]) -> dict[str, Status]:
-    """id -> status of every audit row and every ledger sub-statement (what findings are decided by)."""
-    found = {r["id"]: Status(r["status"]) for r in table}
-    found.update({s["id"]: Status(s["status"]) for claim in ledger_rows for s in claim.get("substatements", [])})
-    return found
+    """id -> status of every audit row and every ledger claim and sub-statement."""
+    return {name: Status(status) for name, (status, _) in check_evidence(table, ledger_rows).items()}
 
 
-def decided_findings(table: list[dict], ledger_rows: list[dict]) -> list[tuple[Finding, Status]]:
-    """Every catalogued finding with its computed status, in errata order: severity, then page, then key."""
-    statuses = check_statuses(table, ledger_rows)
+def findings_in_order(statuses: dict[str, Status]) -> list[tuple[Finding, Status]]:
+    """Every catalogued finding with its status computed from `statuses`, in errata order: severity, page, key."""
     decided = [(f, status_of(f, statuses)) for f in FINDINGS]
     rank = {name: i for i, name in enumerate(SEVERITY_ORDER)}
     return sorted(decided, key=lambda fs: (rank.get(severity_of(fs[1]), len(rank)), fs[0].page, fs[0].key))
 
 
-def row_findings(table: list[dict]) -> dict[str, list[str]]:
+def decided_findings(table: list[dict], ledger_rows: list[dict]) -> list[tuple[Finding, Status]]:
+    """Every catalogued finding with its computed status, in errata order."""
+    return findings_in_order(check_statuses(table, ledger_rows))
+
+
+def finding_names() -> dict[str, list[str]]:
     """row or sub-statement id -> the keys of the findings that name it (as a check, a row or the same fact)."""
     named: dict[str, list[str]] = {}
     for f in FINDINGS:
@@ -140,44 +148,42 @@ def row_findings(table: list[dict]) -> dict[str, list[str]]:
 
 def uncovered(table: list[dict]) -> list[dict]:
     """Negative audit rows that no finding names: each must be explained by one (the errata list them apart)."""
-    named = row_findings(table)
+    named = finding_names()
     return [r for r in table if Status(r["status"]) in NEGATIVE and r["id"] not in named
             and not any(link in named for link in r["link"])]
 
 
-def check_line(name: str, statuses: dict[str, Status], table: list[dict], ledger_rows: list[dict]) -> str:
+def check_line(name: str, evidence: dict[str, tuple[str, str]]) -> str:
     """One check of a finding for people: id, status, engine/domain and the counterexample, at most ~300 chars."""
-    found = next((s for claim in ledger_rows for s in claim.get("substatements", []) if s["id"] == name), None)
-    if found is None:
-        found = next((r for r in table if r["id"] == name), {"evidence": "not reported"})
-    status = statuses.get(name, Status.NOT_YET_CHECKED).value
-    evidence = found.get("evidence", "").removeprefix(f"{status} ")
-    short = evidence if len(evidence) <= 260 else evidence[:259] + "…"
+    status, text = evidence.get(name, (Status.NOT_YET_CHECKED.value, "not reported"))
+    text = text.removeprefix(f"{status} ")
+    short = text if len(text) <= 260 else text[:259] + "…"
     return f"`{name}` ({status}): {short}"
 
 
 def errata_entries(table: list[dict], ledger_rows: list[dict]) -> list[dict]:
     """The errata as records: one per finding whose status is negative, numbered E-1, E-2, … in errata order."""
-    statuses = check_statuses(table, ledger_rows)
+    evidence = check_evidence(table, ledger_rows)
     entries = []
-    for finding, status in decided_findings(table, ledger_rows):
+    for finding, status in findings_in_order({name: Status(s) for name, (s, _) in evidence.items()}):
         if status not in NEGATIVE:
             continue
         entries.append({"number": f"E-{len(entries) + 1}", "key": finding.key, "status": status.value,
                         "severity": severity_of(status), "page": finding.page, "locator": finding.locator,
                         "paper_words": finding.paper_words, "problem": finding.problem, "witness": finding.witness,
                         "correction": finding.correction, "downstream": finding.downstream,
-                        "checked_by": [check_line(n, statuses, table, ledger_rows) for n in finding.checked_by],
+                        "checked_by": [check_line(n, evidence) for n in finding.checked_by],
                         "rows": list(finding.rows), "same_fact": list(finding.same_fact),
                         "certificate": finding.certificate})
     return entries
 
 
-def errata(table: list[dict], ledger_rows: list[dict]) -> str:
+def errata(table: list[dict], ledger_rows: list[dict], entries: list[dict] | None = None) -> str:
     """docs/errata.md: one entry per finding (locator, the paper's words, the problem, a witness, the correction, the
     severity, the downstream effect, the checks that decide it and its certificate), errors first, then by page;
-    then the negative rows no finding explains and the checkable rows no check has reached yet."""
-    entries = errata_entries(table, ledger_rows)
+    then the negative rows no finding explains and the checkable rows no check has reached yet (`entries`: the
+    errata_entries, when already computed)."""
+    entries = errata_entries(table, ledger_rows) if entries is None else entries
     pending = [r for r in table if not r["unchecked"] and r["status"] == Status.NOT_YET_CHECKED.value]
     elsewhere = [r for r in pending if r["link"]]
     counts = {name: sum(e["severity"] == name for e in entries) for name in SEVERITY_ORDER}
@@ -214,9 +220,9 @@ def errata(table: list[dict], ledger_rows: list[dict]) -> str:
 def write_errata(table: list[dict], ledger_rows: list[dict], path=ERRATA):
     """Write docs/errata.md and, beside it, docs/errata.json (the entries with their machine detail)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(errata(table, ledger_rows))
-    path.with_suffix(".json").write_text(json.dumps(errata_entries(table, ledger_rows), indent=2, sort_keys=True,
-                                                    ensure_ascii=False) + "\n")
+    entries = errata_entries(table, ledger_rows)
+    path.write_text(errata(table, ledger_rows, entries))
+    path.with_suffix(".json").write_text(json.dumps(entries, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return path
 
 

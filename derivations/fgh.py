@@ -206,7 +206,18 @@ SHAPE_FREE = ("any hierarchy shape: log s_D and log s_g are arbitrary functions 
               "(ℓ_g) or of another domain (ℓ_D2) enters nothing else")
 
 
+LEVEL_BUDGETS = tuple(var(f"C_{level}", "positive") for level in ("D", "g", "tau"))  # one budget per level (eq 31)
+
+
+def budget_free(inputs) -> Statement:
+    """∂(input)/∂C_level = 0 for every level input and every level's budget: no input depends on any budget."""
+    return Statement(sp.And(*(sp.Eq(sp.Derivative(x, c), 0, evaluate=False) for x in inputs for c in LEVEL_BUDGETS)),
+                     engines=("sympy",))
+
+
 @derivation("FGH-4", controls={"residual with 2K": {"residual": lambda s, k, p: s - 2 * k * p * s},
+                               "group fed the domain gate's rollback output": {
+                                   "group_input": lambda g, d: g - (3 * LEVEL_BUDGETS[0] - 2 * d)},
                                "group input log s_g, not log s_g − log s_D": {"group_input": lambda g, d: g},
                                "domain mean over the whole batch": {"batch_wide": True}},
             positives={"domain gate in pass-through": {"domain_slope": 1}})
@@ -232,6 +243,10 @@ def check_fgh4(residual=paper_residual, domain_slope=None, group_input=lambda g,
     gated = sum((sp.Function(f"g_{lvl}")(arg) for lvl, arg in (("D", x_d), ("g", group_input(x_g, x_d)),
                                                                ("tau", x_t - x_g))), sp.Integer(0))
     return [
+        Part("FGH-4/independent-inputs", "p. 19, eq 31 (with eq 33's aggregates)",
+             Family(lambda _: budget_free((x_d1, group_input(x_g1, x_d1), ell[0] - x_g1)), t_min=4, t_max=4,
+                    shown=4, index="shape", instances=DOMAIN_SHAPE,
+                    symbolic=budget_free((x_d, group_input(x_g, x_d), x_t - x_g)), symbolic_domain=SHAPE_FREE)),
         Part("FGH-4/independent-budgets", "p. 18, Sec. 6.2, eq 26",
              instance_with(Statement(sp.And(*(matrix_eq(a, b) for a, b in zip(level_inputs(residual), linear_inputs)))),
                            (Statement(sp.Eq(residual(big_pi * sig, kernel, push), (big_pi - kernel * push * big_pi) * sig,

@@ -97,6 +97,20 @@ class clip(Gate):  # noqa: N801  (the paper's name)
         return rf"\operatorname{{clip}}(\allowbreak {x},\allowbreak \pm {bound})"
 
 
+class clip_ratio(Gate):  # noqa: N801
+    """clip(r, 1 ± ε), the PPO/GRPO/GSPO ratio clip (App. C.4)."""
+
+    nargs = 2
+
+    def definition(self) -> sp.Expr:
+        r, eps = self.args
+        return sp.Min(sp.Max(r, 1 - eps), 1 + eps)
+
+    def _latex(self, printer) -> str:
+        r, eps = (printer._print(a) for a in self.args)
+        return rf"\operatorname{{clip}}(\allowbreak {r},\allowbreak 1 \pm {eps})"
+
+
 class gagg(Gate):  # noqa: N801
     """g_agg(x, C, k): identity for |x| ≤ C, rollback sign(x)(k+1)C − kx up to (1 + 1/k)C, then 0 (eq 10)."""
 
@@ -189,6 +203,30 @@ class resid_v(Gate):  # noqa: N801
 
     def _latex(self, printer) -> str:
         return rf"v({printer._print(self.args[0])})"
+
+
+class same_mean(Gate):  # noqa: N801
+    """log s^(l_i), the aggregate of the token's own channel, sign(0) := +1 (eq 9); args (ℓ_i, log s⁺, log s⁻)."""
+
+    nargs = 3
+
+    def definition(self) -> sp.Expr:
+        x, s_pos, s_neg = self.args
+        return sp.Piecewise((s_pos, x >= 0), (s_neg, True))
+
+    def _latex(self, printer) -> str:
+        return rf"\log s^{{(l({printer._print(self.args[0])}))}}"
+
+
+class count_past(Gate):  # noqa: N801
+    """#{i : |ℓ_i| > B}, the tokens a ratio clip at ±B clips (p. 13); args (B, ℓ_1, …, ℓ_T)."""
+
+    def definition(self) -> sp.Expr:
+        bound, *ell = self.args
+        return sp.Add(*(sp.Piecewise((1, sp.Abs(x) > bound), (0, True)) for x in ell))
+
+    def _latex(self, printer) -> str:
+        return rf"\#\{{i : \lvert\ell_i\rvert > {printer._print(self.args[0])}\}}"
 
 
 def channel_means(ell) -> tuple[sp.Expr, sp.Expr]:

@@ -16,6 +16,7 @@ from .formula import (
     Statement,
     channel_means,
     clip,
+    count_past,
     fiber_residuals,
     gagg,
     log_fiberpo_gate,
@@ -25,6 +26,7 @@ from .formula import (
     pos,
     resid_u,
     resid_v,
+    same_mean,
     signed,
     token_gated_residual,
     token_log_gate,
@@ -609,9 +611,35 @@ def fiber_pass_token(width=1) -> Statement:
                      engines=Z3_ONLY)
 
 
-@derivation("FPO-10", controls={"fiber clip at ±ε/2": {"width": sp.Rational(1, 2)}})
-def check_fpo10(width=1) -> list[Part]:
-    """FPO-10: a token within ε of its same-sign trajectory mean passes the fiber gate unattenuated (§5.2)."""
+def tracking_case(ell, margin) -> list:
+    """p. 13's case: every token within ε of its same-sign mean (|u_i| ≤ ε) and that mean past margin·ε."""
+    s_pos, s_neg = channel_means(ell)
+    return [h for x in ell for h in (sp.Abs(resid_u(x, s_pos, s_neg)) <= EPS, same_mean(x, s_pos, s_neg) > margin * EPS)]
+
+
+def clip_majority(big_t: int, margin=1) -> Statement:
+    """In p. 13's case PPO/GRPO (clipping log r_i at ±ε) clip more than half of the T tokens: #{i: |ℓ_i| > ε} > T/2."""
+    ell = variables("ell", big_t)
+    return Statement(sp.Gt(count_past(EPS, *ell), sp.Rational(big_t, 2)), tracking_case(ell, margin), engines=Z3_ONLY)
+
+
+def clip_majority_token(margin=1) -> Statement:
+    """The per-token lemma: |u_i| ≤ ε and log s^(l_i) > margin·ε ⇒ |ℓ_i| > ε (then every token is clipped)."""
+    x, big_t, s_pos, s_neg, _, hyps = token_of_trajectory()
+    return Statement(sp.Abs(x) > EPS, (*hyps, sp.Abs(resid_u(x, s_pos, s_neg)) <= EPS,
+                                       same_mean(x, s_pos, s_neg) > margin * EPS), engines=Z3_ONLY)
+
+
+@derivation("FPO-10", controls={"fiber clip at ±ε/2": {"width": sp.Rational(1, 2)}},
+            positives={"drift past 2ε": {"margin": 2}})
+def check_fpo10(width=1, margin=1) -> list[Part]:
+    """FPO-10: a token within ε of its same-sign trajectory mean passes the fiber gate unattenuated, while PPO/GRPO
+    clip it when the drift is large (§5.2)."""
     return [Part("FPO-10/fiber-pass", "p. 14, §5.2",
                  Family(lambda t: fiber_pass(t, width), 4, symbolic=fiber_pass_token(width),
-                        symbolic_domain=PER_TOKEN))]
+                        symbolic_domain=PER_TOKEN)),
+            Part("FPO-10/ppo-majority", "p. 13, §5.2",
+                 Family(lambda t: clip_majority(t, margin), 6, symbolic=clip_majority_token(margin),
+                        symbolic_domain="per-token lemma with the other tokens' sums R± ≥ 0 free and T a real ≥ 1 "
+                                        "(every integer T included): every token is past ±ε, so all T are clipped"),
+                 condition=lambda t: tracking_case(variables("ell", t), 2 * margin))]

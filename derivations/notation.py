@@ -36,6 +36,8 @@ SYMBOLS: tuple[Symbol, ...] = (
     Symbol(r"A_inf", r"\|\hat{{A}}\|_{{\infty}}", "‖Â‖∞", "largest advantage magnitude, Thm D.3"),
     Symbol(r"tstar", r"t^{{*}}", "t*", "step size of the TV-TRPO maximiser, Thm D.3"),
     Symbol(r"Dhat", r"\hat{{D}}_{{\mathrm{{TV}}}}", "D̂_TV", "sample TV estimate of a state, eq 39"),
+    Symbol(r"C_(D|g)", r"C_{{{0}}}", "C_{0}", "budget of the {0} level of FiberPO-Domain (eq 31)", "C_D"),
+    Symbol(r"C_tau", r"C_{{\tau}}", "C_τ", "budget of the trajectory level of FiberPO-Domain (eq 31)"),
     Symbol(r"C_s", r"C(\Delta)_{{s}}", "C(Δ)_s", "correction term of Lemma D.6"),
     Symbol(r"gamma", r"\gamma", "γ", "discount factor"),
     Symbol(r"delta", r"\delta", "δ", "trust-region radius"),

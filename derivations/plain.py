@@ -3,6 +3,8 @@ provers' counterexamples and the terminal."""
 
 from __future__ import annotations
 
+import re
+
 from sympy.printing.str import StrPrinter
 
 from .formula import Family, Search, Statement, domain_of
@@ -20,7 +22,7 @@ class PlainPrinter(StrPrinter):
     def _print_Symbol(self, expr):
         notation = symbol_text(expr.name)
         if notation is not None:
-            return notation
+            return notation.replace("*", STAR)  # t*, Δ̂*: a star of the notation, not a product
         stem, _, index = expr.name.partition("_")
         return UNICODE_NAMES.get(stem, stem) + (f"_{index}" if index else "")
 
@@ -34,6 +36,9 @@ class PlainPrinter(StrPrinter):
     def _print_And(self, expr):
         return " ∧ ".join(self._print(a) for a in expr.args)
 
+    def _print_Implies(self, expr):
+        return f"({self._print(expr.args[0])} ⇒ {self._print(expr.args[1])})"
+
     def _print_Or(self, expr):
         return "(" + " ∨ ".join(self._print(a) for a in expr.args) + ")"
 
@@ -44,6 +49,12 @@ class PlainPrinter(StrPrinter):
             return "log s⁺" if expr.args[0] > 0 else "log s⁻"
         if name == "pos":
             return f"[{self._print(expr.args[0])}]₊"
+        if name == "count_past":
+            return f"#{{i : |ℓ_i| > {self._print(expr.args[0])}}}"
+        if name == "same_mean":
+            return f"log s^(l({self._print(expr.args[0])}))"
+        if name == "clip_ratio":
+            return f"clip({self._print(expr.args[0])}, 1 ± {self._print(expr.args[1])})"
         if name == "signed":
             return f"l({self._print(expr.args[0])})·({self._print(expr.args[1])})"
         args = expr.args[:1] if name in ("resid_u", "resid_v") else expr.args
@@ -51,8 +62,16 @@ class PlainPrinter(StrPrinter):
 
 
 def plain_formula(expr) -> str:
-    """A formula as one line of Unicode text."""
-    return PlainPrinter().doprint(expr).replace("**", "^")
+    """A formula as one line of Unicode text: powers as ^, products as ·, a numeric coefficient written against its
+    factor (2δ), minus signs as −."""
+    text = PlainPrinter().doprint(expr).replace("**", "^").replace("*", "·")
+    text = COEFFICIENT.sub(r"\1", text)
+    return MINUS.sub(r"\1−", text.replace(" - ", " − ")).replace(STAR, "*")
+
+
+STAR = "\x00"
+MINUS = re.compile(r"(^|[\s(\[,])-")  # a leading or unary hyphen becomes a minus sign
+COEFFICIENT = re.compile(r"(?<![\w.^/])(\d+)·(?=[^\d(−-])")  # 2·δ → 2δ (not 2·(…) nor a digit after the dot)
 
 
 def shown_statement(claim) -> tuple[Statement, str]:

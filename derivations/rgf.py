@@ -1,5 +1,5 @@
-"""RGF relaxation chains APC-Obj → PPO, GRPO, GSPO (App. C.5) and the GSPO trajectory-TV bound (Claim 3.5, Remark
-3.6, App. C.6)."""
+"""The RGF forms of PPO, GRPO and GSPO (App. C.4), the relaxation chains APC-Obj → PPO, GRPO, GSPO (App. C.5) and the
+GSPO trajectory-TV bound (Claim 3.5, Remark 3.6, App. C.6)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,88 @@ from fractions import Fraction
 import sympy as sp
 
 from .apc import Z3_ONLY
-from .formula import Family, Part, Statement, clip, index, mean, sequence, var, variables
+from .formula import Family, Part, Statement, clip, clip_ratio, index, mean, sequence, signed, var, variables
 from .registry import derivation
 
-TITLE = "RGF relaxation chains and the GSPO TV bound"
+TITLE = "RGF forms, relaxation chains and the GSPO TV bound"
 eps = var("epsilon", "positive")
 PINSKER = sp.Rational(1, 2)  # D_TV² ≤ ½ D_KL (eq 36)
+
+
+# ---------------------------------------------------------------- RGF-1: the (E, μ, G) forms of App. C.4
+
+
+def ppo_gate(ratio, adv, signed_gate: bool = True):
+    """G_PPO = l(Â) min(clip(r, 1 ± ε) l(Â), r l(Â)) (App. C.4; l(0) := +1, immaterial where Â = 0); with r := s_τ
+    and Â := Σ_t Â_t it is G_GSPO. signed_gate=False drops the sign labels (a negative control)."""
+    if not signed_gate:
+        return sp.Min(clip_ratio(ratio, eps), ratio)
+    return signed(adv, sp.Min(signed(adv, clip_ratio(ratio, eps)), signed(adv, ratio)))
+
+
+def ppo_term(ratio, adv):
+    """The standard PPO term min(r Â, clip(r, 1 ± ε) Â)."""
+    return sp.Min(ratio * adv, clip_ratio(ratio, eps) * adv)
+
+
+def rgf_token_lemma(signed_gate: bool = True) -> Statement:
+    """The per-token lemma: G_PPO(r) Â = min(r Â, clip(r, 1 ± ε) Â) for every r > 0, Â and ε > 0."""
+    ratio, adv = var("r", "positive"), var("A")
+    return Statement(sp.Eq(ppo_gate(ratio, adv, signed_gate) * adv, ppo_term(ratio, adv)))
+
+
+def rgf_trajectory_lemma(signed_gate: bool = True) -> Statement:
+    """The per-trajectory lemma: G_GSPO(s) S/T = min(s S/T, clip(s, 1 ± ε) S/T), S = Σ_t Â_t, for every real T ≥ 1."""
+    s, total, big_t = var("s", "positive"), var("S"), var("T", "positive")
+    return Statement(sp.Eq(ppo_gate(s, total, signed_gate) * total / big_t, ppo_term(s, total / big_t)), (big_t >= 1,))
+
+
+def ppo_sums(big_t: int, signed_gate: bool = True) -> Statement:
+    """PPO, μ = 1/T per sample: (1/T) Σ_i G_PPO(r_i) Â_i = (1/T) Σ_i min(r_i Â_i, clip(r_i, 1 ± ε) Â_i)."""
+    ratios, advs = variables("r", big_t, "positive"), variables("A", big_t)
+    return Statement(sp.Eq(sp.Add(*(ppo_gate(r, a, signed_gate) * a for r, a in zip(ratios, advs))) / big_t,
+                           sp.Add(*(ppo_term(r, a) for r, a in zip(ratios, advs))) / big_t))
+
+
+def grpo_sums(big_t: int, signed_gate: bool = True) -> Statement:
+    """GRPO, μ = 1/(|Tj| T_τ): one group of two trajectories, of T tokens and of one token, each with its advantage
+    Â_τ; both sides with those weights."""
+    ratios, advs = variables("r", big_t + 1, "positive"), variables("A", 2)
+    spans = ((ratios[:big_t], advs[0]), (ratios[big_t:], advs[1]))
+    rgf = sp.Add(*(sp.Add(*(ppo_gate(r, a, signed_gate) * a for r in rs)) / len(rs) for rs, a in spans)) / 2
+    standard = sp.Add(*(sp.Add(*(ppo_term(r, a) for r in rs)) / len(rs) for rs, a in spans)) / 2
+    return Statement(sp.Eq(rgf, standard))
+
+
+def gspo_sums(big_t: int, signed_gate: bool = True) -> Statement:
+    """GSPO, one trajectory: (1/T) Σ_t G_GSPO(s_τ) Â_t = min(s_τ S/T, clip(s_τ, 1 ± ε) S/T), S = Σ_t Â_t, l_τ = l(S)."""
+    s, advs = var("s", "positive"), variables("A", big_t)
+    total = sp.Add(*advs)
+    return Statement(sp.Eq(sp.Add(*(ppo_gate(s, total, signed_gate) * a for a in advs)) / big_t,
+                           ppo_term(s, total / big_t)))
+
+
+SAME_WEIGHTS = ("per-token lemma with r, Â free: both sides are Σ_i μ_i (term)_i with the same weights μ_i, so the "
+                "lemma equating the terms proves the sums for every T")
+
+
+@derivation("RGF-1", controls={"gate without the sign labels": {"signed_gate": False}})
+def check_rgf1(signed_gate: bool = True) -> list[Part]:
+    """RGF-1: PPO's, GRPO's and GSPO's (E, μ, G) forms equal the standard losses (App. C.4)."""
+    return [
+        Part("RGF-1/ppo", "p. 29, App. C.4 (PPO)",
+             Family(lambda t: ppo_sums(t, signed_gate), t_max=2, shown=2, symbolic=rgf_token_lemma(signed_gate),
+                    symbolic_domain=SAME_WEIGHTS)),
+        Part("RGF-1/grpo", "p. 29, App. C.4 (GRPO)",
+             Family(lambda t: grpo_sums(t, signed_gate), t_max=2, shown=2, symbolic=rgf_token_lemma(signed_gate),
+                    symbolic_domain=SAME_WEIGHTS + " and every trajectory length T_τ",
+                    instances="one group of two trajectories, of T ≤ 2 tokens and of one token")),
+        Part("RGF-1/gspo", "p. 29, App. C.4 (GSPO)",
+             Family(lambda t: gspo_sums(t, signed_gate), t_max=4, shown=2,
+                    symbolic=rgf_trajectory_lemma(signed_gate),
+                    symbolic_domain="per-trajectory lemma with S = Σ_t Â_t and T ≥ 1 free: both sides depend on the "
+                                    "advantages only through S, so the lemma proves the identity for every T")),
+    ]
 
 
 def decoupling(width) -> Statement:

@@ -47,7 +47,7 @@ def status_of(substatements: list[SubStatement]) -> Status:
 
 def test_every_producer_registered_its_checks():
     claims = {(c.producer, c.claim_id) for c in CHECKS}
-    assert {("verify", claim) for claim in ("FPO-2", "FPO-3", "FPO-7", "FPO-10", "FGH-4", "RGF-1")} <= claims
+    assert {("verify", claim) for claim in ("FPO-2", "FPO-3", "FPO-7", "FGH-4", "RGF-1")} <= claims
     assert any(producer == "derivations" for producer, _ in claims)
     assert {("experiments", claim) for claim in ("APC-6", "EMP-3", "EMP-4", "RGF-3")} <= claims
     assert {("verify", claim) for claim in ("EMP-1", "EMP-2")} <= claims

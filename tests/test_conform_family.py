@@ -11,7 +11,7 @@ from fiberpo_check.verification.conform_probes import probe_families
 from fiberpo_check.verification.conform_report import deviation_profile, format_table
 from fiberpo_check.verification.conform_variants import (
     CLIP_VARIANTS,
-    NATIVE_MODE,
+    native_mode,
     ClipGate,
     clamped,
     clip_loss,
@@ -35,7 +35,7 @@ def test_definitions_are_the_engine_objectives(variant):
     hyper = {"eps_low": probe.config["clip_ratio_low"], "eps_high": probe.config["clip_ratio_high"], **extra}
     log_prob = probe.log_prob.clone().requires_grad_(True)
     loss, _ = reference_loss(variant)(old_log_prob=probe.old_log_prob, log_prob=log_prob, advantages=probe.advantages,
-                                      response_mask=probe.response_mask, loss_agg_mode=NATIVE_MODE[variant],
+                                      response_mask=probe.response_mask, loss_agg_mode=native_mode(variant),
                                       config=probe.config)
     other = probe.log_prob.clone().requires_grad_(True)
     objective = fc.surrogate(method, other, probe.old_log_prob, probe.advantages, probe.response_mask, **hyper)

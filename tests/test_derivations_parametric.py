@@ -47,6 +47,10 @@ PARAMETRIC = {
     "FGH-4/independent-budgets": ("FGH-4", "residual with 2K"),
     "FGH-4/pass-through-block": ("FGH-4", "group input log s_g, not log s_g − log s_D"),
     "FGH-4/cross-domain": ("FGH-4", "domain mean over the whole batch"),
+    "FGH-4/independent-inputs": ("FGH-4", "group fed the domain gate's rollback output"),
+    "RGF-1/ppo": ("RGF-1", "gate without the sign labels"),
+    "RGF-1/grpo": ("RGF-1", "gate without the sign labels"),
+    "RGF-1/gspo": ("RGF-1", "gate without the sign labels"),
 }
 BOUNDED = {"APC-4/D.9-1": ("APC-4", "T_s ≤ 3"), "DER-2/RGF-is-eq7": ("DER-2", "T ≤ 2"),
            "FBG-2/unit-weights": ("FBG-2", "one process")}
@@ -160,3 +164,18 @@ def test_the_collapse_test_fails_on_a_collapsed_statement():
     with pytest.raises(DerivationError, match="collapsed"):
         decide_statement(collapsed.claim)
     assert_no_collapse([Part("X-1/kept", "p. 0", Statement(sp.Eq(x + 1, 1 + x, evaluate=False)))])
+
+
+@pytest.mark.slow
+def test_ppo_majority_needs_drift_past_two_eps():
+    """p. 13: in the tracking case with drift > ε, PPO/GRPO clip at most half the tokens of an exact witness (T = 2);
+    with drift > 2ε every token is past ±ε, proved for every T (the check's positive control)."""
+    from fiberpo_check.vocabulary.check_registry import checks
+
+    sub = found("FPO-10", "FPO-10/ppo-majority")
+    outcome = sub.outcomes[0]
+    assert sub.status is Status.HOLDS_WITH_CONDITIONS
+    assert outcome.counterexample.startswith("T = 2:") and outcome.condition_holds is True
+    (check,) = checks("derivations", "FPO-10")
+    (majority,) = [s for s in check.positives["drift past 2ε"]() if s.id == "FPO-10/ppo-majority"]
+    assert majority.status is Status.PROVED and majority.outcomes[0].domain.startswith("every T")

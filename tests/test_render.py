@@ -60,8 +60,10 @@ def test_plain_text_uses_the_notation():
 
     from derivations.formula import var
 
-    assert plain_formula(var("A_inf", "positive") * var("tstar")) in ("t*‖Â‖∞", "‖Â‖∞*t*")
+    assert plain_formula(var("A_inf", "positive") * var("tstar")) in ("t*·‖Â‖∞", "‖Â‖∞·t*")  # t*'s star kept
     assert "C⁺" in plain_formula(sp.Symbol("C_+") + 1)
+    delta, x = var("delta"), var("x")
+    assert plain_formula(sp.Implies(2 * x > 0, -2 * delta < x - 1)) == "(2x > 0 ⇒ −2δ < x − 1)"
 
 
 def test_fpo2_reads_like_the_paper():

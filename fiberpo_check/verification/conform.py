@@ -29,8 +29,8 @@ from fiberpo_check.verification.conform_settings import Settings
 from fiberpo_check.verification.conform_variants import (
     DUAL_CLIP_VARIANTS,
     FIBER_VARIANTS,
-    NATIVE_MODE,
     VARIANTS,
+    native_mode,
     config_hyper,
     reference_loss,
 )
@@ -704,7 +704,7 @@ class Checker:
 
     def native_modes(self) -> tuple[str, ...]:
         """The variant's own aggregation mode if the loss accepts it, else every mode it accepts."""
-        native = NATIVE_MODE[self.variant]
+        native = native_mode(self.variant)
         return (native,) if native in self.modes else self.modes
 
     def property_checks(self) -> dict[str, Callable[[], int] | str]:
@@ -828,7 +828,7 @@ def first_refusal(candidate: Callable, variant: str, settings: Settings | None, 
     settings = settings or Settings()
     probe = on_policy_probes(variant, dtype=dtype, device=device, hyper=settings.hyper)[0]
     try:
-        evaluate(candidate, probe, NATIVE_MODE[variant], settings.render(probe.config), grad=False)
+        evaluate(candidate, probe, native_mode(variant), settings.render(probe.config), grad=False)
     except Mismatch as error:
         return str(error)
     return "(no exception on a retry)"

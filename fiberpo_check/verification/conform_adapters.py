@@ -14,9 +14,10 @@ from types import SimpleNamespace
 import torch
 from torch import Tensor
 
+from fiberpo_check.engine.objectives.family import TRL_LOSS_TYPES, method
+
 # TRL loss_type -> the verl aggregation mode it computes (on one process, without gradient accumulation)
-TRL_MODES = {"grpo": "seq-mean-token-mean", "bnpo": "token-mean", "dr_grpo": "seq-mean-token-sum-norm",
-             "dapo": "token-mean", "cispo": "token-mean"}
+TRL_MODES = {loss_type: method(name).native_mode for loss_type, name in TRL_LOSS_TYPES.items()}
 
 
 def verl_actor_config(values: dict):

@@ -18,6 +18,7 @@ from torch import Tensor
 
 from fiberpo_check.engine.batch import broadcast_advantages, check_mask, log_ratio_of, masked
 from fiberpo_check.engine.gates import hard_clip, pessimistic_clip, safe_ratio
+from fiberpo_check.engine.objectives.family import method
 from fiberpo_check.engine.objectives.fiberpo import fiber_log_residual
 from fiberpo_check.engine.objectives.gspo import gspo_gate, gspo_sign, sequence_log_ratio
 from fiberpo_check.engine.objectives.ppo import ppo_gate
@@ -28,9 +29,6 @@ from fiberpo_check.verification.conform_semantics import DEFAULT, semantics
 FIBER_VARIANTS = ("fiberpo", "fiberpo_domain")
 CLIP_VARIANTS = ("ppo", "grpo", "gspo", "gspo_token", "dapo", "dr_grpo", "cispo")
 VARIANTS = FIBER_VARIANTS + CLIP_VARIANTS
-NATIVE_MODE = {"ppo": "token-mean", "grpo": "seq-mean-token-mean", "gspo": "seq-mean-token-mean",
-               "gspo_token": "seq-mean-token-mean", "dapo": "token-mean", "dr_grpo": "seq-mean-token-sum-norm",
-               "cispo": "token-mean", "fiberpo": "seq-mean-token-mean", "fiberpo_domain": "seq-mean-token-mean"}
 # Probe hyperparameters: exact in float32 (a budget held as a float32 tensor is the same number), and none equal to
 # a common default, so a loss that hard-codes its own values is caught.
 FIBER_HYPER = {"fiberpo_c_pos": 0.125, "fiberpo_c_neg": 0.0625, "fiberpo_eps": 0.03125}
@@ -39,6 +37,13 @@ CLIP_HYPER = {
     "gspo": (0.0003662109375, 0.00048828125), "gspo_token": (0.0003662109375, 0.00048828125), "cispo": (0.25, 1.0),
 }
 DUAL_CLIP_VARIANTS = ("ppo", "grpo", "dapo", "dr_grpo")  # FiberPO's G <= e^(C+ + 2 eps) never meets a dual clip
+
+
+def native_mode(variant: str) -> str:
+    """The aggregation whose weights are the variant's mu, read from the RGF family (`engine.objectives.family`)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant: {variant!r} is not one of {VARIANTS}")
+    return method(variant).native_mode
 
 
 def default_hyper(variant: str) -> dict:
@@ -156,7 +161,7 @@ def clip_loss(spec: ClipGate, reduce: Callable | None = None) -> Callable:
     `reduce` (default verl 0.9's agg_loss)."""
     reduce = reduce or semantics(DEFAULT).aggregate
 
-    def loss(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode=NATIVE_MODE[spec.variant],
+    def loss(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode=native_mode(spec.variant),
              config=None, rollout_is_weights=None):
         mask = check_mask(response_mask, log_prob.shape, allow_empty_rows=True)
         log_ratio = log_ratio_of(log_prob, old_log_prob, mask)

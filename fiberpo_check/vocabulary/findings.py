@@ -97,6 +97,14 @@ FINDINGS: tuple[Finding, ...] = (
         downstream="Only the design recommendation C⁻ < C⁺ (p. 9, 11, 47) rests on it; no theorem uses it. The same length dependence breaks eq 50's first equality E_τ[D̂^(τ)] = D̄^(tj).",
         checked_by=('FPO-9/expectation',), rows=('p9-step4', 'p11-a3', 'p47-a5'), same_fact=()),
     Finding(
+        key="ppo-majority-needs-drift-past-two-eps", page=13, locator="p. 13, §5.2 (fiber residual clip)",
+        paper_words="even when (signed-)trajectory-level drift are large (log s± τ > ϵ). And in this case, methods like PPO/GRPO etc. that clip log ri directly would have more than half tokens to exceed the clip bound simultaneously",
+        problem="Tokens within ε of their same-sign trajectory mean (|u_i| ≤ ε) with that mean past ε can still have |log r_i| ≤ ε, so PPO/GRPO's clip of log r_i at ±ε may catch at most half of them; the majority follows only when each token's same-sign drift exceeds 2ε.",
+        witness="ε = 1, T_τ = 3, log r = (9/10, 9/10, 2): log s⁺ = 19/15 > ε, u = (−11/30, −11/30, 11/15) all within ±ε, yet only one of the three tokens has |log r_i| > ε (z3's smallest instance: T_τ = 2, log r = (1, 2), one of two).",
+        correction="'when log s±_τ > ε … more than half tokens exceed the clip bound' → 'when each token's same-sign drift log s^(l_i)_τ > 2ε, every such token exceeds the clip bound (|log r_i| ≥ log s^(l_i)_τ − |u_i| > ε)'",
+        downstream="An illustration of the fiber clip's benefit; no result rests on it, and Fig 4's drift family (where most tokens are far past ε) is unaffected.",
+        checked_by=('FPO-10/ppo-majority',), rows=('p13-a4',), same_fact=()),
+    Finding(
         key="rollback-restorative-needs-positive-advantage", page=10, locator="p. 10, regime (R) of g_agg",
         paper_words="Rollback (R) (C < |x| < C∗ := (1 + T⁻¹τ)C): … The gate reverses slope to −Tτ, producing a restorative gradient that actively opposes the drift direction and pushes the aggregate back toward on-policy.",
         problem="The rollback slope −T_τ opposes the drift only when the advantage's sign matches the rolling-back channel (Â > 0 for l = +1, Â < 0 for l = −1). Otherwise gradient ascent pushes the aggregate further out, toward the zeroed regime.",

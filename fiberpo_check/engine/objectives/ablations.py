@@ -9,7 +9,8 @@ from torch import Tensor
 
 from fiberpo_check.engine.gates import clip_sym
 from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER, fiberpo_parts
-from fiberpo_check.engine.objectives.registry import REGISTRY, RGFMethod
+from fiberpo_check.engine.objectives.family import REGISTRY
+from fiberpo_check.engine.objectives.rgf_method import RGFMethod
 
 
 def fiberpo_cutoff_gate(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float, eps: float) -> Tensor:

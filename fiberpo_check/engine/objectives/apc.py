@@ -13,7 +13,7 @@ from torch import Tensor
 
 from fiberpo_check.engine.batch import check_nonnegative, check_positive, segment_sum, token_ids, validated
 from fiberpo_check.engine.gates import clip_sym, ratio_deviation
-from fiberpo_check.engine.objectives.registry import RGFMethod, register_method
+from fiberpo_check.engine.objectives.rgf_method import RGFMethod
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,9 @@ def apc_regime(log_ratio: Tensor, mask: Tensor, *, state_ids: Tensor, delta: flo
     return padded(over.long() + zeroed.long(), mask, -1)
 
 
-APC = register_method(RGFMethod(
+APC = RGFMethod(
     "apc", "APC-Obj", lambda log_ratio, advantages, mask, **kw: apc_gate(log_ratio, mask, **kw),
-    native_mode="token-mean", defaults={"delta": None}, ids=("state_ids",), required=("delta",)))
+    native_mode="token-mean", defaults={"delta": None}, ids=("state_ids",), required=("delta",))
 objective = APC.objective  # (1/T) sum_i [clip(r_i - 1, B_i) A_i + A_i] over all sampled tokens (eq 57)
 
 

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from fiberpo_check.engine.batch import check_positive, masked, validated
 from fiberpo_check.engine.gates import clip_sym, g_agg
-from fiberpo_check.engine.objectives.registry import RGFMethod, register_method
+from fiberpo_check.engine.objectives.rgf_method import RGFMethod
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def fiberpo_gate(log_ratio: Tensor, mask: Tensor, *, c_pos: float, c_neg: float,
 
 FIBERPO_HYPER = {"c_pos": 0.12, "c_neg": 0.08, "eps": 0.02}  # the toolkit's default budgets (C- < C+, eps << delta)
 
-FIBERPO = register_method(RGFMethod(
+FIBERPO = RGFMethod(
     "fiberpo", "FiberPO", lambda log_ratio, advantages, mask, **hyper: fiberpo_gate(log_ratio, mask, **hyper),
     native_mode="seq-mean-token-mean", defaults=FIBERPO_HYPER, parts=fiberpo_parts,
-    clipped=lambda log_ratio, mask, **hyper: fiberpo_parts(log_ratio, mask, **hyper).same_sign.abs() > hyper["eps"]))
+    clipped=lambda log_ratio, mask, **hyper: fiberpo_parts(log_ratio, mask, **hyper).same_sign.abs() > hyper["eps"])
 objective = FIBERPO.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_i A_i (eq 6)

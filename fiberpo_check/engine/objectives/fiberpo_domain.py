@@ -17,7 +17,7 @@ from fiberpo_check.engine.objectives.fiberpo import (
     fiber_log_residual,
     validated,
 )
-from fiberpo_check.engine.objectives.registry import RGFMethod, register_method
+from fiberpo_check.engine.objectives.rgf_method import RGFMethod
 
 LEVELS = ("domain", "group", "trajectory")
 
@@ -99,11 +99,11 @@ def fiberpo_domain_gate(
     return torch.exp(parts.log_gate)
 
 
-FIBERPO_DOMAIN = register_method(RGFMethod(
+FIBERPO_DOMAIN = RGFMethod(
     "fiberpo_domain", "FiberPO-Domain",
     lambda log_ratio, advantages, mask, **kw: fiberpo_domain_gate(log_ratio, mask, **kw),
     native_mode="seq-mean-token-mean", defaults=FIBERPO_HYPER, ids=("group_ids", "domain_ids"),
     parts=fiberpo_domain_parts,
     clipped=lambda log_ratio, mask, group_ids, domain_ids, **hyper: fiberpo_domain_parts(
-        log_ratio, mask, group_ids, domain_ids, **hyper).same_sign.abs() > hyper["eps"]))
+        log_ratio, mask, group_ids, domain_ids, **hyper).same_sign.abs() > hyper["eps"])
 objective = FIBERPO_DOMAIN.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_i A_i (eq 30)

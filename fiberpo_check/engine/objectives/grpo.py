@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fiberpo_check.engine.objectives.ppo import PPO, PPO_HYPER
-from fiberpo_check.engine.objectives.registry import RGFMethod, register_method
+from fiberpo_check.engine.objectives.rgf_method import RGFMethod
 
-GRPO = register_method(RGFMethod("grpo", "GRPO", PPO.gate, native_mode="seq-mean-token-mean", defaults=PPO_HYPER,
-                                 clipped=PPO.clipped))
+GRPO = RGFMethod("grpo", "GRPO", PPO.gate, native_mode="seq-mean-token-mean", defaults=PPO_HYPER,
+                    clipped=PPO.clipped)
 objective = GRPO.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_PPO(r)_i A_i (App. C.4, C.5.2)

@@ -7,7 +7,7 @@ from torch import Tensor
 from fiberpo_check.engine.batch import masked
 from fiberpo_check.engine.gates import pessimistic_clip, safe_ratio
 from fiberpo_check.engine.objectives.ppo import advantage_sign, ratio_clipped
-from fiberpo_check.engine.objectives.registry import RGFMethod, register_method
+from fiberpo_check.engine.objectives.rgf_method import RGFMethod
 
 
 def sequence_log_ratio(log_ratio: Tensor, mask: Tensor) -> Tensor:
@@ -48,8 +48,8 @@ def gspo_gate(
                             use_min)
 
 
-GSPO = register_method(RGFMethod(
+GSPO = RGFMethod(
     "gspo", "GSPO", gspo_gate, native_mode="seq-mean-token-mean", defaults=GSPO_HYPER,
     clipped=lambda log_ratio, mask, eps_low, eps_high, use_min, token_level: ratio_clipped(
-        sequence_log_ratio(log_ratio, mask), eps_low, eps_high)))
+        sequence_log_ratio(log_ratio, mask), eps_low, eps_high))
 objective = GSPO.objective  # (1/|Tj|) sum_tau (1/T_tau) sum_t G_GSPO_tau A_i (App. C.4, C.5.3)

@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 
 from fiberpo_check.engine.gates import pessimistic_clip, safe_ratio
-from fiberpo_check.engine.objectives.registry import RGFMethod, register_method
+from fiberpo_check.engine.objectives.rgf_method import RGFMethod
 
 
 def advantage_sign(advantages: Tensor) -> Tensor:
@@ -36,8 +36,8 @@ def ratio_clipped(log_ratio: Tensor, eps_low: float, eps_high: float | None) -> 
     return (ratio < 1 - eps_low) | (ratio > 1 + (eps_low if eps_high is None else eps_high))
 
 
-PPO = register_method(RGFMethod(
+PPO = RGFMethod(
     "ppo", "PPO", lambda log_ratio, advantages, mask, **hyper: ppo_gate(log_ratio, advantages, **hyper),
     native_mode="token-mean", defaults=PPO_HYPER,
-    clipped=lambda log_ratio, mask, eps_low, eps_high, use_min: ratio_clipped(log_ratio, eps_low, eps_high)))
+    clipped=lambda log_ratio, mask, eps_low, eps_high, use_min: ratio_clipped(log_ratio, eps_low, eps_high))
 objective = PPO.objective  # sum_i (1/T) G_PPO(r)_i A_i over all sampled tokens (App. C.4)

@@ -15,7 +15,7 @@ from torch import Tensor
 from fiberpo_check.engine.batch import check_positive, segment_sum, validated
 from fiberpo_check.engine.gates import safe_ratio
 from fiberpo_check.engine.objectives.apc import check_discount, state_budget
-from fiberpo_check.engine.objectives.registry import RGFMethod, register_method
+from fiberpo_check.engine.objectives.rgf_method import RGFMethod
 
 
 def check_strict_discount(gamma: float) -> float:
@@ -57,9 +57,9 @@ def tv_trpo_objective(
     return linear - penalty_coefficient(norm, gamma) * budget.state_tv.max() ** 2
 
 
-TV_TRPO = register_method(RGFMethod(
+TV_TRPO = RGFMethod(
     "tv_trpo", "TV-TRPO", gate=None, native_mode=None, defaults={"gamma": None, "adv_inf_norm": None},
-    ids=("state_ids",), required=("gamma",), objective_override=tv_trpo_objective))
+    ids=("state_ids",), required=("gamma",), objective_override=tv_trpo_objective)
 objective = TV_TRPO.objective
 
 

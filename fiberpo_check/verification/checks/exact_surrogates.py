@@ -30,7 +30,6 @@ ADVANTAGES = ("trajectory", "token")
 RELAXED_APC_DELTA = 0.1  # relaxed: the TRPO radius (1-gamma)/(8 gamma) is 0 at gamma = 1
 
 
-NATIVE_MODE = {name: rgf.native_mode for name, rgf in GATES.items()}
 EXACT_METHODS = tuple(GATES)
 DEFAULT_HYPER = {name: {**rgf.defaults, **({"delta": RELAXED_APC_DELTA} if name == "apc" else {})}
                  for name, rgf in GATES.items()}
@@ -111,7 +110,7 @@ def expected_surrogate(method: str, theta: Tensor, batches: PairBatches, mode: s
     """E_{pairs ~ pi_old}[J_hat(theta | theta_old)] with the given aggregation mode (default: the method's own)."""
     if method not in EXACT_METHODS:
         raise ValueError(f"method: {method!r} is not one of {EXACT_METHODS}")
-    mode = mode or NATIVE_MODE[method]
+    mode = mode or GATES[method].native_mode
     if mode not in MODES:
         raise ValueError(f"mode: {mode!r} is not one of {MODES}")
     log_ratio = token_log_probs(batches.tree, theta)[batches.rows] - batches.old_log_prob

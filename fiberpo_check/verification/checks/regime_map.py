@@ -1,29 +1,21 @@
-"""Global regimes of the base weight (§5.1, Fig 2b) and clip counts under trajectory drift (§5.2, Fig 4)."""
+"""Global regimes of the base weight (§5.1, Fig 2b): the float64 grid and the exact-rational ray profiles."""
 
 from __future__ import annotations
-
-from fractions import Fraction
 
 import torch
 
 from fiberpo_check.engine.gates import (
-    FIG4_CONFIG,
     GLOBAL_REGIMES,
     g_agg,
     gate_regime,
     global_regime,
     zeroing_threshold,
 )
-from fiberpo_check.engine.objectives.fiberpo import fiberpo_parts
 from fiberpo_check.engine import exact_regimes
 from fiberpo_check.vocabulary.check_registry import register
-from fiberpo_check.verification.checks import regime_exact
 from fiberpo_check.verification.checks.jacobian_checks import float_outcome, substatement
 from fiberpo_check.verification.checks.presets import PRODUCER, SMALL
 from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement
-
-FIG4_EPS = Fraction(str(FIG4_CONFIG["eps"]))  # its fiber clip ε = 1/25, exact
-
 
 def base_weight_grid(c_pos: float, c_neg: float, k: float, *, extent: float = 0.4, n: int = 401, gate=g_agg) -> dict:
     """log w = gate(log s+) - gate(log s-) and the global regime on a grid of (log s+, log s-) >= 0 (eq 8)."""
@@ -65,29 +57,7 @@ def regime_facts(c_pos: float = 0.20, c_neg: float = 0.10, k: float = 2.0, gate=
     }
 
 
-def drift_clip_rows(*, length: int = FIG4_CONFIG["T"], eps: float = FIG4_CONFIG["eps"],
-                    c_pos: float = FIG4_CONFIG["c_pos"], c_neg: float = FIG4_CONFIG["c_neg"], n_draws: int = 200,
-                    seed: int = 0) -> list[dict]:
-    """Fig 4 drift r_i = 1 + t D_i, sign(D) = sign(A): PPO/GRPO clip fraction vs FiberPO fiber-clip fraction."""
-    gen = torch.Generator().manual_seed(seed)
-    signs = torch.where(torch.rand(n_draws, length, generator=gen) < 0.5, 1.0, -1.0).to(torch.float64)
-    sizes = torch.exp(0.5 * torch.randn(n_draws, length, generator=gen, dtype=torch.float64))
-    mask = torch.ones(n_draws, length, dtype=torch.bool)
-    rows = []
-    for t in torch.linspace(0.01, 0.6, 60, dtype=torch.float64):
-        ratio = 1 + t * signs * sizes / sizes.abs().max(dim=-1, keepdim=True).values
-        log_ratio = torch.log(ratio.clamp(min=1e-6))
-        parts = fiberpo_parts(log_ratio, mask, c_pos=c_pos, c_neg=c_neg, eps=eps)
-        ppo_clipped = ((ratio > 1 + eps) | (ratio < 1 - eps)).double().mean(-1)
-        fiber_clipped = (parts.same_sign.abs() > eps).double().mean(-1)
-        both_drifted = (parts.log_s_pos > eps) & (parts.log_s_neg > eps)
-        for draw in both_drifted.nonzero().flatten().tolist():
-            rows.append({"t": float(t), "draw": draw, "ppo_clip_frac": float(ppo_clipped[draw]),
-                         "fiber_clip_frac": float(fiber_clipped[draw])})
-    return rows
-
-
-# ---------------------------------------------------------------- registered checks of FPO-7 and FPO-10
+# ---------------------------------------------------------------- the registered check of FPO-7
 
 
 def no_zeroing(x, c, k):
@@ -96,8 +66,8 @@ def no_zeroing(x, c, k):
 
 
 def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool = True) -> list[SubStatement]:
-    """FPO-7: G-I and G-III identities (z3, every k ≤ K_MAX), the five regimes and the |log w| pattern along rays
-    (exact rationals, Fig 2b budgets), with the float64 grid of Fig 2b as a cross-check."""
+    """FPO-7: the five regimes and the |log w| pattern along rays (exact rationals, Fig 2b budgets), and the G-I and
+    G-III identities on the float64 grid of Fig 2b (the derivations prove them for every k)."""
     fig = exact_regimes.FIG2B
     facts = regime_facts(float(fig["c_pos"]), float(fig["c_neg"]), float(fig["k"]),
                          gate=g_agg if zeroing else no_zeroing)
@@ -107,20 +77,9 @@ def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool =
     grid = f"401 × 401 float64 grid of Fig 2b{mutant}"
     subs = []
     for regime, part_id in (("G-I", "FPO-7/G-I"), ("G-III", "FPO-7/G-III")):
-        found = regime_exact.z3_regime_identity(regime, zeroing)
-        witness = ""
-        if not found["proved"]:
-            x, y, c_pos, c_neg = found["point"]
-            value = exact_regimes.frac_log_w(x, y, c_pos, c_neg, found["k"], zeroing)
-            if value == (x - y if regime == "G-I" else 0):
-                raise RuntimeError(f"FPO-7/{regime}: z3's counterexample {found} holds in exact rationals")
-            witness = (f"k = {found['k']}, C⁺ = {c_pos}, C⁻ = {c_neg}, log s⁺ = {x}, log s⁻ = {y}: log w = {value} "
-                       "(re-evaluated in exact rationals)")
         float_gap = facts["g1_is_ratio_gap"] if regime == "G-I" else facts["g3_log_w_max"]
-        subs.append(substatement(part_id, Outcome(
-            "proof", "z3", f"every C± > 0, every aggregate in {regime}, every integer k ≤ {regime_exact.K_MAX}"
-            f"{mutant}", holds=found["proved"], counterexample=witness, bound=f"k ≤ {regime_exact.K_MAX}"), float_outcome(
-            grid, float_gap == 0, f"max deviation {float_gap:.3g} on the grid", max_deviation=float_gap)))
+        subs.append(substatement(part_id, float_outcome(grid, float_gap == 0, f"max deviation {float_gap:.3g} on the "
+                                                              "grid", max_deviation=float_gap)))
     witnesses = exact_regimes.regime_witnesses(**fig)
     missing = [r for r in exact_regimes.REGIMES if r not in witnesses]
     subs.append(substatement("FPO-7/five-regimes", Outcome(
@@ -147,53 +106,5 @@ def regime_check(preset: dict = SMALL, sink: dict | None = None, zeroing: bool =
     return subs
 
 
-def drift_check(preset: dict = SMALL, sink: dict | None = None, drift_margin: Fraction = Fraction(1),
-                mutant_clip: bool = False) -> list[SubStatement]:
-    """FPO-10: the fiber clip of a token within ε of its same-sign mean never binds (z3); in p. 13's case — every
-    token moving with its same-sign trajectory mean (|u_i| ≤ ε) while its channel's drift log s^(l_i) exceeds
-    `drift_margin`·ε (the paper: ε) — PPO/GRPO clip log r_i of more than half the tokens (z3, exact re-evaluation);
-    if not, the same under drift past 2ε, where every such token has |ℓ_i| ≥ log s^(l_i) − |u_i| > ε."""
-    eps = FIG4_EPS
-    found = regime_exact.z3_tracking_majority_counterexample(eps, FPO10_T_MAX, drift_margin)
-    witness, condition, condition_holds = "", "", None
-    if found is not None:
-        ell = regime_exact.simplest_tracking_counterexample(eps, len(found), drift_margin) or found
-        exact = regime_exact.frac_tracking_case(ell, eps)
-        if not regime_exact.in_tracking_case(exact, eps, drift_margin):
-            raise RuntimeError(f"FPO-10: z3's counterexample {ell} is not one in exact rationals")
-        witness = (f"T = {exact['tokens']}, ε = {eps}, ℓ = ({', '.join(map(str, ell))}): log s⁺ = "
-                   f"{exact['log_s_pos']}, log s⁻ = {exact['log_s_neg']}, u = ({', '.join(map(str, exact['u']))}): "
-                   f"every token within ε of its same-sign mean, whose drift exceeds ε, yet only {exact['clipped']} "
-                   f"of {exact['tokens']} tokens have |ℓ| > ε")
-        fewer = regime_exact.simplest_tracking_counterexample(eps, 3, drift_margin, strict=True)
-        if fewer:
-            witness += (f"; fewer than half: T = 3, ℓ = ({', '.join(map(str, fewer))}), "
-                        f"{regime_exact.frac_tracking_case(fewer, eps)['clipped']} of 3 past ±ε")
-        condition = "each token's same-sign drift log s^(l_i) > 2ε (then |ℓ_i| ≥ log s^(l_i) − |u_i| > ε)"
-        condition_holds = regime_exact.z3_tracking_majority_counterexample(eps, FPO10_T_MAX, 2 * drift_margin) is None
-    if sink is not None:
-        drift = drift_clip_rows()
-        sink.update(drift_instances=len(drift),
-                    ppo_majority_rate=sum(r["ppo_clip_frac"] > regime_exact.MAJORITY for r in drift) / len(drift),
-                    fiber_fewer_rate=sum(r["fiber_clip_frac"] < r["ppo_clip_frac"] for r in drift) / len(drift))
-    binding = regime_exact.z3_fiber_pass(FPO10_T_MAX, mutant_clip)
-    return [
-        substatement("FPO-10/fiber-pass", Outcome(
-            "proof", "z3", f"every ℓ ∈ ℝ^T, ε > 0, every T ≤ {FPO10_T_MAX}"
-            + (" (fiber clip at ±ε/2)" if mutant_clip else ""), holds=binding is None,
-            counterexample="" if binding is None else (
-                f"ℓ = ({', '.join(map(str, binding[:-1]))}), ε = {binding[-1]}: a token with |u_i| ≤ ε is clipped"),
-            bound=f"T ≤ {FPO10_T_MAX}")),
-        substatement("FPO-10/ppo-majority", Outcome(
-            "proof", "z3", f"every ℓ ∈ ℝ^T, every T ≤ {FPO10_T_MAX}, ε = {eps} (the statement is invariant under "
-            f"scaling ℓ and ε together), every |u_i| ≤ ε and log s^(l_i) > {drift_margin}ε",
-            holds=found is None, counterexample=witness, condition=condition, condition_holds=condition_holds)),
-    ]
-
-
-FPO10_T_MAX = 8
 register("FPO-7", PRODUCER, "base_weight_regimes",
          controls={"no_zeroing": lambda: regime_check(zeroing=False)})(regime_check)
-register("FPO-10", PRODUCER, "clip_counts_under_drift",
-         controls={"fiber_clip_at_half_eps": lambda: drift_check(mutant_clip=True)},
-         positives={"drift_past_2eps": lambda: drift_check(drift_margin=Fraction(2))})(drift_check)

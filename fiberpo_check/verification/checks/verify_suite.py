@@ -21,13 +21,12 @@ from fiberpo_check.verification.checks import (
     jacobian_checks,
     regime_map,
     rgf_forms,
-    structure_proofs,
 )
 from fiberpo_check.verification.checks.presets import PRESETS, PRODUCER
 from fiberpo_check.vocabulary.verdicts import Verdict
 
 RESULTS = paths.RESULTS / "verify"
-CHECK_MODULES = (first_order_verdicts, hierarchy_checks, jacobian_checks, regime_map, rgf_forms, structure_proofs)
+CHECK_MODULES = (first_order_verdicts, hierarchy_checks, jacobian_checks, regime_map, rgf_forms)
 
 
 def write_json(name: str, payload, out_dir: Path) -> Path:

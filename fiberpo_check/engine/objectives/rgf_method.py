@@ -1,5 +1,5 @@
-"""The registry of RGF methods (Def 3.1, eq 2): each method's gate G, weights mu (its native aggregation mode),
-default hyperparameters and the id tensors it needs, registered where the method is defined."""
+"""One RGF method (Def 3.1, eq 2) as data: its gate G, weights mu (its native aggregation mode), default
+hyperparameters and the id tensors it needs. The methods themselves are listed in `family.py`."""
 
 from __future__ import annotations
 
@@ -62,21 +62,3 @@ class RGFMethod:
         ids, hyper = self.split(kwargs)
         gate = self.gate(log_ratio, advantages, mask, **ids, **hyper)
         return aggregate(gate * advantages, mask != 0, self.native_mode)
-
-
-REGISTRY: dict[str, RGFMethod] = {}
-
-
-def register_method(method: RGFMethod) -> RGFMethod:
-    """Add a method to the registry (names are unique)."""
-    if method.name in REGISTRY:
-        raise ValueError(f"method {method.name!r} is registered twice")
-    REGISTRY[method.name] = method
-    return method
-
-
-def method(name: str) -> RGFMethod:
-    """The registered method called `name`; unknown names raise, listing the registered ones."""
-    if name not in REGISTRY:
-        raise ValueError(f"method: {name!r} is not one of {tuple(REGISTRY)}")
-    return REGISTRY[name]

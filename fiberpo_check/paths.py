@@ -1,7 +1,7 @@
 """Where outputs go: under the output root, $FIBERPO_CHECK_ROOT when set, else the working directory.
 
-The root is read when a name is used (`paths.RESULTS`, `from fiberpo_check.paths import RESULTS`), not when this
-module is imported, so setting the variable or changing directory before the first use takes effect."""
+The root is read each time a name is used as `paths.RESULTS` (modules import `paths`, never the names), so setting
+the variable or changing directory takes effect at the next use."""
 
 from __future__ import annotations
 
@@ -11,10 +11,18 @@ from pathlib import Path
 SOURCE = Path(__file__).resolve().parent.parent
 UNDER_ROOT = {
     "RESULTS": "results",
+    "RESULT_VERDICTS": "results/verdicts",  # every producer's verdicts but the derivations'
+    "VERIFY_RESULTS": "results/verify",
+    "EXPERIMENT_RESULTS": "results/experiments",
     "REPORTS": "reports",
+    "NOTEBOOK_HTML": "reports/notebooks",
     "FIGURES": "figures",
     "DERIVATIONS_OUT": "derivations/out",
+    "DERIVATION_VERDICTS": "derivations/out/verdicts.json",
+    "AUDIT_JSON": "derivations/out/audit.json",
     "DOCS": "docs",
+    "ERRATA": "docs/errata.md",
+    "USER_GUIDE": "docs/user-guide.md",  # carries the figures table
     "NOTEBOOKS": "notebooks",
     "README": "README.md",
 }

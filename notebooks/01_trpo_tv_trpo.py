@@ -33,7 +33,7 @@ import torch
 from IPython.display import Markdown, display
 from scipy.optimize import linprog
 
-from derivations.build import OUT
+from fiberpo_check import paths
 from fiberpo_check.engine.objectives.tv_trpo import TabularSample, reduced_objective, state_tv, tv_trpo_maximizer
 from fiberpo_check.plots.style import paper_style
 from fiberpo_check.presentation.notebooks import verdict_table
@@ -44,7 +44,7 @@ QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 # ## The symbolic derivations (TRPO-1 … TRPO-4)
 
 # %%
-display(Markdown((OUT / "trpo.md").read_text()))  # written by `make derivations`
+display(Markdown((paths.DERIVATIONS_OUT / "trpo.md").read_text()))  # written by `make derivations`
 
 # %% [markdown]
 # ## Thm D.3 against a linear programme

@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from derivations.build import OUT
+from fiberpo_check import paths
 from fiberpo_check.engine.objectives.apc import apc_gate, apc_regime, delta_appendix, delta_main_text
 from fiberpo_check.plots.style import paper_style
 from fiberpo_check.presentation.notebooks import verdict_table
@@ -40,7 +40,7 @@ QUICK = os.environ.get("FIBERPO_QUICK") == "1"
 # ## The symbolic derivations (APC-1 … APC-5)
 
 # %%
-display(Markdown((OUT / "apc.md").read_text()))  # written by `make derivations`
+display(Markdown((paths.DERIVATIONS_OUT / "apc.md").read_text()))  # written by `make derivations`
 
 # %% [markdown]
 # ## The three regimes on one state

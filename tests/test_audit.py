@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from derivations.audit import ALIASES, CHECKS, catalogue, row_of
+from fiberpo_check import paths
 from fiberpo_check.presentation import audit
 from fiberpo_check.vocabulary import audit_rows
 from fiberpo_check.vocabulary.verdicts import NEGATIVE, Outcome, Status, combine
@@ -113,7 +114,7 @@ def test_rows_status_coverage_and_links():
 def test_no_claim_is_more_positive_than_its_rows():
     """Every headline claim whose ledger status is positive rests on no own-checked assertion or proof step with a
     negative status (uses the committed derivations/out/audit.json and the current verdict files)."""
-    if not audit_rows.AUDIT_JSON.exists():
+    if not paths.AUDIT_JSON.exists():
         pytest.skip("run `python -m fiberpo_check derivations` first")
     from fiberpo_check.presentation import ledger
 
@@ -130,7 +131,7 @@ def test_no_claim_is_more_positive_than_its_rows():
 def test_errata_do_not_depend_on_which_other_producers_ran(tmp_path):
     """The audit files and the errata are rendered from the derivations' own verdicts only: a numeric or empirical
     verdict reported since (here FPO-10/ppo-majority turned refuted) changes neither, while the ledger shows it."""
-    if not audit_rows.AUDIT_JSON.exists():
+    if not paths.AUDIT_JSON.exists():
         pytest.skip("run `python -m fiberpo_check derivations` first")
     import shutil
 
@@ -141,7 +142,7 @@ def test_errata_do_not_depend_on_which_other_producers_ran(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     for name in ("verdicts.json", "audit.json"):
-        shutil.copy(audit_rows.AUDIT_JSON.parent / name, out / name)
+        shutil.copy(paths.AUDIT_JSON.parent / name, out / name)
     alone = write_rendered(out)
     first = (out / "audit.md").read_text()
     numeric = Verdict("FPO-10", "verify", [{"id": "FPO-10/ppo-majority", "text": "t", "source": "s", "role": "result",

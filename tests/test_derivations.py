@@ -13,7 +13,8 @@ import sympy as sp
 import torch
 
 from derivations import der, fgh, fpo
-from derivations.build import OUT, PREAMBLE
+from derivations.build import PREAMBLE
+from fiberpo_check import paths
 from fiberpo_check.engine.exact_gates import fiber_log_gate
 from derivations.formula import Family, Part, Statement, log_fiberpo_gate, unfold, var, variables
 from derivations.provers import (
@@ -168,7 +169,7 @@ def test_exact_gates_match_the_torch_engine():
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not on the PATH")
 def test_all_tex_compiles_from_another_folder(tmp_path):
     doc = tmp_path / "paper.tex"
-    doc.write_text(PREAMBLE + "\n\\begin{document}\nSee \\ref{deriv:FPO-2}.\n\\input{" + str(OUT / "all.tex")
+    doc.write_text(PREAMBLE + "\n\\begin{document}\nSee \\ref{deriv:FPO-2}.\n\\input{" + str(paths.DERIVATIONS_OUT / "all.tex")
                    + "}\n\\end{document}\n")
     for _ in range(2):
         run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "paper.tex"], cwd=tmp_path, capture_output=True,
@@ -181,5 +182,5 @@ def test_all_tex_compiles_from_another_folder(tmp_path):
 
 
 def test_latex_is_ascii():
-    for tex in OUT.glob("*.tex"):
+    for tex in paths.DERIVATIONS_OUT.glob("*.tex"):
         assert tex.read_text().isascii(), tex.name

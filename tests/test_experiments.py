@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from fiberpo_check.empirical.experiments import cache, runner, traceable
+from fiberpo_check.empirical.experiments import cache, runner
 from fiberpo_check.empirical.experiments.lm_verdicts import emp4, rgf3, synthetic_report, synthetic_rgf3
 from fiberpo_check.empirical.experiments.presets import preset
 from fiberpo_check.vocabulary.stats import (
@@ -165,11 +165,8 @@ def test_seeds_replace_the_evaluation_seeds_of_both_experiments():
 
 
 def test_quick_preset_end_to_end(tmp_path, monkeypatch):
-    monkeypatch.setattr(cache, "RESULT_DIR", tmp_path / "experiments")
-    monkeypatch.setattr(runner, "SUMMARY_PATH", tmp_path / "summary.json")
-    monkeypatch.setattr(runner, "VERDICT_PATH", tmp_path / "verdicts.json")
+    monkeypatch.setenv("FIBERPO_CHECK_ROOT", str(tmp_path))  # results/, reports/ under tmp_path, read when used
     monkeypatch.setattr(runner, "COMMITTED_PRESET", "quick")  # the committed summary, written for this preset
-    monkeypatch.setattr(traceable, "REPORTS", tmp_path / "reports")
     summary = runner.run_preset("quick")
     committed = {p.name: p.read_bytes() for p in (tmp_path / "reports").iterdir()}
     assert set(committed) == {"experiments-quick.json", "experiments-quick.md"}
@@ -177,19 +174,19 @@ def test_quick_preset_end_to_end(tmp_path, monkeypatch):
     assert set(written["lm"]["runs"]["fiberpo"]["per_seed"]) == {"10", "11", "14", "15"}
     assert written["lm"]["calibration"]["chosen"]["gspo"]["bracketed"] in (True, False)
     assert set(summary["verdicts"]) == {"APC-6", "EMP-3", "EMP-4", "RGF-3"}
-    rows = json.loads((tmp_path / "verdicts.json").read_text())
+    verdicts, results = tmp_path / "results" / "verdicts" / "experiments.json", tmp_path / "results" / "experiments"
+    rows = json.loads(verdicts.read_text())
     assert {row["id"] for row in rows} == set(summary["verdicts"])
-    assert len(list((tmp_path / "experiments").glob("tiny_lm-*.json"))) == 2  # result + latest pointer
+    assert len(list(results.glob("tiny_lm-*.json"))) == 2  # result + latest pointer
     again = runner.run_preset("quick")  # second run reuses the cache
     assert again["verdicts"] == summary["verdicts"]
     assert {p.name: p.read_bytes() for p in (tmp_path / "reports").iterdir()} == committed  # byte-identical
 
-    monkeypatch.setattr(runner, "RUNS_DIR", tmp_path / "runs")
-    before = (tmp_path / "verdicts.json").read_bytes()
+    before = verdicts.read_bytes()
     other = runner.run_preset("quick", seeds=[20, 21, 22, 23], only=("lm",))  # a labelled run beside, nothing replaced
-    assert (tmp_path / "verdicts.json").read_bytes() == before
-    assert (tmp_path / "runs" / "quick-seeds-20-21-22-23" / "verdicts.json").exists()
+    assert verdicts.read_bytes() == before
+    assert (results / "runs" / "quick-seeds-20-21-22-23" / "verdicts.json").exists()
     assert set(other["verdicts"]) == {"EMP-4", "RGF-3"}
-    assert cache.latest("tiny_lm", "quick", tmp_path / "experiments")["config"]["seeds"] == [10, 11]
+    assert cache.latest("tiny_lm", "quick", results)["config"]["seeds"] == [10, 11]
     with pytest.raises(ValueError, match="--seeds"):
         runner.run_preset("quick", seeds=[0, 21])  # 0 is a tuning seed

@@ -25,8 +25,8 @@ def test_ad_hoc_and_other_preset_runs_never_move_a_presets_pointer(tmp_path):
 
 
 def test_figures_refuse_results_of_another_preset(tmp_path, monkeypatch):
-    monkeypatch.setattr(cache, "RESULT_DIR", tmp_path)
-    store(tmp_path, "bandit", "quick", 2)
+    monkeypatch.setenv("FIBERPO_CHECK_ROOT", str(tmp_path))
+    store(tmp_path / "results" / "experiments", "bandit", "quick", 2)
     with pytest.raises(PresetMismatch, match="'default'.*quick"):
         ef.results("bandit", "default")
     found = ef.results("bandit", "default", allow_other=True)
@@ -35,7 +35,7 @@ def test_figures_refuse_results_of_another_preset(tmp_path, monkeypatch):
 
 
 def test_missing_results_are_an_error_not_a_quick_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(cache, "RESULT_DIR", tmp_path)
+    monkeypatch.setenv("FIBERPO_CHECK_ROOT", str(tmp_path))
     with pytest.raises(PresetMismatch, match="experiments --preset default"):
         ef.results("tiny_lm", "default")
 
@@ -51,11 +51,9 @@ def test_sidecar_records_preset_data_hash_and_dirty_tree(tmp_path):
 
 def test_figures_command_exits_3_when_the_presets_results_are_missing(tmp_path, monkeypatch, capsys):
     from fiberpo_check.cli import figures as figures_cli
-    from fiberpo_check.plots import verify_figures as check_figures
 
-    monkeypatch.setattr(cache, "RESULT_DIR", tmp_path / "experiments")
-    monkeypatch.setattr(check_figures, "RESULTS", tmp_path / "verify")
-    store(tmp_path / "experiments", "bandit", "quick", 2)
+    monkeypatch.setenv("FIBERPO_CHECK_ROOT", str(tmp_path))
+    store(tmp_path / "results" / "experiments", "bandit", "quick", 2)
     names = ["exp_bandit_iteration", "jacobian_probe_scaling", "fig2a_g_agg"]
     assert figures_cli.main(["--only", *names, "--out", str(tmp_path / "figs")]) == figures_cli.REFUSED
     out = capsys.readouterr().out

@@ -40,8 +40,8 @@ def test_installed_cli_writes_under_the_working_directory(tmp_path):
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    where = run("-c", "import fiberpo_check, derivations.build as b, fiberpo_check.paths as p; "
-                      "print(fiberpo_check.__file__); print(b.OUT); print(p.ROOT)").split()
+    where = run("-c", "import fiberpo_check, fiberpo_check.paths as p; "
+                      "print(fiberpo_check.__file__); print(p.DERIVATIONS_OUT); print(p.ROOT)").split()
     assert Path(where[0]).is_relative_to(site)
     assert Path(where[1]) == work.resolve() / "derivations" / "out" and Path(where[2]) == work.resolve()
     run("-m", "fiberpo_check", "figures", "--only", "fig2a_g_agg")
@@ -49,3 +49,16 @@ def test_installed_cli_writes_under_the_working_directory(tmp_path):
     written = files_under(work)
     assert Path("figures/fig2a_g_agg.pdf") in written and Path("reports/claims.json") in written
     assert all("__pycache__" in p.parts for p in files_under(site) - installed)  # nothing written into the install
+
+
+def test_the_output_root_is_read_when_used(tmp_path, monkeypatch):
+    """No module binds a path of the output root at import: each reads `paths.X` when it writes, so changing
+    $FIBERPO_CHECK_ROOT after every import still moves the outputs."""
+    from fiberpo_check.presentation import ledger
+
+    sources = [*REPO.joinpath("fiberpo_check").rglob("*.py"), *REPO.joinpath("derivations").rglob("*.py")]
+    binding = [str(p.relative_to(REPO)) for p in sources if "from fiberpo_check.paths import" in p.read_text()]
+    assert binding == []
+    monkeypatch.setenv("FIBERPO_CHECK_ROOT", str(tmp_path))
+    written = ledger.write(ledger.rows([]))
+    assert written and all(path.is_relative_to(tmp_path / "reports") for path in written)

@@ -78,7 +78,11 @@ def test_serialising_is_byte_identical_whatever_the_reading_order(tmp_path):
 
 
 def test_cli_json_and_write(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(ledger, "REPORTS", tmp_path)
+    from fiberpo_check import paths
+
+    (tmp_path / "derivations" / "out").mkdir(parents=True)
+    (tmp_path / "derivations" / "out" / "verdicts.json").write_bytes(paths.DERIVATION_VERDICTS.read_bytes())
+    monkeypatch.setenv("FIBERPO_CHECK_ROOT", str(tmp_path))  # the output root is read when used
     assert ledger_cli.main(["--json", "--write"]) == 0
     out = capsys.readouterr().out
     rows = json.loads(out[: out.rindex("]") + 1])
@@ -86,8 +90,8 @@ def test_cli_json_and_write(tmp_path, monkeypatch, capsys):
     assert {"id", "text", "source", "status", "evidence", "role", "engine", "domain"} <= set(
         rows[0]["substatements"][0] if rows[0]["substatements"] else by_id(rows)["FPO-2"]["substatements"][0])
     assert len(rows) >= len(CLAIMS)
-    assert json.loads((tmp_path / "claims.json").read_text()) == rows
-    assert "| TRPO-1 |" in (tmp_path / "claims.md").read_text()
+    assert json.loads((tmp_path / "reports" / "claims.json").read_text()) == rows
+    assert "| TRPO-1 |" in (tmp_path / "reports" / "claims.md").read_text()
 
 
 def test_cli_table(capsys):

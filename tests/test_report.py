@@ -16,16 +16,14 @@ from fiberpo_check.presentation.report import (
     CLAIMS_START,
     FIGURES_END,
     FIGURES_START,
-    README,
-    USER_GUIDE,
-    REPORT_DIR,
     STATUS_COLORS,
     derivation_sections,
     readme_claims_table,
     readme_figures_table,
     write_report,
 )
-from fiberpo_check.vocabulary.verdicts import DERIVATION_VERDICTS, read_verdicts
+from fiberpo_check import paths
+from fiberpo_check.vocabulary.verdicts import Status, read_verdicts
 
 VOCABULARY = {
     "proved", "verified-bounded", "verified-exhaustively", "holds-with-conditions", "approximate", "refuted", "inconsistent", "typo",
@@ -112,29 +110,29 @@ def test_substatements_and_audit_render(tmp_path):
 
 
 def test_every_status_has_its_own_colour():
-    assert set(STATUS_COLORS) == VOCABULARY
+    assert set(STATUS_COLORS) == VOCABULARY == {s.value for s in Status}  # every status of the enum, keyed by it
     assert len(set(STATUS_COLORS.values())) == len(STATUS_COLORS)
 
 
 def test_readme_tables_match_the_ledger_and_the_registry():
-    claims = json.loads((REPORT_DIR / "claims.json").read_text())
+    claims = json.loads((paths.REPORTS / "claims.json").read_text())
     claims = claims["claims"] if isinstance(claims, dict) else claims
-    text = README.read_text()
+    text = paths.README.read_text()
     table = CLAIMS_START + text.split(CLAIMS_START, 1)[1].split(CLAIMS_END, 1)[0] + CLAIMS_END
     assert table == readme_claims_table(claims)
-    guide = USER_GUIDE.read_text()
+    guide = paths.USER_GUIDE.read_text()
     figures = FIGURES_START + guide.split(FIGURES_START, 1)[1].split(FIGURES_END, 1)[0] + FIGURES_END
     assert figures == readme_figures_table()
     assert all(f"`{name}`" in figures for name in load_all())
 
 
 def test_ledger_snapshot_agrees_with_the_committed_derivations():
-    snapshot = {row["id"]: row for row in json.loads((REPORT_DIR / "claims.json").read_text())}
-    for verdict in read_verdicts([DERIVATION_VERDICTS]):
+    snapshot = {row["id"]: row for row in json.loads((paths.REPORTS / "claims.json").read_text())}
+    for verdict in read_verdicts([paths.DERIVATION_VERDICTS]):
         assert f"[derivations: {verdict.status}]" in snapshot[verdict.id]["evidence"], verdict.id
 
 
 def test_stale_readme_table_is_detected():
-    claims = json.loads((REPORT_DIR / "claims.json").read_text())
+    claims = json.loads((paths.REPORTS / "claims.json").read_text())
     claims[0] = dict(claims[0], status="refuted" if claims[0]["status"] != "refuted" else "proved")
-    assert readme_claims_table(claims) not in README.read_text()
+    assert readme_claims_table(claims) not in paths.README.read_text()

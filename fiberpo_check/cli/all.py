@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from fiberpo_check.paths import ROOT
+from fiberpo_check import paths
 
 
 def steps(preset: str) -> list[list[str]]:
@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
         "claims ledger": "reports/claims.md, reports/claims.json",
         "report": "reports/index.html",
     }
-    print(f"\nall done in {time.perf_counter() - started:.0f} s; outputs under {ROOT}:")
+    print(f"\nall done in {time.perf_counter() - started:.0f} s; outputs under {paths.ROOT}:")
     for what, where in outputs.items():
         print(f"  {what:<32} {where}")
     return 0

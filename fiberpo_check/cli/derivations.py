@@ -17,14 +17,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: derivations/out)")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: min(2, CPUs))")
     args = parser.parse_args(argv)
-    from derivations.build import OUT, build
+    from derivations.build import build
+    from fiberpo_check import paths
     from derivations.provers import DerivationError
     from fiberpo_check.presentation.audit_render import write_rendered
 
     start = time.perf_counter()
     try:
-        verdicts = build(args.out or OUT, workers=args.workers)
-        write_rendered(args.out or OUT)
+        out = args.out or paths.DERIVATIONS_OUT
+        verdicts = build(out, workers=args.workers)
+        write_rendered(out)
     except DerivationError as error:
         print(f"derivation machinery failed: {error}", file=sys.stderr)
         return 1

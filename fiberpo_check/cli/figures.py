@@ -35,9 +35,10 @@ def main(argv: list[str]) -> int:
     from tqdm import tqdm
 
     from fiberpo_check.plots.registry import PresetMismatch, draw, load_all
-    from fiberpo_check.plots.style import FIGURE_DIR, use_headless_backend
+    from fiberpo_check import paths
+    from fiberpo_check.plots.style import use_headless_backend
 
-    args.out = args.out or FIGURE_DIR
+    args.out = args.out or paths.FIGURES
     figures = load_all()
     if args.list:
         for name, spec in sorted(figures.items()):

@@ -8,7 +8,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from fiberpo_check.presentation.notebooks import HTML_DIR, NOTEBOOK_DIR, notebook_paths, run_all
+from fiberpo_check import paths
+from fiberpo_check.presentation.notebooks import notebook_paths, run_all
 
 
 def main(argv: list[str]) -> int:
@@ -16,11 +17,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check notebooks", description=__doc__)
     parser.add_argument("--quick", action="store_true",
                         help="reduced problem sizes, as in the test suite (numbers are not evidence)")
-    parser.add_argument("--out", type=Path, default=HTML_DIR,
+    parser.add_argument("--out", type=Path, default=paths.NOTEBOOK_HTML,
                         help="folder for the executed .ipynb and .html files (default: reports/notebooks/)")
     args = parser.parse_args(argv)
     if not notebook_paths():
-        print(f"no notebooks under {NOTEBOOK_DIR}: run from a checkout (the output root is $FIBERPO_CHECK_ROOT, else "
+        print(f"no notebooks under {paths.NOTEBOOKS}: run from a checkout (the output root is $FIBERPO_CHECK_ROOT, else "
               "the working directory)", file=sys.stderr)
         return 2
     run_all(quick=args.quick, out_dir=args.out)

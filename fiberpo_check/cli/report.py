@@ -11,16 +11,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fiberpo_check.paths import FIGURES, REPORTS
+from fiberpo_check import paths
 
 
 def main(argv: list[str]) -> int:
     """Write the report and the README's generated tables, and print their paths."""
     parser = argparse.ArgumentParser(prog="python -m fiberpo_check report", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=REPORTS / "index.html",
+    parser.add_argument("--out", type=Path, default=paths.REPORTS / "index.html",
                         help="where to write the page (default: reports/index.html)")
-    parser.add_argument("--figures", type=Path, default=FIGURES,
+    parser.add_argument("--figures", type=Path, default=paths.FIGURES,
                         help="folder of figures to embed (default: figures/)")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
     args = parser.parse_args(argv)

@@ -10,8 +10,9 @@ import argparse
 import time
 
 from fiberpo_check.cli.device_options import DTYPES, add_device_options, parse_or_status, resolve_device
-from fiberpo_check.verification.checks.verify_suite import PRESETS, RESULTS, run_verify
-from fiberpo_check.vocabulary.verdicts import RESULT_VERDICTS, write_verdicts
+from fiberpo_check import paths
+from fiberpo_check.verification.checks.verify_suite import PRESETS, run_verify
+from fiberpo_check.vocabulary.verdicts import write_verdicts
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,10 +38,10 @@ def main(argv: list[str]) -> int:
     def say(line: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {line}" if not line.startswith(" ") else line, flush=True)
 
-    verdicts = run_verify(args.preset, device=device, dtype=DTYPES[args.dtype], out_dir=RESULTS, say=say)
-    path = write_verdicts(RESULT_VERDICTS / "verify.json", verdicts)
+    verdicts = run_verify(args.preset, device=device, dtype=DTYPES[args.dtype], out_dir=paths.VERIFY_RESULTS, say=say)
+    path = write_verdicts(paths.RESULT_VERDICTS / "verify.json", verdicts)
     print()
     for v in verdicts:
         print(f"  {v.id:<7} {v.status.value:<30} {v.evidence[:100]}...")
-    print(f"\nverdicts: {path}\nresults:  {RESULTS}/  ({time.perf_counter() - started:.0f} s)")
+    print(f"\nverdicts: {path}\nresults:  {paths.VERIFY_RESULTS}/  ({time.perf_counter() - started:.0f} s)")
     return 0

@@ -16,9 +16,8 @@ import matplotlib.pyplot as plt
 
 from fiberpo_check.engine.objectives import REGISTRY
 from fiberpo_check.engine.objectives.ablations import GATES
-from fiberpo_check.paths import FIGURES, SOURCE
+from fiberpo_check import paths
 
-FIGURE_DIR = FIGURES
 
 # Widths in inches of one column and of a full two-column page (NeurIPS/ICML-like); fonts below are 7-8 pt at 100%.
 SIZES = {"one-column": (3.4, 2.5), "one-column-tall": (3.4, 3.2), "two-column": (7.0, 2.8),
@@ -98,7 +97,7 @@ def use_headless_backend() -> None:
 def git(*args: str) -> str | None:
     """Output of `git ARGS` in the toolkit's checkout, or None outside one."""
     try:
-        out = subprocess.run(["git", *args], cwd=SOURCE, capture_output=True, text=True, check=True)
+        out = subprocess.run(["git", *args], cwd=paths.SOURCE, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip()
@@ -145,20 +144,21 @@ def package_versions() -> dict[str, str]:
 
 
 def save_figure(
-    fig, name: str, config: dict, seed: int | None = None, out_dir: Path = FIGURE_DIR,
+    fig, name: str, config: dict, seed: int | None = None, out_dir: Path | None = None,
     provenance: Provenance | None = None,
 ) -> list[Path]:
     """Write <name>.pdf (vector), <name>.png and a <name>.json provenance sidecar; returns the paths.
 
     Without `provenance` the figure is drawn from formulas alone and its data hash is that of `config`."""
+    out_dir = out_dir or paths.FIGURES
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / f"{name}.pdf", out_dir / f"{name}.png", out_dir / f"{name}.json"]
-    fig.savefig(paths[0])
-    fig.savefig(paths[1])
+    written = [out_dir / f"{name}.pdf", out_dir / f"{name}.png", out_dir / f"{name}.json"]
+    fig.savefig(written[0])
+    fig.savefig(written[1])
     provenance = provenance or Provenance(None, data_hash(config))
     sidecar = {"name": name, "config": config, "seed": seed, "git_commit": git_commit(), "git_dirty": git_dirty(),
                "preset": provenance.preset, "data_sha256": provenance.data_sha256,
                "sources": list(provenance.sources), "versions": package_versions()}
-    paths[2].write_text(json.dumps(sidecar, indent=2, sort_keys=True, default=str) + "\n")
+    written[2].write_text(json.dumps(sidecar, indent=2, sort_keys=True, default=str) + "\n")
     plt.close(fig)
-    return paths
+    return written

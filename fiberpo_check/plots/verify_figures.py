@@ -11,7 +11,6 @@ from pathlib import Path
 
 from fiberpo_check.plots.registry import pick_preset, register
 from fiberpo_check.plots.style import (
-    FIGURE_DIR,
     METHOD_COLORS,
     Provenance,
     method_label,
@@ -19,7 +18,8 @@ from fiberpo_check.plots.style import (
     paper_style,
     save_figure,
 )
-from fiberpo_check.verification.checks.verify_suite import PRESETS, RESULTS
+from fiberpo_check import paths
+from fiberpo_check.verification.checks.verify_suite import PRESETS
 
 # the sink files `verify` writes for the checks these figures draw (results/verify/<claim>_<check>.json)
 EMP1_FILE, EMP2_FILE, EQ20_FILE = "EMP-1_emp1_check.json", "EMP-2_emp2_check.json", "FPO-2_eq20_probes.json"
@@ -56,18 +56,18 @@ def verify_preset(results_dir: Path) -> str | None:
 
 def stored(files: list[str], preset: str, allow_other: bool, results_dir: Path | None = None):
     """The named `verify` outputs (CSV rows or JSON) for `preset`, and their provenance; PresetMismatch otherwise."""
-    results_dir = results_dir or RESULTS
-    paths = [results_dir / name for name in files]
-    found = verify_preset(results_dir) if all(path.exists() for path in paths) else None
+    results_dir = results_dir or paths.VERIFY_RESULTS
+    files_read = [results_dir / name for name in files]
+    found = verify_preset(results_dir) if all(path.exists() for path in files_read) else None
     chosen = pick_preset("verify", preset, [found] if found else [], allow_other)
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in paths)).hexdigest()
-    data = [read_rows(path) if path.suffix == ".csv" else json.loads(path.read_text()) for path in paths]
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in files_read)).hexdigest()
+    data = [read_rows(path) if path.suffix == ".csv" else json.loads(path.read_text()) for path in files_read]
     return data, Provenance(chosen, digest, tuple(files))
 
 
 @register("first_order_gap", "Second-order gap |dJ - dJ_hat| vs step: slope 2 with matching weights, 1 with 1/T_tau",
           needs="verify", claims=("FBG-2", "EMP-1"))
-def draw_first_order_gap(out_dir: Path = FIGURE_DIR, preset: str = "default", allow_other: bool = False) -> list[Path]:
+def draw_first_order_gap(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Log-log gap between true and surrogate improvement along a random logit direction (Thm 4.5)."""
     (first_order,), provenance = stored([EMP1_FILE], preset, allow_other)
     rows = first_order["second_order"]
@@ -90,7 +90,7 @@ def draw_first_order_gap(out_dir: Path = FIGURE_DIR, preset: str = "default", al
 
 @register("update_direction_cosine", "EMP-2: mean path cosine cos(grad E J_hat, grad J) per problem, at budgets "
           "matched by measured drift", needs="verify", claims=("EMP-2",))
-def draw_update_direction(out_dir: Path = FIGURE_DIR, preset: str = "default", allow_other: bool = False) -> list[Path]:
+def draw_update_direction(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Per method, each problem's mean path cosine (dots) and the mean over problems (bar), as `verify` stored them."""
     (emp2,), provenance = stored([EMP2_FILE], preset, allow_other)
     rows = emp2["rows"]
@@ -111,7 +111,7 @@ def draw_update_direction(out_dir: Path = FIGURE_DIR, preset: str = "default", a
 
 @register("jacobian_probe_scaling", "Seconds of the matrix-free eq-20 / block / identity probes vs tokens, as timed "
           "by `verify` (log-log slope in the title)", needs="verify", claims=("FPO-2", "FPO-3"))
-def draw_probe_scaling(out_dir: Path = FIGURE_DIR, preset: str = "default", allow_other: bool = False) -> list[Path]:
+def draw_probe_scaling(out_dir: Path, preset: str = "default", allow_other: bool = False) -> list[Path]:
     """Tokens vs seconds of the probe suite exactly as `verify` timed and stored them (nothing re-timed here)."""
     (rows, jacobian), provenance = stored(["jacobian_scaling.csv", EQ20_FILE], preset, allow_other)
     slope = jacobian["scaling_exponent"]

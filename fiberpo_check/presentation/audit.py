@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 
-from fiberpo_check.paths import DOCS
-from fiberpo_check.vocabulary.audit_rows import AUDIT_JSON, SECTIONS
+from fiberpo_check import paths
+from fiberpo_check.vocabulary.audit_rows import SECTIONS
 from fiberpo_check.vocabulary.findings import FINDINGS, SEVERITY_ORDER, Finding, severity_of, status_of
 from fiberpo_check.vocabulary.verdicts import NEGATIVE, Status, combine, outcome_from_dict, outcome_text, worst
 
-ERRATA = DOCS / "errata.md"
 
 
 def linked_statuses(ledger_rows: list[dict]) -> dict[str, tuple[str, str]]:
@@ -32,9 +31,9 @@ def linked_statuses(ledger_rows: list[dict]) -> dict[str, tuple[str, str]]:
 def rows(records: list[dict] | None = None, ledger_rows: list[dict] | None = None) -> list[dict]:
     """The audit as dicts: section, page, id, quote, kind, status, evidence, check, uses, claims, link, unchecked."""
     if records is None:
-        if not AUDIT_JSON.exists():
-            raise FileNotFoundError(f"{AUDIT_JSON}: run `python -m fiberpo_check derivations` first")
-        records = json.loads(AUDIT_JSON.read_text())
+        if not paths.AUDIT_JSON.exists():
+            raise FileNotFoundError(f"{paths.AUDIT_JSON}: run `python -m fiberpo_check derivations` first")
+        records = json.loads(paths.AUDIT_JSON.read_text())
     if ledger_rows is None:
         from fiberpo_check.presentation import ledger
 
@@ -217,8 +216,9 @@ def errata(table: list[dict], ledger_rows: list[dict], entries: list[dict] | Non
     return "\n".join(out) + "\n"
 
 
-def write_errata(table: list[dict], ledger_rows: list[dict], path=ERRATA):
-    """Write docs/errata.md and, beside it, docs/errata.json (the entries with their machine detail)."""
+def write_errata(table: list[dict], ledger_rows: list[dict], path=None):
+    """Write docs/errata.md (or `path`) and, beside it, docs/errata.json (the entries with their machine detail)."""
+    path = path or paths.ERRATA
     path.parent.mkdir(parents=True, exist_ok=True)
     entries = errata_entries(table, ledger_rows)
     path.write_text(errata(table, ledger_rows, entries))

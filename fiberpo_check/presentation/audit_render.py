@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 
 from derivations.render import COMBINING, HEADINGS, TEXT_ESCAPES, TEXT_MATH, tex_text
+from fiberpo_check import paths
 from fiberpo_check.presentation import audit as table
 from fiberpo_check.presentation import ledger
 from fiberpo_check.presentation.audit import coverage, coverage_text
@@ -127,6 +128,6 @@ def write_rendered(out: Path) -> list[dict]:
     rows = table.rows(records, derivation_ledger)
     (out / "audit.tex").write_text(audit_tex(rows))
     (out / "audit.md").write_text(audit_md(rows))
-    if out.resolve() == table.AUDIT_JSON.parent.resolve():
+    if out.resolve() == paths.DERIVATIONS_OUT.resolve():
         table.write_errata(rows, derivation_ledger)
     return rows

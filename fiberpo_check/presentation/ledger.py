@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fiberpo_check.paths import REPORTS
+from fiberpo_check import paths
 from fiberpo_check.vocabulary.claims import CLAIMS, PART_BY_ID, RESTS_ON, Claim, claim_of, parts_of
 from fiberpo_check.vocabulary.verdicts import (
     Status,
@@ -208,7 +208,7 @@ def serialise(table: list[dict]) -> str:
 
 def write(table: list[dict], folder: Path | None = None) -> list[Path]:
     """Write claims.md, claims.json and the dependency graph dependencies.json into folder (default reports/)."""
-    folder = REPORTS if folder is None else folder
+    folder = paths.REPORTS if folder is None else folder
     folder.mkdir(parents=True, exist_ok=True)
     md, js, graph = folder / "claims.md", folder / "claims.json", folder / "dependencies.json"
     md.write_text(markdown(table))

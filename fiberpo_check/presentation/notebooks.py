@@ -8,16 +8,12 @@ import os
 import time
 from pathlib import Path
 
-from fiberpo_check.paths import NOTEBOOKS, REPORTS, ROOT
+from fiberpo_check import paths
 from fiberpo_check.presentation.offline_math import offline_html
-
-NOTEBOOK_DIR = NOTEBOOKS
-HTML_DIR = REPORTS / "notebooks"
-
 
 def notebook_paths() -> list[Path]:
     """Every verification notebook, in reading order."""
-    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py"))
+    return sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 
 
 @contextlib.contextmanager
@@ -34,7 +30,7 @@ def kernel_environment(quick: bool):
             os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
 
 
-def execute(path: Path, timeout: int = 600, quick: bool = False, where: Path = ROOT):
+def execute(path: Path, timeout: int = 600, quick: bool = False, where: Path | None = None):
     """Run a notebook top to bottom in a fresh kernel started in `where` (the project root by default; Jupyter
     starts it in notebooks/); a failing cell raises. Returns the executed notebook."""
     import jupytext
@@ -43,7 +39,7 @@ def execute(path: Path, timeout: int = 600, quick: bool = False, where: Path = R
     notebook = jupytext.read(path)
     with kernel_environment(quick):
         client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(where)}})
+                                resources={"metadata": {"path": str(where or paths.ROOT)}})
         client.execute()
     return notebook
 
@@ -83,11 +79,12 @@ def image_count(notebook) -> int:
     )
 
 
-def save(notebook, stem: str, out_dir: Path = HTML_DIR) -> list[Path]:
+def save(notebook, stem: str, out_dir: Path | None = None) -> list[Path]:
     """Write an executed notebook as <stem>.ipynb (outputs kept) and a standalone <stem>.html."""
     import nbformat
     from nbconvert import HTMLExporter
 
+    out_dir = out_dir or paths.NOTEBOOK_HTML
     out_dir.mkdir(parents=True, exist_ok=True)
     ipynb, page = out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"
     nbformat.write(notebook, ipynb)
@@ -96,7 +93,7 @@ def save(notebook, stem: str, out_dir: Path = HTML_DIR) -> list[Path]:
     return [ipynb, page]
 
 
-def run_all(quick: bool = False, out_dir: Path = HTML_DIR) -> list[Path]:
+def run_all(quick: bool = False, out_dir: Path | None = None) -> list[Path]:
     """Execute every notebook and save it (.ipynb + HTML) into `out_dir`, printing progress and image counts."""
     written = []
     for path in notebook_paths():

@@ -13,39 +13,36 @@ import re
 import struct
 from pathlib import Path
 
-from fiberpo_check.paths import DERIVATIONS_OUT, README, REPORTS, RESULTS, ROOT
+from fiberpo_check import paths
 from fiberpo_check.plots.registry import load_all
-from fiberpo_check.plots.style import FIGURE_DIR, git_commit, git_dirty, package_versions
+from fiberpo_check.plots.style import git_commit, git_dirty, package_versions
 from fiberpo_check.presentation.dependency_graph import ancestors, claim_graph
 from fiberpo_check.presentation.offline_math import katex_head
+from fiberpo_check.vocabulary.verdicts import Status
 
-REPORT_DIR = REPORTS
-AUDIT_JSON = DERIVATIONS_OUT / "audit.json"  # written by `derivations`; statuses of linked rows come from the ledger
-EXPERIMENT_SUMMARY = RESULTS / "experiments" / "summary.json"
 CLAIMS_START, CLAIMS_END = "<!-- claims-table:start -->", "<!-- claims-table:end -->"
 FIGURES_START, FIGURES_END = "<!-- figures-table:start -->", "<!-- figures-table:end -->"
-USER_GUIDE = ROOT / "docs" / "user-guide.md"  # carries the figures table
 
 # One colour per status of the vocabulary (docs/verdicts.md); math statuses first, then empirical, then not-yet-checked.
 STATUS_COLORS = {
-    "proved": "#1b9e77",
-    "verified-exhaustively": "#66c2a5",
-    "verified-bounded": "#b8e186",
-    "holds-with-conditions": "#fdb863",
-    "approximate": "#fee08b",
-    "refuted": "#d7301f",
-    "inconsistent": "#c51b7d",
-    "typo": "#b2abd2",
-    "reproduced-in-miniature": "#4dac26",
-    "not-reproduced-in-miniature": "#bababa",
-    "opposite-tendency-in-miniature": "#f4a582",
-    "supported-under-metric": "#a6dba0",
-    "not-supported-under-metric": "#fdae61",
-    "inconclusive-in-miniature": "#d9d9d9",
-    "not-yet-checked": "#e0e0e0",
+    Status.PROVED: "#1b9e77",
+    Status.VERIFIED_EXHAUSTIVELY: "#66c2a5",
+    Status.VERIFIED_BOUNDED: "#b8e186",
+    Status.HOLDS_WITH_CONDITIONS: "#fdb863",
+    Status.APPROXIMATE: "#fee08b",
+    Status.REFUTED: "#d7301f",
+    Status.INCONSISTENT: "#c51b7d",
+    Status.TYPO: "#b2abd2",
+    Status.REPRODUCED: "#4dac26",
+    Status.NOT_REPRODUCED: "#bababa",
+    Status.OPPOSITE_TENDENCY: "#f4a582",
+    Status.SUPPORTED: "#a6dba0",
+    Status.NOT_SUPPORTED: "#fdae61",
+    Status.INCONCLUSIVE: "#d9d9d9",
+    Status.NOT_YET_CHECKED: "#e0e0e0",
 }
 UNKNOWN_STATUS = "#ffffff"  # a status outside the vocabulary shows white with a dashed border
-LIGHT_TEXT = {"refuted", "inconsistent", "proved"}  # dark backgrounds get white text
+LIGHT_TEXT = {Status.REFUTED, Status.INCONSISTENT, Status.PROVED}  # dark backgrounds get white text
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1400px; margin: 1.5em auto; padding: 0 1em; color: #222; }
@@ -149,12 +146,14 @@ def notation_html(text) -> str:
     return SCRIPT_HTML.sub(script_tag, esc(text))
 
 
-def status_badge(status: str) -> str:
-    """A coloured pill for a status; a status outside the vocabulary gets a dashed outline."""
+def status_badge(status: Status | str) -> str:
+    """A coloured pill for a status (stored results carry its value); one outside the vocabulary gets a dashed
+    outline."""
     color = STATUS_COLORS.get(status, UNKNOWN_STATUS)
     extra = "" if status in STATUS_COLORS else " unknown"
     text = "white" if status in LIGHT_TEXT else "#111"
-    return f'<span class="status{extra}" style="background:{color};color:{text}">{esc(status)}</span>'
+    label = status.value if isinstance(status, Status) else status
+    return f'<span class="status{extra}" style="background:{color};color:{text}">{esc(label)}</span>'
 
 
 def section_of(claim_id: str) -> str:
@@ -193,10 +192,10 @@ def markdown_html(text: str) -> str:
     return "\n".join(out)
 
 
-def derivation_sections(out_dir: Path = DERIVATIONS_OUT) -> dict[str, tuple[str, str]]:
+def derivation_sections(out_dir: Path | None = None) -> dict[str, tuple[str, str]]:
     """Per claim id: (file name, Markdown) of the derivation section headed by that id (`## ID ...`)."""
     sections = {}
-    for path in sorted(out_dir.glob("*.md")):
+    for path in sorted((out_dir or paths.DERIVATIONS_OUT).glob("*.md")):
         for block in re.split(r"^## ", path.read_text(), flags=re.M)[1:]:
             heading, _, body = block.partition("\n")
             claim_id = heading.split()[0] if heading.split() else ""
@@ -250,7 +249,7 @@ def ancestors_cell(claim_id: str, above: dict, statuses: dict[str, str]) -> str:
     claims, rows = mine.get("claims", []), mine.get("rows", [])
     if not claims and not rows:
         return ""
-    listed = " ".join(f'<a href="#claim-{esc(c)}">{esc(c)}</a> {status_badge(statuses.get(c, "not-yet-checked"))}'
+    listed = " ".join(f'<a href="#claim-{esc(c)}">{esc(c)}</a> {status_badge(statuses.get(c, Status.NOT_YET_CHECKED))}'
                       for c in claims) or "none"
     row_links = ", ".join(f'<a href="#audit-{esc(anchor(r))}">{esc(r)}</a>' for r in rows)
     return (f"<details><summary>rests on {len(claims)} claim(s), {len(rows)} audit row(s)</summary>"
@@ -458,9 +457,10 @@ def run_presets(figure_dir: Path) -> str:
     from fiberpo_check.plots.verify_figures import verify_preset
 
     parts = []
-    if EXPERIMENT_SUMMARY.exists():
-        parts.append(f"experiments: {json.loads(EXPERIMENT_SUMMARY.read_text()).get('preset', '?')}")
-    parts.append(f"verify: {verify_preset(RESULTS / 'verify') or 'not run'}")
+    summary = paths.EXPERIMENT_RESULTS / "summary.json"
+    if summary.exists():
+        parts.append(f"experiments: {json.loads(summary.read_text()).get('preset', '?')}")
+    parts.append(f"verify: {verify_preset(paths.VERIFY_RESULTS) or 'not run'}")
     drawn = sorted({json.loads(p.read_text()).get("preset") or "formulas" for p in figure_dir.glob("*.json")})
     parts.append(f"figures drawn from: {', '.join(drawn) if drawn else 'no figures'}")
     return "; ".join(parts)
@@ -500,14 +500,17 @@ def load_ledger(claims_json: Path, audit_json: Path) -> tuple[list[dict], list[d
 
 
 def write_report(
-    claims_json: Path = REPORT_DIR / "claims.json",
-    figure_dir: Path = FIGURE_DIR,
-    out: Path = REPORT_DIR / "index.html",
-    audit_json: Path = AUDIT_JSON,
-    derivations_dir: Path = DERIVATIONS_OUT,
+    claims_json: Path | None = None,
+    figure_dir: Path | None = None,
+    out: Path | None = None,
+    audit_json: Path | None = None,
+    derivations_dir: Path | None = None,
 ) -> Path:
-    """Write the one-file HTML report from the ledger, the derivations and the figures directory."""
-    claims, audit = load_ledger(claims_json, audit_json)
+    """Write the one-file HTML report from the ledger, the derivations and the figures directory (each default
+    under the output root: reports/claims.json, figures/, reports/index.html, derivations/out/)."""
+    figure_dir = figure_dir or paths.FIGURES
+    out = out or paths.REPORTS / "index.html"
+    claims, audit = load_ledger(claims_json or paths.REPORTS / "claims.json", audit_json or paths.AUDIT_JSON)
     counts: dict[str, int] = {}
     for row in claims:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -582,10 +585,10 @@ def replace_block(text: str, start: str, end: str, block: str, where: Path) -> s
     return head + block + rest.split(end, 1)[1]
 
 
-def update_readme(claims_json: Path = REPORT_DIR / "claims.json", readme: Path = README,
-                  guide: Path = USER_GUIDE) -> Path:
+def update_readme(claims_json: Path | None = None, readme: Path | None = None, guide: Path | None = None) -> Path:
     """Regenerate the README's claims table (from claims.json) and the user guide's figures table (registry)."""
-    claims, _ = load_ledger(claims_json, AUDIT_JSON)
+    readme, guide = readme or paths.README, guide or paths.USER_GUIDE
+    claims, _ = load_ledger(claims_json or paths.REPORTS / "claims.json", paths.AUDIT_JSON)
     readme.write_text(replace_block(readme.read_text(), CLAIMS_START, CLAIMS_END, readme_claims_table(claims), readme))
     if guide.exists():
         guide.write_text(replace_block(guide.read_text(), FIGURES_START, FIGURES_END, readme_figures_table(), guide))

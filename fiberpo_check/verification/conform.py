@@ -142,7 +142,7 @@ def import_file(path: str):
 
 
 @dataclass
-class Outcome:
+class LossEvaluation:
     """A loss's value on a probe and d loss / d log_prob (None when the loss is forward-only)."""
 
     value: Tensor
@@ -177,16 +177,16 @@ def call(loss_fn: Callable, probe: Probe, mode: str, config, log_prob: Tensor, a
         raise Mismatch(f"{label}: raised {type(error).__name__}: {error}", probe, mode) from error
 
 
-def evaluate(loss_fn: Callable, probe: Probe, mode: str, config, *, grad: bool = True, advantages: Tensor | None = None,
-             log_prob: Tensor | None = None) -> Outcome:
+def evaluate_loss(loss_fn: Callable, probe: Probe, mode: str, config, *, grad: bool = True,
+                  advantages: Tensor | None = None, log_prob: Tensor | None = None) -> LossEvaluation:
     """Call a verl-signature loss on a probe; d loss / d log_prob is zero where the loss does not depend on it."""
     log_prob = (probe.log_prob if log_prob is None else log_prob).detach().clone().requires_grad_(grad)
     loss = call(loss_fn, probe, mode, config, log_prob, advantages)
     if not grad:
-        return Outcome(loss.detach(), None)
+        return LossEvaluation(loss.detach(), None)
     if not loss.requires_grad:
-        return Outcome(loss.detach(), torch.zeros_like(log_prob))
-    return Outcome(loss.detach(), torch.autograd.grad(loss, log_prob, allow_unused=True)[0])
+        return LossEvaluation(loss.detach(), torch.zeros_like(log_prob))
+    return LossEvaluation(loss.detach(), torch.autograd.grad(loss, log_prob, allow_unused=True)[0])
 
 
 def has_graph(loss_fn: Callable, probe: Probe, mode: str, config) -> bool | None:
@@ -244,12 +244,12 @@ class Checker:
 
     # -- calls --------------------------------------------------------------------------------------------------
 
-    def run_candidate(self, probe: Probe, mode: str, advantages: Tensor | None = None) -> Outcome:
+    def run_candidate(self, probe: Probe, mode: str, advantages: Tensor | None = None) -> LossEvaluation:
         """The candidate's outcome on a probe (cached), with the probe's config renamed for it."""
         key = (id(probe), mode, advantages is None)
         if key not in self.cache or advantages is not None:
-            out = evaluate(self.candidate, probe, mode, self.settings.render(probe.config), grad=self.differentiable,
-                           advantages=advantages)
+            out = evaluate_loss(self.candidate, probe, mode, self.settings.render(probe.config),
+                                grad=self.differentiable, advantages=advantages)
             if advantages is not None:
                 return out
             self.cache[key] = (probe, out)  # the probe is kept alive so its id stays unique
@@ -263,15 +263,15 @@ class Checker:
             self.cache[key] = (probe, probe.float64())
         return self.cache[key][-1]
 
-    def run_reference(self, probe: Probe, mode: str, loss_fn: Callable | None = None, **kw) -> Outcome:
+    def run_reference(self, probe: Probe, mode: str, loss_fn: Callable | None = None, **kw) -> LossEvaluation:
         """The definition's (or a deviation's) outcome on a probe in float64, with the canonical config (cached)."""
         loss_fn = loss_fn or self.reference
         wide = self.wide(probe)
         if "log_prob" in kw:
-            return evaluate(loss_fn, wide, mode, probe.config, **kw)
+            return evaluate_loss(loss_fn, wide, mode, probe.config, **kw)
         key = (id(probe), mode, id(loss_fn), kw.get("grad", True))
         if key not in self.cache:
-            self.cache[key] = (probe, loss_fn, evaluate(loss_fn, wide, mode, probe.config, **kw))
+            self.cache[key] = (probe, loss_fn, evaluate_loss(loss_fn, wide, mode, probe.config, **kw))
         return self.cache[key][-1]
 
     def one_sided(self, probe: Probe, mode: str, loss_fn: Callable | None, value: Tensor) -> list[Tensor] | None:
@@ -303,7 +303,7 @@ class Checker:
             tol *= max(1.0, probe.log_prob.shape[-1] / ROUNDING_LENGTH)
         return tol
 
-    def input_rounding(self, probe: Probe, value: Tensor, expected: Outcome | None) -> float:
+    def input_rounding(self, probe: Probe, value: Tensor, expected: LossEvaluation | None) -> float:
         """How far the exact loss can move when each input is rounded to the candidate's dtype: INPUT_ROUNDING unit
         roundoffs times sum |d loss / d log_prob| (|log_prob| + |old_log_prob|), from the float64 reference."""
         if expected is None or expected.grad is None:
@@ -329,7 +329,7 @@ class Checker:
     # -- comparisons --------------------------------------------------------------------------------------------
 
     def compare_value(self, probe: Probe, mode: str, value: Tensor, expected: Tensor, what: str = "expected",
-                      reference: Outcome | None = None) -> None:
+                      reference: LossEvaluation | None = None) -> None:
         """Raise Mismatch unless value == expected within tolerance (NaN never matches)."""
         self.comparisons += 1
         gap = float((value.double() - expected.double()).abs())
@@ -369,7 +369,7 @@ class Checker:
             raise Mismatch(f"{probe.label} mode={mode} token {index}: d loss/d log_prob={float(grad[index]):.10g} "
                            f"{what}={float(expected[index]):.10g}{zero}", probe, mode)
 
-    def compare(self, probe: Probe, mode: str, got: Outcome, loss_fn: Callable | None = None,
+    def compare(self, probe: Probe, mode: str, got: LossEvaluation, loss_fn: Callable | None = None,
                 gradient: bool = True) -> None:
         """Value (and gradient, one-sided at the probe's kinks) of `got` against the definition or `loss_fn`."""
         want = self.run_reference(probe, mode, loss_fn)
@@ -645,7 +645,7 @@ class Checker:
                 ignored[key] = f"changing {key} moves the definition on {moved} probes and the loss on none"
         return ignored
 
-    def same(self, probe: Probe, mode: str, a: Outcome, b: Outcome) -> bool:
+    def same(self, probe: Probe, mode: str, a: LossEvaluation, b: LossEvaluation) -> bool:
         """True when two outcomes on (variants of) one batch agree in value and gradient."""
         try:
             self.compare_value(probe, mode, a.value, b.value)
@@ -785,7 +785,7 @@ def supported_modes(candidate: Callable, variant: str, *, device: str = "cpu", d
     for mode in MODES:
         for grad in (True, False):
             try:
-                evaluate(candidate, probe, mode, settings.render(probe.config), grad=grad)
+                evaluate_loss(candidate, probe, mode, settings.render(probe.config), grad=grad)
                 modes.append(mode)
                 break
             except Mismatch:
@@ -828,7 +828,7 @@ def first_refusal(candidate: Callable, variant: str, settings: Settings | None, 
     settings = settings or Settings()
     probe = on_policy_probes(variant, dtype=dtype, device=device, hyper=settings.hyper)[0]
     try:
-        evaluate(candidate, probe, native_mode(variant), settings.render(probe.config), grad=False)
+        evaluate_loss(candidate, probe, native_mode(variant), settings.render(probe.config), grad=False)
     except Mismatch as error:
         return str(error)
     return "(no exception on a retry)"

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from fiberpo_check.paths import DERIVATIONS_OUT
+from fiberpo_check import paths
 
-AUDIT_JSON = DERIVATIONS_OUT / "audit.json"
 KINDS = ("definition", "assertion", "proof-step", "empirical")
 SECTIONS = {
     "2": "§2 TRPO and the discount factor", "3": "§3 RGF and APC-Obj", "4": "§4 Fiber Bundle Gating",
@@ -67,8 +66,9 @@ def record(row: AuditRow, check: str = "", outcomes=()) -> dict:
     return {**asdict(row), "check": check, "outcomes": [asdict(o) for o in outcomes]}
 
 
-def write(records: list[dict], path=AUDIT_JSON):
-    """Write the audit records (deterministic: in catalogue order, sorted keys)."""
+def write(records: list[dict], path=None):
+    """Write the audit records to derivations/out/audit.json or `path` (deterministic: catalogue order, sorted keys)."""
+    path = path or paths.AUDIT_JSON
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False, default=float) + "\n")
     return path

@@ -14,7 +14,7 @@ ROLES = ("result", "remark")
 
 
 @dataclass(frozen=True)
-class Part:
+class ListedPart:
     """One sub-statement of a claim: the result itself (role 'result') or a side assertion or remark ('remark')."""
 
     id: str
@@ -75,42 +75,42 @@ CLAIMS: tuple[Claim, ...] = (
     Claim('EMP-4', 'token efficiency and stability: GRPO vs GSPO vs FiberPO vs FiberPO-Domain on tiny-LM RL', 'JoyAI §3.3 in miniature', 'empirical'),
 )
 
-PARTS: tuple[Part, ...] = (
-    Part("RGF-1/ppo", "PPO's RGF form (E ≃ X, μ = n/T, G = sign(Â) min(clip(r, 1 ± ε) sign(Â), r sign(Â))) equals "
+PARTS: tuple[ListedPart, ...] = (
+    ListedPart("RGF-1/ppo", "PPO's RGF form (E ≃ X, μ = n/T, G = sign(Â) min(clip(r, 1 ± ε) sign(Â), r sign(Â))) equals "
          "the PPO loss (1/T) Σ min(r Â, clip(r, 1 ± ε) Â)", "p. 29, App. C.4"),
-    Part("RGF-1/grpo", "GRPO's RGF form (μ = 1/(|Tj| T_τ), G = G_PPO) equals the GRPO loss (sequence mean of token "
+    ListedPart("RGF-1/grpo", "GRPO's RGF form (μ = 1/(|Tj| T_τ), G = G_PPO) equals the GRPO loss (sequence mean of token "
          "means of the PPO term)", "p. 29, App. C.4"),
-    Part("RGF-1/gspo", "GSPO's RGF form (μ = 1/(|Tj| T_τ), G = l_τ min(clip(s_τ, 1 ± ε) l_τ, s_τ l_τ), s_τ the "
+    ListedPart("RGF-1/gspo", "GSPO's RGF form (μ = 1/(|Tj| T_τ), G = l_τ min(clip(s_τ, 1 ± ε) l_τ, s_τ l_τ), s_τ the "
          "geometric-mean ratio, l_τ = sign Σ_t Â_t) equals the GSPO loss (1/|Tj|) Σ_τ min(s_τ Ā_τ, clip(s_τ) Ā_τ)",
          "p. 29, App. C.4"),
-    Part("FPO-2/eq20", "J(G)_ij = G_i/r_j · 1[τ_i = τ_j] (1[|u_i| ≤ ε] 1[i = j] + (1/T)(γ^(l_j) − 1[|u_i| ≤ ε] "
+    ListedPart("FPO-2/eq20", "J(G)_ij = G_i/r_j · 1[τ_i = τ_j] (1[|u_i| ≤ ε] 1[i = j] + (1/T)(γ^(l_j) − 1[|u_i| ≤ ε] "
          "1[l_i = l_j] − 1[|v_i| ≤ ε] 1[l_i ≠ l_j])) in every regime", "p. 16, Prop 5.2, eq 20"),
-    Part("FPO-2/L-III-shortcut", "in L-III (every |u_i| ≥ ε) the Jacobian (20) reduces to (G_j/r_j)(1/T) γ^(l_j)",
+    ListedPart("FPO-2/L-III-shortcut", "in L-III (every |u_i| ≥ ε) the Jacobian (20) reduces to (G_j/r_j)(1/T) γ^(l_j)",
          "p. 14, L-III", "remark"),
-    Part("FPO-3/block-diagonal", "J(G)_ij = 0 whenever τ_i ≠ τ_j: the Jacobian is block-diagonal over trajectories",
+    ListedPart("FPO-3/block-diagonal", "J(G)_ij = 0 whenever τ_i ≠ τ_j: the Jacobian is block-diagonal over trajectories",
          "p. 16, Property 5.3"),
-    Part("FPO-4/identity", "at r ≡ 1, G = r and J(G) = I (the identity gating)", "p. 17, Property 5.4"),
-    Part("FPO-4/identity-ball", "G = r exactly on the sup-norm ball max|log r| ≤ min(C⁺, C⁻, ε T/(T − 1)) (the "
+    ListedPart("FPO-4/identity", "at r ≡ 1, G = r and J(G) = I (the identity gating)", "p. 17, Property 5.4"),
+    ListedPart("FPO-4/identity-ball", "G = r exactly on the sup-norm ball max|log r| ≤ min(C⁺, C⁻, ε T/(T − 1)) (the "
          "neighbourhood SPEC asks for; the paper states the identity at r ≡ 1 only)",
          "p. 17, Property 5.4 (neighbourhood; it contains r ≡ 1 in its interior, so it implies Property 5.4)"),
-    Part("FPO-5/coupling", "the coupling term (b) of eq 20 is weighted by 1/T_τ, so trajectory-mediated "
+    ListedPart("FPO-5/coupling", "the coupling term (b) of eq 20 is weighted by 1/T_τ, so trajectory-mediated "
          "effects scale inversely with sequence length; the self term (a) is O(1)", "p. 17, Property 5.5"),
-    Part("FPO-7/G-I", "G-I (both channels pass through): w = exp(log s⁺ − log s⁻), the unmodified IS ratio",
+    ListedPart("FPO-7/G-I", "G-I (both channels pass through): w = exp(log s⁺ − log s⁻), the unmodified IS ratio",
          "p. 12, §5.1"),
-    Part("FPO-7/G-III", "G-III (both channels zeroed): w = 1", "p. 12, §5.1"),
-    Part("FPO-7/five-regimes", "the (log s⁺, log s⁻) plane of Fig 2b (C⁺ = 1/5, C⁻ = 1/10, k = 2) has five global "
+    ListedPart("FPO-7/G-III", "G-III (both channels zeroed): w = 1", "p. 12, §5.1"),
+    ListedPart("FPO-7/five-regimes", "the (log s⁺, log s⁻) plane of Fig 2b (C⁺ = 1/5, C⁻ = 1/10, k = 2) has five global "
          "regimes G-I, G-II,r, G-II, G-III,r, G-III", "p. 11, Fig 2b"),
-    Part("FPO-7/rise-peak-decline", "along growing drift |log w| rises through G-II,r, peaks in G-II, declines "
+    ListedPart("FPO-7/rise-peak-decline", "along growing drift |log w| rises through G-II,r, peaks in G-II, declines "
          "through G-III,r and is 0 in G-III", "p. 11, Fig 2 caption; p. 12, §5.1"),
-    Part("FPO-10/fiber-pass", "tokens within ε of the same-sign trajectory mean (|u_i| ≤ ε) pass the fiber gate "
+    ListedPart("FPO-10/fiber-pass", "tokens within ε of the same-sign trajectory mean (|u_i| ≤ ε) pass the fiber gate "
          "unclipped even when the trajectory drift is large (log s± > ε)", "p. 13, §5.2"),
-    Part("FPO-10/ppo-majority", "in p. 13's case — every token moves with its same-sign trajectory mean (|u_i| ≤ ε, "
+    ListedPart("FPO-10/ppo-majority", "in p. 13's case — every token moves with its same-sign trajectory mean (|u_i| ≤ ε, "
          "so FiberPO passes it unattenuated) while that drift is large (log s^(l_i) > ε) — PPO/GRPO (clipping log r_i "
          "at ±ε) clip more than half the tokens", "p. 13, §5.2"),
-    Part("FGH-2/closed-form", "the FGH n = 3 instance built from the App. E.7 objects reproduces the FiberPO-Domain "
+    ListedPart("FGH-2/closed-form", "the FGH n = 3 instance built from the App. E.7 objects reproduces the FiberPO-Domain "
          "closed form (eqs 30–33)", "p. 38, App. E.7; eqs 30–33"),
-    Part("FGH-3/identity", "at r ≡ 1 the FiberPO-Domain gate is the identity, G = r and J(G) = I", "§6.2"),
-    Part("FGH-4/independent-inputs", "each level's gate input does not depend on another level's budget",
+    ListedPart("FGH-3/identity", "at r ≡ 1 the FiberPO-Domain gate is the identity, G = r and J(G) = I", "§6.2"),
+    ListedPart("FGH-4/independent-inputs", "each level's gate input does not depend on another level's budget",
          "§6.2, eq 31"),
 )
 
@@ -146,14 +146,14 @@ def claim_of(part_id: str) -> str:
     return part_id.split("/", 1)[0]
 
 
-def part(part_id: str) -> Part:
+def part(part_id: str) -> ListedPart:
     """The listed sub-statement `part_id` (KeyError names the id when it is not listed)."""
     if part_id not in PART_BY_ID:
         raise KeyError(f"part_id: {part_id!r} is not listed in claims.PARTS")
     return PART_BY_ID[part_id]
 
 
-def parts_of(claim_id: str) -> tuple[Part, ...]:
+def parts_of(claim_id: str) -> tuple[ListedPart, ...]:
     """The listed sub-statements of a claim, in listing order."""
     return tuple(p for p in PARTS if claim_of(p.id) == claim_id)
 

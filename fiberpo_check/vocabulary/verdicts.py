@@ -15,10 +15,8 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from fiberpo_check.paths import DERIVATIONS_OUT, RESULTS
+from fiberpo_check import paths
 
-DERIVATION_VERDICTS = DERIVATIONS_OUT / "verdicts.json"
-RESULT_VERDICTS = RESULTS / "verdicts"
 
 
 class Status(str, Enum):
@@ -408,4 +406,4 @@ def read_verdicts(paths: list[Path]) -> list[Verdict]:
 
 def all_verdict_files() -> list[Path]:
     """The derivations' committed verdicts plus every producer file under results/verdicts/."""
-    return [DERIVATION_VERDICTS, *sorted(RESULT_VERDICTS.glob("*.json"))]
+    return [paths.DERIVATION_VERDICTS, *sorted(paths.RESULT_VERDICTS.glob("*.json"))]

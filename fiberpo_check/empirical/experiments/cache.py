@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from fiberpo_check.paths import RESULTS
+from fiberpo_check import paths
 
-RESULT_DIR = RESULTS / "experiments"
 PACKAGE = Path(__file__).resolve().parents[2]
 # The sources that produce raw results (summaries and verdicts read them and are not part of a run's identity).
 RESULT_CODE = ("engine", "envs", "empirical/training", "empirical/experiments/bandit_experiment.py",
@@ -40,7 +39,7 @@ def pointer_path(name: str, preset: str, out_dir: Path) -> Path:
 
 def result_path(name: str, key: dict, out_dir: Path | None = None) -> Path:
     """Where the result of `name` for this key (a config) and the current result-producing code is stored."""
-    return (out_dir or RESULT_DIR) / f"{name}-{config_hash({'config': key, 'code': code_hash()})}.json"
+    return (out_dir or paths.EXPERIMENT_RESULTS) / f"{name}-{config_hash({'config': key, 'code': code_hash()})}.json"
 
 
 def cached(
@@ -53,7 +52,7 @@ def cached(
     reuses an old result; the returned result carries the full current config. Only a run of a named `preset` moves
     that preset's latest pointer; other presets' pointers never move.
     """
-    out_dir = out_dir or RESULT_DIR
+    out_dir = out_dir or paths.EXPERIMENT_RESULTS
     path = result_path(name, config if key is None else key, out_dir)
     if not path.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +68,7 @@ def cached(
 
 def latest(name: str, preset: str, out_dir: Path | None = None) -> dict | None:
     """The latest result of `name` run as part of `preset` (with its 'preset' and 'path'), or None."""
-    out_dir = out_dir or RESULT_DIR
+    out_dir = out_dir or paths.EXPERIMENT_RESULTS
     pointer = pointer_path(name, preset, out_dir)
     if not pointer.exists():
         return None
@@ -82,5 +81,5 @@ def latest(name: str, preset: str, out_dir: Path | None = None) -> dict | None:
 
 def presets_with_results(name: str, out_dir: Path | None = None) -> list[str]:
     """The presets for which a latest result of `name` is recorded."""
-    out_dir = out_dir or RESULT_DIR
+    out_dir = out_dir or paths.EXPERIMENT_RESULTS
     return sorted(p.stem.removeprefix(f"{name}-latest-") for p in out_dir.glob(f"{name}-latest-*.json"))

@@ -7,16 +7,14 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from fiberpo_check import paths
 from fiberpo_check.empirical.experiments import bandit_experiment, lm_experiment, traceable
-from fiberpo_check.empirical.experiments.cache import RESULT_DIR, cached
+from fiberpo_check.empirical.experiments.cache import cached
 from fiberpo_check.empirical.experiments.experiment_verdicts import compute
 from fiberpo_check.empirical.experiments.presets import preset
 from fiberpo_check.empirical.experiments.summaries import bandit_summary, lm_report
-from fiberpo_check.vocabulary.verdicts import RESULT_VERDICTS, write_verdicts
+from fiberpo_check.vocabulary.verdicts import write_verdicts
 
-SUMMARY_PATH = RESULT_DIR / "summary.json"
-VERDICT_PATH = RESULT_VERDICTS / "experiments.json"
-RUNS_DIR = RESULT_DIR / "runs"  # labelled runs (other seeds): never read by the ledger
 COMMITTED_PRESET = "default"  # its summary is committed under reports/
 
 
@@ -52,8 +50,8 @@ def with_seeds(cfg: dict, seeds: list[int]) -> dict:
 def output_paths(name: str, label: str | None) -> tuple[Path, Path]:
     """(summary, verdicts) files: the ledger's for a plain preset run, results/experiments/runs/<label>/ otherwise."""
     if label is None:
-        return SUMMARY_PATH, VERDICT_PATH
-    folder = RUNS_DIR / label
+        return paths.EXPERIMENT_RESULTS / "summary.json", paths.RESULT_VERDICTS / "experiments.json"
+    folder = paths.EXPERIMENT_RESULTS / "runs" / label  # labelled runs (other seeds): never read by the ledger
     return folder / "summary.json", folder / "verdicts.json"
 
 

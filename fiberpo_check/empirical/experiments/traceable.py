@@ -10,7 +10,7 @@ from pathlib import Path
 from fiberpo_check.empirical.experiments.bandit_verdicts import BanditSummary
 from fiberpo_check.empirical.experiments.cache import code_hash
 from fiberpo_check.empirical.experiments.summaries import LMReport
-from fiberpo_check.paths import REPORTS
+from fiberpo_check import paths
 from fiberpo_check.vocabulary.verdicts import Verdict, holm, substatement_from_dict
 
 
@@ -107,10 +107,10 @@ def markdown(found: dict) -> str:
 def write(preset: str, bandit: BanditSummary | None, lm: LMReport | None, verdicts: list[Verdict],
           out_dir: Path | None = None) -> list[Path]:
     """Write reports/experiments-<preset>.json and .md."""
-    out_dir = out_dir or REPORTS
+    out_dir = out_dir or paths.REPORTS
     out_dir.mkdir(parents=True, exist_ok=True)
     found = summary(preset, bandit, lm, verdicts)
-    paths = [out_dir / f"experiments-{preset}.json", out_dir / f"experiments-{preset}.md"]
-    paths[0].write_text(json.dumps(found, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-    paths[1].write_text(markdown(found))
-    return paths
+    written = [out_dir / f"experiments-{preset}.json", out_dir / f"experiments-{preset}.md"]
+    written[0].write_text(json.dumps(found, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    written[1].write_text(markdown(found))
+    return written

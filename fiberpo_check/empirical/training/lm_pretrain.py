@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from fiberpo_check.envs.tiny_lm.model import GPT, GPTConfig
 from fiberpo_check.envs.tiny_lm.tasks import PAD, VOCAB, TaskConfig, encode, response_mask, sample_problems
-from fiberpo_check.empirical.training.lm_rollout import eval_problems, evaluate, response_logits
+from fiberpo_check.empirical.training.lm_rollout import eval_problems, greedy_scores, response_logits
 
 
 @dataclass(frozen=True)
@@ -52,5 +52,5 @@ def pretrain(
         loss.backward()
         optimizer.step()
         schedule.step()
-    scores = evaluate(model, eval_problems(config.eval_per_domain, task, seed).to(device), task)
+    scores = greedy_scores(model, eval_problems(config.eval_per_domain, task, seed).to(device), task)
     return model, {"config": asdict(config), "parameters": model.num_parameters(), **scores}

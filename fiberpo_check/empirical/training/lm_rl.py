@@ -16,7 +16,7 @@ from fiberpo_check.envs.tiny_lm.tasks import DOMAINS, TaskConfig, response_mask,
 from fiberpo_check.empirical.training.lm_diagnostics import drift_metrics, gate_fractions
 from fiberpo_check.empirical.training.lm_rollout import (
     eval_problems,
-    evaluate,
+    greedy_scores,
     generate,
     response_logits,
     token_entropy,
@@ -78,7 +78,7 @@ def train(
     before = config.loop != "current"
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr, fused=not before)
     held_out = eval_problems(config.eval_per_domain, task, seed).to(device) if config.eval_every else None
-    initial = {f"initial_{k}": v for k, v in evaluate(policy, held_out, task).items()} if config.eval_every else {}
+    initial = {f"initial_{k}": v for k, v in greedy_scores(policy, held_out, task).items()} if config.eval_every else {}
     history, tokens = [], 0
     bar = tqdm(range(config.steps), desc=f"{config.method} seed {seed}", disable=not progress, leave=False)
     for step in bar:
@@ -142,7 +142,7 @@ def train(
             ),
         }
         if config.eval_every and (step % config.eval_every == 0 or step == config.steps - 1):
-            row.update(evaluate(policy, held_out, task), **(initial if step == 0 else {}))
+            row.update(greedy_scores(policy, held_out, task), **(initial if step == 0 else {}))
         history.append(row)
         bar.set_postfix(
             reward=f"{row['reward/mean']:.2f}", ent=f"{row['entropy']:.2f}", ratio=f"{row['ratio/mean']:.2f}"

@@ -70,7 +70,7 @@ def token_entropy(logits: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def evaluate(model: GPT, problems: Problems, task: TaskConfig) -> dict[str, float]:
+def greedy_scores(model: GPT, problems: Problems, task: TaskConfig) -> dict[str, float]:
     """Greedy reward (per-position credit) per domain and overall, and the exact-match rate, on a fixed set."""
     responses = generate(model, problems.prompts, None, task.max_answer)[0].cpu()
     credit, exact = rewards(responses, problems.answers), exact_matches(responses, problems.answers)

@@ -25,7 +25,6 @@ from fiberpo_check.verification.checks import (
 from fiberpo_check.verification.checks.presets import PRESETS, PRODUCER
 from fiberpo_check.vocabulary.verdicts import Verdict
 
-RESULTS = paths.RESULTS / "verify"
 CHECK_MODULES = (first_order_verdicts, hierarchy_checks, jacobian_checks, regime_map, rgf_forms)
 
 
@@ -61,10 +60,11 @@ def scaling_table(rows: list[dict], exponent: float) -> str:
 
 
 def run_verify(preset: str = "default", *, device: str = "cpu", dtype: torch.dtype = torch.float64,
-               out_dir: Path = RESULTS, say=print) -> list[Verdict]:
+               out_dir: Path | None = None, say=print) -> list[Verdict]:
     """Every registered check of the `verify` producer at `preset` sizes; returns the verdicts (the caller writes)."""
     if preset not in PRESETS:
         raise ValueError(f"preset: {preset!r} is not one of {tuple(PRESETS)}")
+    out_dir = out_dir or paths.VERIFY_RESULTS
     settings = {**PRESETS[preset], "device": device, "dtype": dtype}
     sinks: dict[str, dict] = {}
     verdicts = run_checks(checks(producer=PRODUCER), say=say, sinks=sinks, preset=settings)

@@ -4,7 +4,6 @@ verdicts.json, and derivations.pdf when pdflatex is on the PATH."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from fiberpo_check.vocabulary.verdicts import make_verdict, write_verdicts
 
 from . import GROUPS, audit
 from .provers import check_part
-from .registry import DERIVATIONS
+from .registry import derivations
 from .render import HEADINGS, claim_md, claim_tex, machine_md, machine_tex, other_claim_tex, symbol_table_tex, tex_text
 
 PRODUCER = "derivations"
@@ -43,16 +42,14 @@ class ClaimResult:
 
 
 def group_claims(name: str) -> list[str]:
-    """The claim ids a group module registers, in the order it defines them."""
-    module = importlib.import_module(f"{__package__}.{name}")
-    return [cid for cid, fn in DERIVATIONS.items() if fn.__module__ == module.__name__]
+    """The claim ids a group module derives, in the order it defines them."""
+    return list(derivations([name]))
 
 
 def run_claim(name: str, claim_id: str) -> ClaimResult:
     """Prove one claim's parts (in a worker process) and render them."""
-    group_claims(name)
     start = time.perf_counter()
-    checked = [check_part(p) for p in DERIVATIONS[claim_id]()]
+    checked = [check_part(p) for p in derivations([name])[claim_id]()]
     subs = [c.substatement() for c in checked]
     log = [f"    {s.id:<38} {s.status.value:<22} " + "; ".join(
         f"{o.engine}: {o.domain}" + (" (fails)" if not o.holds else "") for o in s.outcomes) for s in subs]

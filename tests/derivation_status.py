@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 
-from fiberpo_check.vocabulary import check_registry
+from derivations.registry import derivation_checks
+from fiberpo_check.vocabulary.check_registry import select
 from fiberpo_check.vocabulary.verdicts import Status, row_status
 
 PRODUCER = "derivations"
@@ -13,7 +14,7 @@ PRODUCER = "derivations"
 @functools.lru_cache(maxsize=None)
 def run(claim_id: str, control: str | None = None) -> tuple:
     """The SubStatements of claim_id's derivation check, on the paper's ingredients or on the named control's."""
-    (check,) = check_registry.checks(PRODUCER, claim_id)
+    (check,) = select(derivation_checks(), PRODUCER, claim_id)
     return tuple(check.run() if control is None else check.controls[control]())
 
 
@@ -40,7 +41,7 @@ def group_tests(expected: dict, parts: dict):
     @pytest.mark.parametrize("claim_id", expected)
     def test_paper_status(claim_id):
         assert row(claim_id) == expected[claim_id][0]
-        (check,) = check_registry.checks(PRODUCER, claim_id)
+        (check,) = select(derivation_checks(), PRODUCER, claim_id)
         assert set(check.controls) == set(expected[claim_id][1])
 
     @pytest.mark.parametrize("claim_id", parts)

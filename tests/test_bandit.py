@@ -30,7 +30,7 @@ from fiberpo_check.empirical.training.bandit_updates import (
     tv_trpo_update,
 )
 from fiberpo_check.engine.objectives.tv_trpo import TabularSample
-from fiberpo_check.vocabulary.check_registry import checks
+from fiberpo_check.empirical.experiments.experiment_verdicts import CHECKS
 from fiberpo_check.vocabulary.verdicts import Status
 
 torch.set_num_threads(1)
@@ -201,7 +201,7 @@ def test_apc6_and_emp3_statuses_follow_the_exact_maximisers():
 
 def test_registered_controls_reach_negative_statuses():
     found = {}
-    for check in checks(producer="experiments"):
+    for check in CHECKS:
         if check.claim_id not in ("APC-6", "EMP-3"):
             continue
         for name, control in check.controls.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from derivations import fbg  # noqa: F401  (registers the checks)
 from fiberpo_check.vocabulary.verdicts import Status
 
 from .derivation_status import group_tests, substatement

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derivations import apc, der, fbg, fgh, fpo, rgf, trpo  # noqa: F401  (registers the checks)
 from derivations.formula import Family, Search, Statement, var
-from derivations.registry import DERIVATIONS
+from derivations.registry import derivations
 from derivations.provers import DerivationError, decide_statement
 from fiberpo_check.vocabulary.verdicts import Outcome, Status, decide
 
@@ -145,6 +144,9 @@ def assert_no_collapse(parts) -> None:
     assert not collapsed, collapsed
 
 
+DERIVATIONS = derivations()
+
+
 @pytest.mark.parametrize("claim_id", sorted(DERIVATIONS))
 def test_no_statement_collapses_to_a_constant(claim_id):
     """On the paper's ingredients and on every negative control's."""
@@ -170,12 +172,13 @@ def test_the_collapse_test_fails_on_a_collapsed_statement():
 def test_ppo_majority_needs_drift_past_two_eps():
     """p. 13: in the tracking case with drift > ε, PPO/GRPO clip at most half the tokens of an exact witness (T = 2);
     with drift > 2ε every token is past ±ε, proved for every T (the check's positive control)."""
-    from fiberpo_check.vocabulary.check_registry import checks
+    from derivations.registry import derivation_checks
+    from fiberpo_check.vocabulary.check_registry import select
 
     sub = found("FPO-10", "FPO-10/ppo-majority")
     outcome = sub.outcomes[0]
     assert sub.status is Status.HOLDS_WITH_CONDITIONS
     assert outcome.counterexample.startswith("T = 2:") and outcome.condition_holds is True
-    (check,) = checks("derivations", "FPO-10")
+    (check,) = select(derivation_checks(), "derivations", "FPO-10")
     (majority,) = [s for s in check.positives["drift past 2ε"]() if s.id == "FPO-10/ppo-majority"]
     assert majority.status is Status.PROVED and majority.outcomes[0].domain.startswith("every T")

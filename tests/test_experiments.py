@@ -15,7 +15,7 @@ from fiberpo_check.vocabulary.stats import (
     t_interval,
 )
 from fiberpo_check.empirical.experiments.summaries import per_seed_metrics, stability, tokens_to_threshold
-from fiberpo_check.vocabulary.check_registry import checks
+from fiberpo_check.empirical.experiments.experiment_verdicts import CHECKS
 from fiberpo_check.vocabulary.verdicts import Status, row_status
 
 
@@ -149,7 +149,7 @@ def test_holm_is_applied_across_the_claims_contrasts():
 
 def test_lm_checks_are_registered_with_failing_controls():
     for claim in ("EMP-4", "RGF-3"):
-        (check,) = [c for c in checks(claim_id=claim) if c.producer == "experiments"]
+        (check,) = [c for c in CHECKS if c.claim_id == claim]
         statuses = {row_status(control()) for control in check.controls.values()}
         assert statuses and all(not status.positive for status in statuses) and len(statuses) > 1
         assert Status.REFUTED not in statuses  # a miniature never refutes

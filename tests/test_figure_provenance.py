@@ -80,7 +80,7 @@ def test_dirty_flag_ignores_the_outputs_make_all_rewrites(tmp_path, monkeypatch)
     git("init", "-q")
     git("add", "-A")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
-    monkeypatch.setattr(style, "SOURCE", tmp_path)
+    monkeypatch.setattr(style.paths, "SOURCE", tmp_path)
     assert style.git_dirty() is False
     (tmp_path / "derivations" / "out" / "all.tex").write_text("regenerated")
     (tmp_path / "docs" / "errata.md").write_text("regenerated")

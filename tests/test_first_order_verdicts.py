@@ -2,7 +2,7 @@
 
 import pytest
 
-from fiberpo_check.vocabulary.check_registry import checks
+from fiberpo_check.verification.checks.verify_suite import CHECKS
 from fiberpo_check.verification.checks import first_order_exact as exact
 from fiberpo_check.verification.checks.first_order_verdicts import (
     better,
@@ -68,7 +68,7 @@ def test_emp2_metric_and_its_positive_control():
 
 def test_registered_controls_reach_negative_statuses():
     found = {(c.claim_id, n): [s.status for s in control() if s.role == "result"]
-             for c in checks(producer="verify") if c.claim_id in ("EMP-1", "EMP-2")
+             for c in CHECKS if c.claim_id in ("EMP-1", "EMP-2")
              for n, control in c.controls.items()}
     assert found[("EMP-1", "exact-weights-replaced-by-1/T")] == [Status.REFUTED]
     assert found[("EMP-2", "fiberpo-ascends-minus-J")] == [Status.NOT_SUPPORTED]

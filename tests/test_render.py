@@ -11,11 +11,13 @@ import pytest
 from derivations import GROUPS
 from derivations.build import run_claim, write_all_tex
 from derivations.formula import Family, Statement
-from derivations.registry import DERIVATIONS
+from derivations.registry import derivations
 from derivations.notation import symbol_tex, symbol_text
 from derivations.plain import plain_formula
 from derivations.render import HEADINGS, other_claim_tex, tex_text
 from fiberpo_check.vocabulary.claims import BY_ID, CLAIMS
+
+DERIVATIONS = derivations()
 
 PLAIN_NAMES = re.compile(r"[A-Za-z]\Z|eta|kappa|rho|theta|beta|sigma|Delta|delta|gamma|epsilon")  # SymPy prints these
 

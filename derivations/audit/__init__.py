@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fiberpo_check.vocabulary import audit_rows
 
-from ._base import CHECKS
+from ._base import AuditCheck
 
 MODULES = ("sec2", "sec3", "sec4", "sec5", "sec6", "appA", "appB", "appC", "appD", "appE")
 
@@ -27,15 +27,34 @@ def row_of(name: str) -> str:
     return ALIASES.get(name, name)
 
 
+def modules() -> list:
+    """The section modules of MODULES, in paper order."""
+    return [importlib.import_module(f"{__package__}.{name}") for name in MODULES]
+
+
+def checks() -> dict[str, AuditCheck]:
+    """row id -> its check, from the checks the section modules mark; a row checked twice raises."""
+    found: dict[str, AuditCheck] = {}
+    for module in modules():
+        for fn in vars(module).values():
+            if getattr(fn, "__module__", None) != module.__name__:
+                continue
+            for marked in getattr(fn, "audit_checks", ()):
+                if marked.row_id in found:
+                    raise ValueError(f"row {marked.row_id}: two checks")
+                found[marked.row_id] = marked
+    return found
+
+
 def catalogue() -> list:
     """Every AuditRow, in paper order (the modules' order, rows as listed); ids must be unique."""
-    rows = [r for name in MODULES for r in importlib.import_module(f"{__package__}.{name}").ROWS]
+    rows = [r for module in modules() for r in module.ROWS]
     seen: set[str] = set()
     for r in rows:
         if r.id in seen:
             raise ValueError(f"audit row {r.id} is listed twice")
         seen.add(r.id)
-    missing = set(CHECKS) - seen
+    missing = set(checks()) - seen
     if missing:
         raise ValueError(f"checks without a row: {sorted(missing)}")
     return rows
@@ -43,9 +62,9 @@ def catalogue() -> list:
 
 def run(log=print) -> list[dict]:
     """Run the check of every checked row; linked and unchecked rows are recorded as they are."""
-    records = []
+    records, checked = [], checks()
     for r in catalogue():
-        check = CHECKS.get(r.id)
+        check = checked.get(r.id)
         if check is None:
             records.append(audit_rows.record(r))
             continue

@@ -40,22 +40,18 @@ class AuditCheck:
     controls: dict = field(default_factory=dict)
 
 
-CHECKS: dict[str, AuditCheck] = {}
-
-
 def row(section: str, page: int, row_id: str, quote: str, kind: str, **kw) -> AuditRow:
     """An AuditRow (the catalogue entry)."""
     return AuditRow(section, page, row_id, quote, kind, **kw)
 
 
 def check(*row_ids: str, controls: dict | None = None):
-    """Decorator: `fn(**kw) -> list[Finding]` is the check of each row id, with its controls."""
+    """Decorator: mark `fn(**kw) -> list[Finding]` as the check of each row id, with its controls (the audit package
+    collects the marks of the modules it lists)."""
 
     def wrap(fn):
-        for row_id in row_ids:
-            if row_id in CHECKS:
-                raise ValueError(f"row {row_id}: a check is registered twice")
-            CHECKS[row_id] = AuditCheck(row_id, fn, dict(controls or {}))
+        fn.audit_checks = (*getattr(fn, "audit_checks", ()),
+                           *(AuditCheck(row_id, fn, dict(controls or {})) for row_id in row_ids))
         return fn
 
     return wrap

@@ -1,4 +1,5 @@
-"""Registry of every figure the toolkit draws: a stable name, a one-line caption and a drawing function."""
+"""The figures the toolkit draws: a stable name, a one-line caption and a drawing function each, marked in the
+figure modules listed here and collected from them by `load_all`."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-# Modules that register figures when imported (each adds itself here when it is written).
-FIGURE_MODULES: list[str] = ["fiberpo_check.plots.paper_figures", "fiberpo_check.plots.experiment_figures", "fiberpo_check.plots.verify_figures"]
+FIGURE_MODULES = ("fiberpo_check.plots.paper_figures", "fiberpo_check.plots.experiment_figures",
+                  "fiberpo_check.plots.verify_figures")
 
 
 @dataclass(frozen=True)
@@ -25,26 +26,28 @@ class FigureSpec:
     claims: tuple[str, ...] = ()
 
 
-FIGURES: dict[str, FigureSpec] = {}
-
-
 def register(name: str, caption: str, needs: str | None = None, claims: tuple[str, ...] = ()):
-    """Decorator registering a drawing function `draw(out_dir) -> list[Path]` under a stable name."""
+    """Decorator: mark a drawing function `draw(out_dir) -> list[Path]` as the figure `name`."""
 
     def wrap(draw: Callable) -> Callable:
-        if name in FIGURES:
-            raise ValueError(f"figure name {name!r} is registered twice")
-        FIGURES[name] = FigureSpec(name, caption, draw, needs, tuple(claims))
+        draw.figure = FigureSpec(name, caption, draw, needs, tuple(claims))
         return draw
 
     return wrap
 
 
 def load_all() -> dict[str, FigureSpec]:
-    """Import every figure module and return the registry."""
-    for module in FIGURE_MODULES:
-        importlib.import_module(module)
-    return FIGURES
+    """name -> FigureSpec of every figure marked in FIGURE_MODULES, in module then definition order; a name used
+    twice raises."""
+    figures: dict[str, FigureSpec] = {}
+    for name in FIGURE_MODULES:
+        module = importlib.import_module(name)
+        for spec in (fn.figure for fn in vars(module).values() if getattr(fn, "__module__", None) == name
+                     and hasattr(fn, "figure")):
+            if spec.name in figures:
+                raise ValueError(f"figure name {spec.name!r} is used twice")
+            figures[spec.name] = spec
+    return figures
 
 
 def draw(spec: FigureSpec, out_dir, preset: str = "default", allow_other: bool = False):

@@ -1,4 +1,5 @@
-"""The registry of checks: one entry per (claim id, producer, name), with the negative controls it must fail.
+"""Checks: one per (claim id, producer, name), with the negative controls it must fail. A producer marks its check
+functions with `register` and lists its modules; `collect` gathers the checks of a list of modules.
 
 A check is a function returning the claim's SubStatements (with their outcomes); called with no argument it runs a
 small preset (the tests do that), and producers may pass their own sizes. Its controls are zero-argument functions
@@ -31,27 +32,35 @@ class Check:
     positives: dict[str, Callable[[], list[SubStatement]]] = field(default_factory=dict)
 
 
-REGISTRY: dict[tuple[str, str, str], Check] = {}
-
-
 def register(claim_id: str, producer: str, name: str | None = None, controls: dict | None = None,
              positives: dict | None = None):
-    """Decorator: register `fn` as the check `name` (default: the function's name) of claim_id by producer."""
+    """Decorator: mark `fn` as the check `name` (default: the function's name) of claim_id by producer. Nothing global
+    changes: a producer lists its modules and `collect` gathers the checks they mark."""
 
     def wrap(fn: CheckFn) -> CheckFn:
-        key = (claim_id, producer, name or fn.__name__)
-        if key in REGISTRY:
-            raise ValueError(f"check {key} is registered twice")
-        REGISTRY[key] = Check(claim_id, producer, key[2], fn, dict(controls or {}), dict(positives or {}))
+        marked = Check(claim_id, producer, name or fn.__name__, fn, dict(controls or {}), dict(positives or {}))
+        fn.checks = (*getattr(fn, "checks", ()), marked)
         return fn
 
     return wrap
 
 
-def checks(producer: str | None = None, claim_id: str | None = None) -> list[Check]:
-    """Registered checks, filtered by producer and/or claim id, in a fixed order."""
-    return [c for key, c in sorted(REGISTRY.items())
-            if (producer is None or c.producer == producer) and (claim_id is None or c.claim_id == claim_id)]
+def collect(modules) -> list[Check]:
+    """The checks marked on the listed modules' functions, in module then definition order (a check function
+    imported into a second listed module counts once); a (claim, producer, name) listed twice raises."""
+    marked = [c for module in modules for fn in vars(module).values() if callable(fn) for c in getattr(fn, "checks", ())]
+    found = list({id(c): c for c in marked}.values())
+    keys = [(c.claim_id, c.producer, c.name) for c in found]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ValueError(f"checks {twice} are listed twice")
+    return found
+
+
+def select(found: list[Check], producer: str | None = None, claim_id: str | None = None) -> list[Check]:
+    """The checks of `found` by producer and/or claim id, in a fixed order."""
+    return sorted((c for c in found if (producer is None or c.producer == producer)
+                   and (claim_id is None or c.claim_id == claim_id)), key=lambda c: (c.claim_id, c.producer, c.name))
 
 
 def pooled(substatements) -> list[SubStatement]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from fiberpo_check.empirical.experiments import bandit_verdicts as bandit_checks
+from fiberpo_check.empirical.experiments import lm_verdicts as lm_checks
 from fiberpo_check.empirical.experiments.bandit_verdicts import bandit_verdicts
 from fiberpo_check.empirical.experiments.lm_verdicts import lm_verdicts
+from fiberpo_check.vocabulary.check_registry import collect
 from fiberpo_check.vocabulary.verdicts import Verdict
+
+CHECKS = collect((bandit_checks, lm_checks))  # every check of the `experiments` producer (their controls: tests)
 
 
 def compute(bandit: dict | None, lm: dict | None) -> list[Verdict]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from fiberpo_check import paths
-from fiberpo_check.vocabulary.check_registry import checks, run_checks
+from fiberpo_check.vocabulary.check_registry import collect, run_checks
 from fiberpo_check.verification.checks import (
     first_order_verdicts,
     hierarchy_checks,
@@ -22,10 +22,11 @@ from fiberpo_check.verification.checks import (
     regime_map,
     rgf_forms,
 )
-from fiberpo_check.verification.checks.presets import PRESETS, PRODUCER
+from fiberpo_check.verification.checks.presets import PRESETS
 from fiberpo_check.vocabulary.verdicts import Verdict
 
 CHECK_MODULES = (first_order_verdicts, hierarchy_checks, jacobian_checks, regime_map, rgf_forms)
+CHECKS = collect(CHECK_MODULES)  # every check of the `verify` producer
 
 
 def write_json(name: str, payload, out_dir: Path) -> Path:
@@ -67,7 +68,7 @@ def run_verify(preset: str = "default", *, device: str = "cpu", dtype: torch.dty
     out_dir = out_dir or paths.VERIFY_RESULTS
     settings = {**PRESETS[preset], "device": device, "dtype": dtype}
     sinks: dict[str, dict] = {}
-    verdicts = run_checks(checks(producer=PRODUCER), say=say, sinks=sinks, preset=settings)
+    verdicts = run_checks(CHECKS, say=say, sinks=sinks, preset=settings)
     for name, payload in sorted(sinks.items()):
         if payload:
             write_json(name, payload, out_dir)

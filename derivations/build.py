@@ -19,7 +19,7 @@ from fiberpo_check.vocabulary.verdicts import make_verdict, write_verdicts
 
 from . import GROUPS, audit
 from .provers import check_part
-from .registry import derivations
+from .catalogue import derivations
 from .render import HEADINGS, claim_md, claim_tex, machine_md, machine_tex, other_claim_tex, symbol_table_tex, tex_text
 
 PRODUCER = "derivations"

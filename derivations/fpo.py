@@ -6,6 +6,8 @@ import itertools
 
 import sympy as sp
 
+from fiberpo_check.engine import exact_regimes
+
 from .formula import (
     C_NEG,
     C_POS,
@@ -583,16 +585,48 @@ def global_regime(regime: str, zeroing: bool = True, budget=1):
     return build
 
 
+FIG2B = exact_regimes.FIG2B
+FIG2B_PLANE = f"Fig 2b's plane (C⁺ = {FIG2B['c_pos']}, C⁻ = {FIG2B['c_neg']}, k = {FIG2B['k']})"
+
+
+def five_regimes() -> Search:
+    """Each of the five global regimes of §5.1 has a point of Fig 2b's plane (exact witnesses)."""
+    witnesses = exact_regimes.regime_witnesses(**FIG2B)
+    return Search(f"the five global regimes of {FIG2B_PLANE}", tuple((r,) for r in exact_regimes.REGIMES),
+                  lambda regime: regime in witnesses,
+                  lambda regime: f"no point of {regime} on the grid of multiples of min(C±)/(4k)")
+
+
+def rise_peak_decline(zeroing: bool = True, ordered_only: bool = False) -> Search:
+    """|log w| rises through G-II,r, peaks in G-II, declines through G-III,r and is 0 in G-III along every ray of
+    Fig 2b's plane (every breakpoint, zero crossing and piece, exactly); `ordered_only`: the rays on which the
+    channel with the smaller aggregate is zeroed before the other reaches its budget (the order of Fig 2b's
+    diagonal)."""
+    rays = sorted({exact_regimes.reduced(d) for d in exact_regimes.ray_family()},
+                  key=lambda d: (0 in d, max(d), d))  # rays off the axes first: a failure there is the telling one
+    if ordered_only:
+        rays = [d for d in rays if exact_regimes.smaller_channel_gated_first(d, **FIG2B)]
+    profile = lambda d: exact_regimes.ray_profile(d, **FIG2B, zeroing=zeroing)  # noqa: E731
+    family = (f"the {len(rays)} rays of {FIG2B_PLANE}" + (" on which the channel with the smaller aggregate is "
+              "zeroed before the other reaches its budget" if ordered_only else " in directions (12, m), (m, 12)")
+              + ("" if zeroing else " (g_agg without zeroing)"))
+    return Search(family, tuple((d,) for d in rays), lambda d: not exact_regimes.pattern_violation(profile(d)),
+                  lambda d: f"ray ρ{d}: {exact_regimes.pattern_violation(profile(d))}")
+
+
 @derivation("FPO-7", controls={"g_agg without zeroing": {"zeroing": False},
                                "G-I read up to twice the budgets": {"budget": 2}})
 def check_fpo7(zeroing: bool = True, budget=1) -> list[Part]:
-    """FPO-7: the G-I and G-III identities of the base weight (§5.1)."""
-    return [Part(f"FPO-7/{regime}", "p. 12, §5.1",
-                 Family(global_regime(regime, zeroing, budget), 4, symbolic=global_regime(regime, zeroing, budget)(None),
-                        index="k",
-                        symbolic_domain="log s± are free aggregates in the regime, and k enters as a real ≥ 1 (every "
-                                        "integer k included): one statement for every T and k"))
-            for regime in ("G-I", "G-III")]
+    """FPO-7: the G-I and G-III identities of the base weight, the five regimes and the |log w| pattern (§5.1)."""
+    return [*(Part(f"FPO-7/{regime}", "p. 12, §5.1",
+                   Family(global_regime(regime, zeroing, budget), 4,
+                          symbolic=global_regime(regime, zeroing, budget)(None), index="k",
+                          symbolic_domain="log s± are free aggregates in the regime, and k enters as a real ≥ 1 "
+                                          "(every integer k included): one statement for every T and k"))
+              for regime in ("G-I", "G-III")),
+            Part("FPO-7/five-regimes", "p. 12, §5.1; Fig 2b", five_regimes()),
+            Part("FPO-7/rise-peak-decline", "p. 12, §5.1; Fig 2b", rise_peak_decline(zeroing),
+                 condition=rise_peak_decline(zeroing, ordered_only=True))]
 
 
 def fiber_pass(big_t: int, width=1) -> Statement:

@@ -37,8 +37,8 @@ def __dir__() -> list[str]:
 
 def use_project_root(start: Path | None = None) -> Path:
     """Make the output root the project a notebook sits in: $FIBERPO_CHECK_ROOT when set, else the nearest folder
-    at or above `start` (default: the working directory) holding pyproject.toml and notebooks/. Call it before
-    anything imports fiberpo_check.paths (a Jupyter kernel starts in notebooks/, not in the project)."""
+    at or above `start` (default: the working directory) holding pyproject.toml and notebooks/ (a Jupyter kernel
+    starts in notebooks/, not in the project). The root is read when used, so it takes effect at the next write."""
     if os.environ.get("FIBERPO_CHECK_ROOT"):
         return Path(os.environ["FIBERPO_CHECK_ROOT"]).resolve()
     here = (start or Path.cwd()).resolve()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from derivations.registry import derivation_checks
+from derivations.catalogue import derivation_checks
 from fiberpo_check.vocabulary.check_registry import select
 from fiberpo_check.vocabulary.verdicts import Status, row_status
 

@@ -10,7 +10,7 @@ import inspect
 
 import pytest
 
-from derivations.registry import derivation_checks
+from derivations.catalogue import derivation_checks
 from fiberpo_check.empirical.experiments import experiment_verdicts
 from fiberpo_check.verification.checks import verify_suite
 from fiberpo_check.vocabulary import check_registry

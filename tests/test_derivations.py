@@ -184,3 +184,18 @@ def test_all_tex_compiles_from_another_folder(tmp_path):
 def test_latex_is_ascii():
     for tex in paths.DERIVATIONS_OUT.glob("*.tex"):
         assert tex.read_text().isascii(), tex.name
+
+
+def test_fig2b_regimes_and_rays_are_checked_exactly():
+    """FPO-7 on Fig 2b's plane: every global regime has an exact point; |log w| follows rise-peak-decline on every
+    ray where the smaller channel is zeroed first, and the first ray off the axes where it does not is named; without
+    zeroing the pattern fails even on those rays (the control)."""
+    parts = {p.id: p for p in fpo.check_fpo7()}
+    regimes = check_part(parts["FPO-7/five-regimes"]).substatement()
+    assert regimes.status is Status.VERIFIED_EXHAUSTIVELY and regimes.outcomes[0].measurements["cases"] == 5
+    rays = check_part(parts["FPO-7/rise-peak-decline"]).substatement()
+    outcome = rays.outcomes[0]
+    assert rays.status is Status.HOLDS_WITH_CONDITIONS and outcome.condition_holds is True
+    assert outcome.counterexample.startswith("((1, 2)): ray ρ(1, 2): |log w| falls in G-II,r")  # off the axes
+    mutant = {p.id: p for p in fpo.check_fpo7(zeroing=False)}["FPO-7/rise-peak-decline"]
+    assert check_part(mutant).substatement().status is Status.REFUTED

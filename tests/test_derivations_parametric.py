@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 
 from derivations.formula import Family, Search, Statement, var
-from derivations.registry import derivations
+from derivations.catalogue import derivations
 from derivations.provers import DerivationError, decide_statement
 from fiberpo_check.vocabulary.verdicts import Outcome, Status, decide
 
@@ -172,7 +172,7 @@ def test_the_collapse_test_fails_on_a_collapsed_statement():
 def test_ppo_majority_needs_drift_past_two_eps():
     """p. 13: in the tracking case with drift > ε, PPO/GRPO clip at most half the tokens of an exact witness (T = 2);
     with drift > 2ε every token is past ±ε, proved for every T (the check's positive control)."""
-    from derivations.registry import derivation_checks
+    from derivations.catalogue import derivation_checks
     from fiberpo_check.vocabulary.check_registry import select
 
     sub = found("FPO-10", "FPO-10/ppo-majority")

@@ -7,7 +7,7 @@ import pytest
 from fiberpo_check.empirical.experiments import cache
 from fiberpo_check.plots import experiment_figures as ef
 from fiberpo_check.plots import paper_figures as pf
-from fiberpo_check.plots.registry import PresetMismatch
+from fiberpo_check.plots.figure import PresetMismatch
 
 
 def store(tmp_path, name, preset, value):

@@ -11,7 +11,7 @@ import pytest
 from derivations import GROUPS
 from derivations.build import run_claim, write_all_tex
 from derivations.formula import Family, Statement
-from derivations.registry import derivations
+from derivations.catalogue import derivations
 from derivations.notation import symbol_tex, symbol_text
 from derivations.plain import plain_formula
 from derivations.render import HEADINGS, other_claim_tex, tex_text

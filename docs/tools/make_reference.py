@@ -33,7 +33,7 @@ def command_help(name: str) -> str:
 def reference() -> str:
     """The reference as Markdown."""
     from fiberpo_check.__main__ import COMMANDS
-    from fiberpo_check.engine.objectives import REGISTRY
+    from fiberpo_check.engine.objectives import FAMILY, REGISTRY
     from fiberpo_check.plots.registry import load_all
     from fiberpo_check.vocabulary.verdicts import Status
 
@@ -43,11 +43,13 @@ def reference() -> str:
             for i, (name, text) in enumerate(COMMANDS.items())]
     for name in COMMANDS:
         out += ["", f"### `{name}`", "", "```text", command_help(name), "```"]
-    out += ["", "## RGF methods (`fc.surrogate(method, ...)`)", "", "| method | native aggregation | ids | defaults |",
-            "|---|---|---|---|"]
-    for name, method in sorted(REGISTRY.items()):
+    out += ["", "## RGF methods (`fc.surrogate(method, ...)`)", "",
+            "The RGF family of `engine/objectives/family.py`: the paper's methods, then the relatives trainers implement.",
+            "", "| method | in the paper | native aggregation | ids | defaults |", "|---|---|---|---|---|"]
+    for name, method in FAMILY.items():
         defaults = ", ".join(f"{k}={v}" for k, v in method.defaults.items())
-        out.append(f"| `{name}` | {method.native_mode} | {', '.join(method.ids) or '—'} | {defaults} |")
+        out.append(f"| `{name}` | {'yes' if name in REGISTRY else 'no'} | {method.native_mode} | "
+                   f"{', '.join(method.ids) or '—'} | {defaults} |")
     out += ["", "## Figures", "", "| figure | caption | claims |", "|---|---|---|"]
     for name, spec in sorted(load_all().items()):
         out.append(f"| `{name}` | {spec.caption} | {', '.join(getattr(spec, 'claims', ()) or ())} |")

@@ -34,8 +34,9 @@ def main(argv: list[str]) -> int:
     args = parse(argv)
     from tqdm import tqdm
 
-    from fiberpo_check.plots.registry import PresetMismatch, draw, load_all
     from fiberpo_check import paths
+    from fiberpo_check.plots.figure import PresetMismatch
+    from fiberpo_check.plots.registry import draw, load_all
     from fiberpo_check.plots.style import use_headless_backend
 
     args.out = args.out or paths.FIGURES

@@ -11,7 +11,7 @@ from matplotlib.ticker import FuncFormatter, NullLocator
 from fiberpo_check.empirical.experiments.cache import latest, presets_with_results
 from fiberpo_check.vocabulary.stats import Interval
 from fiberpo_check.empirical.experiments.summaries import bandit_summary, lm_summary, smoothed
-from fiberpo_check.plots.registry import pick_preset, register
+from fiberpo_check.plots.figure import pick_preset, register
 from fiberpo_check.plots.style import (
     METHOD_COLORS,
     PALETTE,

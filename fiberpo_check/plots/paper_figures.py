@@ -16,7 +16,7 @@ from fiberpo_check.engine.objectives.fiberpo import (
     fiber_log_residual,
 )
 from fiberpo_check.engine.objectives.grpo import objective as grpo_objective
-from fiberpo_check.plots.registry import register
+from fiberpo_check.plots.figure import register
 from fiberpo_check.plots.style import METHOD_COLORS, PALETTE, new_figure, paper_style, save_figure
 
 FIG2A = {"c": 0.15, "k": 3}

@@ -9,7 +9,7 @@ import json
 import math
 from pathlib import Path
 
-from fiberpo_check.plots.registry import pick_preset, register
+from fiberpo_check.plots.figure import pick_preset, register
 from fiberpo_check.plots.style import (
     METHOD_COLORS,
     Provenance,

@@ -111,6 +111,28 @@ class clip_ratio(Gate):  # noqa: N801
         return rf"\operatorname{{clip}}(\allowbreak {r},\allowbreak 1 \pm {eps})"
 
 
+class gate_ppo(Gate):  # noqa: N801
+    """G_PPO(r, Â) = l(Â) min(clip(r, 1 ± ε) l(Â), r l(Â)) (App. C.4; l(0) := +1, immaterial where Â = 0); args
+    (r, Â, ε)."""
+
+    nargs = 3
+    label = "PPO"
+
+    def definition(self) -> sp.Expr:
+        r, adv, eps = self.args
+        return signed(adv, sp.Min(signed(adv, clip_ratio(r, eps)), signed(adv, r)))
+
+    def _latex(self, printer) -> str:
+        r, adv = (printer._print(a) for a in self.args[:2])
+        return rf"G_{{\mathrm{{{self.label}}}}}(\allowbreak {r},\allowbreak {adv})"
+
+
+class gate_gspo(gate_ppo):  # noqa: N801
+    """G_GSPO(s_τ, S) = l_τ min(clip(s_τ, 1 ± ε) l_τ, s_τ l_τ) with l_τ = l(S), S = Σ_t Â_t (App. C.4)."""
+
+    label = "GSPO"
+
+
 class gagg(Gate):  # noqa: N801
     """g_agg(x, C, k): identity for |x| ≤ C, rollback sign(x)(k+1)C − kx up to (1 + 1/k)C, then 0 (eq 10)."""
 

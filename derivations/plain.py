@@ -36,6 +36,12 @@ class PlainPrinter(StrPrinter):
     def _print_And(self, expr):
         return " ∧ ".join(self._print(a) for a in expr.args)
 
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
     def _print_Implies(self, expr):
         return f"({self._print(expr.args[0])} ⇒ {self._print(expr.args[1])})"
 
@@ -49,6 +55,8 @@ class PlainPrinter(StrPrinter):
             return "log s⁺" if expr.args[0] > 0 else "log s⁻"
         if name == "pos":
             return f"[{self._print(expr.args[0])}]₊"
+        if name in ("gate_ppo", "gate_gspo"):
+            return f"G_{expr.label}({self._print(expr.args[0])}, {self._print(expr.args[1])})"
         if name == "count_past":
             return f"#{{i : |ℓ_i| > {self._print(expr.args[0])}}}"
         if name == "same_mean":

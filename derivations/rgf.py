@@ -8,7 +8,8 @@ from fractions import Fraction
 import sympy as sp
 
 from .apc import Z3_ONLY
-from .formula import Family, Part, Statement, clip, clip_ratio, index, mean, sequence, signed, var, variables
+from .formula import (Family, Part, Statement, clip, clip_ratio, gate_gspo, gate_ppo, index, mean, sequence, var,
+                      variables)
 from .registry import derivation
 
 TITLE = "RGF forms, relaxation chains and the GSPO TV bound"
@@ -19,12 +20,10 @@ PINSKER = sp.Rational(1, 2)  # D_TV² ≤ ½ D_KL (eq 36)
 # ---------------------------------------------------------------- RGF-1: the (E, μ, G) forms of App. C.4
 
 
-def ppo_gate(ratio, adv, signed_gate: bool = True):
-    """G_PPO = l(Â) min(clip(r, 1 ± ε) l(Â), r l(Â)) (App. C.4; l(0) := +1, immaterial where Â = 0); with r := s_τ
-    and Â := Σ_t Â_t it is G_GSPO. signed_gate=False drops the sign labels (a negative control)."""
-    if not signed_gate:
-        return sp.Min(clip_ratio(ratio, eps), ratio)
-    return signed(adv, sp.Min(signed(adv, clip_ratio(ratio, eps)), signed(adv, ratio)))
+def ppo_gate(ratio, adv, signed_gate: bool = True, gate=gate_ppo):
+    """G_PPO(r, Â) (App. C.4), or `gate` = gate_gspo with r := s_τ and Â := Σ_t Â_t; signed_gate=False drops the sign
+    labels: min(clip(r, 1 ± ε), r) (a negative control)."""
+    return gate(ratio, adv, eps) if signed_gate else sp.Min(clip_ratio(ratio, eps), ratio)
 
 
 def ppo_term(ratio, adv):
@@ -41,7 +40,8 @@ def rgf_token_lemma(signed_gate: bool = True) -> Statement:
 def rgf_trajectory_lemma(signed_gate: bool = True) -> Statement:
     """The per-trajectory lemma: G_GSPO(s) S/T = min(s S/T, clip(s, 1 ± ε) S/T), S = Σ_t Â_t, for every real T ≥ 1."""
     s, total, big_t = var("s", "positive"), var("S"), var("T", "positive")
-    return Statement(sp.Eq(ppo_gate(s, total, signed_gate) * total / big_t, ppo_term(s, total / big_t)), (big_t >= 1,))
+    return Statement(sp.Eq(ppo_gate(s, total, signed_gate, gate_gspo) * total / big_t, ppo_term(s, total / big_t)),
+                     (big_t >= 1,))
 
 
 def ppo_sums(big_t: int, signed_gate: bool = True) -> Statement:
@@ -65,7 +65,7 @@ def gspo_sums(big_t: int, signed_gate: bool = True) -> Statement:
     """GSPO, one trajectory: (1/T) Σ_t G_GSPO(s_τ) Â_t = min(s_τ S/T, clip(s_τ, 1 ± ε) S/T), S = Σ_t Â_t, l_τ = l(S)."""
     s, advs = var("s", "positive"), variables("A", big_t)
     total = sp.Add(*advs)
-    return Statement(sp.Eq(sp.Add(*(ppo_gate(s, total, signed_gate) * a for a in advs)) / big_t,
+    return Statement(sp.Eq(sp.Add(*(ppo_gate(s, total, signed_gate, gate_gspo) * a for a in advs)) / big_t,
                            ppo_term(s, total / big_t)))
 
 

@@ -12,6 +12,7 @@ from fiberpo_check import paths
 from fiberpo_check.presentation import audit
 from fiberpo_check.vocabulary import audit_rows
 from fiberpo_check.vocabulary.verdicts import NEGATIVE, Outcome, Status, combine
+from tests.result_rows import claim_row, sub_row
 
 PAPER_TEXT = Path("/work/shared/reference/fiberpo-2603.08239v1.txt")
 NAMED = re.compile(r"\b(Theorem|Lemma|Proposition|Property|Claim|Remark|Definition) ([A-E]\.)?\d+(\.\d+)?")
@@ -99,12 +100,12 @@ def test_rows_status_coverage_and_links():
     records = [record("a", refuted), record("b", proved), record("c", link="FPO-1/eq16"),
                record("e", proved, link="FPO-1/G-I"),
                audit_rows.record(audit_rows.AuditRow("6", 2, "d", "q", "assertion", unchecked="informal"))]
-    ledger_rows = [{"id": "FPO-1", "status": "refuted", "evidence": "e", "substatements": [
-        {"id": "FPO-1/eq16", "status": "proved", "evidence": "sympy"},
-        {"id": "FPO-1/G-I", "status": "holds-with-conditions", "evidence": "z3"}]}]
+    ledger_rows = [claim_row("FPO-1", Status.REFUTED, evidence="e", substatements=[
+        sub_row("FPO-1/eq16", Status.PROVED, evidence="sympy"),
+        sub_row("FPO-1/G-I", Status.HOLDS_WITH_CONDITIONS, evidence="z3")])]
     table = audit.rows(records, ledger_rows)
-    assert [r["status"] for r in table] == ["refuted", "proved", "proved", "holds-with-conditions",
-                                            "not-yet-checked"]
+    assert [r.status for r in table] == [Status.REFUTED, Status.PROVED, Status.PROVED, Status.HOLDS_WITH_CONDITIONS,
+                                         Status.NOT_YET_CHECKED]
     cov = audit.coverage(table)
     assert (cov["5"]["rows"], cov["5"]["checkable"], cov["5"]["checked"]) == (4, 4, 4)
     assert (cov["6"]["checkable"], cov["all"]["percent"]) == (0, 100.0)
@@ -123,9 +124,9 @@ def test_no_claim_is_more_positive_than_its_rows():
     table = audit.rows(ledger_rows=ledger_rows)
     offending = []
     for claim in ledger_rows:
-        floor = audit.dependency_floor(table, claim["id"])
-        if Status(claim["status"]).positive and floor in NEGATIVE:
-            offending.append((claim["id"], claim["status"], floor.value, audit.audit_rows(table)[claim["id"]]))
+        floor = audit.dependency_floor(table, claim.id)
+        if claim.status.positive and floor in NEGATIVE:
+            offending.append((claim.id, claim.status.value, floor.value, audit.audit_rows(table)[claim.id]))
     assert offending == []
 
 
@@ -153,5 +154,5 @@ def test_errata_do_not_depend_on_which_other_producers_ran(tmp_path):
     after = write_rendered(out)
     assert (out / "audit.md").read_text() == first and alone == after
     full = ledger.rows([*read_verdicts([out / "verdicts.json"]), numeric])
-    subs = {s["id"]: s["status"] for r in full for s in r["substatements"]}
-    assert subs["FPO-10/ppo-majority"] == "refuted"
+    subs = {s.id: s.status for r in full for s in r.substatements}
+    assert subs["FPO-10/ppo-majority"] is Status.REFUTED

@@ -16,11 +16,18 @@ from fiberpo_check.presentation import audit
 from fiberpo_check.presentation import ledger
 from fiberpo_check.vocabulary import audit_rows
 from fiberpo_check.vocabulary.findings import FINDINGS, SEVERITY_ORDER, Finding
+from fiberpo_check.vocabulary.result_rows import ClaimRow
 from fiberpo_check.vocabulary.verdicts import NEGATIVE, Outcome, Status, SubStatement, row_status
+from tests.result_rows import claim_row, sub_row
 
 REPO = Path(__file__).resolve().parents[1]
 CERTIFICATES = REPO / "reports" / "certificates"
 STANDARD_LIBRARY = set(sys.stdlib_module_names) | {"__future__"}
+
+
+def committed_ledger() -> list[ClaimRow]:
+    """The committed ledger snapshot (reports/claims.json)."""
+    return [ClaimRow.from_dict(row) for row in json.loads((REPO / "reports/claims.json").read_text())]
 
 
 def committed_tables():
@@ -42,13 +49,13 @@ def test_a_linked_row_takes_the_worst_of_exactly_its_sub_statements():
     rows = [audit_rows.record(audit_rows.AuditRow("5", 1, "a", "q", "assertion", link=("X-1/p", "X-1/q"))),
             audit_rows.record(audit_rows.AuditRow("5", 1, "b", "q", "assertion", link="X-1/p")),
             audit_rows.record(audit_rows.AuditRow("5", 1, "c", "q", "assertion", link="X-1/unreported"))]
-    ledger_rows = [{"id": "X-1", "status": "refuted", "evidence": "e", "substatements": [
-        {"id": "X-1/p", "status": "proved", "evidence": "p ok"},
-        {"id": "X-1/q", "status": "refuted", "evidence": "q fails"},
-        {"id": "X-1/r", "status": "refuted", "evidence": "not this row's"}]}]
+    ledger_rows = [claim_row("X-1", Status.REFUTED, evidence="e", substatements=[
+        sub_row("X-1/p", Status.PROVED, evidence="p ok"),
+        sub_row("X-1/q", Status.REFUTED, evidence="q fails"),
+        sub_row("X-1/r", Status.REFUTED, evidence="not this row's")])]
     table = audit.rows(rows, ledger_rows)
-    assert [r["status"] for r in table] == ["refuted", "proved", "not-yet-checked"]
-    assert "not this row's" not in " ".join(r["evidence"] for r in table)
+    assert [r.status for r in table] == [Status.REFUTED, Status.PROVED, Status.NOT_YET_CHECKED]
+    assert "not this row's" not in " ".join(r.evidence for r in table)
 
 
 def test_a_row_is_no_better_than_any_of_its_results():
@@ -59,34 +66,27 @@ def test_a_row_is_no_better_than_any_of_its_results():
     assert row_status([proved, remark]) is Status.PROVED
 
 
-def synthetic_ledger(ancestor_status: str) -> list[dict]:
+def synthetic_ledger(ancestor_status: Status) -> list[ClaimRow]:
     """FGH-3 rests on FGH-1/compact-is-expanded (given `ancestor_status`) and on FBG-2/true-gradient (proved, as is
     everything that rests on)."""
-    def sub(name, status="proved"):
-        return {"id": name, "status": status, "role": "result"}
-
-    return [{"id": "FGH-1", "status": ancestor_status,
-             "substatements": [sub("FGH-1/compact-is-expanded", ancestor_status)]},
-            {"id": "FBG-1", "status": "proved", "substatements": [sub("FBG-1/reflecting")]},
-            {"id": "FBG-2", "status": "proved",
-             "substatements": [sub("FBG-2/true-gradient"), sub("FBG-2/gate-identity")]},
-            {"id": "FGH-3", "status": "proved", "substatements": []}]
+    return [claim_row("FGH-1", ancestor_status, [sub_row("FGH-1/compact-is-expanded", ancestor_status)]),
+            claim_row("FBG-1", Status.PROVED, [sub_row("FBG-1/reflecting")]),
+            claim_row("FBG-2", Status.PROVED, [sub_row("FBG-2/true-gradient"), sub_row("FBG-2/gate-identity")]),
+            claim_row("FGH-3", Status.PROVED)]
 
 
 def test_status_given_ancestors_flags_a_refuted_ancestor():
-    clean, broken = synthetic_ledger("proved"), synthetic_ledger("refuted")
-    ledger.with_ancestors(clean)
-    ledger.with_ancestors(broken)
-    fgh3 = {r["id"]: r for r in clean}["FGH-3"]
-    assert (fgh3["status_given_ancestors"], fgh3["weaker_ancestors"]) == ("proved", [])
-    fgh3 = {r["id"]: r for r in broken}["FGH-3"]
-    assert fgh3["status"] == "proved" and fgh3["status_given_ancestors"] == "refuted"
-    assert fgh3["weaker_ancestors"] == ["FGH-1/compact-is-expanded (refuted)"]
+    clean = ledger.with_ancestors(synthetic_ledger(Status.PROVED))
+    broken = ledger.with_ancestors(synthetic_ledger(Status.REFUTED))
+    fgh3 = {r.id: r for r in clean}["FGH-3"]
+    assert (fgh3.status_given_ancestors, fgh3.weaker_ancestors) == (Status.PROVED, ())
+    fgh3 = {r.id: r for r in broken}["FGH-3"]
+    assert fgh3.status is Status.PROVED and fgh3.status_given_ancestors is Status.REFUTED
+    assert fgh3.weaker_ancestors == ("FGH-1/compact-is-expanded (refuted)",)
 
 
 def test_every_dependency_names_a_reported_statement():
-    known = {r["id"] for r in json.loads((REPO / "reports/claims.json").read_text())}
-    known |= {s["id"] for r in json.loads((REPO / "reports/claims.json").read_text()) for s in r["substatements"]}
+    known = {r.id for r in committed_ledger()} | {s.id for r in committed_ledger() for s in r.substatements}
     from fiberpo_check.vocabulary.claims import RESTS_ON
 
     assert sorted({n for node, uses in RESTS_ON.items() for n in (node, *uses)} - known) == []
@@ -94,7 +94,7 @@ def test_every_dependency_names_a_reported_statement():
 
 def test_every_negative_audit_row_is_explained_by_a_finding():
     table, _ = committed_tables()
-    assert [(r["id"], r["status"]) for r in audit.uncovered(table)] == []
+    assert [(r.id, r.status) for r in audit.uncovered(table)] == []
 
 
 def test_every_catalogued_finding_is_decided_negative_by_derivation_checks():
@@ -106,8 +106,7 @@ def test_every_catalogued_finding_is_decided_negative_by_derivation_checks():
 def test_the_same_fact_has_one_word_everywhere():
     table, derivation_ledger = committed_tables()
     statuses = audit.check_statuses(table, derivation_ledger)
-    full = json.loads((REPO / "reports/claims.json").read_text())
-    statuses.update({s["id"]: Status(s["status"]) for r in full for s in r["substatements"]})
+    statuses.update({s.id: s.status for r in committed_ledger() for s in r.substatements})
     for finding, status in audit.decided_findings(table, derivation_ledger):
         stated = {name: statuses.get(name, Status.NOT_YET_CHECKED) for name in (*finding.rows, *finding.same_fact)}
         assert {n: s.value for n, s in stated.items() if s is not status} == {}, finding.key

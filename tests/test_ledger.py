@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from fiberpo_check.cli import ledger as ledger_cli
 from fiberpo_check.presentation import ledger
 from fiberpo_check.vocabulary.claims import CLAIMS, part
-from fiberpo_check.vocabulary.verdicts import Outcome, SubStatement, make_verdict, read_verdicts, write_verdicts
+from fiberpo_check.vocabulary.result_rows import ClaimRow
+from fiberpo_check.vocabulary.verdicts import Outcome, Status, SubStatement, make_verdict, read_verdicts, write_verdicts
 
 PROOF = Outcome("proof", "sympy", "all T", holds=True)
 FLOAT_OK = Outcome("float", "float64", "random batches", holds=True)
@@ -22,41 +25,40 @@ def sub(part_id: str, *outcomes) -> SubStatement:
 
 
 def by_id(table):
-    return {r["id"]: r for r in table}
+    return {r.id: r for r in table}
 
 
 def test_outcomes_of_one_substatement_combine_across_producers():
     verdicts = [make_verdict("FPO-2", "derivations", [sub("FPO-2/eq20", PROOF)], "sym"),
                 make_verdict("FPO-2", "verify", [sub("FPO-2/eq20", FLOAT_BAD)], "autograd disagrees")]
     row = by_id(ledger.rows(verdicts))["FPO-2"]
-    eq20 = row["substatements"][0]
-    assert eq20["id"] == "FPO-2/eq20" and eq20["status"] == "refuted" and eq20["producers"] == ["derivations",
-                                                                                                   "verify"]
-    assert row["status"] == "refuted"
-    assert "[derivations: proved]" in row["evidence"] and "[verify: refuted]" in row["evidence"]
+    eq20 = row.substatements[0]
+    assert eq20.id == "FPO-2/eq20" and eq20.status is Status.REFUTED and eq20.producers == ("derivations", "verify")
+    assert row.status is Status.REFUTED
+    assert "[derivations: proved]" in row.evidence and "[verify: refuted]" in row.evidence
 
 
 def test_a_refuted_remark_does_not_lower_a_proved_result():
     verdicts = [make_verdict("FPO-2", "derivations", [sub("FPO-2/eq20", PROOF),
                                                       sub("FPO-2/L-III-shortcut", EXACT_BAD)], "e")]
     row = by_id(ledger.rows(verdicts))["FPO-2"]
-    statuses = {s["id"]: (s["role"], s["status"]) for s in row["substatements"]}
-    assert row["status"] == "proved"
-    assert statuses == {"FPO-2/eq20": ("result", "proved"), "FPO-2/L-III-shortcut": ("remark", "refuted")}
+    statuses = {s.id: (s.role, s.status) for s in row.substatements}
+    assert row.status is Status.PROVED
+    assert statuses == {"FPO-2/eq20": ("result", Status.PROVED), "FPO-2/L-III-shortcut": ("remark", Status.REFUTED)}
 
 
 def test_float_evidence_alone_leaves_a_row_unchecked():
     row = by_id(ledger.rows([make_verdict("FPO-3", "verify", [sub("FPO-3/block-diagonal", FLOAT_OK)], "e")]))
-    assert row["FPO-3"]["status"] == "not-yet-checked"
+    assert row["FPO-3"].status is Status.NOT_YET_CHECKED
 
 
 def test_rows_cover_every_claim_and_report_unknown_ids():
     verdicts = [make_verdict("ZZZ-9", "verify", [SubStatement("ZZZ-9/x", "x", "p. 1", (EXACT_BAD,))], "typo id")]
     table = ledger.rows(verdicts)
-    assert [r["id"] for r in table[: len(CLAIMS)]] == [c.id for c in CLAIMS]
+    assert [r.id for r in table[: len(CLAIMS)]] == [c.id for c in CLAIMS]
     rows = by_id(table)
-    assert rows["EMP-4"]["status"] == "not-yet-checked"
-    assert rows["ZZZ-9"]["kind"] == "unknown claim id" and rows["ZZZ-9"]["status"] == "refuted"
+    assert rows["EMP-4"].status is Status.NOT_YET_CHECKED
+    assert rows["ZZZ-9"].kind == "unknown claim id" and rows["ZZZ-9"].status is Status.REFUTED
 
 
 def test_old_format_records_are_not_trusted(tmp_path):
@@ -64,7 +66,7 @@ def test_old_format_records_are_not_trusted(tmp_path):
     path.write_text(json.dumps([{"id": "FPO-3", "status": "proved", "evidence": "typed", "producer": "x",
                                  "details": {}}]))
     row = by_id(ledger.rows(read_verdicts([path])))["FPO-3"]
-    assert row["status"] == "not-yet-checked" and "not recomputed" in row["evidence"]
+    assert row.status is Status.NOT_YET_CHECKED and "not recomputed" in row.evidence
 
 
 def test_serialising_is_byte_identical_whatever_the_reading_order(tmp_path):
@@ -75,6 +77,18 @@ def test_serialising_is_byte_identical_whatever_the_reading_order(tmp_path):
     cached = read_verdicts([write_verdicts(tmp_path / "v.json", fresh)])
     assert ledger.serialise(ledger.rows(fresh)) == ledger.serialise(ledger.rows(list(reversed(cached))))
     assert ledger.markdown(ledger.rows(fresh)) == ledger.markdown(ledger.rows(cached))
+
+
+def test_a_row_reads_back_as_written():
+    """Every ledger row round-trips through its claims.json dict; a stored status outside the vocabulary is refused."""
+    table = ledger.rows()
+    assert all(ClaimRow.from_dict(row.to_dict()) == row for row in table)
+    with pytest.raises(ValueError):
+        ClaimRow.from_dict(table[0].to_dict() | {"status": "proved-ish"})
+    stored = by_id(table)["FPO-2"].to_dict()
+    stored["substatements"][0]["status"] = "proved-ish"
+    with pytest.raises(ValueError):
+        ClaimRow.from_dict(stored)
 
 
 def test_cli_json_and_write(tmp_path, monkeypatch, capsys):

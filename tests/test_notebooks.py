@@ -8,6 +8,8 @@ import nbformat
 import pytest
 
 from fiberpo_check.presentation.notebooks import execute, image_count, notebook_paths, save, verdict_markdown
+from fiberpo_check.vocabulary.verdicts import Status
+from tests.result_rows import claim_row, sub_row
 
 PIXEL = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -58,10 +60,9 @@ def test_notebook_ends_with_its_verdicts_and_links_existing_figures(path):
 
 
 def test_verdict_table_lists_each_claim_with_its_substatements():
-    rows = [{"id": "FPO-2", "source": "eq 20", "status": "proved",
-             "substatements": [{"id": "FPO-2/eq20", "status": "proved"}]},
-            {"id": "FPO-10", "source": "Fig 4", "status": "refuted", "substatements": []},
-            {"id": "FGH-1", "source": "eq 26", "status": "proved", "substatements": []}]
+    rows = [claim_row("FPO-2", Status.PROVED, [sub_row("FPO-2/eq20", Status.PROVED)], source="eq 20"),
+            claim_row("FPO-10", Status.REFUTED, source="Fig 4"),
+            claim_row("FGH-1", Status.PROVED, source="eq 26")]
     table = verdict_markdown("FPO-", rows=rows)
     assert "| FPO-2 (eq 20) | **proved** | eq20: proved |" in table and "FPO-10" in table and "FGH-1" not in table
     assert "No verdicts" in verdict_markdown("EMP-", rows=rows)

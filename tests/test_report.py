@@ -5,6 +5,7 @@ tables match the ledger and the figure registry."""
 import json
 import re
 import shutil
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
@@ -23,7 +24,9 @@ from fiberpo_check.presentation.report import (
     write_report,
 )
 from fiberpo_check import paths
+from fiberpo_check.vocabulary.result_rows import ClaimRow
 from fiberpo_check.vocabulary.verdicts import Status, read_verdicts
+from tests.result_rows import audit_table_row, claim_row, sub_row
 
 VOCABULARY = {
     "proved", "verified-bounded", "verified-exhaustively", "holds-with-conditions", "approximate", "refuted", "inconsistent", "typo",
@@ -61,7 +64,7 @@ def report(tmp_path_factory):
     moved = tmp / "elsewhere" / "copy.html"
     moved.parent.mkdir()
     shutil.copy(page, moved)
-    return json.loads((tmp / "claims.json").read_text()), moved.read_text()
+    return [ClaimRow.from_dict(row) for row in json.loads((tmp / "claims.json").read_text())], moved.read_text()
 
 
 def test_report_stands_alone(report):
@@ -76,8 +79,7 @@ def test_report_stands_alone(report):
         return re.sub(r"</?su[bp]>|[_^(){}]", "", value)
 
     shown = bare(text.replace("&#x27;", "'").replace("&quot;", '"'))
-    assert all(bare(claim["claim"][:30]) in shown for claim in claims
-               if "&" not in claim["claim"] and "<" not in claim["claim"])
+    assert all(bare(claim.claim[:30]) in shown for claim in claims if "&" not in claim.claim and "<" not in claim.claim)
     assert 'href="#fig-fig4_drift"' in text  # FPO-10 points to the figure that shows it
     assert "commit" in text and "versions" in text and "presets" in text
     assert "Equation-level audit" not in text  # no audit in this ledger: nothing shown, nothing broken
@@ -92,15 +94,16 @@ def test_each_derivation_link_holds_its_claim():
 
 
 def test_substatements_and_audit_render(tmp_path):
-    claim = {"id": "FPO-6", "claim": "g_agg is continuous", "source": "§5.1", "kind": "symbolic",
-             "status": "proved", "evidence": "[derivations: proved] ok",
-             "substatements": [{"id": "FPO-6.a", "text": "rollback width C/T", "source": "eq 10",
-                                "status": "typo", "evidence": "width is C/k"}]}
-    audit = [{"section": "§5.1", "page": 9, "id": "eq 10", "quote": "g_agg(x, C, k) = ...", "kind": "definition",
-              "status": "proved", "evidence": "SymPy"},
-             {"section": "App. D", "page": 30, "id": "Lemma D.9", "quote": "retraction", "kind": "assertion",
-              "status": "not-yet-checked", "evidence": "no producer"}]
-    (tmp_path / "claims.json").write_text(json.dumps({"claims": [claim], "audit": audit}))
+    claim = claim_row("FPO-6", Status.PROVED, claim="g_agg is continuous", source="§5.1", kind="symbolic",
+                      evidence="[derivations: proved] ok",
+                      substatements=[sub_row("FPO-6.a", Status.TYPO, text="rollback width C/T", source="eq 10",
+                                             evidence="width is C/k")])
+    audit = [audit_table_row("eq 10", Status.PROVED, section="§5.1", page=9, quote="g_agg(x, C, k) = ...",
+                             kind="definition", evidence="SymPy"),
+             audit_table_row("Lemma D.9", Status.NOT_YET_CHECKED, section="App. D", page=30, quote="retraction",
+                             evidence="no producer")]
+    (tmp_path / "claims.json").write_text(json.dumps({"claims": [claim.to_dict()],
+                                                      "audit": [row.to_dict() for row in audit]}))
     (tmp_path / "figures").mkdir()
     text = write_report(tmp_path / "claims.json", tmp_path / "figures", tmp_path / "index.html").read_text()
     assert "rollback width C/T" in text and "FPO-6.a" in text
@@ -116,7 +119,7 @@ def test_every_status_has_its_own_colour():
 
 def test_readme_tables_match_the_ledger_and_the_registry():
     claims = json.loads((paths.REPORTS / "claims.json").read_text())
-    claims = claims["claims"] if isinstance(claims, dict) else claims
+    claims = [ClaimRow.from_dict(row) for row in (claims["claims"] if isinstance(claims, dict) else claims)]
     text = paths.README.read_text()
     table = CLAIMS_START + text.split(CLAIMS_START, 1)[1].split(CLAIMS_END, 1)[0] + CLAIMS_END
     assert table == readme_claims_table(claims)
@@ -127,12 +130,12 @@ def test_readme_tables_match_the_ledger_and_the_registry():
 
 
 def test_ledger_snapshot_agrees_with_the_committed_derivations():
-    snapshot = {row["id"]: row for row in json.loads((paths.REPORTS / "claims.json").read_text())}
+    snapshot = {row["id"]: ClaimRow.from_dict(row) for row in json.loads((paths.REPORTS / "claims.json").read_text())}
     for verdict in read_verdicts([paths.DERIVATION_VERDICTS]):
-        assert f"[derivations: {verdict.status}]" in snapshot[verdict.id]["evidence"], verdict.id
+        assert f"[derivations: {verdict.status}]" in snapshot[verdict.id].evidence, verdict.id
 
 
 def test_stale_readme_table_is_detected():
-    claims = json.loads((paths.REPORTS / "claims.json").read_text())
-    claims[0] = dict(claims[0], status="refuted" if claims[0]["status"] != "refuted" else "proved")
+    claims = [ClaimRow.from_dict(row) for row in json.loads((paths.REPORTS / "claims.json").read_text())]
+    claims[0] = replace(claims[0], status=Status.REFUTED if claims[0].status is not Status.REFUTED else Status.PROVED)
     assert readme_claims_table(claims) not in paths.README.read_text()

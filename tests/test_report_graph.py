@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from fiberpo_check.presentation.dependency_graph import ancestors, claim_graph, used_row_ids
 from fiberpo_check.presentation.offline_math import katex_head, offline_html
 from fiberpo_check.presentation.report import graph_section, notation_html
+from fiberpo_check.vocabulary.verdicts import Status
+from tests.result_rows import audit_table_row, claim_row
 
-CLAIMS = [{"id": "A-1", "status": "proved"}, {"id": "B-1", "status": "refuted"}, {"id": "C-1", "status": "proved"}]
+CLAIMS = [claim_row("A-1", Status.PROVED), claim_row("B-1", Status.REFUTED), claim_row("C-1", Status.PROVED)]
 AUDIT = [  # eq1 (of B-1) is used by eq2 (of A-1); eq2 is used by eq3 (of C-1)
-    {"id": "eq1", "claims": ["B-1"], "uses": ["eq 2"], "link": ""},
-    {"id": "eq2", "claims": ["A-1"], "uses": ["eqs 3–3"], "link": ""},
-    {"id": "eq3", "claims": ["C-1"], "uses": [], "link": ""},
-    {"id": "Lemma D.9", "claims": [], "uses": ["eq 3 (where it is used)"], "link": ""},
+    audit_table_row("eq1", claims=["B-1"], uses=["eq 2"]),
+    audit_table_row("eq2", claims=["A-1"], uses=["eqs 3–3"]),
+    audit_table_row("eq3", claims=["C-1"]),
+    audit_table_row("Lemma D.9", uses=["eq 3 (where it is used)"]),
 ]
 
 
@@ -25,7 +28,7 @@ def test_ancestors_from_the_audit_are_transitive():
 
 def test_the_ledgers_own_dependencies_take_precedence():
     """The ledger's rests_on (sub-statement ids name their claim) replaces the audit's reading."""
-    stated = [dict(CLAIMS[0], rests_on=["C-1/lemma"]), dict(CLAIMS[1], rests_on=[]), dict(CLAIMS[2], rests_on=[])]
+    stated = [replace(CLAIMS[0], rests_on=("C-1/lemma",)), CLAIMS[1], CLAIMS[2]]
     assert claim_graph(stated, AUDIT)["A-1"] == {"C-1"}
     assert ancestors(stated, [])["A-1"]["claims"] == ["C-1"]
 

@@ -6,15 +6,16 @@ import argparse
 
 from fiberpo_check.presentation import audit
 from fiberpo_check.presentation import ledger
+from fiberpo_check.vocabulary.result_rows import ClaimRow
 
 
-def table_text(table: list[dict], width: int = 90) -> str:
+def table_text(table: list[ClaimRow], width: int = 90) -> str:
     """A fixed-width table: id, status, kind and the start of the evidence."""
     lines = [f"{'id':<8} {'status':<30} {'kind':<30} sub-statements"]
     for r in table:
-        subs = "; ".join(f"{s['id'].split('/', 1)[-1]}: {s['status']}" for s in r["substatements"]) or r["evidence"]
+        subs = "; ".join(f"{s.id.split('/', 1)[-1]}: {s.status}" for s in r.substatements) or r.evidence
         subs = subs if len(subs) <= width else subs[: width - 1] + "…"
-        lines.append(f"{r['id']:<8} {r['status']:<30} {r['kind'][:30]:<30} {subs}")
+        lines.append(f"{r.id:<8} {r.status:<30} {r.kind[:30]:<30} {subs}")
     return "\n".join(lines)
 
 

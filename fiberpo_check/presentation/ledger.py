@@ -23,10 +23,12 @@ ancestor, transitively) and lists the ancestors weaker than itself.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from fiberpo_check import paths
 from fiberpo_check.vocabulary.claims import CLAIMS, PART_BY_ID, RESTS_ON, Claim, claim_of, parts_of
+from fiberpo_check.vocabulary.result_rows import ClaimRow, SubstatementRow
 from fiberpo_check.vocabulary.verdicts import (
     Status,
     SubStatement,
@@ -75,31 +77,30 @@ def merged_substatements(claim: Claim, verdicts: list[Verdict]) -> list[tuple[Su
     return merged
 
 
-def substatement_row(sub: SubStatement, producers: list[str], checked: list[str]) -> dict:
-    """A sub-statement as a ledger dict: its status, the engines/domains of the outcomes that decided it, and the
+def substatement_row(sub: SubStatement, producers: list[str], checked: list[str]) -> SubstatementRow:
+    """A sub-statement as a ledger row: its status, the engines/domains of the outcomes that decided it, and the
     producers' texts of the checked formula (`checked`) where they differ from the listed statement."""
     status = sub.status
     deciding = [o for o in sub.outcomes if decide(o) is status] or list(sub.outcomes)
     evidence = " | ".join(outcome_text(o) for o in sub.outcomes) or "no check has reported yet"
-    return {"id": sub.id, "text": sub.text, "source": sub.source, "role": sub.role, "status": status.value,
-            "engine": ", ".join(sorted({o.engine for o in deciding})),
-            "domain": "; ".join(sorted({o.domain for o in deciding})),
-            "evidence": evidence, "producers": producers, "checked": checked}
+    return SubstatementRow(sub.id, sub.text, sub.source, sub.role, status,
+                           engine=", ".join(sorted({o.engine for o in deciding})),
+                           domain="; ".join(sorted({o.domain for o in deciding})),
+                           evidence=evidence, producers=tuple(producers), checked=tuple(checked))
 
 
-def row(claim: Claim, verdicts: list[Verdict]) -> dict:
+def row(claim: Claim, verdicts: list[Verdict]) -> ClaimRow:
     """One ledger row: id, claim, source, kind, row status, evidence, producers and sub-statements."""
     mine = sorted((v for v in verdicts if v.id == claim.id), key=verdict_order)
     merged = merged_substatements(claim, mine)
     status = row_status(sub for sub, _, _ in merged) if merged else Status.NOT_YET_CHECKED
     evidence = " || ".join(f"[{v.producer}: {v.status.value}] {v.evidence}" for v in mine)
-    return {"id": claim.id, "claim": claim.text, "source": claim.source, "kind": claim.kind,
-            "status": status.value, "evidence": evidence or "no check has reported yet",
-            "producers": [v.producer for v in mine],
-            "substatements": [substatement_row(*merged_row) for merged_row in merged]}
+    return ClaimRow(claim.id, claim.text, claim.source, claim.kind, status,
+                    evidence=evidence or "no check has reported yet", producers=tuple(v.producer for v in mine),
+                    substatements=tuple(substatement_row(*merged_row) for merged_row in merged))
 
 
-def rows(verdicts: list[Verdict] | None = None) -> list[dict]:
+def rows(verdicts: list[Verdict] | None = None) -> list[ClaimRow]:
     """Every SPEC claim in SPEC order, plus a row per unknown id a producer reported (kind 'unknown claim id'), each
     with its status given its ancestors."""
     verdicts = read_verdicts(all_verdict_files()) if verdicts is None else verdicts
@@ -107,28 +108,27 @@ def rows(verdicts: list[Verdict] | None = None) -> list[dict]:
     known = {claim.id for claim in CLAIMS}
     for unknown in sorted({v.id for v in verdicts} - known):
         table.append(row(Claim(unknown, "", "", "unknown claim id"), verdicts))
-    with_ancestors(table)
-    return table
+    return with_ancestors(table)
 
 
-def node_statuses(table: list[dict]) -> dict[str, Status]:
+def node_statuses(table: list[ClaimRow]) -> dict[str, Status]:
     """id -> own status of every claim and sub-statement of the ledger."""
-    found = {r["id"]: Status(r["status"]) for r in table}
-    found.update({s["id"]: Status(s["status"]) for r in table for s in r["substatements"]})
+    found = {r.id: r.status for r in table}
+    found.update({s.id: s.status for r in table for s in r.substatements})
     return found
 
 
-def direct_uses(node: str, table: list[dict]) -> tuple[str, ...]:
+def direct_uses(node: str, table: list[ClaimRow]) -> tuple[str, ...]:
     """What a node rests on: its own RESTS_ON entry; a claim also rests on everything its sub-statements rest on."""
     uses = list(RESTS_ON.get(node, ()))
     if "/" not in node:
         for r in table:
-            if r["id"] == node:
-                uses += [u for s in r["substatements"] if s["role"] == "result" for u in RESTS_ON.get(s["id"], ())]
+            if r.id == node:
+                uses += [u for s in r.substatements if s.role == "result" for u in RESTS_ON.get(s.id, ())]
     return tuple(dict.fromkeys(u for u in uses if u != node and claim_of(u) != node))
 
 
-def ancestors(node: str, table: list[dict]) -> list[str]:
+def ancestors(node: str, table: list[ClaimRow]) -> list[str]:
     """Every node `node` rests on, transitively, in the order first reached (a cycle is an error naming it)."""
     found: list[str] = []
     stack = [(node, (node,))]
@@ -143,26 +143,29 @@ def ancestors(node: str, table: list[dict]) -> list[str]:
     return found
 
 
-def with_ancestors(table: list[dict]) -> None:
-    """Add to every row and sub-statement: rests_on (direct), ancestors, status_given_ancestors (the weakest of its
-    own status and every ancestor's, an unreported ancestor counting as not-yet-checked) and weaker_ancestors."""
+def with_ancestors(table: list[ClaimRow]) -> list[ClaimRow]:
+    """The rows with, on every row and sub-statement: rests_on (direct), ancestors, status_given_ancestors (the
+    weakest of its own status and every ancestor's, an unreported ancestor counting as not-yet-checked) and
+    weaker_ancestors."""
     own = node_statuses(table)
-    for item in [*table, *(s for r in table for s in r["substatements"])]:
-        found = ancestors(item["id"], table)
-        status = Status(item["status"])
-        weaker = [a for a in found if own.get(a, Status.NOT_YET_CHECKED).severity < status.severity]
-        given = min([status, *(own.get(a, Status.NOT_YET_CHECKED) for a in found)], key=lambda s: s.severity)
-        item.update({"rests_on": list(direct_uses(item["id"], table)), "ancestors": found,
-                     "status_given_ancestors": given.value,
-                     "weaker_ancestors": [f"{a} ({own.get(a, Status.NOT_YET_CHECKED).value})" for a in weaker]})
+
+    def placed(item: ClaimRow | SubstatementRow) -> ClaimRow | SubstatementRow:
+        found = ancestors(item.id, table)
+        weaker = [a for a in found if own.get(a, Status.NOT_YET_CHECKED).severity < item.status.severity]
+        given = min([item.status, *(own.get(a, Status.NOT_YET_CHECKED) for a in found)], key=lambda s: s.severity)
+        return replace(item, rests_on=direct_uses(item.id, table), ancestors=tuple(found),
+                       status_given_ancestors=given,
+                       weaker_ancestors=tuple(f"{a} ({own.get(a, Status.NOT_YET_CHECKED).value})" for a in weaker))
+
+    return [replace(placed(r), substatements=tuple(placed(s) for s in r.substatements)) for r in table]
 
 
-def dependency_graph(table: list[dict]) -> dict:
+def dependency_graph(table: list[ClaimRow]) -> dict:
     """The dependency graph as JSON: nodes (id, own status, status given ancestors) and edges (node -> what it uses)."""
-    items = [*table, *(s for r in table for s in r["substatements"])]
-    return {"nodes": [{"id": i["id"], "status": i["status"], "status_given_ancestors": i["status_given_ancestors"]}
+    items = [*table, *(s for r in table for s in r.substatements)]
+    return {"nodes": [{"id": i.id, "status": i.status.value, "status_given_ancestors": i.status_given_ancestors.value}
                       for i in items],
-            "edges": [{"from": i["id"], "uses": u} for i in items for u in i["rests_on"]]}
+            "edges": [{"from": i.id, "uses": u} for i in items for u in i.rests_on]}
 
 
 def cell(text: str) -> str:
@@ -170,11 +173,11 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(table: list[dict]) -> str:
+def markdown(table: list[ClaimRow]) -> str:
     """The ledger as a Markdown report: the row table, then every claim's sub-statements with their statuses."""
-    counts: dict[str, int] = {}
+    counts: dict[Status, int] = {}
     for r in table:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
+        counts[r.status] = counts.get(r.status, 0) + 1
     lines = ["<!-- generated by `python -m fiberpo_check ledger --write`; do not edit -->", "# Claims ledger", "",
              "Status counts: " + ", ".join(f"{s}: {n}" for s, n in sorted(counts.items())), "",
              "Row status: the worst status of the claim's 'result' sub-statements; remarks keep their own status "
@@ -183,35 +186,40 @@ def markdown(table: list[dict]) -> str:
              "(`claims.RESTS_ON`, transitively); ancestors weaker than the row are named.", "",
              "| id | source | kind | status | given ancestors | sub-statements |", "|---|---|---|---|---|---|"]
     for r in table:
-        subs = "; ".join(f"{s['id']} ({s['role']}): {s['status']}" for s in r["substatements"]) or "none reported"
-        given = r["status_given_ancestors"] + (f" (rests on {', '.join(r['weaker_ancestors'])})"
-                                               if r["weaker_ancestors"] else "")
-        lines.append("| " + " | ".join(cell(c) for c in (r["id"], r["source"], r["kind"], f"**{r['status']}**",
-                                                          given, subs)) + " |")
+        subs = "; ".join(f"{s.id} ({s.role}): {s.status}" for s in r.substatements) or "none reported"
+        given = r.status_given_ancestors.value + (f" (rests on {', '.join(r.weaker_ancestors)})"
+                                                  if r.weaker_ancestors else "")
+        lines.append("| " + " | ".join(cell(c) for c in (r.id, r.source, r.kind, f"**{r.status}**", given, subs))
+                     + " |")
     for r in table:
-        lines += ["", f"## {r['id']}: {r['status']}", "", f"{r['claim']} ({r['source']}; {r['kind']})", ""]
-        if r["substatements"]:
+        lines += ["", f"## {r.id}: {r.status}", "", f"{r.claim} ({r.source}; {r.kind})", ""]
+        if r.substatements:
             lines += ["| sub-statement | role | source | status | engine | domain | evidence |",
                       "|---|---|---|---|---|---|---|"]
-            lines += ["| " + " | ".join(cell(s[k]) for k in ("id", "role", "source", "status", "engine", "domain"))
-                      + " | " + cell(" ".join([s["evidence"], *(f"Checked as: {t}" for t in s["checked"])])) + " |"
-                      for s in r["substatements"]]
+            lines += ["| " + " | ".join(cell(c) for c in (s.id, s.role, s.source, s.status.value, s.engine, s.domain))
+                      + " | " + cell(" ".join([s.evidence, *(f"Checked as: {t}" for t in s.checked)])) + " |"
+                      for s in r.substatements]
             lines.append("")
-        lines.append(f"Producers: {cell(r['evidence'])}")
+        lines.append(f"Producers: {cell(r.evidence)}")
     return "\n".join(lines) + "\n"
 
 
-def serialise(table: list[dict]) -> str:
-    """claims.json text: deterministic (sorted keys, fixed indent)."""
-    return json.dumps(table, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def json_text(data) -> str:
+    """JSON text as the ledger writes it: deterministic (sorted keys, fixed indent)."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write(table: list[dict], folder: Path | None = None) -> list[Path]:
+def serialise(table: list[ClaimRow]) -> str:
+    """claims.json text: every row as its dict, deterministic."""
+    return json_text([r.to_dict() for r in table])
+
+
+def write(table: list[ClaimRow], folder: Path | None = None) -> list[Path]:
     """Write claims.md, claims.json and the dependency graph dependencies.json into folder (default reports/)."""
     folder = paths.REPORTS if folder is None else folder
     folder.mkdir(parents=True, exist_ok=True)
     md, js, graph = folder / "claims.md", folder / "claims.json", folder / "dependencies.json"
     md.write_text(markdown(table))
     js.write_text(serialise(table))
-    graph.write_text(serialise(dependency_graph(table)))
+    graph.write_text(json_text(dependency_graph(table)))
     return [md, js, graph]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fiberpo_check import paths
 from fiberpo_check.presentation.offline_math import offline_html
+from fiberpo_check.vocabulary.result_rows import ClaimRow
 
 def notebook_paths() -> list[Path]:
     """Every verification notebook, in reading order."""
@@ -44,20 +45,20 @@ def execute(path: Path, timeout: int = 600, quick: bool = False, where: Path | N
     return notebook
 
 
-def verdict_markdown(*prefixes: str, rows: list[dict] | None = None) -> str:
+def verdict_markdown(*prefixes: str, rows: list[ClaimRow] | None = None) -> str:
     """A Markdown table of the claims whose id starts with one of `prefixes` ('TRPO-', 'FPO-2'): status and each
     sub-statement's status, from every producer's stored verdicts (the ledger's rows)."""
     if rows is None:
         from fiberpo_check.presentation import ledger
 
         rows = ledger.rows()
-    chosen = [r for r in rows if r["id"].startswith(prefixes)]
+    chosen = [r for r in rows if r.id.startswith(prefixes)]
     if not chosen:
         return f"No verdicts for {', '.join(prefixes)} yet: run `make derivations verify experiments`."
     lines = ["| claim | status | sub-statements |", "|---|---|---|"]
     for r in chosen:
-        subs = "; ".join(f"{s['id'].split('/', 1)[-1]}: {s['status']}" for s in r.get("substatements", []))
-        lines.append(f"| {r['id']} ({r.get('source', '')}) | **{r['status']}** | {subs.replace('|', '∣')} |")
+        subs = "; ".join(f"{s.id.split('/', 1)[-1]}: {s.status}" for s in r.substatements)
+        lines.append(f"| {r.id} ({r.source}) | **{r.status}** | {subs.replace('|', '∣')} |")
     return "\n".join(lines)
 
 

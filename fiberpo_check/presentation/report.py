@@ -18,6 +18,7 @@ from fiberpo_check.plots.registry import load_all
 from fiberpo_check.plots.style import git_commit, git_dirty, package_versions
 from fiberpo_check.presentation.dependency_graph import ancestors, claim_graph
 from fiberpo_check.presentation.offline_math import katex_head
+from fiberpo_check.vocabulary.result_rows import AuditTableRow, ClaimRow
 from fiberpo_check.vocabulary.verdicts import Status
 
 CLAIMS_START, CLAIMS_END = "<!-- claims-table:start -->", "<!-- claims-table:end -->"
@@ -41,7 +42,6 @@ STATUS_COLORS = {
     Status.INCONCLUSIVE: "#d9d9d9",
     Status.NOT_YET_CHECKED: "#e0e0e0",
 }
-UNKNOWN_STATUS = "#ffffff"  # a status outside the vocabulary shows white with a dashed border
 LIGHT_TEXT = {Status.REFUTED, Status.INCONSISTENT, Status.PROVED}  # dark backgrounds get white text
 
 STYLE = """
@@ -146,14 +146,10 @@ def notation_html(text) -> str:
     return SCRIPT_HTML.sub(script_tag, esc(text))
 
 
-def status_badge(status: Status | str) -> str:
-    """A coloured pill for a status (stored results carry its value); one outside the vocabulary gets a dashed
-    outline."""
-    color = STATUS_COLORS.get(status, UNKNOWN_STATUS)
-    extra = "" if status in STATUS_COLORS else " unknown"
+def status_badge(status: Status) -> str:
+    """A coloured pill for a status."""
     text = "white" if status in LIGHT_TEXT else "#111"
-    label = status.value if isinstance(status, Status) else status
-    return f'<span class="status{extra}" style="background:{color};color:{text}">{esc(label)}</span>'
+    return f'<span class="status" style="background:{STATUS_COLORS[status]};color:{text}">{esc(status)}</span>'
 
 
 def section_of(claim_id: str) -> str:
@@ -204,19 +200,17 @@ def derivation_sections(out_dir: Path | None = None) -> dict[str, tuple[str, str
     return sections
 
 
-def substatement_table(row: dict) -> str:
+def substatement_table(row: ClaimRow) -> str:
     """The claim's sub-statements (id, statement and source, status, evidence), or '' when the ledger has none."""
-    subs = row.get("substatements") or []
-    if not subs:
+    if not row.substatements:
         return ""
     lines = "".join(
-        f"<tr><td>{esc(s.get('id', '')).replace('/', '/<wbr>')}</td><td>{folded(s.get('text', ''), render=notation_html)} "
-        f"<i>{esc(s.get('source', ''))}</i></td><td>{status_badge(s.get('status', 'not-yet-checked'))}</td>"
-        f"<td>{esc(s.get('evidence', ''))}</td></tr>"
-        for s in subs
+        f"<tr><td>{esc(s.id).replace('/', '/<wbr>')}</td><td>{folded(s.text, render=notation_html)} "
+        f"<i>{esc(s.source)}</i></td><td>{status_badge(s.status)}</td><td>{esc(s.evidence)}</td></tr>"
+        for s in row.substatements
     )
-    return ('<table class="sub"><colgroup><col class="sub-id"><col class="sub-text"><col class="sub-status"><col></colgroup>'
-            f"<tr><th>sub-statement</th><th>statement</th><th>status</th><th>evidence</th></tr>{lines}</table>")
+    return ('<table class="sub"><colgroup><col class="sub-id"><col class="sub-text"><col class="sub-status"><col>'
+            f"</colgroup><tr><th>sub-statement</th><th>statement</th><th>status</th><th>evidence</th></tr>{lines}</table>")
 
 
 def folded(text: str, width: int = 240, render=esc) -> str:
@@ -227,12 +221,12 @@ def folded(text: str, width: int = 240, render=esc) -> str:
     return f"{render(text[: width - 1])}…<details><summary>whole statement</summary>{render(text)}</details>"
 
 
-def evidence_cell(row: dict, width: int = 320) -> str:
+def evidence_cell(row: ClaimRow, width: int = 320) -> str:
     """The start of the deciding producer's evidence; the whole evidence of every producer folded below it."""
-    parts = [part.strip() for part in str(row.get("evidence", "")).split(" || ") if part.strip()]
+    parts = [part.strip() for part in row.evidence.split(" || ") if part.strip()]
     if not parts:
         return ""
-    deciding = next((p for p in parts if p.split("]", 1)[0].endswith(f": {row['status']}")), parts[0])
+    deciding = next((p for p in parts if p.split("]", 1)[0].endswith(f": {row.status}")), parts[0])
     if len(parts) == 1 and len(deciding) <= width:
         return esc(deciding)
     short = deciding if len(deciding) <= width else deciding[: width - 1] + "…"
@@ -243,7 +237,7 @@ def evidence_cell(row: dict, width: int = 320) -> str:
 PRODUCER_OUTPUTS = {"verify": "results/verify/", "experiments": "results/experiments/"}
 
 
-def ancestors_cell(claim_id: str, above: dict, statuses: dict[str, str]) -> str:
+def ancestors_cell(claim_id: str, above: dict, statuses: dict[str, Status]) -> str:
     """The claims and audit rows a claim rests on, folded (from the ledger's dependencies or the audit)."""
     mine = above.get(claim_id) or {}
     claims, rows = mine.get("claims", []), mine.get("rows", [])
@@ -261,11 +255,11 @@ def anchor(row_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9.:-]", "-", str(row_id))
 
 
-def claim_links(row: dict, sections: dict, figures_by_claim: dict[str, list[str]]) -> str:
+def claim_links(row: ClaimRow, sections: dict, figures_by_claim: dict[str, list[str]]) -> str:
     """In-page links to the derivation that holds the claim and to the figures that show it; where a numeric or
     empirical producer decided it, the folder its results are in (beside the repository, not in this page)."""
-    claim_id, links = row["id"], []
-    links += [f"<small>{esc(name)}: {esc(PRODUCER_OUTPUTS[name])}</small>" for name in row.get("producers", [])
+    claim_id, links = row.id, []
+    links += [f"<small>{esc(name)}: {esc(PRODUCER_OUTPUTS[name])}</small>" for name in row.producers
               if name in PRODUCER_OUTPUTS]
     if claim_id in sections:
         links.append(f'<a href="#deriv-{esc(claim_id)}">derivation ({esc(sections[claim_id][0])})</a>')
@@ -273,23 +267,24 @@ def claim_links(row: dict, sections: dict, figures_by_claim: dict[str, list[str]
     return "<br>".join(links)
 
 
-def claims_table(claims: list[dict], sections: dict, figures_by_claim: dict[str, list[str]],
+def claims_table(claims: list[ClaimRow], sections: dict, figures_by_claim: dict[str, list[str]],
                  above: dict | None = None) -> str:
     """The ledger as a filterable table: id, statement (+ sub-statements), kind, status, evidence, where it is held
     and what it rests on."""
     above = above or {}
-    statuses = {row["id"]: row["status"] for row in claims}
+    statuses = {row.id: row.status for row in claims}
     rows = "\n".join(
-        f'<tr id="claim-{esc(row["id"])}" data-section="{esc(section_of(row["id"]).lower())}" '
-        f'data-status="{esc(row["status"])}"><td><b>{esc(row["id"])}</b></td>'
-        f"<td>{notation_html(row.get('claim', ''))} <i>({esc(row.get('source', ''))})</i></td>"
-        f"<td>{esc(row.get('kind', ''))}</td><td>{status_badge(row['status'])}</td><td>{evidence_cell(row)}</td>"
-        f"<td>{claim_links(row, sections, figures_by_claim)}{ancestors_cell(row['id'], above, statuses)}</td></tr>"
-        + (f'<tr class="subrow"><td></td><td colspan="5">{table}</td></tr>' if (table := substatement_table(row)) else "")
+        f'<tr id="claim-{esc(row.id)}" data-section="{esc(section_of(row.id).lower())}" '
+        f'data-status="{esc(row.status)}"><td><b>{esc(row.id)}</b></td>'
+        f"<td>{notation_html(row.claim)} <i>({esc(row.source)})</i></td>"
+        f"<td>{esc(row.kind)}</td><td>{status_badge(row.status)}</td><td>{evidence_cell(row)}</td>"
+        f"<td>{claim_links(row, sections, figures_by_claim)}{ancestors_cell(row.id, above, statuses)}</td></tr>"
+        + (f'<tr class="subrow"><td></td><td colspan="5">{table}</td></tr>' if (table := substatement_table(row))
+           else "")
         for row in claims
     )
-    sections_seen = sorted({section_of(row["id"]) for row in claims})
-    return (filters("claims", sections_seen, [row["status"] for row in claims])
+    sections_seen = sorted({section_of(row.id) for row in claims})
+    return (filters("claims", sections_seen, [row.status.value for row in claims])
             + '<table id="claims"><colgroup><col class="id"><col class="claim"><col class="kind"><col class="status">'
             + '<col class="evidence"><col class="held"></colgroup>'
             + '<thead><tr><th>id</th><th>claim (source)</th><th>kind</th><th>status</th>'
@@ -307,42 +302,30 @@ def filters(table: str, sections: list[str], statuses: list[str]) -> str:
             f'<span id="{table}-count"></span></div>')
 
 
-def errata_ids(row: dict) -> list[str]:
-    """The errata entries an audit row is filed under (`erratum`: one id, or `errata`: a list), if any."""
-    value = row.get("errata") or row.get("erratum") or []
-    return [value] if isinstance(value, str) else [str(v) for v in value]
+def audit_links(row: AuditTableRow) -> str:
+    """Links of an audit row: the claims it feeds (in this page)."""
+    return " ".join(f'<a href="#claim-{esc(c)}">{esc(c)}</a>' for c in row.claims)
 
 
-def audit_links(row: dict) -> str:
-    """Links of an audit row: the claims it feeds (in this page), its errata entries and their certificates (beside
-    this page in the repository: docs/errata.md, reports/certificates/)."""
-    links = [f'<a href="#claim-{esc(c)}">{esc(c)}</a>' for c in row.get("claims") or ()]
-    for entry in errata_ids(row):
-        links.append(f'<a href="../docs/errata.md#{esc(entry.lower())}">erratum {esc(entry)}</a> '
-                     f'(<a href="certificates/{esc(entry)}.py">certificate</a>)')
-    return " ".join(links)
-
-
-def audit_table(audit: list[dict]) -> str:
+def audit_table(audit: list[AuditTableRow]) -> str:
     """The equation-level audit as a filterable table (nothing when the ledger has none)."""
     if not audit:
         return ""
-    counts: dict[str, int] = {}
+    counts: dict[Status, int] = {}
     for row in audit:
-        counts[row.get("status", "")] = counts.get(row.get("status", ""), 0) + 1
+        counts[row.status] = counts.get(row.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     rows = "\n".join(
-        f'<tr id="audit-{esc(anchor(r.get("id", "")))}" data-section="{esc(str(r.get("section", "")).lower())}" '
-        f'data-status="{esc(r.get("status", ""))}">'
-        f"<td>{esc(r.get('section', ''))}</td><td>{esc(r.get('page', ''))}</td><td>{esc(r.get('id', ''))}</td>"
-        f"<td>{notation_html(r.get('quote', ''))}</td><td>{esc(r.get('kind', ''))}</td>"
-        f"<td>{status_badge(r.get('status', 'not-yet-checked'))}</td><td>{folded(r.get('evidence', ''), 320)}</td>"
+        f'<tr id="audit-{esc(anchor(r.id))}" data-section="{esc(r.section.lower())}" data-status="{esc(r.status)}">'
+        f"<td>{esc(r.section)}</td><td>{esc(r.page)}</td><td>{esc(r.id)}</td>"
+        f"<td>{notation_html(r.quote)}</td><td>{esc(r.kind)}</td>"
+        f"<td>{status_badge(r.status)}</td><td>{folded(r.evidence, 320)}</td>"
         f"<td>{audit_links(r)}</td></tr>"
         for r in audit
     )
     return (f'<h2 id="audit">Equation-level audit</h2><p>{len(audit)} rows: {esc(summary)}. Errata: '
             '<a href="../docs/errata.md">docs/errata.md</a>; certificates: reports/certificates/.</p>'
-            + filters("audit-table", [str(r.get("section", "")) for r in audit], [r.get("status", "") for r in audit])
+            + filters("audit-table", [r.section for r in audit], [r.status.value for r in audit])
             + '<table id="audit-table"><colgroup><col class="section"><col class="page"><col class="id">'
             + '<col class="quote"><col class="kind"><col class="status"><col class="evidence"><col class="links">'
             + '</colgroup><thead><tr><th>section</th><th>page</th><th>id</th><th>quote</th><th>kind</th>'
@@ -364,16 +347,16 @@ def edge_path(source: tuple[int, int], target: tuple[int, int], width: int = 80,
     return f"M{x1},{y1 + mid} C{x1 + bend},{y1 + mid} {x2 - bend},{y2 + mid} {x2},{y2 + mid}"
 
 
-def graph_svg(claims: list[dict], graph: dict[str, set[str]]) -> str:
+def graph_svg(claims: list[ClaimRow], graph: dict[str, set[str]]) -> str:
     """The claim dependency graph: one column per claim group, a node per claim in its status colour (a link to its
     row), an arrow from each claim to the claims that rest on it."""
-    groups = list(dict.fromkeys(section_of(c["id"]) for c in claims))
+    groups = list(dict.fromkeys(section_of(c.id) for c in claims))
     place, col_w, row_h = {}, 130, 34
     for c in claims:
-        column = groups.index(section_of(c["id"]))
-        row = sum(1 for p in place if section_of(p) == section_of(c["id"]))
-        place[c["id"]] = (40 + column * col_w, 40 + row * row_h)
-    height = 60 + row_h * max(sum(1 for c in claims if section_of(c["id"]) == g) for g in groups)
+        column = groups.index(section_of(c.id))
+        row = sum(1 for p in place if section_of(p) == section_of(c.id))
+        place[c.id] = (40 + column * col_w, 40 + row * row_h)
+    height = 60 + row_h * max(sum(1 for c in claims if section_of(c.id) == g) for g in groups)
     edges = []
     for target, sources in graph.items():
         for source in sorted(sources):
@@ -382,13 +365,12 @@ def graph_svg(claims: list[dict], graph: dict[str, set[str]]) -> str:
                              f'd="{edge_path(place[source], place[target])}" marker-end="url(#arrow)"/>')
     nodes = []
     for c in claims:
-        x, y = place[c["id"]]
-        color = STATUS_COLORS.get(c["status"], UNKNOWN_STATUS)
-        text = "white" if c["status"] in LIGHT_TEXT else "#111"
-        nodes.append(f'<a href="#claim-{esc(c["id"])}"><g class="node" data-id="{esc(c["id"])}">'
+        x, y = place[c.id]
+        color, text = STATUS_COLORS[c.status], "white" if c.status in LIGHT_TEXT else "#111"
+        nodes.append(f'<a href="#claim-{esc(c.id)}"><g class="node" data-id="{esc(c.id)}">'
                      f'<rect x="{x}" y="{y}" width="80" height="22" rx="6" fill="{color}" stroke="#555"/>'
-                     f'<text x="{x + 40}" y="{y + 15}" fill="{text}" text-anchor="middle">{esc(c["id"])}</text>'
-                     f"<title>{esc(c['id'])}: {esc(c['status'])}</title></g></a>")
+                     f'<text x="{x + 40}" y="{y + 15}" fill="{text}" text-anchor="middle">{esc(c.id)}</text>'
+                     f"<title>{esc(c.id)}: {esc(c.status)}</title></g></a>")
     titles = "".join(f'<text x="{40 + i * col_w + 40}" y="24" text-anchor="middle" class="col">{esc(g)}</text>'
                      for i, g in enumerate(groups))
     return (f'<svg id="graph" viewBox="0 0 {40 + len(groups) * col_w} {height}" role="img">'
@@ -397,12 +379,12 @@ def graph_svg(claims: list[dict], graph: dict[str, set[str]]) -> str:
             f"{titles}{''.join(edges)}{''.join(nodes)}</svg>")
 
 
-def graph_section(claims: list[dict], audit: list[dict]) -> str:
+def graph_section(claims: list[ClaimRow], audit: list[AuditTableRow]) -> str:
     """The dependency graph and how it was read; hovering a claim highlights its ancestors."""
     graph = claim_graph(claims, audit)
     if not any(graph.values()):
         return ""
-    source = ("the ledger's dependencies" if any(c.get("dependencies") or c.get("ancestors") for c in claims)
+    source = ("the ledger's dependencies" if any(c.ancestors for c in claims)
               else "the equation-level audit: a claim rests on the definitions its audit rows use")
     return (f'<h2 id="graph-section">Dependency graph</h2><p>Read from {esc(source)}. An arrow goes from a claim to '
             "the claims that rest on it; hover a claim to highlight everything it rests on; each claim's row lists "
@@ -410,14 +392,14 @@ def graph_section(claims: list[dict], audit: list[dict]) -> str:
             + f"<script>const ANCESTORS = {json.dumps({k: sorted(v) for k, v in graph.items()})};</script>")
 
 
-def derivations_block(claims: list[dict], sections: dict) -> str:
+def derivations_block(claims: list[ClaimRow], sections: dict) -> str:
     """Every derivation section a claim row links to, embedded (so the links work wherever the file is)."""
     blocks = [
-        f'<div class="deriv" id="deriv-{esc(row["id"])}">{markdown_html(sections[row["id"]][1])}'
-        f'<p><a href="#claim-{esc(row["id"])}">back to {esc(row["id"])}</a> · source: derivations/out/'
-        f"{esc(sections[row['id']][0])}</p></div>"
+        f'<div class="deriv" id="deriv-{esc(row.id)}">{markdown_html(sections[row.id][1])}'
+        f'<p><a href="#claim-{esc(row.id)}">back to {esc(row.id)}</a> · source: derivations/out/'
+        f"{esc(sections[row.id][0])}</p></div>"
         for row in claims
-        if row["id"] in sections
+        if row.id in sections
     ]
     return '<h2 id="derivations">Derivations</h2>' + "\n".join(blocks) if blocks else ""
 
@@ -482,21 +464,22 @@ def legend() -> str:
     return '<p class="legend">' + "".join(status_badge(s) for s in STATUS_COLORS) + "</p>"
 
 
-def load_ledger(claims_json: Path, audit_json: Path) -> tuple[list[dict], list[dict]]:
+def load_ledger(claims_json: Path, audit_json: Path) -> tuple[list[ClaimRow], list[AuditTableRow]]:
     """Claims and audit rows: claims.json is a list of claims or {"claims": [...], "audit": [...]}; audit.json
     (a list) is read when present."""
     if not claims_json.exists():
         raise FileNotFoundError(f"{claims_json} is missing: run `python -m fiberpo_check ledger --write` first")
     payload = json.loads(claims_json.read_text())
-    claims, audit = (payload, []) if isinstance(payload, list) else (payload["claims"], payload.get("audit") or [])
+    stored, audit = (payload, []) if isinstance(payload, list) else (payload["claims"], payload.get("audit") or [])
+    claims = [ClaimRow.from_dict(row) for row in stored]
     if not audit and audit_json.exists():
         audit = json.loads(audit_json.read_text())
         audit = audit["rows"] if isinstance(audit, dict) else audit
         if audit and "status" not in audit[0]:  # the derivations' records: statuses follow from the ledger
             from fiberpo_check.presentation import audit as audit_table_of
 
-            audit = audit_table_of.rows(audit, ledger_rows=claims)
-    return claims, audit
+            return claims, audit_table_of.rows(audit, ledger_rows=claims)
+    return claims, [AuditTableRow.from_dict(row) for row in audit]
 
 
 def write_report(
@@ -511,9 +494,9 @@ def write_report(
     figure_dir = figure_dir or paths.FIGURES
     out = out or paths.REPORTS / "index.html"
     claims, audit = load_ledger(claims_json or paths.REPORTS / "claims.json", audit_json or paths.AUDIT_JSON)
-    counts: dict[str, int] = {}
+    counts: dict[Status, int] = {}
     for row in claims:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
+        counts[row.status] = counts.get(row.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     sections = derivation_sections(derivations_dir)
     figures_by_claim: dict[str, list[str]] = {}
@@ -548,21 +531,20 @@ Contents: <a href="#claims">claims</a>{' · <a href="#graph-section">dependency 
     return out
 
 
-def substatement_summary(row: dict, width: int = 220) -> str:
+def substatement_summary(row: ClaimRow, width: int = 220) -> str:
     """Each sub-statement of a row with its role, status and engines, cut to `width`, safe in a Markdown cell."""
-    text = "; ".join(f"{s['id'].split('/', 1)[-1]} ({s['role']}): {s['status']}" + (f" [{s['engine']}]" if s["engine"]
-                                                                                     else "")
-                     for s in row.get("substatements", [])) or row["evidence"]
+    text = "; ".join(f"{s.id.split('/', 1)[-1]} ({s.role}): {s.status}" + (f" [{s.engine}]" if s.engine else "")
+                     for s in row.substatements) or row.evidence
     text = text if len(text) <= width else text[: width - 1] + "…"
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def readme_claims_table(claims: list[dict]) -> str:
+def readme_claims_table(claims: list[ClaimRow]) -> str:
     """The README's claims table (id, claim, row status, sub-statements), generated from the ledger rows."""
     lines = [CLAIMS_START, "| id | claim (source) | status | sub-statements: status [engines] |", "|---|---|---|---|"]
     for row in claims:
-        claim = f"{row.get('claim', '')} ({row.get('source', '')})".replace("|", "\\|")
-        lines.append(f"| {row['id']} | {claim} | **{row['status']}** | {substatement_summary(row)} |")
+        claim = f"{row.claim} ({row.source})".replace("|", "\\|")
+        lines.append(f"| {row.id} | {claim} | **{row.status}** | {substatement_summary(row)} |")
     return "\n".join(lines + [CLAIMS_END])
 
 

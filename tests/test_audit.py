@@ -139,7 +139,7 @@ def test_errata_do_not_depend_on_which_other_producers_ran(tmp_path):
 
     from fiberpo_check.presentation import ledger
     from fiberpo_check.presentation.audit_render import write_rendered
-    from fiberpo_check.vocabulary.verdicts import Verdict, read_verdicts, write_verdicts
+    from fiberpo_check.vocabulary.verdicts import SubStatement, Verdict, read_verdicts, write_verdicts
 
     out = tmp_path / "out"
     out.mkdir()
@@ -147,9 +147,8 @@ def test_errata_do_not_depend_on_which_other_producers_ran(tmp_path):
         shutil.copy(paths.AUDIT_JSON.parent / name, out / name)
     alone = write_rendered(out)
     first = (out / "audit.md").read_text()
-    numeric = Verdict("FPO-10", "verify", [{"id": "FPO-10/ppo-majority", "text": "t", "source": "s", "role": "result",
-                                            "outcomes": [{"method": "exhaustive", "engine": "exact", "domain": "d",
-                                                          "holds": False, "counterexample": "x"}]}], "e")
+    numeric = Verdict("FPO-10", "verify", (SubStatement("FPO-10/ppo-majority", "t", "s", (Outcome(
+        "exhaustive", "exact", "d", holds=False, counterexample="x"),)),), "e")
     write_verdicts(tmp_path / "verify.json", [numeric])  # a verdict file of another producer, beside the outputs
     after = write_rendered(out)
     assert (out / "audit.md").read_text() == first and alone == after

@@ -90,4 +90,4 @@ def test_run_checks_pools_substatements_of_one_claim():
     first = check_registry.Check("X-2", "test", "a", lambda: [SubStatement("X-2/s", "s", "p. 2", (proved,))])
     second = check_registry.Check("X-2", "test", "b", lambda: [SubStatement("X-2/s", "s", "p. 2", (bad,))])
     [verdict] = check_registry.run_checks([first, second], say=lambda line: None)
-    assert verdict.status is Status.REFUTED and len(verdict.substatements[0]["outcomes"]) == 2
+    assert verdict.status is Status.REFUTED and len(verdict.substatements[0].outcomes) == 2

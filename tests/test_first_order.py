@@ -138,6 +138,6 @@ def test_verify_quick_preset_produces_every_verdict(tmp_path):
     ids = {"FPO-2", "FPO-3", "FPO-4", "FPO-5", "FPO-7", "FGH-2", "FGH-3", "FGH-4", "EMP-1", "EMP-2", "RGF-1"}
     assert {v.id for v in verdicts} == ids
     for verdict in verdicts:  # float64 evidence alone never makes a verdict positive; exact evidence decides one
-        float_only = all(o["method"] == "float" for sub in verdict.substatements for o in sub["outcomes"])
+        float_only = all(o.method == "float" for sub in verdict.substatements for o in sub.outcomes)
         assert not verdict.status.positive if float_only else verdict.status != "not-yet-checked", verdict.id
     assert (tmp_path / "jacobian_scaling.csv").exists() and (tmp_path / "EMP-1_emp1_check.json").exists()

@@ -23,7 +23,7 @@ ancestor, transitively) and lists the ancestors weaker than itself.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from fiberpo_check import paths
@@ -38,13 +38,13 @@ from fiberpo_check.vocabulary.verdicts import (
     outcome_text,
     read_verdicts,
     row_status,
-    substatement_from_dict,
 )
 
 
 def verdict_order(verdict: Verdict) -> tuple[str, str]:
     """Sort key of verdicts: producer, then content, so reading order (fresh or from a cache) never shows."""
-    return verdict.producer, json.dumps([verdict.substatements, verdict.evidence], sort_keys=True, default=float)
+    return verdict.producer, json.dumps([[asdict(s) for s in verdict.substatements], verdict.evidence],
+                                        sort_keys=True, default=float)
 
 
 def merged_substatements(claim: Claim, verdicts: list[Verdict]) -> list[tuple[SubStatement, list[str], list[str]]]:
@@ -58,8 +58,7 @@ def merged_substatements(claim: Claim, verdicts: list[Verdict]) -> list[tuple[Su
     first: dict[str, SubStatement] = {}
     checked: dict[str, list[str]] = {}
     for verdict in sorted(verdicts, key=verdict_order):
-        for row in verdict.substatements:
-            sub = substatement_from_dict(row)
+        for sub in verdict.substatements:
             first.setdefault(sub.id, sub)
             pooled.setdefault(sub.id, []).extend(sub.outcomes)
             if verdict.producer not in reporters.setdefault(sub.id, []):

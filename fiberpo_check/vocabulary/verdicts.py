@@ -344,19 +344,22 @@ class Verdict:
 
     id: str
     producer: str
-    substatements: list[dict]
+    substatements: tuple[SubStatement, ...]
     evidence: str
     details: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "substatements", tuple(self.substatements))
 
     @property
     def status(self) -> Status:
         """row_status of the sub-statements (computed, never stored as an input)."""
-        return row_status(substatement_from_dict(s) for s in self.substatements)
+        return row_status(self.substatements)
 
 
 def make_verdict(claim_id: str, producer: str, substatements, evidence: str, details: dict | None = None) -> Verdict:
     """A Verdict from SubStatement objects."""
-    return Verdict(claim_id, producer, [asdict(s) for s in substatements], evidence, details or {})
+    return Verdict(claim_id, producer, tuple(substatements), evidence, details or {})
 
 
 def substatement_from_dict(row: dict) -> SubStatement:
@@ -400,7 +403,8 @@ def read_verdicts(paths: list[Path]) -> list[Verdict]:
                     row = {"id": row["id"], "producer": row.get("producer", path.stem), "substatements": [],
                            "evidence": f"record in the format before sub-statements (stored status {stored!r} not "
                                        f"recomputed): rerun its producer ({path.name})"}
-                found.append(Verdict(**row))
+                found.append(Verdict(**{**row, "substatements": tuple(substatement_from_dict(s)
+                                                                       for s in row["substatements"])}))
     return found
 
 

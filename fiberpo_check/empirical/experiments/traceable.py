@@ -11,7 +11,7 @@ from fiberpo_check.empirical.experiments.bandit_verdicts import BanditSummary
 from fiberpo_check.empirical.experiments.cache import code_hash
 from fiberpo_check.empirical.experiments.summaries import LMReport
 from fiberpo_check import paths
-from fiberpo_check.vocabulary.verdicts import Verdict, holm, substatement_from_dict
+from fiberpo_check.vocabulary.verdicts import Verdict, holm
 
 
 def rounded(value, digits: int = 4):
@@ -58,7 +58,7 @@ def bandit_part(bandit: BanditSummary) -> dict:
 def summary(preset: str, bandit: BanditSummary | None, lm: LMReport | None, verdicts: list[Verdict]) -> dict:
     """Everything the committed summary holds, rounded."""
     statuses = {v.id: {"status": v.status.value,
-                       "substatements": {s["id"]: substatement_from_dict(s).status.value for s in v.substatements}}
+                       "substatements": {s.id: s.status.value for s in v.substatements}}
                 for v in verdicts}
     found = {"preset": preset, "code": code_hash(), "verdicts": statuses}
     if bandit is not None:

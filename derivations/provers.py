@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, replace
+from enum import Enum
 from fractions import Fraction
 from functools import reduce
 
@@ -24,6 +25,16 @@ from .formula import Family, Part, Search, Statement, domain_of, unfold
 from .plain import plain, plain_formula, plain_hypotheses
 
 Z3_TIMEOUT_MS = 20_000
+
+
+class Found(str, Enum):
+    """What one prover found on one statement (not a status: `outcome_of` turns findings into Outcomes)."""
+
+    PROVED = "proved"
+    DISPROVED = "disproved"
+    COUNTEREXAMPLE = "counterexample"
+    UNKNOWN = "unknown"
+    NOT_APPLICABLE = "n/a"
 
 
 class DerivationError(RuntimeError):
@@ -204,20 +215,20 @@ def fmt_point(point: dict) -> str:
 
 
 def z3_decide(statement: Statement, timeout_ms: int = Z3_TIMEOUT_MS, minimal: bool = True):
-    """('proved', None) | ('counterexample', exact point, minimised when `minimal`) | ('unknown', None); raises
+    """(PROVED, None) | (COUNTEREXAMPLE, exact point, minimised when `minimal`) | (UNKNOWN, None); raises
     NotInLogic."""
     if "z3" not in statement.engines:
         raise NotInLogic("z3: not among the statement's engines")
     constraints, env = z3_problem(statement)
     result, model = z3_solve(constraints, timeout_ms)
     if result == z3.unsat:
-        return "proved", None
+        return Found.PROVED, None
     if result != z3.sat:
-        return "unknown", None
+        return Found.UNKNOWN, None
     point = minimise(constraints, env, model_point(model, env)) if minimal else model_point(model, env)
     if not is_counterexample(statement, point):
         raise DerivationError(f"z3 counterexample {fmt_point(point)} does not re-evaluate as one in exact rationals")
-    return "counterexample", point
+    return Found.COUNTEREXAMPLE, point
 
 
 # ---------------------------------------------------------------- SymPy
@@ -228,16 +239,16 @@ SIGNS = {sp.Gt: ("is_positive", 1), sp.Ge: ("is_nonnegative", 1), sp.Lt: ("is_po
 
 
 def sympy_decide(statement: Statement) -> str:
-    """'proved' | 'disproved' | 'unknown' | 'n/a': SymPy decides an equation (or a conjunction of equations) by
+    """PROVED | DISPROVED | UNKNOWN | NOT_APPLICABLE: SymPy decides an equation (or a conjunction of equations) by
     simplifying lhs − rhs under the variables' assumptions and the hypotheses; anything else is 'n/a'."""
     conclusion = statement.conclusion
     equations = conclusion.args if isinstance(conclusion, sp.And) else (conclusion,)
     signs = tuple(SIGNS) if not statement.variables else (sp.Gt,)  # ground inequalities are decided exactly
     if "sympy" not in statement.engines or not all(isinstance(e, (sp.Eq, *signs)) for e in equations):
-        return "n/a"
+        return Found.NOT_APPLICABLE
     assumptions = sp.And(*statement.hypotheses)
     if assumptions is not sp.true and unfold(assumptions).has(sp.Piecewise, sp.Min, sp.Max):
-        return "n/a"  # refine() does not decide case splits under hypotheses; z3 does
+        return Found.NOT_APPLICABLE  # refine() does not decide case splits under hypotheses; z3 does
     verdicts = set()
     for eq in equations:
         gap = sp.simplify(unfold(eq.lhs - eq.rhs).doit())
@@ -248,13 +259,16 @@ def sympy_decide(statement: Statement) -> str:
         if assumptions is not sp.true:
             gap = sp.simplify(sp.refine(gap, assumptions))
         if isinstance(eq, tuple(SIGNS)):
-            verdicts.add({True: "proved", False: "disproved"}.get(getattr(SIGNS[type(eq)][1] * gap,
-                                                                          SIGNS[type(eq)][0]), "unknown"))
+            verdicts.add({True: Found.PROVED, False: Found.DISPROVED}.get(getattr(SIGNS[type(eq)][1] * gap,
+                                                                          SIGNS[type(eq)][0]), Found.UNKNOWN))
             continue
         nonzero_polynomial = (not statement.hypotheses and gap.is_polynomial(*statement.variables)
                               and sp.expand(gap) != 0)  # a nonzero polynomial is not identically zero
-        verdicts.add("proved" if gap == 0 or getattr(gap, "is_ZeroMatrix", False) else "disproved" if gap.is_zero is False or nonzero_polynomial else "unknown")
-    return "disproved" if "disproved" in verdicts else "unknown" if "unknown" in verdicts else "proved"
+        if gap == 0 or getattr(gap, "is_ZeroMatrix", False):
+            verdicts.add(Found.PROVED)
+        else:
+            verdicts.add(Found.DISPROVED if gap.is_zero is False or nonzero_polynomial else Found.UNKNOWN)
+    return next((f for f in (Found.DISPROVED, Found.UNKNOWN) if f in verdicts), Found.PROVED)
 
 
 def canonical_sums(expr):
@@ -309,24 +323,24 @@ def decide_statement(statement: Statement, timeout_ms: int = Z3_TIMEOUT_MS, mini
     proved, unknown, counter = set(), [], None
     try:
         result, point = z3_decide(statement, timeout_ms, minimal)
-        if result == "proved":
+        if result == Found.PROVED:
             proved.add("z3")
-        elif result == "counterexample":
+        elif result == Found.COUNTEREXAMPLE:
             counter = (fmt_point(point) or sympy_witness(statement), "z3")
         else:
             unknown.append("z3")
     except NotInLogic:
         pass
     sympy_result = sympy_decide(statement)
-    if sympy_result == "proved":
+    if sympy_result == Found.PROVED:
         if counter is not None:
             raise ProverDisagreement(f"SymPy proves {statement.conclusion} but z3 has the counterexample {counter[0]}")
         proved.add("sympy")
-    elif sympy_result == "disproved":
+    elif sympy_result == Found.DISPROVED:
         if "z3" in proved:
             raise ProverDisagreement(f"SymPy disproves {statement.conclusion} which z3 proves")
         counter = counter or (sympy_witness(statement), "SymPy")
-    elif sympy_result == "unknown":
+    elif sympy_result == Found.UNKNOWN:
         unknown.append("sympy")
     return proved, counter, unknown
 
@@ -400,9 +414,9 @@ def _z3_only(statement: Statement) -> tuple:
         result, point = z3_decide(statement)
     except NotInLogic:
         return decide_statement(statement)
-    if result == "proved":
+    if result == Found.PROVED:
         return {"z3"}, None, []
-    if result == "counterexample":
+    if result == Found.COUNTEREXAMPLE:
         return set(), (fmt_point(point) or sympy_witness(statement), "z3"), []
     return set(), None, ["z3"]
 

@@ -64,7 +64,7 @@ def value_agreement(with_constant: bool = False) -> list[Finding]:
     r1, r2 = var("R_1"), var("R_2")
     value = (r1 + r2) / 2
     surrogate = ((r1 - value) + (r2 - value)) / 2 + (value if with_constant else 0)
-    return [proved(Statement(sp.Eq(surrogate, value)))]
+    return [proved(Statement(sp.Eq(surrogate, value, evaluate=False)))]  # unevaluated: the provers decide it
 
 
 @check("Theorem 4.5-pB", "p44-proof", controls={"g_Fiber independent of p_B": {"depends_on_base": False}})
@@ -78,5 +78,5 @@ def base_dependent_fiber_gate(depends_on_base: bool = True) -> list[Finding]:
     reflect = [push / 2, push / 2]
     gate = [reflect[i] + ([s1, s2][i] - reflect[i]) + coupling * (push - (a + b)) for i in range(2)]
     jac = sp.Matrix(2, 2, lambda i, j: sp.diff(gate[i], [s1, s2][j])).subs({s1: a, s2: b})
-    conclusion = sp.And(*[sp.Eq(jac[i, j], 1 if i == j else 0) for i in range(2) for j in range(2)])
+    conclusion = sp.And(*[sp.Eq(jac[i, j], 1 if i == j else 0, evaluate=False) for i in range(2) for j in range(2)])
     return [proved(Statement(conclusion), condition=[sp.Eq(coupling, 0)])]

@@ -59,7 +59,6 @@ td { overflow-wrap: anywhere; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.35em 0.5em; vertical-align: top; text-align: left; }
 th { background: #f4f4f4; position: sticky; top: 0; }
 .status { padding: 0.1em 0.5em; border-radius: 0.6em; white-space: nowrap; font-size: 0.92em; }
-.status.unknown { border: 1px dashed #888; }
 .meta { background: #f7f7f7; padding: 0.6em 1em; border-radius: 0.4em; font-size: 0.88em; table-layout: auto; }
 .meta td { border: none; padding: 0.1em 0.8em 0.1em 0; }
 .filters { margin: 0.6em 0; font-size: 0.9em; } .filters select, .filters input { margin-right: 1em; }

@@ -8,12 +8,12 @@ from dataclasses import dataclass, fields
 from fiberpo_check.vocabulary.verdicts import Status
 
 
-def plain(value):
+def as_json(value):
     """A field as JSON data: a status as its value, a tuple as a list, a row as its dict."""
     if isinstance(value, Status):
         return value.value
     if isinstance(value, tuple):
-        return [plain(v) for v in value]
+        return [as_json(v) for v in value]
     return value.to_dict() if isinstance(value, Row) else value
 
 
@@ -29,7 +29,7 @@ class Row:
 
     def to_dict(self) -> dict:
         """The row as written to JSON (statuses as their values, tuples as lists)."""
-        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: as_json(getattr(self, f.name)) for f in fields(self)}
 
 
 class LedgerRow(Row):

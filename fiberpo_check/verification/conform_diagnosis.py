@@ -24,6 +24,7 @@ from fiberpo_check.verification.checks.jacobian_probes import GateHyper
 from fiberpo_check.verification.checks.mutants import detached_aggregates, unit_rollback_slope
 from fiberpo_check.verification.conform_semantics import semantics
 from fiberpo_check.verification.conform_variants import (
+    CLIP_VARIANTS,
     DUAL_CLIP_VARIANTS,
     FIBER_VARIANTS,
     ClipGate,
@@ -151,7 +152,7 @@ def shared_mean_budget(loss: Callable) -> Callable:
     return with_config(loss, fiberpo_c_pos=mean, fiberpo_c_neg=mean)
 
 
-CLIP = ("ppo", "grpo", "gspo", "gspo_token", "dapo", "dr_grpo")
+CLIP = tuple(v for v in CLIP_VARIANTS if v != "cispo")  # the variants whose gate is a pessimistic clip of r
 LIBRARY = (
     Form("one shared budget: C- = C+", "config.budget",
          wrapped(lambda loss: with_config(loss, fiberpo_c_neg=lambda c: config_value(c, "fiberpo_c_pos"))),

@@ -34,6 +34,8 @@ SYMBOLS: tuple[Symbol, ...] = (
     Symbol(r"a_([ij])", r"\lvert\ell_{{{0}}}\rvert", "|ℓ_{0}|", "magnitude of token {0}'s log-ratio (eq 20's cells)", "a_i"),
     Symbol(r"m", r"\bar{{\ell}}", "ℓ̄", "mean log-ratio of the trajectory, log s⁺ − log s⁻"),
     Symbol(r"A_inf", r"\|\hat{{A}}\|_{{\infty}}", "‖Â‖∞", "largest advantage magnitude, Thm D.3"),
+    Symbol(r"A", r"\hat{{A}}", "Â", "an advantage estimate"),
+    Symbol(r"A_([0-9]+|[a-z])", r"\hat{{A}}_{{{0}}}", "Â_{0}", "advantage estimate of sample {0}", "A_1"),
     Symbol(r"tstar", r"t^{{*}}", "t*", "step size of the TV-TRPO maximiser, Thm D.3"),
     Symbol(r"Dhat", r"\hat{{D}}_{{\mathrm{{TV}}}}", "D̂_TV", "sample TV estimate of a state, eq 39"),
     Symbol(r"C_(D|g)", r"C_{{{0}}}", "C_{0}", "budget of the {0} level of FiberPO-Domain (eq 31)", "C_D"),

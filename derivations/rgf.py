@@ -69,8 +69,8 @@ def gspo_sums(big_t: int, signed_gate: bool = True) -> Statement:
                            ppo_term(s, total / big_t)))
 
 
-SAME_WEIGHTS = ("per-token lemma with r, Â free: both sides are Σ_i μ_i (term)_i with the same weights μ_i, so the "
-                "lemma equating the terms proves the sums for every T")
+SAME_WEIGHTS = ("per-token lemma with r, Â free: both sides sum the terms of the tokens with the same weights μ_i, so "
+                "the lemma equating one token's terms proves the sums for every T")
 
 
 @derivation("RGF-1", controls={"gate without the sign labels": {"signed_gate": False}})

@@ -3,6 +3,7 @@ aggregates all-reduced; the averaged gradients equal the single-process full-bat
 
 import contextlib
 import itertools
+import time
 
 import torch
 import torch.distributed as dist
@@ -15,6 +16,7 @@ from fiberpo_check.engine.microbatch import CONTEXT_METHODS
 from tests.test_microbatch import HYPER, hierarchical_batch, reference_loss, rows_of
 
 WORLD_SIZE = 3
+RANK_TIMEOUT_S = 300
 CASES = list(itertools.product(CONTEXT_METHODS, MODES))
 
 
@@ -48,7 +50,7 @@ def options(method, mode, ids):
 
 def rank_gradients(rank: int, world_size: int, init_file: str, out_file: str) -> None:
     """One DDP rank: shard rank::world_size, pass 1 all-reduced, two micro-batches with no_sync on the first."""
-    torch.set_num_threads(1)  # forked from a process whose thread pool may be live
+    torch.set_num_threads(1)  # three ranks on a small machine
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size)
     states, actions, old, adv, mask, ids = policy_batch()
     shard = torch.arange(rank, mask.shape[0], world_size)
@@ -83,7 +85,14 @@ def test_ddp_gradients_equal_single_process_gradient(tmp_path):
     assert any(len({rank % WORLD_SIZE for rank in (groups == g).nonzero().flatten().tolist()}) > 1 for g in groups)
     out_file = str(tmp_path / "grads")
     args = (WORLD_SIZE, str(tmp_path / "init"), out_file)
-    mp.start_processes(rank_gradients, args=args, nprocs=WORLD_SIZE, join=True, start_method="fork")  # no re-import
+    # spawned, not forked: a child forked from a worker with live threads can inherit a held lock and hang
+    ranks = mp.start_processes(rank_gradients, args=args, nprocs=WORLD_SIZE, join=False, start_method="spawn")
+    deadline = time.monotonic() + RANK_TIMEOUT_S
+    while not ranks.join(timeout=1):
+        if time.monotonic() > deadline:
+            for process in ranks.processes:
+                process.kill()
+            raise AssertionError(f"the {WORLD_SIZE} DDP ranks did not finish within {RANK_TIMEOUT_S} s")
     per_rank = [torch.load(f"{out_file}.{rank}") for rank in range(WORLD_SIZE)]
     for case in CASES:
         expected = single_process_gradient(*case)

@@ -6,7 +6,7 @@ import torch
 import fiberpo_check as fc
 from fiberpo_check.engine.aggregation import aggregate
 from fiberpo_check.engine.microbatch import CONTEXT_METHODS
-from fiberpo_check.engine.objectives import METHODS, REGISTRY, RGFMethod, method
+from fiberpo_check.engine.objectives import FAMILY, METHODS, REGISTRY, RGFMethod, method
 from fiberpo_check.engine.objectives.family import by_name
 
 
@@ -49,15 +49,16 @@ def test_defaults_are_read_only_and_names_unique():
         by_name((method("ppo"), RGFMethod("ppo", "PPO", None, None)))
 
 
-@pytest.mark.parametrize("name", [n for n in METHODS if REGISTRY[n].clipped is not None])
+@pytest.mark.parametrize("name", [n for n in FAMILY if FAMILY[n].clipped is not None])
 def test_registered_clip_indicator_is_off_on_policy_and_on_far_off_policy(name):
     rgf = method(name)
+    hyper = rgf.hyper({"cispo": {"eps_low": 0.2, "eps_high": 0.28}}.get(name, {}))
     mask = torch.tensor([[1, 1, 1, 0], [1, 1, 1, 1]], dtype=torch.bool)
     ids = {"group_ids": torch.tensor([0, 1]), "domain_ids": torch.tensor([0, 0])}
     needed = {k: ids[k] for k in rgf.ids}
-    on_policy = rgf.clipped(torch.zeros(2, 4, dtype=torch.float64), mask, **needed, **rgf.hyper({}))
+    on_policy = rgf.clipped(torch.zeros(2, 4, dtype=torch.float64), mask, **needed, **hyper)
     far = torch.tensor([[0.0, 2.0, -1.0, 0.0], [3.0, -3.0, 1.0, 0.0]], dtype=torch.float64)
-    off_policy = rgf.clipped(far, mask, **needed, **rgf.hyper({}))
+    off_policy = rgf.clipped(far, mask, **needed, **hyper)
     assert not bool(on_policy.any())
     assert bool(off_policy[mask].any() if off_policy.dim() == 2 else off_policy.any())
 
@@ -123,7 +124,7 @@ def test_framework_tables_read_the_family():
     from fiberpo_check.verification.conform_adapters import TRL_MODES
     from fiberpo_check.verification.conform_variants import VARIANTS, native_mode
 
-    assert set(VARIANTS) <= set(fc.engine.objectives.FAMILY)
+    assert set(VARIANTS) <= set(FAMILY)
     assert {v: native_mode(v) for v in VARIANTS} == {v: method(v).native_mode for v in VARIANTS}
     assert TRL_MODES == {"grpo": "seq-mean-token-mean", "bnpo": "token-mean", "dr_grpo": "seq-mean-token-sum-norm",
                          "dapo": "token-mean", "cispo": "token-mean"}

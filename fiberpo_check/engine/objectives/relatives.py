@@ -14,7 +14,7 @@ from fiberpo_check.engine.objectives.rgf_method import RGFMethod
 
 def cispo_gate(log_ratio: Tensor, advantages: Tensor, mask: Tensor, *, eps_low: float, eps_high: float) -> Tensor:
     """sg(clip(r, 1 - eps_low, 1 + eps_high)) exp(log r - sg(log r)): the value of CISPO's clipped IS weight and the
-    gradient of its loss -sg(clip(r)) A log pi (CISPO, MiniMax-M1 eq 4)."""
+    gradient of its loss -sg(clip(r)) A log pi (CISPO, the MiniMax-M1 report)."""
     weight = hard_clip(safe_ratio(log_ratio), 1 - eps_low, 1 + eps_high).detach()
     return weight * torch.exp(log_ratio - log_ratio.detach())
 

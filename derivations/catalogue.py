@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from fiberpo_check.vocabulary.check_registry import Check, collect
+from fiberpo_check.vocabulary.check_registry import Check, collect, marked_functions
 
 from . import GROUPS, apc, der, fbg, fgh, fpo, rgf, trpo
 
@@ -21,12 +21,10 @@ def derivations(groups=None) -> dict[str, Callable]:
     for name in groups or GROUPS:
         if name not in GROUP_MODULES:
             raise ValueError(f"group: {name!r} is not one of {tuple(GROUPS)}")
-        module = GROUP_MODULES[name]
-        for fn in vars(module).values():
-            if callable(fn) and hasattr(fn, "claim_id") and fn.__module__ == module.__name__:
-                if fn.claim_id in found:
-                    raise ValueError(f"claim {fn.claim_id}: two derivations")
-                found[fn.claim_id] = fn
+        for fn in marked_functions([GROUP_MODULES[name]], "claim_id"):
+            if fn.claim_id in found:
+                raise ValueError(f"claim {fn.claim_id}: two derivations")
+            found[fn.claim_id] = fn
     return found
 
 

@@ -645,10 +645,15 @@ def fiber_pass_token(width=1) -> Statement:
                      engines=Z3_ONLY)
 
 
+def tracking_token(x, s_pos, s_neg, margin) -> tuple:
+    """p. 13's case for one token ℓ_i = x: within ε of its same-sign mean (|u_i| ≤ ε), and that mean past margin·ε."""
+    return sp.Abs(resid_u(x, s_pos, s_neg)) <= EPS, same_mean(x, s_pos, s_neg) > margin * EPS
+
+
 def tracking_case(ell, margin) -> list:
-    """p. 13's case: every token within ε of its same-sign mean (|u_i| ≤ ε) and that mean past margin·ε."""
+    """p. 13's case for every token of the trajectory ℓ."""
     s_pos, s_neg = channel_means(ell)
-    return [h for x in ell for h in (sp.Abs(resid_u(x, s_pos, s_neg)) <= EPS, same_mean(x, s_pos, s_neg) > margin * EPS)]
+    return [h for x in ell for h in tracking_token(x, s_pos, s_neg, margin)]
 
 
 def clip_majority(big_t: int, margin=1) -> Statement:
@@ -660,8 +665,7 @@ def clip_majority(big_t: int, margin=1) -> Statement:
 def clip_majority_token(margin=1) -> Statement:
     """The per-token lemma: |u_i| ≤ ε and log s^(l_i) > margin·ε ⇒ |ℓ_i| > ε (then every token is clipped)."""
     x, big_t, s_pos, s_neg, _, hyps = token_of_trajectory()
-    return Statement(sp.Abs(x) > EPS, (*hyps, sp.Abs(resid_u(x, s_pos, s_neg)) <= EPS,
-                                       same_mean(x, s_pos, s_neg) > margin * EPS), engines=Z3_ONLY)
+    return Statement(sp.Abs(x) > EPS, (*hyps, *tracking_token(x, s_pos, s_neg, margin)), engines=Z3_ONLY)
 
 
 @derivation("FPO-10", controls={"fiber clip at ±ε/2": {"width": sp.Rational(1, 2)}},

@@ -14,6 +14,7 @@ UNDER_ROOT = {
     "RESULT_VERDICTS": "results/verdicts",  # every producer's verdicts but the derivations'
     "VERIFY_RESULTS": "results/verify",
     "EXPERIMENT_RESULTS": "results/experiments",
+    "EXPERIMENT_SUMMARY": "results/experiments/summary.json",  # the ledger's preset run
     "REPORTS": "reports",
     "NOTEBOOK_HTML": "reports/notebooks",
     "FIGURES": "figures",

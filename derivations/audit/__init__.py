@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from fiberpo_check.vocabulary import audit_rows
+from fiberpo_check.vocabulary.check_registry import marked_functions
 
 from . import appA, appB, appC, appD, appE, sec2, sec3, sec4, sec5, sec6
 from ._base import AuditCheck
@@ -30,14 +31,10 @@ def row_of(name: str) -> str:
 def checks() -> dict[str, AuditCheck]:
     """row id -> its check, from the checks the section modules mark; a row checked twice raises."""
     found: dict[str, AuditCheck] = {}
-    for module in MODULES:
-        for fn in vars(module).values():
-            if getattr(fn, "__module__", None) != module.__name__:
-                continue
-            for marked in getattr(fn, "audit_checks", ()):
-                if marked.row_id in found:
-                    raise ValueError(f"row {marked.row_id}: two checks")
-                found[marked.row_id] = marked
+    for marked in (c for fn in marked_functions(MODULES, "audit_checks") for c in fn.audit_checks):
+        if marked.row_id in found:
+            raise ValueError(f"row {marked.row_id}: two checks")
+        found[marked.row_id] = marked
     return found
 
 

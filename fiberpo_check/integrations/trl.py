@@ -15,12 +15,12 @@ from torch import Tensor
 from trl import GRPOConfig, GRPOTrainer
 
 from fiberpo_check.engine.aggregation import aggregate
-from fiberpo_check.engine.objectives.family import TRL_LOSS_TYPES, method
+from fiberpo_check.engine.objectives.family import TRL_MODES
 from fiberpo_check.engine.objectives.fiberpo import FIBERPO_HYPER
 from fiberpo_check.losses import compute_policy_loss_fiberpo, compute_policy_loss_fiberpo_domain, normalizers
 
 # the loss types whose aggregation this trainer reproduces (CISPO's gate is not FiberPO's), and their verl modes
-AGGREGATION = {loss_type: method(TRL_LOSS_TYPES[loss_type]).native_mode for loss_type in ("grpo", "bnpo", "dr_grpo", "dapo")}
+AGGREGATION = {loss_type: TRL_MODES[loss_type] for loss_type in ("grpo", "bnpo", "dr_grpo", "dapo")}
 MODEL_INPUTS = ("pixel_values", "image_grid_thw", "num_images", "pixel_attention_mask", "image_sizes", "token_type_ids")
 
 

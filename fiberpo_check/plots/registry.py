@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fiberpo_check.plots import experiment_figures, paper_figures, verify_figures
 from fiberpo_check.plots.figure import FigureSpec
+from fiberpo_check.vocabulary.check_registry import marked_functions
 
 FIGURE_MODULES = (paper_figures, experiment_figures, verify_figures)
 
@@ -12,14 +13,10 @@ def load_all() -> dict[str, FigureSpec]:
     """name -> FigureSpec of every figure marked in FIGURE_MODULES, in module then definition order; a name used
     twice raises."""
     figures: dict[str, FigureSpec] = {}
-    for module in FIGURE_MODULES:
-        for fn in vars(module).values():
-            spec = getattr(fn, "figure", None)
-            if spec is None or getattr(fn, "__module__", None) != module.__name__:
-                continue
-            if spec.name in figures:
-                raise ValueError(f"figure name {spec.name!r} is used twice")
-            figures[spec.name] = spec
+    for spec in (fn.figure for fn in marked_functions(FIGURE_MODULES, "figure")):
+        if spec.name in figures:
+            raise ValueError(f"figure name {spec.name!r} is used twice")
+        figures[spec.name] = spec
     return figures
 
 

@@ -438,9 +438,8 @@ def run_presets(figure_dir: Path) -> str:
     from fiberpo_check.plots.verify_figures import verify_preset
 
     parts = []
-    summary = paths.EXPERIMENT_RESULTS / "summary.json"
-    if summary.exists():
-        parts.append(f"experiments: {json.loads(summary.read_text()).get('preset', '?')}")
+    if paths.EXPERIMENT_SUMMARY.exists():
+        parts.append(f"experiments: {json.loads(paths.EXPERIMENT_SUMMARY.read_text()).get('preset', '?')}")
     parts.append(f"verify: {verify_preset(paths.VERIFY_RESULTS) or 'not run'}")
     drawn = sorted({json.loads(p.read_text()).get("preset") or "formulas" for p in figure_dir.glob("*.json")})
     parts.append(f"figures drawn from: {', '.join(drawn) if drawn else 'no figures'}")

@@ -14,10 +14,7 @@ from types import SimpleNamespace
 import torch
 from torch import Tensor
 
-from fiberpo_check.engine.objectives.family import TRL_LOSS_TYPES, method
-
-# TRL loss_type -> the verl aggregation mode it computes (on one process, without gradient accumulation)
-TRL_MODES = {loss_type: method(name).native_mode for loss_type, name in TRL_LOSS_TYPES.items()}
+from fiberpo_check.engine.objectives.family import TRL_MODES
 
 
 def verl_actor_config(values: dict):

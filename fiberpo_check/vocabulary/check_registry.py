@@ -45,11 +45,17 @@ def register(claim_id: str, producer: str, name: str | None = None, controls: di
     return wrap
 
 
+def marked_functions(modules, attribute: str) -> list:
+    """The functions defined in the listed modules that carry `attribute` (the mark a decorator leaves: a check, a
+    derivation, an audit check, a figure), in module then definition order."""
+    return [fn for module in modules for fn in vars(module).values()
+            if callable(fn) and getattr(fn, "__module__", None) == module.__name__ and hasattr(fn, attribute)]
+
+
 def collect(modules) -> list[Check]:
-    """The checks marked on the listed modules' functions, in module then definition order (a check function
-    imported into a second listed module counts once); a (claim, producer, name) listed twice raises."""
-    marked = [c for module in modules for fn in vars(module).values() if callable(fn) for c in getattr(fn, "checks", ())]
-    found = list({id(c): c for c in marked}.values())
+    """The checks marked on the listed modules' functions, in module then definition order; a (claim, producer,
+    name) listed twice raises."""
+    found = [c for fn in marked_functions(modules, "checks") for c in fn.checks]
     keys = [(c.claim_id, c.producer, c.name) for c in found]
     twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:

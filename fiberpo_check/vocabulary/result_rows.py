@@ -32,8 +32,15 @@ class Row:
         return {f.name: as_json(getattr(self, f.name)) for f in fields(self)}
 
 
+@dataclass(frozen=True, kw_only=True)
 class LedgerRow(Row):
-    """A ledger row or sub-statement: its status given its ancestors is its own status until they are known."""
+    """A ledger row or sub-statement's dependencies: what it rests on directly, every ancestor, its status given
+    them (its own status until they are known) and the ancestors weaker than itself."""
+
+    rests_on: tuple[str, ...] = ()
+    ancestors: tuple[str, ...] = ()
+    status_given_ancestors: Status | None = None
+    weaker_ancestors: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status_given_ancestors is None:
@@ -54,10 +61,6 @@ class SubstatementRow(LedgerRow):
     evidence: str
     producers: tuple[str, ...]
     checked: tuple[str, ...]
-    rests_on: tuple[str, ...] = ()
-    ancestors: tuple[str, ...] = ()
-    status_given_ancestors: Status | None = None
-    weaker_ancestors: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, stored: dict) -> SubstatementRow:
@@ -79,10 +82,6 @@ class ClaimRow(LedgerRow):
     evidence: str
     producers: tuple[str, ...]
     substatements: tuple[SubstatementRow, ...]
-    rests_on: tuple[str, ...] = ()
-    ancestors: tuple[str, ...] = ()
-    status_given_ancestors: Status | None = None
-    weaker_ancestors: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, stored: dict) -> ClaimRow:

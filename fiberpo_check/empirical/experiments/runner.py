@@ -50,7 +50,7 @@ def with_seeds(cfg: dict, seeds: list[int]) -> dict:
 def output_paths(name: str, label: str | None) -> tuple[Path, Path]:
     """(summary, verdicts) files: the ledger's for a plain preset run, results/experiments/runs/<label>/ otherwise."""
     if label is None:
-        return paths.EXPERIMENT_RESULTS / "summary.json", paths.RESULT_VERDICTS / "experiments.json"
+        return paths.EXPERIMENT_SUMMARY, paths.RESULT_VERDICTS / "experiments.json"
     folder = paths.EXPERIMENT_RESULTS / "runs" / label  # labelled runs (other seeds): never read by the ledger
     return folder / "summary.json", folder / "verdicts.json"
 

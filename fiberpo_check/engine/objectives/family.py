@@ -31,6 +31,8 @@ FAMILY = by_name(PAPER_METHODS + RELATIVES)  # the paper's objectives and their 
 # TRL GRPOTrainer's loss_type -> the family member whose weights mu it computes (bnpo: one token mean over the batch,
 # PPO's 1/T per sample; dapo: the same with the global token count)
 TRL_LOSS_TYPES = {"grpo": "grpo", "bnpo": "ppo", "dr_grpo": "dr_grpo", "dapo": "dapo", "cispo": "cispo"}
+# TRL loss_type -> the verl aggregation mode it computes (on one process, without gradient accumulation)
+TRL_MODES = {loss_type: FAMILY[name].native_mode for loss_type, name in TRL_LOSS_TYPES.items()}
 
 
 def method(name: str) -> RGFMethod:
